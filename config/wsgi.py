@@ -1,0 +1,25 @@
+"""The whole system as one WSGI application: Django at /, the Dash app at /dash/.
+
+A path dispatcher sends /dash/... to the Dash (Flask) server, which checks the Django
+session of every request; everything else goes to Django.
+"""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+django_application = get_wsgi_application()
+
+
+def build_application():
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from dash_app.app import create_dash_app
+
+    dash = create_dash_app()
+    return DispatcherMiddleware(django_application, {"/dash": dash.server})
+
+
+application = build_application()

@@ -1,0 +1,67 @@
+"""Serializers of the corridors API: routes and segments as GeoJSON (EPSG:4326)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.geos import MultiLineString
+from rest_framework import serializers
+from rest_framework_gis.fields import GeometrySerializerMethodField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from ..models import Route, RouteSegment
+
+
+class RouteSegmentSerializer(GeoFeatureModelSerializer):
+    """A route leg; `length_m` is geodesic metres; `schematic` lines are drawn node to node."""
+
+    route = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    from_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = RouteSegment
+        geo_field = "geom"
+        fields = ["id", "route", "seq", "from_node", "to_node", "mode", "length_m", "schematic",
+                  "branch", "via", "notes"]
+
+
+class NestedSegmentSerializer(serializers.ModelSerializer):
+    from_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    to_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    geometry = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RouteSegment
+        fields = ["seq", "from_node", "to_node", "mode", "length_m", "schematic", "branch", "via",
+                  "notes", "geometry"]
+
+    def get_geometry(self, obj: RouteSegment) -> dict:
+        return json.loads(obj.geom.geojson)
+
+
+class RouteSerializer(GeoFeatureModelSerializer):
+    """A route: its geometry is the MultiLineString of its segments, which are listed in
+    order with their own geometries; `length_m` sums the main-line (non-branch) legs."""
+
+    geometry = GeometrySerializerMethodField()
+    segments = NestedSegmentSerializer(many=True, read_only=True)
+    nodes = serializers.SerializerMethodField()
+    length_m = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Route
+        geo_field = "geometry"
+        id_field = "code"
+        fields = ["code", "name_en", "name_zh", "modes", "description", "projects", "sources",
+                  "notes", "length_m", "nodes", "segments"]
+
+    def get_geometry(self, obj: Route) -> MultiLineString | None:
+        lines = [s.geom for s in obj.segments.all()]
+        return MultiLineString(lines, srid=4326) if lines else None
+
+    def get_nodes(self, obj: Route) -> list[str]:
+        return sorted(m.node.code for m in obj.memberships.all())
+
+    def get_length_m(self, obj: Route) -> float:
+        return round(sum(s.length_m for s in obj.segments.all() if not s.branch), 1)

@@ -1,0 +1,98 @@
+"""Views of the corridors API: routes, segments and digital-service coverage."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from django.db.models import Prefetch
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geo.services import compute_coverage
+
+from ..models import Route, RouteMember, RouteSegment
+from ..services import compute_route_coverage
+from .filters import RouteSegmentFilter
+from .serializers import RouteSegmentSerializer, RouteSerializer
+
+
+class RouteViewSet(viewsets.ReadOnlyModelViewSet):
+    """Corridor routes with their ordered segments (GeoJSON, EPSG:4326)."""
+
+    serializer_class = RouteSerializer
+    lookup_field = "code"
+    pagination_class = None
+    queryset = Route.objects.prefetch_related(
+        Prefetch("segments", RouteSegment.objects.select_related("from_node", "to_node")
+                 .order_by("seq")),
+        Prefetch("memberships", RouteMember.objects.select_related("node")),
+    )
+
+
+class RouteSegmentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Every route leg as a GeoJSON feature, for map layers (filter by route and mode)."""
+
+    serializer_class = RouteSegmentSerializer
+    filterset_class = RouteSegmentFilter
+    pagination_class = None
+    queryset = RouteSegment.objects.select_related("route", "from_node", "to_node")
+
+
+_node_cov = inline_serializer("NodeCoverage", {
+    "code": serializers.CharField(),
+    "score": serializers.FloatField(help_text="0..1 weighted share of applicable categories"),
+    "assessed": serializers.BooleanField(),
+    "applicable": serializers.ListField(child=serializers.CharField()),
+    "services": serializers.DictField(child=serializers.DictField()),
+})
+_route_cov = inline_serializer("RouteCoverage", {
+    "code": serializers.CharField(),
+    "score": serializers.FloatField(),
+    "nodes": serializers.DictField(child=serializers.FloatField()),
+    "gaps": serializers.ListField(child=inline_serializer("CoverageGap", {
+        "route": serializers.CharField(), "node": serializers.CharField(),
+        "category": serializers.CharField(),
+        "offered_by": serializers.ListField(child=serializers.CharField()),
+    })),
+})
+
+
+class CoverageView(APIView):
+    """Digital-service coverage per node and per route, with gaps (a node lacking a service
+    that a route neighbour offers)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("route", OpenApiTypes.STR, description="Only this route"),
+            OpenApiParameter("as_of", OpenApiTypes.DATETIME, description="ISO 8601, UTC"),
+        ],
+        responses=inline_serializer("Coverage", {
+            "as_of": serializers.DateTimeField(allow_null=True),
+            "nodes": serializers.ListField(child=_node_cov),
+            "routes": serializers.ListField(child=_route_cov),
+        }),
+    )
+    def get(self, request):
+        as_of = None
+        if raw := request.query_params.get("as_of"):
+            as_of = parse_datetime(raw)
+            if as_of is None or as_of.tzinfo is None:
+                raise ValidationError({"as_of": "an ISO 8601 date-time with a time zone"})
+        routes = Route.objects.all()
+        if code := request.query_params.get("route"):
+            routes = routes.filter(code=code)
+            if not routes.exists():
+                raise ValidationError({"route": f"unknown route '{code}'"})
+        coverage = compute_coverage(as_of=as_of)
+        route_cov = compute_route_coverage(routes, node_coverage=coverage)
+        codes = set(coverage) if not code else {c for r in route_cov for c in r.nodes}
+        return Response({
+            "as_of": as_of,
+            "nodes": [asdict(coverage[c]) for c in sorted(codes)],
+            "routes": [asdict(r) for r in route_cov],
+        })

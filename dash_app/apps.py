@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class DashAppConfig(AppConfig):
+    name = "dash_app"

@@ -1,0 +1,34 @@
+"""Filters of the geo API."""
+
+import django_filters
+from rest_framework_gis.filters import InBBoxFilter
+
+from ..choices import CoordQuality, NodeKind
+from ..models import Node
+
+
+class BBoxFilter(InBBoxFilter):
+    """`?bbox=west,south,east,north` in lon/lat degrees (WGS84)."""
+
+    bbox_filter_query_param = "bbox"
+    bbox_filter_include_overlapping = True
+
+
+class NodeFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(
+        choices=NodeKind.choices, method="filter_kind",
+        help_text="Nodes having any of these roles (repeat the parameter for several).",
+    )
+    route = django_filters.CharFilter(method="filter_route", help_text="Route code, e.g. E")
+    country = django_filters.CharFilter(field_name="country", lookup_expr="iexact")
+    coord_quality = django_filters.ChoiceFilter(choices=CoordQuality.choices)
+
+    class Meta:
+        model = Node
+        fields = ["kind", "route", "country", "coord_quality"]
+
+    def filter_kind(self, queryset, name, value):
+        return queryset.of_kind(*value) if value else queryset
+
+    def filter_route(self, queryset, name, value):
+        return queryset.on_route(value) if value else queryset

@@ -1,0 +1,86 @@
+"""Views of the geo API: thin (queryset + serializer + filters)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from ports.services import latest_yearly_values
+
+from ..choices import BasemapLayerName
+from ..models import BasemapLayer, DigitalServiceCategory, Node
+from ..services import compute_coverage
+from .filters import BBoxFilter, NodeFilter
+from .serializers import NodeDetailSerializer, NodeSerializer, ServiceCategorySerializer
+
+
+class NodePagination(GeoJsonPagination):
+    page_size = 500
+    max_page_size = 5000
+    page_size_query_param = "page_size"
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north")]
+)
+class NodeViewSet(viewsets.ReadOnlyModelViewSet):
+    """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat)."""
+
+    queryset = Node.objects.select_related("group").order_by("code")
+    lookup_field = "code"
+    filterset_class = NodeFilter
+    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, BBoxFilter]
+    bbox_filter_field = "geom"
+    pagination_class = NodePagination
+
+    def get_serializer_class(self):
+        return NodeDetailSerializer if self.action == "retrieve" else NodeSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False):
+            return context
+        context["coverage"] = compute_coverage()
+        context["latest_teu"] = latest_yearly_values("teu")
+        return context
+
+
+class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The digital-service categories scored in coverage."""
+
+    queryset = DigitalServiceCategory.objects.all()
+    serializer_class = ServiceCategorySerializer
+    lookup_field = "code"
+    pagination_class = None
+
+
+@extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def basemap_layer(request, layer: str):
+    """One layer of the offline basemap as a GeoJSON FeatureCollection (EPSG:4326)."""
+    if layer not in BasemapLayerName.values:
+        raise Http404
+    record = BasemapLayer.objects.filter(name=layer).first()
+    if record is None:
+        raise Http404
+    etag = f'"{record.checksum[:16]}"'
+    if request.headers.get("If-None-Match") == etag:
+        return HttpResponse(status=304)
+    rows = record.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
+    body = '{"type":"FeatureCollection","features":[' + ",".join(
+        '{"type":"Feature","properties":%s,"geometry":%s}' % (json.dumps({"name": n}), g)
+        for n, g in rows
+    ) + "]}"
+    response = HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

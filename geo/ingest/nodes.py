@@ -1,0 +1,170 @@
+"""Parsers for the node, service-category and node-service tables (pure, no Django)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import LayerError
+from .tables import parse_choice, parse_float, parse_int, parse_lon_lat, read_rows, require
+
+NODE_KINDS = {
+    "sea_port", "sea_terminal", "river_port", "rail_terminal", "rail_junction", "dry_port",
+    "border_crossing_rail", "border_crossing_road", "logistics_hub", "port_group",
+}
+COORD_QUALITIES = {"surveyed", "approximate", "proxy"}
+SERVICE_LEVELS = {"none", "partial", "full"}
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9_\-]{0,31}$")
+UNLOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
+COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
+
+NODE_COLUMNS = [
+    "code", "name_en", "name_zh", "kinds", "lon", "lat", "coord_quality", "coord_basis",
+    "unlocode", "unlocode_note", "country", "province", "group", "sources", "notes",
+]
+CATEGORY_COLUMNS = ["code", "name_en", "name_zh", "description", "weight", "applies_to", "order"]
+NODE_SERVICE_COLUMNS = ["node", "category", "level", "since_year", "evidence_url", "note"]
+
+
+@dataclass(frozen=True)
+class NodeRow:
+    row: int
+    code: str
+    name_en: str
+    name_zh: str
+    kinds: tuple[str, ...]
+    lon: float
+    lat: float
+    coord_quality: str
+    coord_basis: str
+    unlocode: str
+    unlocode_note: str
+    country: str
+    province: str
+    group: str
+    sources: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    row: int
+    code: str
+    name_en: str
+    name_zh: str
+    description: str
+    weight: float
+    applies_to: tuple[str, ...]
+    order: int
+
+
+@dataclass(frozen=True)
+class NodeServiceRow:
+    row: int
+    node: str
+    category: str
+    level: str
+    since_year: int | None
+    evidence_url: str
+    note: str
+
+
+def parse_code(name: str, row: int, field: str, value: str) -> str:
+    if not CODE_RE.match(value):
+        raise LayerError(name, f"'{value}' is not a node code (A-Z, 0-9, _ or -)", row, field)
+    return value
+
+
+def parse_kinds(name: str, row: int, field: str, value: str, optional: bool) -> tuple[str, ...]:
+    kinds = tuple(k.strip() for k in value.split(";") if k.strip())
+    if not kinds and not optional:
+        raise LayerError(name, "at least one kind is required", row, field)
+    for kind in kinds:
+        parse_choice(name, row, field, kind, NODE_KINDS)
+    return kinds
+
+
+def parse_url(name: str, row: int, field: str, value: str) -> str:
+    if value and not re.match(r"^https?://\S+$", value):
+        raise LayerError(name, f"'{value}' is not an http(s) URL", row, field)
+    return value
+
+
+def parse_nodes(path: Path) -> Iterator[NodeRow]:
+    name = path.name
+    seen: set[str] = set()
+    for row, r in read_rows(path, NODE_COLUMNS):
+        code = parse_code(name, row, "code", r["code"])
+        if code in seen:
+            raise LayerError(name, f"node code '{code}' appears twice", row, "code")
+        seen.add(code)
+        lon, lat = parse_lon_lat(name, row, r["lon"], r["lat"])
+        if r["unlocode"] and not UNLOCODE_RE.match(r["unlocode"]):
+            raise LayerError(name, f"'{r['unlocode']}' is not a UN/LOCODE", row, "unlocode")
+        if not COUNTRY_RE.match(r["country"]):
+            raise LayerError(name, f"'{r['country']}' is not an ISO country code", row, "country")
+        yield NodeRow(
+            row=row,
+            code=code,
+            name_en=require(name, row, "name_en", r["name_en"]),
+            name_zh=require(name, row, "name_zh", r["name_zh"]),
+            kinds=parse_kinds(name, row, "kinds", r["kinds"], optional=False),
+            lon=lon,
+            lat=lat,
+            coord_quality=parse_choice(
+                name, row, "coord_quality", r["coord_quality"], COORD_QUALITIES
+            ),
+            coord_basis=r["coord_basis"],
+            unlocode=r["unlocode"],
+            unlocode_note=r["unlocode_note"],
+            country=r["country"],
+            province=r["province"],
+            group=parse_code(name, row, "group", r["group"]) if r["group"] else "",
+            sources=r["sources"],
+            notes=r["notes"],
+        )
+
+
+def parse_categories(path: Path) -> Iterator[CategoryRow]:
+    name = path.name
+    for row, r in read_rows(path, CATEGORY_COLUMNS):
+        code = require(name, row, "code", r["code"])
+        if not re.match(r"^[a-z0-9_]+$", code):
+            raise LayerError(name, f"'{code}' is not a category code (a-z, 0-9, _)", row, "code")
+        weight = parse_float(name, row, "weight", r["weight"])
+        if weight <= 0:
+            raise LayerError(name, "weight must be greater than 0", row, "weight")
+        yield CategoryRow(
+            row=row,
+            code=code,
+            name_en=require(name, row, "name_en", r["name_en"]),
+            name_zh=require(name, row, "name_zh", r["name_zh"]),
+            description=r["description"],
+            weight=weight,
+            applies_to=parse_kinds(name, row, "applies_to", r["applies_to"], optional=True),
+            order=parse_int(name, row, "order", r["order"]) or 0,
+        )
+
+
+def parse_node_services(path: Path) -> Iterator[NodeServiceRow]:
+    name = path.name
+    seen: set[tuple[str, str]] = set()
+    for row, r in read_rows(path, NODE_SERVICE_COLUMNS):
+        key = (r["node"], r["category"])
+        if key in seen:
+            raise LayerError(name, f"service {key} appears twice", row, "category")
+        seen.add(key)
+        year = parse_int(name, row, "since_year", r["since_year"], optional=True)
+        if year is not None and not 1990 <= year <= 2100:
+            raise LayerError(name, f"year {year} is out of range 1990..2100", row, "since_year")
+        yield NodeServiceRow(
+            row=row,
+            node=parse_code(name, row, "node", r["node"]),
+            category=require(name, row, "category", r["category"]),
+            level=parse_choice(name, row, "level", r["level"], SERVICE_LEVELS),
+            since_year=year,
+            evidence_url=parse_url(name, row, "evidence_url", r["evidence_url"]),
+            note=r["note"],
+        )

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The embedded PostGIS cluster: a project-local PostgreSQL 15 on 127.0.0.1:$PGPORT.
+#   scripts/pg.sh start   create (first time) and start the cluster, create database + PostGIS,
+#                         write .var/database_url; safe and fast to run again
+#   scripts/pg.sh stop    stop it
+#   scripts/pg.sh status  say whether it runs
+#   scripts/pg.sh url     print the DATABASE_URL of the embedded cluster
+# When DATABASE_URL is set, nothing here is needed: the project uses that server instead.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+PGPORT=${CW_PGPORT:-54329}
+PGUSER_NAME=corridor
+DBNAME=corridor_watch
+VAR="$ROOT/.var"
+LINK="$VAR/postgres"
+mkdir -p "$VAR"
+
+as_owner() {
+  # initdb and pg_ctl refuse to run as root: run them as the postgres user then.
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+data_dir() {
+  # The cluster lives in .var/postgres. As root the folder must be reachable by the postgres
+  # user; a checkout under a private home folder is not, so the cluster then lives under
+  # /var/lib/corridor-watch/<hash of this checkout> and .var/postgres links to it.
+  if [[ -L "$LINK" || -d "$LINK" ]]; then readlink -f "$LINK"; return; fi
+  if [[ $(id -u) -ne 0 ]]; then mkdir -p "$LINK"; echo "$LINK"; return; fi
+  mkdir -p "$LINK"
+  chown postgres:postgres "$LINK"
+  if runuser -u postgres -- test -w "$LINK"; then echo "$LINK"; return; fi
+  rmdir "$LINK"
+  local alt="/var/lib/corridor-watch/$(echo -n "$ROOT" | sha1sum | cut -c1-12)"
+  mkdir -p "$alt"
+  chown postgres:postgres "$alt"
+  ln -s "$alt" "$LINK"
+  echo "$alt"
+}
+
+PGDATA=$(data_dir)
+PWFILE="$VAR/db_password"
+
+url() {
+  echo "postgis://$PGUSER_NAME:$(cat "$PWFILE")@127.0.0.1:$PGPORT/$DBNAME"
+}
+
+psql_() {
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$(cat "$PWFILE") "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U "$PGUSER_NAME" "$@"
+}
+
+start() {
+  [[ -x "$PGBIN/initdb" ]] || { echo "PostgreSQL 15 is not installed: run scripts/system_deps.sh" >&2; exit 1; }
+  if [[ ! -f "$PGDATA/PG_VERSION" ]]; then
+    echo "Creating the embedded PostGIS cluster in $PGDATA"
+    [[ -f "$PWFILE" ]] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$PWFILE")
+    # initdb reads the password from a file its user can read; it must not sit in PGDATA.
+    local pw_copy
+    pw_copy=$(mktemp)
+    cp "$PWFILE" "$pw_copy"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$pw_copy" "$PGDATA"; fi
+    as_owner "$PGBIN/initdb" -D "$PGDATA" -U "$PGUSER_NAME" --pwfile="$pw_copy" \
+      --auth=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    rm -f "$pw_copy"
+    cat >> "$PGDATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PGPORT
+unix_socket_directories = '$PGDATA'
+shared_buffers = 256MB
+max_wal_size = 2GB
+fsync = on
+CONF
+  fi
+  if ! as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null \
+      || { tail -n 20 "$PGDATA/server.log" >&2; exit 1; }
+  fi
+  # PostGIS is not a trusted extension: create it in template1 so every new database
+  # (Django's test database included) has it.
+  psql_ -d template1 -c "CREATE EXTENSION IF NOT EXISTS postgis"
+  if [[ -z $(psql_ -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DBNAME'") ]]; then
+    psql_ -d postgres -c "CREATE DATABASE $DBNAME"
+  fi
+  psql_ -d "$DBNAME" -c "CREATE EXTENSION IF NOT EXISTS postgis"
+  (umask 077; url > "$VAR/database_url")
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop ;;
+  status) as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status ;;
+  url) url ;;
+  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+esac
