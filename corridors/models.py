@@ -17,7 +17,8 @@ from .choices import Mode
 class Route(models.Model):
     """A corridor route (main channel, sea extension, cross-border link...).
 
-    `modes` summarises the modes of its segments in order (e.g. "rail->sea").
+    `modes` summarises the modes of its segments in order (e.g. "rail->sea"). `geom` is
+    the MultiLineString (SRID 4326) of its segments, kept in step by the loader.
     """
 
     code = models.CharField(max_length=16, unique=True)
@@ -29,6 +30,7 @@ class Route(models.Model):
     sources = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
+    geom = models.MultiLineStringField(srid=4326, null=True, blank=True)
     members = models.ManyToManyField(
         Node, through="RouteMember", through_fields=("route", "node"), related_name="routes"
     )

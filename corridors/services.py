@@ -12,13 +12,14 @@ from pathlib import Path
 
 import shapely
 from django.contrib.gis.geos import LineString as GEOSLineString
+from django.contrib.gis.geos import MultiLineString
 from django.db import transaction
 
 from geo.ingest.errors import LayerError
 from geo.ingest.geojson import read_features
 from geo.ingest.nodes import parse_categories, parse_node_services, parse_nodes
 from geo.models import Node
-from geo.searouting import MAX_APPROACH_M, SeaRouter
+from geo.searouting import SeaRouter
 from geo.services import (
     ImportCounts,
     NodeCoverage,
@@ -72,17 +73,19 @@ def build_sea_lanes(data_dir: Path) -> int:
             continue
         done.add(key)
         leg = _router(data_dir).route(nodes[seg.from_node], nodes[seg.to_node])
-        features.append({
-            "type": "Feature",
-            "properties": {
-                "from": seg.from_node,
-                "to": seg.to_node,
-                "length_m": round(leg.length_m),
-                "approach_start_m": round(leg.approach_start_m),
-                "approach_end_m": round(leg.approach_end_m),
-            },
-            "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coords]},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "from": seg.from_node,
+                    "to": seg.to_node,
+                    "length_m": round(leg.length_m),
+                    "approach_start_m": round(leg.approach_start_m),
+                    "approach_end_m": round(leg.approach_end_m),
+                },
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in leg.coords]},
+            }
+        )
     doc = {
         "type": "FeatureCollection",
         "name": "sea_lanes",
@@ -117,8 +120,11 @@ def segment_geometry(
         cached = sea_lanes.get((seg.from_node, seg.to_node))
         if cached and cached[0] == start and cached[-1] == end:
             return sea_line(cached)
-        log.warning("sea lane %s->%s not cached: routing it now (run build_sea_lanes)",
-                    seg.from_node, seg.to_node)
+        log.warning(
+            "sea lane %s->%s not cached: routing it now (run build_sea_lanes)",
+            seg.from_node,
+            seg.to_node,
+        )
         return route_sea_leg(data_dir, start, end)
     if seg.mode == "river" and river is not None:
         line = river_line(river, start, end)
@@ -127,8 +133,12 @@ def segment_geometry(
     return schematic_line([start, *[(v.lon, v.lat) for v in seg.via], end])
 
 
-def import_routes(routes: list[RouteRow], segments: list[SegmentRow], data_dir: Path,
-                  file_name: str = "route_segments.csv") -> tuple[ImportCounts, ImportCounts]:
+def import_routes(
+    routes: list[RouteRow],
+    segments: list[SegmentRow],
+    data_dir: Path,
+    file_name: str = "route_segments.csv",
+) -> tuple[ImportCounts, ImportCounts]:
     nodes = {n.code: n for n in Node.objects.all()}
     coords = {code: (n.geom.x, n.geom.y) for code, n in nodes.items()}
     route_codes = {r.code for r in routes}
@@ -144,7 +154,8 @@ def import_routes(routes: list[RouteRow], segments: list[SegmentRow], data_dir: 
                 if code not in nodes:
                     raise LayerError("routes.csv", f"unknown node code '{code}'", r.row, "attached")
     rivers = [
-        f.geom for f in read_features(data_dir / "basemap" / "rivers.geojson")
+        f.geom
+        for f in read_features(data_dir / "basemap" / "rivers.geojson")
         if f.properties.get("name_en") == "Yangtze"
     ]
     river = merge_river(rivers) if rivers else None
@@ -154,9 +165,16 @@ def import_routes(routes: list[RouteRow], segments: list[SegmentRow], data_dir: 
     existing = {r.code: r for r in Route.objects.all()}
     route_objs: dict[str, Route] = {}
     for r in routes:
-        values = {"name_en": r.name_en, "name_zh": r.name_zh, "modes": r.modes,
-                  "description": r.description, "projects": r.projects, "sources": r.sources,
-                  "notes": r.notes, "order": r.order}
+        values = {
+            "name_en": r.name_en,
+            "name_zh": r.name_zh,
+            "modes": r.modes,
+            "description": r.description,
+            "projects": r.projects,
+            "sources": r.sources,
+            "notes": r.notes,
+            "order": r.order,
+        }
         route = existing.get(r.code)
         if route is None:
             route = Route.objects.create(code=r.code, **values)
@@ -196,6 +214,11 @@ def import_routes(routes: list[RouteRow], segments: list[SegmentRow], data_dir: 
         keep.add(obj.pk)
     stale = RouteSegment.objects.filter(route__in=route_objs.values()).exclude(pk__in=keep)
     seg_counts.removed = stale.delete()[0]
+    for route in route_objs.values():
+        lines = [s.geom for s in route.segments.order_by("seq")]
+        geom = MultiLineString(lines, srid=4326) if lines else None
+        if apply_changes(route, {"geom": geom}):
+            route.save(update_fields=["geom"])
 
     for r in routes:
         route = route_objs[r.code]
@@ -210,8 +233,8 @@ def import_routes(routes: list[RouteRow], segments: list[SegmentRow], data_dir: 
         if wanted != have:
             RouteMember.objects.filter(route=route).delete()
             RouteMember.objects.bulk_create(
-                RouteMember(route=route, node_id=n, anchor_id=a) for n, a in sorted(
-                    wanted, key=lambda x: (x[0], x[1] or 0))
+                RouteMember(route=route, node_id=n, anchor_id=a)
+                for n, a in sorted(wanted, key=lambda x: (x[0], x[1] or 0))
             )
     return route_counts, seg_counts
 
@@ -239,8 +262,10 @@ def load_corridor(data_dir: Path) -> LoadSummary:
     segment_rows = list(parse_segments(data_dir / "route_segments.csv"))
     figure_rows = list(parse_published(data_dir / "throughput_published.csv"))
     known = {r.code for r in node_rows} | set(Node.objects.values_list("code", flat=True))
-    for rows, file_name in ((service_rows, "node_services.csv"),
-                            (figure_rows, "throughput_published.csv")):
+    for rows, file_name in (
+        (service_rows, "node_services.csv"),
+        (figure_rows, "throughput_published.csv"),
+    ):
         for row in rows:
             if row.node not in known:
                 raise LayerError(file_name, f"unknown node code '{row.node}'", row.row, "node")
@@ -286,15 +311,19 @@ def route_neighbours(route: Route) -> dict[str, set[str]]:
     for a, b in route.segments.values_list("from_node__code", "to_node__code"):
         adj.setdefault(a, set()).add(b)
         adj.setdefault(b, set()).add(a)
-    for node, anchor in route.memberships.filter(anchor__isnull=False).values_list(
-        "node__code", "anchor__code"
-    ):
-        adj[node] = (adj.get(anchor, set()) | {anchor}) - {node}
+    attached = list(
+        route.memberships.filter(anchor__isnull=False).values_list("node__code", "anchor__code")
+    )
+    base = {code: set(n) for code, n in adj.items()}
+    for node, anchor in attached:
+        adj[node] = (base.get(anchor, set()) | {anchor}) - {node}
+        adj.setdefault(anchor, set()).add(node)
     return adj
 
 
 def compute_route_coverage(
-    routes: Iterable[Route] | None = None, as_of: datetime | None = None,
+    routes: Iterable[Route] | None = None,
+    as_of: datetime | None = None,
     node_coverage: dict[str, NodeCoverage] | None = None,
 ) -> list[RouteCoverage]:
     routes = list(Route.objects.all() if routes is None else routes)
@@ -311,10 +340,13 @@ def compute_route_coverage(
             for category in node_cov.applicable:
                 if node_cov.level_score(category) > 0:
                     continue
-                offered_by = tuple(sorted(
-                    n for n in neighbours.get(code, ())
-                    if n in coverage and coverage[n].level_score(category) > 0
-                ))
+                offered_by = tuple(
+                    sorted(
+                        n
+                        for n in neighbours.get(code, ())
+                        if n in coverage and coverage[n].level_score(category) > 0
+                    )
+                )
                 if offered_by:
                     gaps.append(CoverageGap(route.code, code, category, offered_by))
         scores = {code: coverage[code].score for code in member_codes}

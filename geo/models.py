@@ -74,7 +74,9 @@ class DigitalServiceCategory(models.Model):
     class Meta:
         ordering = ["order", "code"]
         verbose_name_plural = "digital service categories"
-        constraints = [models.CheckConstraint(condition=Q(weight__gt=0), name="category_weight_gt_0")]
+        constraints = [
+            models.CheckConstraint(condition=Q(weight__gt=0), name="category_weight_gt_0")
+        ]
 
     def __str__(self) -> str:
         return self.name_en

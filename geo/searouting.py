@@ -16,6 +16,7 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import shapely
@@ -36,7 +37,7 @@ def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def line_length_m(coords: list[tuple[float, float]]) -> float:
     """Length in metres of a lon/lat polyline, summed great-circle distances."""
-    return sum(haversine_m(*a, *b) for a, b in zip(coords, coords[1:], strict=False))
+    return sum(haversine_m(*a, *b) for a, b in pairwise(coords))
 
 
 class NoSeaRoute(ValueError):
@@ -76,8 +77,8 @@ class SeaRouter:
         self.cell = cell_deg
         west, south, east, north = bounds or land.bounds
         self.west, self.south = west, south
-        self.nx = int(math.ceil((east - west) / cell_deg))
-        self.ny = int(math.ceil((north - south) / cell_deg))
+        self.nx = math.ceil((east - west) / cell_deg)
+        self.ny = math.ceil((north - south) / cell_deg)
         xs = west + (np.arange(self.nx) + 0.5) * cell_deg
         ys = south + (np.arange(self.ny) + 0.5) * cell_deg
         gx, gy = np.meshgrid(xs, ys)
@@ -161,6 +162,8 @@ class SeaRouter:
                 ni, nj = i + di, j + dj
                 if not (0 <= ni < self.nx and 0 <= nj < self.ny) or not water[nj, ni]:
                     continue
+                if di and dj and not (water[j, ni] and water[nj, i]):
+                    continue  # no cutting corners: a diagonal step needs both sides open
                 cost = math.hypot(di * cos_lat[j], dj) * step_m
                 ng = g + cost
                 nxt = (ni, nj)
@@ -197,6 +200,8 @@ class SeaRouter:
         start, goal = self.nearest_water(*origin), self.nearest_water(*destination)
         cells = self._astar(start, goal)
         water_path = self._straighten([self._center(i, j) for i, j in cells])
+        if len(water_path) > 1 and self.land.intersects(LineString(water_path)):
+            raise NoSeaRoute("the water path touches land: route on a finer grid")
         coords = [origin, *water_path, destination]
         approach_start = haversine_m(*origin, *water_path[0])
         approach_end = haversine_m(*water_path[-1], *destination)

@@ -50,7 +50,11 @@ def apply_changes(obj, values: dict) -> bool:
     for key, value in values.items():
         current = getattr(obj, key)
         if key == "geom":
-            same = current is not None and current.equals_exact(value, tolerance=1e-9)
+            same = (current is None and value is None) or (
+                current is not None
+                and value is not None
+                and current.equals_exact(value, tolerance=1e-9)
+            )
         else:
             same = current == value
         if not same:
@@ -133,9 +137,7 @@ def import_node_services(
     counts = ImportCounts()
     nodes = {n.code: n for n in Node.objects.all()}
     cats = {c.code: c for c in DigitalServiceCategory.objects.all()}
-    current = {
-        (s.node_id, s.category_id): s for s in NodeService.objects.current()
-    }
+    current = {(s.node_id, s.category_id): s for s in NodeService.objects.current()}
     for r in rows:
         node, cat = nodes.get(r.node), cats.get(r.category)
         if node is None:
@@ -178,8 +180,12 @@ def import_basemap(data_dir: Path) -> ImportCounts:
             continue
         features = [
             BasemapFeature(
-                name=str(f.properties.get("name_en") or f.properties.get("name")
-                         or f.properties.get("NAME") or ""),
+                name=str(
+                    f.properties.get("name_en")
+                    or f.properties.get("name")
+                    or f.properties.get("NAME")
+                    or ""
+                ),
                 geom=GEOSGeometry(memoryview(f.geom.wkb), srid=4326),
             )
             for f in read_features(path)
@@ -227,8 +233,9 @@ class NodeCoverage:
         return service.score if service else 0.0
 
 
-def compute_coverage(nodes: Iterable[Node] | None = None, as_of: datetime | None = None
-                     ) -> dict[str, NodeCoverage]:
+def compute_coverage(
+    nodes: Iterable[Node] | None = None, as_of: datetime | None = None
+) -> dict[str, NodeCoverage]:
     """Coverage of each node (all nodes when `nodes` is None), now or as of a moment."""
     node_list = list(Node.objects.all() if nodes is None else nodes)
     categories = list(DigitalServiceCategory.objects.all())
@@ -251,8 +258,9 @@ def compute_coverage(nodes: Iterable[Node] | None = None, as_of: datetime | None
             for s in by_node.get(node.pk, [])
         }
         total = sum(c.weight for c in applicable)
-        got = sum(c.weight * (offered[c.code].score if c.code in offered else 0.0)
-                  for c in applicable)
+        got = sum(
+            c.weight * (offered[c.code].score if c.code in offered else 0.0) for c in applicable
+        )
         result[node.code] = NodeCoverage(
             code=node.code,
             score=round(got / total, 4) if total else 0.0,
@@ -264,12 +272,24 @@ def compute_coverage(nodes: Iterable[Node] | None = None, as_of: datetime | None
 
 
 @transaction.atomic
-def record_node_service(node: Node, category: DigitalServiceCategory, level: str,
-                        evidence_url: str = "", note: str = "", verified_by=None) -> NodeService:
+def record_node_service(
+    node: Node,
+    category: DigitalServiceCategory,
+    level: str,
+    evidence_url: str = "",
+    note: str = "",
+    verified_by=None,
+) -> NodeService:
     """Set a node's level of a service now, ending the current row (history is kept)."""
     now = timezone.now()
     NodeService.objects.current().filter(node=node, category=category).update(valid_to=now)
     return NodeService.objects.create(
-        node=node, category=category, level=level, valid_from=now, evidence_url=evidence_url,
-        evidence_note=note, verified_by=verified_by, verified_at=now if verified_by else None,
+        node=node,
+        category=category,
+        level=level,
+        valid_from=now,
+        evidence_url=evidence_url,
+        evidence_note=note,
+        verified_by=verified_by,
+        verified_at=now if verified_by else None,
     )

@@ -13,8 +13,9 @@ from .ingest.published import PublishedFigureRow
 from .models import ThroughputReport
 
 
-def import_published_figures(rows: Iterable[PublishedFigureRow],
-                             file_name: str = "throughput_published.csv") -> ImportCounts:
+def import_published_figures(
+    rows: Iterable[PublishedFigureRow], file_name: str = "throughput_published.csv"
+) -> ImportCounts:
     """Record published figures (source "published", approved as reference figures),
     keyed by node, metric, period and reporting entity."""
     counts = ImportCounts()
@@ -28,14 +29,24 @@ def import_published_figures(rows: Iterable[PublishedFigureRow],
         if node is None:
             raise LayerError(file_name, f"unknown node code '{r.node}'", r.row, "node")
         key = (node.pk, r.metric, r.period_start, r.period_end, r.reporting_entity)
-        values = {"period_kind": r.period_kind, "value": r.value, "qualifier": r.qualifier,
-                  "source_url": r.source_url, "note": r.note}
+        values = {
+            "period_kind": r.period_kind,
+            "value": r.value,
+            "qualifier": r.qualifier,
+            "source_url": r.source_url,
+            "note": r.note,
+        }
         report = existing.get(key)
         if report is None:
             ThroughputReport.objects.create(
-                node=node, metric=r.metric, period_start=r.period_start,
-                period_end=r.period_end, reporting_entity=r.reporting_entity,
-                source="published", status="approved", **values,
+                node=node,
+                metric=r.metric,
+                period_start=r.period_start,
+                period_end=r.period_end,
+                reporting_entity=r.reporting_entity,
+                source="published",
+                status="approved",
+                **values,
             )
             counts.created += 1
         elif apply_changes(report, values):

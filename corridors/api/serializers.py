@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from django.contrib.gis.geos import MultiLineString
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.fields import GeometrySerializerMethodField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ..models import Route, RouteSegment
@@ -22,8 +21,19 @@ class RouteSegmentSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = RouteSegment
         geo_field = "geom"
-        fields = ["id", "route", "seq", "from_node", "to_node", "mode", "length_m", "schematic",
-                  "branch", "via", "notes"]
+        fields = [
+            "id",
+            "route",
+            "seq",
+            "from_node",
+            "to_node",
+            "mode",
+            "length_m",
+            "schematic",
+            "branch",
+            "via",
+            "notes",
+        ]
 
 
 class NestedSegmentSerializer(serializers.ModelSerializer):
@@ -33,9 +43,20 @@ class NestedSegmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RouteSegment
-        fields = ["seq", "from_node", "to_node", "mode", "length_m", "schematic", "branch", "via",
-                  "notes", "geometry"]
+        fields = [
+            "seq",
+            "from_node",
+            "to_node",
+            "mode",
+            "length_m",
+            "schematic",
+            "branch",
+            "via",
+            "notes",
+            "geometry",
+        ]
 
+    @extend_schema_field({"type": "object", "description": "GeoJSON LineString"})
     def get_geometry(self, obj: RouteSegment) -> dict:
         return json.loads(obj.geom.geojson)
 
@@ -44,22 +65,29 @@ class RouteSerializer(GeoFeatureModelSerializer):
     """A route: its geometry is the MultiLineString of its segments, which are listed in
     order with their own geometries; `length_m` sums the main-line (non-branch) legs."""
 
-    geometry = GeometrySerializerMethodField()
     segments = NestedSegmentSerializer(many=True, read_only=True)
     nodes = serializers.SerializerMethodField()
     length_m = serializers.SerializerMethodField()
 
     class Meta:
         model = Route
-        geo_field = "geometry"
+        geo_field = "geom"
         id_field = "code"
-        fields = ["code", "name_en", "name_zh", "modes", "description", "projects", "sources",
-                  "notes", "length_m", "nodes", "segments"]
+        fields = [
+            "code",
+            "name_en",
+            "name_zh",
+            "modes",
+            "description",
+            "projects",
+            "sources",
+            "notes",
+            "length_m",
+            "nodes",
+            "segments",
+        ]
 
-    def get_geometry(self, obj: Route) -> MultiLineString | None:
-        lines = [s.geom for s in obj.segments.all()]
-        return MultiLineString(lines, srid=4326) if lines else None
-
+    @extend_schema_field({"type": "array", "items": {"type": "string"}})
     def get_nodes(self, obj: Route) -> list[str]:
         return sorted(m.node.code for m in obj.memberships.all())
 

@@ -28,8 +28,9 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "code"
     pagination_class = None
     queryset = Route.objects.prefetch_related(
-        Prefetch("segments", RouteSegment.objects.select_related("from_node", "to_node")
-                 .order_by("seq")),
+        Prefetch(
+            "segments", RouteSegment.objects.select_related("from_node", "to_node").order_by("seq")
+        ),
         Prefetch("memberships", RouteMember.objects.select_related("node")),
     )
 
@@ -43,23 +44,35 @@ class RouteSegmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = RouteSegment.objects.select_related("route", "from_node", "to_node")
 
 
-_node_cov = inline_serializer("NodeCoverage", {
-    "code": serializers.CharField(),
-    "score": serializers.FloatField(help_text="0..1 weighted share of applicable categories"),
-    "assessed": serializers.BooleanField(),
-    "applicable": serializers.ListField(child=serializers.CharField()),
-    "services": serializers.DictField(child=serializers.DictField()),
-})
-_route_cov = inline_serializer("RouteCoverage", {
-    "code": serializers.CharField(),
-    "score": serializers.FloatField(),
-    "nodes": serializers.DictField(child=serializers.FloatField()),
-    "gaps": serializers.ListField(child=inline_serializer("CoverageGap", {
-        "route": serializers.CharField(), "node": serializers.CharField(),
-        "category": serializers.CharField(),
-        "offered_by": serializers.ListField(child=serializers.CharField()),
-    })),
-})
+_node_cov = inline_serializer(
+    "NodeCoverage",
+    {
+        "code": serializers.CharField(),
+        "score": serializers.FloatField(help_text="0..1 weighted share of applicable categories"),
+        "assessed": serializers.BooleanField(),
+        "applicable": serializers.ListField(child=serializers.CharField()),
+        "services": serializers.DictField(child=serializers.DictField()),
+    },
+)
+_route_cov = inline_serializer(
+    "RouteCoverage",
+    {
+        "code": serializers.CharField(),
+        "score": serializers.FloatField(),
+        "nodes": serializers.DictField(child=serializers.FloatField()),
+        "gaps": serializers.ListField(
+            child=inline_serializer(
+                "CoverageGap",
+                {
+                    "route": serializers.CharField(),
+                    "node": serializers.CharField(),
+                    "category": serializers.CharField(),
+                    "offered_by": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        ),
+    },
+)
 
 
 class CoverageView(APIView):
@@ -71,11 +84,14 @@ class CoverageView(APIView):
             OpenApiParameter("route", OpenApiTypes.STR, description="Only this route"),
             OpenApiParameter("as_of", OpenApiTypes.DATETIME, description="ISO 8601, UTC"),
         ],
-        responses=inline_serializer("Coverage", {
-            "as_of": serializers.DateTimeField(allow_null=True),
-            "nodes": serializers.ListField(child=_node_cov),
-            "routes": serializers.ListField(child=_route_cov),
-        }),
+        responses=inline_serializer(
+            "Coverage",
+            {
+                "as_of": serializers.DateTimeField(allow_null=True),
+                "nodes": serializers.ListField(child=_node_cov),
+                "routes": serializers.ListField(child=_route_cov),
+            },
+        ),
     )
     def get(self, request):
         as_of = None
@@ -91,8 +107,10 @@ class CoverageView(APIView):
         coverage = compute_coverage(as_of=as_of)
         route_cov = compute_route_coverage(routes, node_coverage=coverage)
         codes = set(coverage) if not code else {c for r in route_cov for c in r.nodes}
-        return Response({
-            "as_of": as_of,
-            "nodes": [asdict(coverage[c]) for c in sorted(codes)],
-            "routes": [asdict(r) for r in route_cov],
-        })
+        return Response(
+            {
+                "as_of": as_of,
+                "nodes": [asdict(coverage[c]) for c in sorted(codes)],
+                "routes": [asdict(r) for r in route_cov],
+            }
+        )

@@ -13,8 +13,16 @@ from geo.ingest.tables import parse_choice, parse_int, read_rows, require
 
 MODES = {"rail", "sea", "river", "road"}
 ROUTE_COLUMNS = [
-    "code", "name_en", "name_zh", "modes", "description", "projects", "sources", "notes",
-    "order", "attached",
+    "code",
+    "name_en",
+    "name_zh",
+    "modes",
+    "description",
+    "projects",
+    "sources",
+    "notes",
+    "order",
+    "attached",
 ]
 SEGMENT_COLUMNS = ["route", "seq", "from", "to", "mode", "branch", "via", "notes"]
 VIA_RE = re.compile(r"^(?P<name>.+?)\s+(?P<lon>-?\d+(?:\.\d+)?)\s+(?P<lat>-?\d+(?:\.\d+)?)$")

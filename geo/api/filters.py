@@ -10,13 +10,13 @@ from ..models import Node
 class BBoxFilter(InBBoxFilter):
     """`?bbox=west,south,east,north` in lon/lat degrees (WGS84)."""
 
-    bbox_filter_query_param = "bbox"
-    bbox_filter_include_overlapping = True
+    bbox_param = "bbox"
 
 
 class NodeFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(
-        choices=NodeKind.choices, method="filter_kind",
+        choices=NodeKind.choices,
+        method="filter_kind",
         help_text="Nodes having any of these roles (repeat the parameter for several).",
     )
     route = django_filters.CharFilter(method="filter_route", help_text="Route code, e.g. E")

@@ -24,9 +24,21 @@ class NodeSerializer(GeoFeatureModelSerializer):
         geo_field = "geom"
         id_field = "code"
         fields = [
-            "code", "name_en", "name_zh", "kind", "kinds", "unlocode", "country", "province",
-            "coord_quality", "coord_basis", "group", "coverage_score", "coverage_assessed",
-            "latest_teu", "latest_teu_year",
+            "code",
+            "name_en",
+            "name_zh",
+            "kind",
+            "kinds",
+            "unlocode",
+            "country",
+            "province",
+            "coord_quality",
+            "coord_basis",
+            "group",
+            "coverage_score",
+            "coverage_assessed",
+            "latest_teu",
+            "latest_teu_year",
         ]
 
     def _coverage(self, obj: Node):
@@ -61,8 +73,14 @@ class NodeServiceSerializer(serializers.ModelSerializer):
     class Meta:
         model = NodeService
         fields = [
-            "category", "category_name_en", "category_name_zh", "level", "since_year",
-            "valid_from", "evidence_url", "evidence_note",
+            "category",
+            "category_name_en",
+            "category_name_zh",
+            "level",
+            "since_year",
+            "valid_from",
+            "evidence_url",
+            "evidence_note",
         ]
 
 
@@ -73,8 +91,14 @@ class NodeDetailSerializer(NodeSerializer):
     routes = serializers.SerializerMethodField()
 
     class Meta(NodeSerializer.Meta):
-        fields = [*NodeSerializer.Meta.fields, "unlocode_note", "sources", "notes", "routes",
-                  "services"]
+        fields = [
+            *NodeSerializer.Meta.fields,
+            "unlocode_note",
+            "sources",
+            "notes",
+            "routes",
+            "services",
+        ]
 
     @extend_schema_field(NodeServiceSerializer(many=True))
     def get_services(self, obj: Node):

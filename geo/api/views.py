@@ -7,7 +7,7 @@ import json
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -28,9 +28,6 @@ class NodePagination(GeoJsonPagination):
     page_size_query_param = "page_size"
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north")]
-)
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat)."""
 
@@ -76,10 +73,14 @@ def basemap_layer(request, layer: str):
     if request.headers.get("If-None-Match") == etag:
         return HttpResponse(status=304)
     rows = record.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
-    body = '{"type":"FeatureCollection","features":[' + ",".join(
-        '{"type":"Feature","properties":%s,"geometry":%s}' % (json.dumps({"name": n}), g)
-        for n, g in rows
-    ) + "]}"
+    body = (
+        '{"type":"FeatureCollection","features":['
+        + ",".join(
+            f'{{"type":"Feature","properties":{json.dumps({"name": n})},"geometry":{g}}}'
+            for n, g in rows
+        )
+        + "]}"
+    )
     response = HttpResponse(body, content_type="application/geo+json")
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=3600"

@@ -11,8 +11,16 @@ from .errors import LayerError
 from .tables import parse_choice, parse_float, parse_int, parse_lon_lat, read_rows, require
 
 NODE_KINDS = {
-    "sea_port", "sea_terminal", "river_port", "rail_terminal", "rail_junction", "dry_port",
-    "border_crossing_rail", "border_crossing_road", "logistics_hub", "port_group",
+    "sea_port",
+    "sea_terminal",
+    "river_port",
+    "rail_terminal",
+    "rail_junction",
+    "dry_port",
+    "border_crossing_rail",
+    "border_crossing_road",
+    "logistics_hub",
+    "port_group",
 }
 COORD_QUALITIES = {"surveyed", "approximate", "proxy"}
 SERVICE_LEVELS = {"none", "partial", "full"}
@@ -21,8 +29,21 @@ UNLOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 NODE_COLUMNS = [
-    "code", "name_en", "name_zh", "kinds", "lon", "lat", "coord_quality", "coord_basis",
-    "unlocode", "unlocode_note", "country", "province", "group", "sources", "notes",
+    "code",
+    "name_en",
+    "name_zh",
+    "kinds",
+    "lon",
+    "lat",
+    "coord_quality",
+    "coord_basis",
+    "unlocode",
+    "unlocode_note",
+    "country",
+    "province",
+    "group",
+    "sources",
+    "notes",
 ]
 CATEGORY_COLUMNS = ["code", "name_en", "name_zh", "description", "weight", "applies_to", "order"]
 NODE_SERVICE_COLUMNS = ["node", "category", "level", "since_year", "evidence_url", "note"]

@@ -24,17 +24,17 @@ def read_rows(path: Path | str, required: list[str]) -> Iterator[tuple[int, dict
         raise LayerError(name, f"file is larger than {MAX_FILE_BYTES // 2**20} MiB")
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
-        missing = [c for c in required if c not in header]
-        extra = [c for c in header if c not in required]
-        if missing or extra:
-            parts = []
-            if missing:
-                parts.append(f"missing columns {missing}")
-            if extra:
-                parts.append(f"unexpected columns {extra}")
-            raise LayerError(name, "; ".join(parts) + f" (expected {required})", row=1)
         try:
+            header = reader.fieldnames or []
+            missing = [c for c in required if c not in header]
+            extra = [c for c in header if c not in required]
+            if missing or extra:
+                parts = []
+                if missing:
+                    parts.append(f"missing columns {missing}")
+                if extra:
+                    parts.append(f"unexpected columns {extra}")
+                raise LayerError(name, "; ".join(parts) + f" (expected {required})", row=1)
             for row in reader:
                 if None in row:
                     raise LayerError(name, "more values than columns", row=reader.line_num)

@@ -11,7 +11,20 @@ class ThroughputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ThroughputReport
         fields = [
-            "id", "node", "period_kind", "period_start", "period_end", "metric", "flow",
-            "cargo_class", "value", "qualifier", "source", "source_url", "reporting_entity",
-            "status", "note", "created_at",
+            "id",
+            "node",
+            "period_kind",
+            "period_start",
+            "period_end",
+            "metric",
+            "flow",
+            "cargo_class",
+            "value",
+            "qualifier",
+            "source",
+            "source_url",
+            "reporting_entity",
+            "status",
+            "note",
+            "created_at",
         ]

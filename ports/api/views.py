@@ -12,6 +12,8 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = ThroughputSerializer
     filterset_class = ThroughputFilter
-    queryset = ThroughputReport.objects.effective().select_related("node").order_by(
-        "node__code", "metric", "-period_end", "id"
+    queryset = (
+        ThroughputReport.objects.effective()
+        .select_related("node")
+        .order_by("node__code", "metric", "-period_end", "id")
     )

@@ -16,8 +16,16 @@ METRICS = {"teu", "tonnes", "trains", "rail_teu", "sailings"}
 PERIOD_KINDS = {"year", "quarter", "month", "partial"}
 QUALIFIERS = {"", ">=", "~"}
 COLUMNS = [
-    "node", "metric", "period_kind", "period_start", "period_end", "value", "qualifier",
-    "reporting_entity", "source_url", "note",
+    "node",
+    "metric",
+    "period_kind",
+    "period_start",
+    "period_end",
+    "value",
+    "qualifier",
+    "reporting_entity",
+    "source_url",
+    "note",
 ]
 
 
@@ -70,6 +78,8 @@ def parse_published(path: Path) -> Iterator[PublishedFigureRow]:
             value=parse_value(name, row, "value", r["value"]),
             qualifier=parse_choice(name, row, "qualifier", r["qualifier"], QUALIFIERS),
             reporting_entity=require(name, row, "reporting_entity", r["reporting_entity"]),
-            source_url=require(name, row, "source_url", parse_url(name, row, "source_url", r["source_url"])),
+            source_url=require(
+                name, row, "source_url", parse_url(name, row, "source_url", r["source_url"])
+            ),
             note=r["note"],
         )

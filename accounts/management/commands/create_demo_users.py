@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--password", default=os.environ.get("CW_DEMO_PASSWORD", "corridor-demo"),
+            "--password",
+            default=os.environ.get("CW_DEMO_PASSWORD", "corridor-demo"),
             help="password of every demo account (default: $CW_DEMO_PASSWORD or corridor-demo)",
         )
 

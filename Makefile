@@ -1,0 +1,55 @@
+# Corridor Watch. The two commands: `make run` (the whole system) and `make test`.
+SHELL := /bin/bash
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes messages bench clean
+
+setup:            ## packages, venv, PostGIS, migrations, seed data, demo accounts
+	scripts/setup.sh
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py load_corridor
+	$(PY) manage.py create_demo_users
+	$(PY) manage.py collectstatic --noinput -v0
+
+run: setup serve  ## the whole system on http://$(HOST):$(PORT)
+
+serve:
+	@echo "Corridor Watch on http://$(HOST):$(PORT)/  (map /dash/, API /api/, admin /admin/)"
+	.venv/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=8 config.wsgi:application
+
+test:             ## set-up, then the whole suite (browser tests included)
+	scripts/setup.sh --with-browser
+	$(PY) -m pytest
+
+test-fast:        ## the suite without the browser tests
+	$(PY) -m pytest -m "not browser"
+
+lint:
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format:
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+schema:           ## regenerate the committed OpenAPI schema
+	$(PY) manage.py spectacular --file openapi.yaml --validate
+
+db:
+	scripts/pg.sh start
+
+db-stop:
+	scripts/pg.sh stop
+
+sea-lanes:        ## re-route the sea legs over water (after changing nodes or segments)
+	$(PY) manage.py build_sea_lanes
+
+messages:         ## extract and compile translations (needs GNU gettext)
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.var --ignore=static --ignore='tests/*'
+	$(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	scripts/pg.sh stop || true
+	rm -rf .var .venv

@@ -1,0 +1,38 @@
+"""The Dash application: its instance, page registry and shell layout.
+
+Created by `create_dash_app()` (nothing is loaded at import time) and mounted at /dash/
+by config.wsgi; each page in `pages/` holds its own layout and callbacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import html
+
+from . import auth
+
+PREFIX = "/dash/"
+HERE = Path(__file__).resolve().parent
+
+
+def create_dash_app() -> dash.Dash:
+    app = dash.Dash(
+        __name__,
+        requests_pathname_prefix=PREFIX,
+        routes_pathname_prefix="/",
+        use_pages=True,
+        pages_folder=str(HERE / "pages"),
+        assets_folder=str(HERE / "assets"),
+        serve_locally=True,
+        suppress_callback_exceptions=True,
+        title="Corridor Watch",
+        update_title=None,
+        # Django brings asgiref, which would switch Dash to async endpoints; the ORM is
+        # synchronous, so the callbacks stay sync (waitress runs them on threads).
+        use_async=False,
+    )
+    auth.install(app.server, PREFIX)
+    app.layout = html.Div([dash.page_container])
+    return app

@@ -1,0 +1,177 @@
+"""The one module through which Dash pages read data.
+
+It calls the same services and querysets as the REST API, so business rules live once;
+pages never touch models or SQL. Everything returned is plain JSON-ready data.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from corridors.models import Route
+from geo.choices import CoordQuality, NodeKind, ServiceLevel
+from geo.models import DigitalServiceCategory, Node
+from geo.services import compute_coverage
+from ports.choices import Metric
+from ports.models import ThroughputReport
+from ports.services import latest_yearly_values
+
+MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
+METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
+# Drawn last (on top) where nodes share a place: ports over terminals over cities.
+KIND_Z = {
+    "sea_port": 600,
+    "river_port": 500,
+    "border_crossing_rail": 450,
+    "border_crossing_road": 450,
+    "sea_terminal": 400,
+    "rail_terminal": 300,
+    "dry_port": 250,
+    "rail_junction": 200,
+    "logistics_hub": 100,
+}
+
+
+def localized(obj: Any, lang: str) -> str:
+    return obj.name_zh if lang.startswith("zh") else obj.name_en
+
+
+def basemap_urls() -> dict[str, str]:
+    return {
+        name: reverse("basemap-layer", args=[name])
+        for name in ("land", "lakes", "rivers", "country_borders")
+    }
+
+
+def segments_url(route: str | None = None) -> str:
+    url = reverse("route-segment-list")
+    return f"{url}?route={route}" if route else url
+
+
+def tile_layer() -> tuple[str, str] | None:
+    """The optional tile URL and attribution (None: the bundled vector basemap only)."""
+    return (settings.CW_TILE_URL, settings.CW_TILE_ATTRIBUTION) if settings.CW_TILE_URL else None
+
+
+def route_options(lang: str) -> list[dict[str, str]]:
+    return [
+        {"label": f"{r.code} · {localized(r, lang)}", "value": r.code} for r in Route.objects.all()
+    ]
+
+
+def node_options(lang: str) -> list[dict[str, str]]:
+    return [
+        {"label": f"{localized(n, lang)} ({n.code})", "value": n.code}
+        for n in Node.objects.mapped().order_by("name_en")
+    ]
+
+
+def node_position(code: str) -> tuple[float, float] | None:
+    """A node's (lon, lat), or None when there is no such node."""
+    node = Node.objects.filter(code=code).only("geom").first()
+    return (node.geom.x, node.geom.y) if node else None
+
+
+def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
+    """Nodes as a GeoJSON FeatureCollection for the map, with coverage score, latest
+    full-year TEU and a stack position for nodes that share a coordinate."""
+    nodes = Node.objects.mapped()
+    if route:
+        nodes = nodes.on_route(route)
+    nodes = list(nodes)
+    coverage = compute_coverage(nodes)
+    teu = latest_yearly_values("teu")
+    stacks: dict[tuple[float, float], list[Node]] = defaultdict(list)
+    for node in nodes:
+        stacks[(round(node.geom.x, 4), round(node.geom.y, 4))].append(node)
+    features = []
+    for group in stacks.values():
+        group.sort(key=lambda n: (-KIND_Z.get(n.kind, 0), n.code))
+        for index, node in enumerate(group):
+            cov = coverage[node.code]
+            latest = teu.get(node.code)
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": node.code,
+                    "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
+                    "properties": {
+                        "code": node.code,
+                        "label": f"{localized(node, lang)} ({node.code})",
+                        "kind": node.kind,
+                        "coverage_score": cov.score,
+                        "coverage_assessed": cov.assessed,
+                        "latest_teu": float(latest[0]) if latest else None,
+                        "stack_index": index,
+                        "stack_size": len(group),
+                        "z": KIND_Z.get(node.kind, 0),
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def node_detail(code: str, lang: str) -> dict[str, Any] | None:
+    """What the node panel shows: names, kind, coordinate quality, services, figures."""
+    node = Node.objects.select_related("group").filter(code=code).first()
+    if node is None:
+        return None
+    cov = compute_coverage([node])[code]
+    categories = {c.code: c for c in DigitalServiceCategory.objects.all()}
+    services = [
+        {
+            "category": localized(categories[s.category], lang),
+            "level": s.level,
+            "level_label": str(ServiceLevel(s.level).label),
+            "since_year": s.since_year,
+            "evidence_url": s.evidence_url,
+        }
+        for s in sorted(cov.services.values(), key=lambda s: categories[s.category].order)
+    ]
+    missing = [localized(categories[c], lang) for c in cov.applicable if c not in cov.services]
+    holders = [node.pk] + ([node.group_id] if node.group_id else [])
+    figures = []
+    reports = (
+        ThroughputReport.objects.effective().filter(node_id__in=holders).select_related("node")
+    )
+    for t in sorted(
+        reports,
+        key=lambda t: (METRIC_ORDER.index(t.metric), -t.period_end.toordinal(), t.reporting_entity),
+    ):
+        figures.append(
+            {
+                "node": t.node.code,
+                "metric": str(Metric(t.metric).label),
+                "period": (
+                    str(t.period_end.year)
+                    if t.period_kind == "year"
+                    else f"{t.period_start:%Y-%m}..{t.period_end:%Y-%m}"
+                ),
+                "value": f"{t.qualifier + ' ' if t.qualifier else ''}{t.value:,.0f}",
+                "entity": t.reporting_entity,
+                "url": t.source_url,
+            }
+        )
+    return {
+        "code": node.code,
+        "name": localized(node, lang),
+        "name_en": node.name_en,
+        "name_zh": node.name_zh,
+        "kinds": [str(NodeKind(k).label) for k in node.kinds],
+        "unlocode": node.unlocode,
+        "coord_quality": str(CoordQuality(node.coord_quality).label),
+        "coord_basis": node.coord_basis,
+        "lon": node.geom.x,
+        "lat": node.geom.y,
+        "coverage_score": cov.score,
+        "coverage_assessed": cov.assessed,
+        "services": services,
+        "missing": missing,
+        "figures": figures,
+        "group": localized(node.group, lang) if node.group else None,
+        "routes": sorted(set(node.route_memberships.values_list("route__code", flat=True))),
+    }

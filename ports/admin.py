@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import ThroughputReport
+
+
+@admin.register(ThroughputReport)
+class ThroughputReportAdmin(admin.ModelAdmin):
+    list_display = [
+        "node",
+        "metric",
+        "period_kind",
+        "period_start",
+        "period_end",
+        "value",
+        "qualifier",
+        "source",
+        "status",
+        "reporting_entity",
+    ]
+    list_filter = ["metric", "source", "status", "period_kind"]
+    search_fields = ["node__code", "node__name_en", "reporting_entity"]
+    autocomplete_fields = ["node", "supersedes"]
+    readonly_fields = ["created_at", "submitted_by"]
+    date_hierarchy = "period_end"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Everything `make run` and `make test` need, idempotent and fast the second time:
+# Debian packages, the virtualenv with pinned dependencies, the embedded PostGIS cluster
+# (unless DATABASE_URL is set), a secret key, migrations, seed data and demo accounts.
+# Usage: scripts/setup.sh [--with-browser]
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+mkdir -p .var
+
+scripts/system_deps.sh "$@"
+
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3)}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
+  echo "Python 3.11 is required (found $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+  exit 1
+fi
+if [[ ! -x .venv/bin/python ]]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
+if [[ ! -f "$stamp" ]]; then
+  echo "Installing Python dependencies into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if [[ -z "${DATABASE_URL:-}" ]]; then
+  scripts/pg.sh start
+fi
+if [[ -z "${DJANGO_SECRET_KEY:-}" && ! -f .var/secret_key ]]; then
+  (umask 077; .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' > .var/secret_key)
+fi

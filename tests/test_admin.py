@@ -1,0 +1,62 @@
+"""Admin pages work offline: map widgets use the vendored OpenLayers and bundled basemap."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(client):
+    from conftest import DEMO_PASSWORD
+
+    assert client.login(username="admin", password=DEMO_PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/geo/node/",
+        "/admin/corridors/route/",
+        "/admin/ports/throughputreport/",
+        "/admin/geo/nodeservice/",
+        "/admin/corridors/routesegment/",
+    ],
+)
+def test_admin_lists(admin, path):
+    assert admin.get(path).status_code == 200
+
+
+def test_node_change_page_has_an_offline_map(admin):
+    from geo.models import Node
+
+    node = Node.objects.get(code="QZ_PORT")
+    html = admin.get(f"/admin/geo/node/{node.pk}/change/").content.decode()
+    assert "/static/vendor/ol/ol.js" in html and "/api/basemap/land/" in html
+    assert "cdn.jsdelivr" not in html and "earthdata" not in html
+
+
+def test_segment_save_recomputes_length(admin):
+    from django.contrib.gis.geos import LineString
+
+    from corridors.models import RouteSegment
+
+    seg = RouteSegment.objects.get(route__code="E", seq=1)
+    page = admin.get(f"/admin/corridors/routesegment/{seg.pk}/change/")
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    # The widget posts GeoJSON in the map's projection (EPSG:3857), as OpenLayers draws it.
+    line = LineString([(106.45, 29.54), (108, 28), (109.99, 27.56)], srid=4326)
+    line.transform(3857)
+    data.update(
+        route=seg.route_id,
+        from_node=seg.from_node_id,
+        to_node=seg.to_node_id,
+        geom=line.json,
+        schematic="on",
+    )
+    data.pop("length_m", None)
+    response = admin.post(f"/admin/corridors/routesegment/{seg.pk}/change/", data)
+    assert response.status_code == 302, response.content[:500]
+    seg.refresh_from_db()
+    assert len(seg.geom.coords) == 3 and 400_000 < seg.length_m < 500_000

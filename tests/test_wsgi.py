@@ -1,0 +1,90 @@
+"""The combined WSGI application: Dash behind the Django session, Django everywhere else."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from werkzeug.test import Client as WsgiClient
+
+from conftest import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def app():
+    """The application called in this thread, inside the test's transaction: like Django's
+    test client, keep the request signals from closing the test's connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from config.wsgi import application
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield application
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def session_cookie(username: str = "official") -> str:
+    client = Client()
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    return client.cookies["sessionid"].value
+
+
+def test_dash_requires_a_django_login(app):
+    anonymous = WsgiClient(app)
+    page = anonymous.get("/dash/")
+    assert page.status_code == 302
+    assert page.headers["Location"] == "/accounts/login/?next=/dash/"
+    assert anonymous.get("/dash/_dash-layout").status_code == 401
+    assert anonymous.post("/dash/_dash-update-component", json={}).status_code == 401
+
+
+def test_logged_in_user_gets_the_dash_app(app):
+    client = WsgiClient(app)
+    client.set_cookie("sessionid", session_cookie())
+    page = client.get("/dash/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "_dash-component-suites" in html
+    # Offline: no script or stylesheet from another host.
+    assert "unpkg.com" not in html and "cdn" not in html.lower()
+    layout = client.get("/dash/_dash-layout")
+    assert layout.status_code == 200
+
+
+def test_dash_callback_returns_node_panel(app):
+    client = WsgiClient(app)
+    client.set_cookie("sessionid", session_cookie())
+    client.set_cookie("django_language", "zh-hans")
+    payload = {
+        "output": "overview-detail.children",
+        "outputs": {"id": "overview-detail", "property": "children"},
+        "inputs": [
+            {
+                "id": "overview-nodes",
+                "property": "clickData",
+                "value": {"properties": {"code": "QZ_PORT"}},
+            },
+            {"id": "overview-find", "property": "value", "value": None},
+            {"id": "overview-lang", "property": "data", "value": "zh-hans"},
+        ],
+        "changedPropIds": ["overview-nodes.clickData"],
+        "state": [],
+    }
+    response = client.post("/dash/_dash-update-component", json=payload)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    text = json.dumps(response.get_json(), ensure_ascii=False)
+    assert "钦州港" in text and "码头自动化与远程操控设备" in text
+
+
+def test_django_serves_root_api_and_health(app):
+    client = WsgiClient(app)
+    assert client.get("/").status_code == 200
+    health = client.get("/healthz").get_json()
+    assert health["status"] == "ok" and health["postgis"].startswith("3.")
+    assert client.get("/api/nodes/").status_code == 200
