@@ -19,7 +19,8 @@ mkdir -p "$VAR"
 
 as_owner() {
   # initdb and pg_ctl refuse to run as root: run them as the postgres user then.
-  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+  # (From /: the postgres user may not be allowed into the current folder.)
+  if [[ $(id -u) -eq 0 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 data_dir() {

@@ -6,7 +6,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-mkdir -p .var
+mkdir -p .var/static
 
 scripts/system_deps.sh "$@"
 

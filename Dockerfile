@@ -1,0 +1,13 @@
+# Corridor Watch web image (the second path: for users with a Docker engine).
+FROM python:3.11-slim-bookworm
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 gettext \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml requirements.lock ./
+RUN pip install --no-cache-dir -c requirements.lock -e . 2>/dev/null || true
+COPY . .
+RUN pip install --no-cache-dir -c requirements.lock -e .
+EXPOSE 8000
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_corridor && python manage.py create_demo_users && python manage.py collectstatic --noinput -v0 && waitress-serve --listen=0.0.0.0:8000 --threads=8 config.wsgi:application"]
