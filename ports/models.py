@@ -1,15 +1,15 @@
-"""Port figures: throughput reports per node and period."""
+"""Port figures (throughput reports) and AIS: vessels, their positions, latest positions."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.contrib.gis.db import models
 from django.db.models import F, Q
 
 from geo.models import Node
 
 from .choices import Flow, Metric, PeriodKind, Qualifier, Source, Status
-from .querysets import ThroughputQuerySet
+from .querysets import ThroughputQuerySet, VesselLatestQuerySet, VesselPositionQuerySet
 
 
 class ThroughputReport(models.Model):
@@ -57,3 +57,103 @@ class ThroughputReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node.code} {self.metric} {self.period_start}..{self.period_end}"
+
+
+class Vessel(models.Model):
+    """A vessel known from AIS, keyed by MMSI. Static fields come from types 5, 19 and 24
+    (None until reported); dimensions in metres, `draught_m` metres, `eta` UTC."""
+
+    mmsi = models.IntegerField(primary_key=True)
+    imo = models.IntegerField(null=True, blank=True)
+    name = models.CharField(max_length=40, blank=True)
+    callsign = models.CharField(max_length=12, blank=True)
+    ship_type = models.SmallIntegerField(null=True, blank=True, help_text="AIS ship type code")
+    ais_class = models.CharField(max_length=1, blank=True, help_text="A or B")
+    length_m = models.SmallIntegerField(null=True, blank=True)
+    beam_m = models.SmallIntegerField(null=True, blank=True)
+    draught_m = models.FloatField(null=True, blank=True)
+    destination = models.CharField(max_length=40, blank=True)
+    first_seen_at = models.DateTimeField()
+    static_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["mmsi"]
+
+    def __str__(self) -> str:
+        return f"{self.mmsi} {self.name}".strip()
+
+
+class VesselLatest(models.Model):
+    """The newest position of each vessel (the live map), maintained by the AIS ingester.
+
+    `geom` Point SRID 4326; `sog_kn` knots; `cog_deg`/`heading_deg` degrees (null when not
+    available); `ts` the report time (UTC)."""
+
+    vessel = models.OneToOneField(
+        Vessel, primary_key=True, db_column="mmsi", on_delete=models.CASCADE, related_name="latest"
+    )
+    ts = models.DateTimeField(db_index=True)
+    geom = models.PointField(srid=4326)
+    sog_kn = models.FloatField(null=True)
+    cog_deg = models.FloatField(null=True)
+    heading_deg = models.SmallIntegerField(null=True)
+    nav_status = models.SmallIntegerField(null=True)
+    msg_type = models.SmallIntegerField()
+    source = models.CharField(max_length=64, blank=True)
+
+    objects = VesselLatestQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.vessel_id} @ {self.ts:%Y-%m-%d %H:%M:%S}"
+
+
+class VesselPosition(models.Model):
+    """Every AIS position (the volume): a table partitioned by month on `ts`, created by
+    migration SQL (BRIN on `ts`, GiST on `geom`, primary key (mmsi, ts) so a report
+    loaded twice is stored once) and written with COPY by `ports.ingest.store`; this model
+    only reads it. `geom` Point SRID 4326; units as in VesselLatest."""
+
+    pk = models.CompositePrimaryKey("mmsi", "ts")
+    mmsi = models.IntegerField()
+    ts = models.DateTimeField()
+    geom = models.PointField(srid=4326)
+    sog_kn = models.FloatField(null=True)
+    cog_deg = models.FloatField(null=True)
+    heading_deg = models.SmallIntegerField(null=True)
+    nav_status = models.SmallIntegerField(null=True)
+    msg_type = models.SmallIntegerField()
+    source = models.CharField(max_length=64)
+
+    objects = VesselPositionQuerySet.as_manager()
+
+    class Meta:
+        managed = False
+        db_table = "ports_vesselposition"
+        ordering = ["mmsi", "ts"]
+
+
+class AisSource(models.Model):
+    """Counters per AIS source (receiving station or feed): the ingest health view."""
+
+    name = models.CharField(max_length=64, unique=True)
+    last_message_at = models.DateTimeField(null=True)
+    last_received_at = models.DateTimeField(null=True)
+    positions = models.BigIntegerField(default=0)
+    static_reports = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AisIngestRun(models.Model):
+    """One run of `ingest_ais` (or one loaded file): its sources, counters by kind, and
+    the content hash of a loaded file (a file already loaded is skipped)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True)
+    sources = models.TextField()
+    file_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    counts = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.sources}"

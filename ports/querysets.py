@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.contrib.gis.db.models import QuerySet
+from django.contrib.gis.geos import Polygon
+from django.utils import timezone
 
 
 class ThroughputQuerySet(QuerySet):
@@ -24,3 +27,24 @@ class ThroughputQuerySet(QuerySet):
             .order_by("node_id", "-period_end", "-created_at")
             .distinct("node_id")
         )
+
+
+class VesselLatestQuerySet(QuerySet):
+    def seen_within(self, minutes: float, now: datetime | None = None) -> VesselLatestQuerySet:
+        """Vessels whose newest report is at most `minutes` old."""
+        return self.filter(ts__gte=(now or timezone.now()) - timedelta(minutes=minutes))
+
+    def within_bbox(self, west: float, south: float, east: float, north: float
+                    ) -> VesselLatestQuerySet:
+        box = Polygon.from_bbox((west, south, east, north))
+        box.srid = 4326
+        return self.filter(geom__intersects=box)
+
+
+class VesselPositionQuerySet(QuerySet):
+    def track(self, mmsi: int, start: datetime, end: datetime) -> VesselPositionQuerySet:
+        """One vessel's positions in [start, end], in time order (primary-key range scan)."""
+        return self.filter(mmsi=mmsi, ts__gte=start, ts__lte=end).order_by("ts")
+
+    def between(self, start: datetime, end: datetime) -> VesselPositionQuerySet:
+        return self.filter(ts__gte=start, ts__lte=end)

@@ -1,16 +1,22 @@
-"""Use cases of the ports app: published figures and the latest figure per node."""
+"""Use cases of the ports app: published figures, latest figures, AIS ingest."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from decimal import Decimal
+from pathlib import Path
+
+from django.utils import timezone
 
 from geo.ingest.errors import LayerError
 from geo.models import Node
 from geo.services import ImportCounts, apply_changes
 
+from .ingest.pipeline import Ingest
 from .ingest.published import PublishedFigureRow
-from .models import ThroughputReport
+from .ingest.store import BufferedWriter, PositionStore
+from .models import AisIngestRun, ThroughputReport
 
 
 def import_published_figures(
@@ -73,3 +79,71 @@ def latest_yearly_values(metric: str = "teu") -> dict[str, tuple[Decimal, int, s
         if code not in result and group_code in own:
             result[code] = own[group_code]
     return result
+
+
+# --- AIS ingest -------------------------------------------------------------------------
+
+
+def db_conninfo(alias: str = "default") -> str:
+    """A libpq connection string for Django's database (the ingester's own connection)."""
+    from django.db import connections
+    from psycopg.conninfo import make_conninfo
+
+    params = connections[alias].get_connection_params()
+    keep = {k: v for k, v in params.items()
+            if k in ("dbname", "user", "password", "host", "port", "sslmode") and v}
+    return make_conninfo(**keep)
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def already_loaded(sha256: str) -> AisIngestRun | None:
+    return AisIngestRun.objects.filter(file_sha256=sha256, finished_at__isnull=False).first()
+
+
+def ingest_ais(sources: list[str], *, spill_dir: Path, force: bool = False,
+               batch_rows: int = 5000, flush_interval_s: float = 1.0, workers: int | None = None,
+               on_progress=None, on_start=None, on_skip=None) -> Ingest:
+    """Ingest AIS from files and streams until the files end (and the streams are stopped
+    through `ingest.stop`, set by `on_start(ingest)`'s caller, e.g. on SIGTERM).
+
+    A file whose content was loaded before is skipped (unless `force`); each file loaded
+    is recorded with its hash once every one of its positions is stored."""
+    files = {s: file_sha256(s) for s in sources
+             if s != "-" and not s.startswith(("tcp://", "udp://"))}
+    todo = []
+    for source in sources:
+        sha = files.get(source)
+        if sha and not force and (run := already_loaded(sha)):
+            if on_skip:
+                on_skip(source, run)
+            continue
+        todo.append(source)
+    writer = BufferedWriter(PositionStore(db_conninfo()), spill_dir).start()
+    ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=flush_interval_s)
+    run = AisIngestRun.objects.create(started_at=timezone.now(), sources=" ".join(sources))
+    if on_start:
+        on_start(ingest)
+    try:
+        if todo:
+            ingest.run(todo, on_progress, workers=workers)
+    finally:
+        writer.close()
+    complete = writer.error is None and writer.backlog_rows == 0
+    run.finished_at = timezone.now() if complete else None
+    run.counts = {**ingest.counts, **{f"writer_{k}": v for k, v in writer.counts.items()},
+                  "vessels": len(ingest.vessels)}
+    run.save()
+    for source in todo:
+        if source in files and complete:
+            AisIngestRun.objects.create(
+                started_at=run.started_at, finished_at=run.finished_at, sources=source,
+                file_sha256=files[source], counts={"part_of_run": run.pk},
+            )
+    return ingest

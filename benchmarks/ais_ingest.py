@@ -1,0 +1,158 @@
+"""AIS ingest benchmark: pyais decode-only vs our end-to-end ingest on the same file.
+
+    .venv/bin/python benchmarks/ais_ingest.py [--messages 1000000] [--runs 3] [--workers N]
+
+Generates (once, cached in .var/bench/) a simulator feed of about --messages lines (tag
+blocks, multi-part static messages, noise), then on that file:
+1. pyais decode-only on one core: FileReaderStream + decode() of every message;
+2. our ingest end to end: `manage.py ingest_ais FILE --force` in a subprocess against a
+   scratch database `<name>_bench` on the same server (decode, COPY into the monthly
+   partitions, latest positions, vessels), positions tables emptied before each run.
+Prints both rates, their ratio and the ingester's peak memory (all its processes), with the
+median of --runs runs. Figures, not assertions: nothing here fails on a slow machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def generate(path: Path, messages: int, seed: int) -> None:
+    from ports.simulator import Simulator, load_lanes
+
+    sim = Simulator(load_lanes(ROOT / "data/gis/sea_lanes.geojson"), seed=seed)
+    start = 1_764_115_200.0
+    plan = sim.plan(start, 48 * 3600, arrivals_per_hour=60, initial=1500)
+    tmp = path.with_suffix(".tmp")
+    written = 0
+    with tmp.open("w") as fh:
+        for _, line in sim.sentences(plan, start, start + 48 * 3600):
+            fh.write(line + "\n")
+            written += 1
+            if written >= messages:
+                break
+    tmp.rename(path)
+
+
+def pyais_decode_only(path: Path) -> tuple[int, float]:
+    from pyais.stream import FileReaderStream
+
+    started = time.perf_counter()
+    decoded = 0
+    for msg in FileReaderStream(str(path)):
+        try:
+            msg.decode()
+            decoded += 1
+        except Exception:  # noqa: BLE001 - undecodable noise is skipped, as by the ingester
+            pass
+    return decoded, time.perf_counter() - started
+
+
+def tree_pss_kb(pid: int) -> int:
+    """Proportional set size of a process and all its descendants (kB, from /proc): pages
+    shared by forked workers are counted once, unlike a sum of RSS."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
+            total += int(next(x for x in rollup.splitlines() if x.startswith("Pss:")).split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, StopIteration, ProcessLookupError):
+            continue
+    return total
+
+
+def bench_database_url() -> str:
+    import dj_database_url
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL") or (ROOT / ".var/database_url").read_text().strip()
+    cfg = dj_database_url.parse(base)
+    name = f"{cfg['NAME']}_bench"
+    admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"],
+                            password=cfg["PASSWORD"], dbname="postgres", autocommit=True)
+    if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+        admin.execute(f'CREATE DATABASE "{name}"')
+    admin.close()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int, str]:
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"].replace("postgis://", "postgresql://")) as conn:
+        conn.execute("TRUNCATE ports_vesselposition, ports_vessellatest, ports_vessel, "
+                     "ports_aissource, ports_aisingestrun CASCADE")
+    cmd = [sys.executable, "manage.py", "ingest_ais", str(path), "--force", "--no-progress"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_pss_kb(proc.pid))
+        time.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise SystemExit(f"ingest failed ({proc.returncode}): {out}")
+    return elapsed, peak, out.strip().splitlines()[-1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--file", type=Path, help="an NMEA file to use instead")
+    args = parser.parse_args()
+
+    path = args.file or ROOT / f".var/bench/ais-{args.messages}-s{args.seed}.nmea"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        print(f"generating {args.messages:,} lines into {path} ...", flush=True)
+        generate(path, args.messages, args.seed)
+    lines = sum(1 for _ in path.open("rb"))
+    print(f"file: {path.name}, {lines:,} lines, {path.stat().st_size / 2**20:.0f} MiB")
+
+    env = {**os.environ, "DATABASE_URL": bench_database_url()}
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+
+    decode_runs, ingest_runs, peaks = [], [], []
+    decoded = 0
+    for run in range(args.runs):
+        decoded, seconds = pyais_decode_only(path)
+        decode_runs.append(seconds)
+        elapsed, peak_kb, summary = ingest_once(path, env, args.workers)
+        ingest_runs.append(elapsed)
+        peaks.append(peak_kb)
+        print(f"run {run + 1}: pyais decode-only {decoded / seconds:,.0f} msg/s; "
+              f"ingest {decoded / elapsed:,.0f} msg/s ({elapsed:.1f} s), "
+              f"peak {peak_kb / 1024:.0f} MiB")
+    print(f"last ingest: {summary}")
+    pyais_rate = decoded / statistics.median(decode_runs)
+    ingest_rate = decoded / statistics.median(ingest_runs)
+    print(f"pyais decode-only (1 core): {pyais_rate:,.0f} msg/s (median of {args.runs})")
+    print(f"end-to-end ingest (decode + COPY + partitions + latest + vessels, "
+          f"{args.workers or os.cpu_count()} workers): {ingest_rate:,.0f} msg/s "
+          f"({lines / statistics.median(ingest_runs):,.0f} lines/s)")
+    print(f"ratio ingest / decode-only: {ingest_rate / pyais_rate:.2f}")
+    print(f"ingester peak memory (PSS of all its processes): {max(peaks) / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    main()

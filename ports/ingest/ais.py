@@ -1,0 +1,413 @@
+"""AIS NMEA decoding with pyais: lines in, frozen position and static reports out.
+
+Pure and Django-free. `AisDecoder.feed(line, received_at)` handles what real feeds contain:
+NMEA 4.0 tag blocks (``\\s:station,c:unixtime*hh\\!AIVDM...``), an optional leading time
+stamp (archive files: unix seconds or ISO 8601 before the sentence), multi-sentence messages
+interleaved across channels and sequence ids, fragments that never complete, other NMEA
+sentences, blank lines, garbage, bad checksums and undecodable payloads. Every line that
+yields nothing is counted by kind in `counts`; nothing raises.
+
+Times are timezone-aware UTC datetimes; coordinates WGS84 lon/lat degrees; speeds knots;
+courses and headings degrees. AIS "not available" values (lon 181, lat 91, speed 102.3,
+course 360, heading 511) become None; a report without a position yields no Position.
+
+Every payload is decoded by pyais (`decode()`, attribute access); message types that are
+neither position nor static reports are counted and not decoded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from pyais.exceptions import InvalidNMEAMessageException
+from pyais.messages import NMEAMessage
+from pyais.util import checksum
+
+POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
+STATIC_TYPES = frozenset({5, 19, 24})
+FRAGMENT_TIMEOUT_S = 60.0
+MAX_OPEN_GROUPS = 10_000
+_PREFIX_RE = re.compile(
+    rb"^(?P<ts>\d{9,10}(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]00:?00)?)"
+    rb"[\s,;]+"
+)
+_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01
+
+
+class Position(NamedTuple):
+    """A position report: `ts` UTC, lon/lat WGS84 degrees, `sog_kn` knots, `cog_deg` and
+    `heading_deg` degrees (None when not available), `source` the receiving station.
+
+    A NamedTuple (cheap to build at 100k+/s) whose field order is the COPY row order."""
+
+    mmsi: int
+    ts: datetime
+    lon: float
+    lat: float
+    sog_kn: float | None
+    cog_deg: float | None
+    heading_deg: int | None
+    nav_status: int | None
+    msg_type: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class StaticReport:
+    """Static and voyage data (type 5), a class B static part (24 A or B) or the static part
+    of a type 19. Fields that the message does not carry are None. Dimensions in metres
+    from the GNSS antenna; `draught_m` metres."""
+
+    mmsi: int
+    ts: datetime
+    msg_type: int
+    source: str = ""
+    imo: int | None = None
+    callsign: str | None = None
+    name: str | None = None
+    ship_type: int | None = None
+    to_bow_m: int | None = None
+    to_stern_m: int | None = None
+    to_port_m: int | None = None
+    to_starboard_m: int | None = None
+    draught_m: float | None = None
+    destination: str | None = None
+
+
+Report = Position | StaticReport
+
+
+def _clean_text(value: object) -> str | None:
+    """AIS 6-bit text: '@' is padding; blank means not available."""
+    if not isinstance(value, str):
+        return None
+    text = value.replace("@", " ").strip()
+    return text or None
+
+
+def _utc(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _parse_prefix_time(raw: bytes) -> float | None:
+    try:
+        if raw[:1].isdigit() and b"-" not in raw:
+            value = float(raw)
+            return value if _EPOCH_MIN <= value <= _EPOCH_MAX else None
+        text = raw.decode().replace("Z", "+00:00")
+        stamp = datetime.fromisoformat(text)
+        if stamp.tzinfo is None:
+            stamp = stamp.replace(tzinfo=UTC)
+        return stamp.timestamp()
+    except ValueError:
+        return None
+
+
+class AisDecoder:
+    """Decodes a stream of NMEA lines. One instance per stream (it holds the fragments of
+    multi-sentence messages that are still open). `default_source` names the feed when a
+    line has no tag-block station."""
+
+    def __init__(self, default_source: str = "", fragment_timeout_s: float = FRAGMENT_TIMEOUT_S):
+        self.default_source = default_source
+        self.fragment_timeout_s = fragment_timeout_s
+        self.counts: Counter[str] = Counter()
+        # (source, channel, seq id, fragment count) -> (first seen, time, {frag_num: sentence})
+        self._groups: dict[tuple, tuple[float, float, dict[int, NMEAMessage]]] = {}
+        self._last_sweep = 0.0
+        self._tag_cache: dict[bytes, tuple] = {}
+        self._ts_cache: dict[float, datetime] = {}
+
+    # -- lines -------------------------------------------------------------------------
+
+    def feed(self, line: bytes, received_at: float) -> list[Report]:
+        """Decode one line (bytes, with or without line end); `received_at` is the unix
+        time the line arrived, used when the line carries no time of its own."""
+        positions: list[Report] = []
+        statics: list[Report] = []
+        self.decode_into((line,), received_at, positions, statics)
+        return positions + statics
+
+    def decode_into(self, lines: Iterable[bytes], received_at: float,
+                    positions: list, statics: list, chunk_head: bool = False) -> None:
+        """Decode many lines received at `received_at` (unix seconds), appending to the
+        two lists. The hot loop of the ingester: keep it lean.
+
+        `chunk_head`: these lines open a chunk of a file split between workers; a
+        continuation fragment whose first part is not here belongs to the previous chunk
+        (whose worker completes it) and is skipped silently."""
+        counts = self.counts
+        tag_cache = self._tag_cache
+        decode = self._decode
+        n = 0
+        for line in lines:
+            n += 1
+            line = line.strip()
+            if not line:
+                counts["blank"] += 1
+                continue
+            msg_time: float | None = None
+            source = self.default_source
+            first = line[0]
+            if first != 0x5C and first != 0x21:  # neither '\\' nor '!'
+                match = _PREFIX_RE.match(line)
+                if match:
+                    msg_time = _parse_prefix_time(match["ts"])
+                    line = line[match.end():]
+            if line[:1] == b"\\":
+                end = line.find(b"\\", 1)
+                if end < 0:
+                    counts["malformed"] += 1
+                    continue
+                raw_tag = line[1:end]
+                line = line[end + 1:]
+                tag = tag_cache.get(raw_tag)
+                if tag is None:
+                    tag = self._parse_tag(raw_tag)
+                tag_source, tag_time = tag
+                if tag_source is False:
+                    counts["bad_tag_block"] += 1
+                else:
+                    if tag_source:
+                        source = tag_source
+                    if tag_time is not None:
+                        msg_time = tag_time
+            if line[:1] != b"!":
+                counts["other_nmea" if line[:1] == b"$" else "garbage"] += 1
+                continue
+            try:
+                sentence = NMEAMessage(line)
+            except (InvalidNMEAMessageException, ValueError, IndexError, TypeError):
+                counts["malformed"] += 1
+                continue
+            if sentence.type != "VDM" and sentence.type != "VDO":
+                counts["other_nmea"] += 1
+                continue
+            if not sentence.is_valid:
+                counts["bad_checksum"] += 1
+                continue
+            when = received_at if msg_time is None else msg_time
+            if sentence.frag_cnt == 1:
+                decode(sentence, when, source, positions, statics)
+                continue
+            done = self._add_fragment(sentence, when, source, received_at, chunk_head)
+            if done is not None:
+                decode(done[0], done[1], source, positions, statics)
+        counts["lines"] += n
+
+    def _parse_tag(self, raw: bytes) -> tuple:
+        """(source station or None, unix time or None) of a tag block (``s:``, ``c:``);
+        (False, None) when its checksum is wrong or it is malformed. Cached: a station's
+        tag repeats for every message it receives in the same second."""
+        result: tuple = (False, None)
+        body, star, chk = raw.rpartition(b"*")
+        if star and len(chk) == 2:
+            try:
+                valid = int(chk, 16) == checksum(body)
+            except ValueError:
+                valid = False
+            if valid:
+                source, when = None, None
+                for field in body.split(b","):
+                    key, _, value = field.partition(b":")
+                    if key == b"s":
+                        source = value.decode("ascii", "replace")
+                    elif key == b"c":
+                        try:
+                            when = float(value)
+                        except ValueError:
+                            continue
+                        if when > 1e11:  # some receivers write milliseconds
+                            when /= 1000
+                result = (source, when)
+        if len(self._tag_cache) > 50_000:
+            self._tag_cache.clear()
+        self._tag_cache[raw] = result
+        return result
+
+    # -- multi-sentence messages ---------------------------------------------------------
+
+    def _add_fragment(self, sentence: NMEAMessage, when: float, source: str, now: float,
+                      chunk_head: bool = False) -> tuple[NMEAMessage, float] | None:
+        """Keep a fragment; return (assembled message, time of its first fragment) when the
+        message is complete."""
+        if now - self._last_sweep > self.fragment_timeout_s / 4:
+            self.expire(now)
+        key = (source, sentence.channel, sentence.seq_id, sentence.frag_cnt)
+        group = self._groups.get(key)
+        if group is not None and sentence.frag_num in group[2]:
+            # The same fragment again: the earlier message never completed.
+            self.counts["incomplete"] += 1
+            group = None
+        if group is None:
+            if sentence.frag_num != 1 and chunk_head:
+                self.counts["chunk_boundary"] += 1
+                return None
+            if sentence.frag_num != 1 and sentence.seq_id is None:
+                self.counts["orphan_fragment"] += 1
+                return None
+            if len(self._groups) >= MAX_OPEN_GROUPS:
+                self.expire(now, force_oldest=True)
+            group = (now, when, {})
+            self._groups[key] = group
+        parts = group[2]
+        parts[sentence.frag_num] = sentence
+        if len(parts) < sentence.frag_cnt:
+            return None
+        del self._groups[key]
+        try:
+            assembled = NMEAMessage.assemble_from_iterable([parts[i] for i in sorted(parts)])
+        except (InvalidNMEAMessageException, ValueError):
+            self.counts["undecodable"] += 1
+            return None
+        return assembled, group[1]
+
+    def expire(self, now: float, force_oldest: bool = False) -> None:
+        """Drop fragment groups older than the timeout (counted as `incomplete`)."""
+        self._last_sweep = now
+        limit = now - self.fragment_timeout_s
+        stale = [k for k, g in self._groups.items() if g[0] < limit]
+        if force_oldest and not stale and self._groups:
+            stale = [min(self._groups, key=lambda k: self._groups[k][0])]
+        for key in stale:
+            del self._groups[key]
+        self.counts["incomplete"] += len(stale)
+
+    def complete_open(self, lines: Iterable[bytes], received_at: float, positions: list,
+                      statics: list) -> None:
+        """After the end of a file chunk: read on only to complete the multi-sentence
+        messages still open (the next chunk's worker skips those fragments). Everything
+        else in these lines belongs to the next chunk and is not counted here."""
+        if not self._groups:
+            return
+        own = self.counts
+        self.counts = Counter()
+        try:
+            for line in lines:
+                probe = line.strip()
+                cut = probe.rfind(b"\\") + 1 if probe[:1] == b"\\" else 0
+                fields = probe[cut:].split(b",", 4)
+                if len(fields) < 5 or fields[1] == b"1" or fields[2] == b"1":
+                    continue  # not a continuation fragment
+                try:
+                    key = (fields[4][:1].decode(), int(fields[3]) if fields[3] else None,
+                           int(fields[1]))
+                except ValueError:
+                    continue
+                if key in {(k[1], k[2], k[3]) for k in self._groups}:
+                    self.decode_into((line,), received_at, positions, statics)
+                if not self._groups:
+                    break
+        finally:
+            done, self.counts = self.counts, own
+            for key in ("messages", "positions", "static_reports", "undecodable",
+                        "other_types", "no_position", "bad_position"):
+                own[key] += done[key]
+
+    def close(self) -> None:
+        """End of stream: fragments still open will never complete."""
+        self.counts["incomplete"] += len(self._groups)
+        self._groups.clear()
+
+    # -- payloads ------------------------------------------------------------------------
+
+    def _decode(self, msg: NMEAMessage, when: float, source: str, positions: list,
+                statics: list) -> None:
+        counts = self.counts
+        ais_id = msg.ais_id
+        counts["messages"] += 1
+        if ais_id not in POSITION_TYPES and ais_id not in STATIC_TYPES:
+            counts["other_types"] += 1
+            return
+        ts = self._ts_cache.get(when)
+        if ts is None:
+            if len(self._ts_cache) > 50_000:
+                self._ts_cache.clear()
+            ts = self._ts_cache[when] = _utc(when)
+        try:
+            if ais_id in POSITION_TYPES:
+                position = self._position(msg, ais_id, ts, source)
+                if position is not None:
+                    counts["positions"] += 1
+                    positions.append(position)
+            if ais_id in STATIC_TYPES:
+                report = self._static(msg, ais_id, ts, source)
+                if report is not None:
+                    counts["static_reports"] += 1
+                    statics.append(report)
+        except Exception:  # pyais raises many kinds on short or corrupt payloads
+            counts["undecodable"] += 1
+
+    def _position(self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
+                  ) -> Position | None:
+        data = msg.decode()
+        lon, lat = data.lon, data.lat
+        if lon == 181.0 or lat == 91.0:
+            self.counts["no_position"] += 1
+            return None
+        if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+            self.counts["bad_position"] += 1
+            return None
+        speed, course = data.speed, data.course
+        if ais_id == 27:
+            sog = None if speed >= 63 else float(speed)
+            cog = None if course >= 511 else float(course)
+            heading = None
+        else:
+            sog = None if speed >= 102.3 else speed
+            cog = None if course >= 360.0 else course
+            heading = data.heading
+            if heading >= 360:
+                heading = None
+        status = None if ais_id >= 18 and ais_id != 27 else int(data.status)
+        return Position(int(data.mmsi), ts, lon, lat, sog, cog, heading, status, ais_id, source)
+
+    def _static(self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
+                ) -> StaticReport | None:
+        data = msg.decode()
+        mmsi = int(data.mmsi)
+        if ais_id == 24:
+            if data.partno == 0:
+                return StaticReport(mmsi, ts, 24, source, name=_clean_text(data.shipname))
+            return StaticReport(
+                mmsi, ts, 24, source, callsign=_clean_text(data.callsign),
+                ship_type=int(data.ship_type), **_dimensions(data),
+            )
+        if ais_id == 19:
+            return StaticReport(mmsi, ts, 19, source, name=_clean_text(data.shipname),
+                                ship_type=int(data.ship_type), **_dimensions(data))
+        return StaticReport(
+            mmsi, ts, 5, source,
+            imo=int(data.imo) or None,
+            callsign=_clean_text(data.callsign),
+            name=_clean_text(data.shipname),
+            ship_type=int(data.ship_type),
+            draught_m=float(data.draught) or None,
+            destination=_clean_text(data.destination),
+            **_dimensions(data),
+        )
+
+
+def _dimensions(data) -> dict[str, int | None]:
+    return {
+        "to_bow_m": int(data.to_bow) or None,
+        "to_stern_m": int(data.to_stern) or None,
+        "to_port_m": int(data.to_port) or None,
+        "to_starboard_m": int(data.to_starboard) or None,
+    }
+
+
+def decode_lines(lines: Iterable[bytes], received_at: float = 0.0, default_source: str = ""
+                 ) -> tuple[list[Position], list[StaticReport], Counter[str]]:
+    """Decode lines in one go (tests, small files): positions, static reports, counts."""
+    decoder = AisDecoder(default_source)
+    positions: list = []
+    statics: list = []
+    decoder.decode_into(lines, received_at, positions, statics)
+    decoder.close()
+    return positions, statics, decoder.counts

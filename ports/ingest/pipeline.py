@@ -1,0 +1,177 @@
+"""The AIS ingest pipeline: transports -> AisDecoder -> batches -> BufferedWriter.
+
+Stream sources (TCP, UDP) each run on a thread. A large plain file is split into byte
+ranges decoded and written by worker processes (one per core), each with its own writer,
+so decoding, COPY and the database's inserts run on every core; multi-sentence messages
+that straddle a boundary are completed by the worker whose range they start in. Reports
+are grouped in batches of `batch_rows` (or every `flush_interval_s` on a stream).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .ais import AisDecoder
+from .store import Batch, BufferedWriter, PositionStore
+from .transports import (
+    Block,
+    chunk_blocks,
+    file_blocks,
+    parse_source,
+    split_file,
+    tcp_blocks,
+    udp_blocks,
+)
+
+ERROR_KINDS = ("blank", "garbage", "other_nmea", "malformed", "bad_checksum", "bad_tag_block",
+               "incomplete", "orphan_fragment", "undecodable", "no_position", "bad_position")
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+
+
+class Ingest:
+    def __init__(self, writer: BufferedWriter, batch_rows: int = 5000,
+                 flush_interval_s: float = 1.0):
+        self.writer = writer
+        self.batch_rows = batch_rows
+        self.flush_interval_s = flush_interval_s
+        self.counts: Counter[str] = Counter()
+        self.vessels: set[int] = set()
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def consume(self, blocks: Iterable[Block], source_name: str,
+                tail: Iterable[bytes] = (), chunk_head: bool = False) -> None:
+        """Decode blocks of lines and submit batches until they end or `stop` is set."""
+        decoder = AisDecoder(default_source=source_name)
+        decode = decoder.decode_into
+        positions: list = []
+        statics: list = []
+        last_flush = time.monotonic()
+        rows, interval = self.batch_rows, self.flush_interval_s
+        first = chunk_head
+        try:
+            for lines, received_at in blocks:
+                if first and lines:
+                    decode(lines[:200], received_at, positions, statics, chunk_head=True)
+                    lines = lines[200:]
+                    first = False
+                decode(lines, received_at, positions, statics)
+                if len(positions) + len(statics) >= rows or (
+                    interval and (positions or statics)
+                    and time.monotonic() - last_flush >= interval
+                ):
+                    self._submit(positions, statics)
+                    positions, statics = [], []
+                    last_flush = time.monotonic()
+                if self.stop.is_set():
+                    break
+            else:
+                decoder.complete_open(tail, time.time(), positions, statics)
+        finally:
+            decoder.close()
+            self._submit(positions, statics)
+            with self._lock:
+                self.counts.update(decoder.counts)
+
+    def _submit(self, positions: list, statics: list) -> None:
+        if not positions and not statics:
+            return
+        with self._lock:
+            self.vessels.update(p.mmsi for p in positions)
+            self.vessels.update(s.mmsi for s in statics)
+        self.writer.submit(Batch(positions, statics))
+
+    def run(self, sources: list[str], on_progress: Callable[[str, int], None] | None = None,
+            workers: int | None = None) -> None:
+        """Ingest every source; returns when files are done and streams stopped."""
+        streams, files = [], []
+        for source in sources:
+            kind, host_or_path, port = parse_source(source)
+            if kind == "file":
+                files.append(host_or_path)
+            elif kind == "tcp":
+                streams.append((source, tcp_blocks(host_or_path, port, self.stop)))
+            else:
+                streams.append((source, udp_blocks(host_or_path, port, self.stop)))
+        threads = [threading.Thread(target=self.consume, args=(blocks, name), daemon=True,
+                                    name=f"ais-{name}") for name, blocks in streams]
+        for t in threads:
+            t.start()
+        workers = workers or os.cpu_count() or 1
+        for path in files:
+            if self.stop.is_set():
+                break
+            name = "stdin" if path == "-" else Path(path).name
+            if (workers > 1 and path != "-" and not path.endswith(".gz")
+                    and os.path.getsize(path) >= PARALLEL_MIN_BYTES):
+                self._parallel_file(path, name, workers, on_progress)
+            else:
+                progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
+                self.consume(file_blocks(path, progress), name)
+        for t in threads:
+            while t.is_alive():
+                t.join(0.5)
+
+    def _parallel_file(self, path: str, name: str, workers: int,
+                       on_progress: Callable[[str, int], None] | None) -> None:
+        ctx = multiprocessing.get_context("fork")
+        results = ctx.Queue()
+        procs = [
+            ctx.Process(target=_chunk_worker, name=f"ais-chunk-{i}", args=(
+                path, name, start, end, i, self.writer.store.conninfo,
+                str(self.writer.spill_dir / f"chunk-{i}"), self.batch_rows, results))
+            for i, (start, end) in enumerate(split_file(path, workers))
+        ]
+        for p in procs:
+            p.start()
+        errors = []
+        for _ in procs:
+            counts, writer_counts, vessels, error = results.get()
+            self.counts.update(counts)
+            self.writer.counts.update(writer_counts)
+            self.vessels.update(vessels)
+            if error:
+                errors.append(error)
+        for p in procs:
+            p.join()
+        if on_progress:
+            on_progress(path, os.path.getsize(path))
+        if errors:
+            raise RuntimeError(f"{name}: a worker failed: {errors[0]}")
+
+    def summary(self) -> str:
+        c = self.counts
+        w = self.writer.counts
+        errors = ", ".join(f"{k}={c[k]}" for k in ERROR_KINDS if c[k]) or "none"
+        return (
+            f"{c['lines']:,} lines, {c['messages']:,} messages, "
+            f"{c['positions']:,} positions ({w['positions_stored']:,} new stored), "
+            f"{c['static_reports']:,} static reports, {len(self.vessels):,} vessels; "
+            f"skipped: {errors}"
+            + (f"; {self.writer.backlog_rows:,} rows still buffered" if self.writer.backlog_rows
+               else "")
+        )
+
+
+def _chunk_worker(path: str, name: str, start: int, end: int, index: int, conninfo: str,
+                  spill_dir: str, batch_rows: int, results) -> None:
+    """One worker process: decode and store the lines starting in [start, end)."""
+    writer = BufferedWriter(PositionStore(conninfo, latest_interval_s=5.0), Path(spill_dir)).start()
+    ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=0)
+    error = ""
+    try:
+        blocks, tail = chunk_blocks(path, start, end)
+        ingest.consume(blocks, name, tail=tail, chunk_head=index > 0)
+    except BaseException as exc:  # reported to the parent, which fails the run
+        error = f"{type(exc).__name__}: {exc}"
+    finally:
+        writer.close()
+    if writer.error is not None:
+        error = error or f"writer: {writer.error}"
+    results.put((dict(ingest.counts), dict(writer.counts), list(ingest.vessels), error))

@@ -1,0 +1,412 @@
+"""Writing decoded AIS to PostGIS with COPY, without losing data when the database goes away.
+
+`PositionStore.write_batch` stores one batch in one transaction: positions are copied
+(binary COPY) into a temporary staging table and inserted into the monthly partitions with
+ON CONFLICT DO NOTHING (a report seen twice is stored once), the latest position per vessel
+is upserted (only when newer), vessels are created and their static data merged.
+
+`BufferedWriter` runs a store on its own thread behind a bounded queue: the reader never
+waits on the database. While the database is unreachable it keeps batches in memory up to
+`max_memory_rows`, spills older ones to disk, reconnects with backoff, and writes
+everything (oldest first) once the database is back. Replays are safe: the primary key
+(mmsi, ts) makes every write idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import queue
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import psycopg
+
+from .ais import Position, StaticReport
+
+log = logging.getLogger(__name__)
+# Errors after which the same batch may succeed later (server gone, restarting, network).
+TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
+
+STAGE_DDL = """
+CREATE TEMP TABLE IF NOT EXISTS ais_stage (
+    mmsi integer, ts timestamptz, lon float8, lat float8, sog_kn float4, cog_deg float4,
+    heading_deg int2, nav_status int2, msg_type int2, source text
+) ON COMMIT DELETE ROWS
+"""
+STAGE_COPY = (
+    "COPY ais_stage (mmsi, ts, lon, lat, sog_kn, cog_deg, heading_deg, nav_status, msg_type,"
+    " source) FROM STDIN (FORMAT BINARY)"
+)
+STAGE_TYPES = ["int4", "timestamptz", "float8", "float8", "float4", "float4", "int2", "int2",
+               "int2", "text"]
+INSERT_VESSELS_SEEN = """
+INSERT INTO ports_vessel (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
+                          draught_m, destination, first_seen_at)
+SELECT mmsi, NULL, '', '', NULL, CASE WHEN bool_or(msg_type IN (18, 19)) THEN 'B' ELSE 'A' END,
+       NULL, NULL, NULL, '', min(ts)
+FROM ais_stage WHERE mmsi = ANY(%s) GROUP BY mmsi ORDER BY mmsi
+ON CONFLICT (mmsi) DO NOTHING
+"""
+INSERT_POSITIONS = """
+INSERT INTO ports_vesselposition (mmsi, ts, geom, sog_kn, cog_deg, heading_deg, nav_status,
+                                  msg_type, source)
+SELECT mmsi, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), sog_kn, cog_deg, heading_deg,
+       nav_status, msg_type, source
+FROM ais_stage ORDER BY mmsi, ts
+ON CONFLICT DO NOTHING
+"""
+UPSERT_LATEST = """
+INSERT INTO ports_vessellatest (mmsi, ts, geom, sog_kn, cog_deg, heading_deg, nav_status,
+                                msg_type, source)
+SELECT DISTINCT ON (mmsi) mmsi, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), sog_kn, cog_deg,
+       heading_deg, nav_status, msg_type, source
+FROM ais_stage ORDER BY mmsi, ts DESC
+ON CONFLICT (mmsi) DO UPDATE SET
+    ts = EXCLUDED.ts, geom = EXCLUDED.geom, sog_kn = EXCLUDED.sog_kn, cog_deg = EXCLUDED.cog_deg,
+    heading_deg = EXCLUDED.heading_deg, nav_status = EXCLUDED.nav_status,
+    msg_type = EXCLUDED.msg_type, source = EXCLUDED.source
+WHERE ports_vessellatest.ts < EXCLUDED.ts
+"""
+UPSERT_STATIC = """
+INSERT INTO ports_vessel AS v (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
+                               draught_m, destination, first_seen_at, static_at)
+VALUES (%(mmsi)s, %(imo)s, coalesce(%(name)s, ''), coalesce(%(callsign)s, ''), %(ship_type)s,
+        %(ais_class)s, %(length_m)s, %(beam_m)s, %(draught_m)s, coalesce(%(destination)s, ''),
+        %(ts)s, %(ts)s)
+ON CONFLICT (mmsi) DO UPDATE SET
+    imo = coalesce(EXCLUDED.imo, v.imo),
+    name = coalesce(nullif(%(name)s, ''), v.name),
+    callsign = coalesce(nullif(%(callsign)s, ''), v.callsign),
+    ship_type = coalesce(EXCLUDED.ship_type, v.ship_type),
+    ais_class = coalesce(nullif(EXCLUDED.ais_class, ''), v.ais_class),
+    length_m = coalesce(EXCLUDED.length_m, v.length_m),
+    beam_m = coalesce(EXCLUDED.beam_m, v.beam_m),
+    draught_m = coalesce(EXCLUDED.draught_m, v.draught_m),
+    destination = coalesce(nullif(%(destination)s, ''), v.destination),
+    static_at = greatest(v.static_at, EXCLUDED.static_at)
+"""
+UPSERT_SOURCE = """
+INSERT INTO ports_aissource (name, last_message_at, last_received_at, positions, static_reports)
+VALUES (%s, %s, now(), %s, %s)
+ON CONFLICT (name) DO UPDATE SET
+    last_message_at = greatest(ports_aissource.last_message_at, EXCLUDED.last_message_at),
+    last_received_at = now(),
+    positions = ports_aissource.positions + EXCLUDED.positions,
+    static_reports = ports_aissource.static_reports + EXCLUDED.static_reports
+"""
+
+
+@dataclass
+class Batch:
+    """Reports to store together (one transaction)."""
+
+    positions: list[Position] = field(default_factory=list)
+    statics: list[StaticReport] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.positions) + len(self.statics)
+
+
+def merge_statics(reports: Sequence[StaticReport]) -> list[dict]:
+    """One row per vessel: later reports' non-null fields win (type 24 parts A and B merge)."""
+    merged: dict[int, dict] = {}
+    for r in reports:
+        row = merged.setdefault(r.mmsi, {
+            "mmsi": r.mmsi, "imo": None, "name": None, "callsign": None, "ship_type": None,
+            "ais_class": "", "length_m": None, "beam_m": None, "draught_m": None,
+            "destination": None, "ts": r.ts,
+        })
+        row["ts"] = max(row["ts"], r.ts)
+        row["ais_class"] = "A" if r.msg_type == 5 else "B"
+        for key in ("imo", "name", "callsign", "ship_type", "draught_m", "destination"):
+            value = getattr(r, key)
+            if value is not None:
+                row[key] = value
+        if r.to_bow_m is not None or r.to_stern_m is not None:
+            row["length_m"] = (r.to_bow_m or 0) + (r.to_stern_m or 0)
+        if r.to_port_m is not None or r.to_starboard_m is not None:
+            row["beam_m"] = (r.to_port_m or 0) + (r.to_starboard_m or 0)
+    return list(merged.values())
+
+
+class PositionStore:
+    """Writes batches over one psycopg connection (`conninfo` libpq string or URL).
+
+    The latest position per vessel is kept in memory and upserted at most every
+    `latest_interval_s` (and at `flush_latest`), in the transaction of a batch: one row per
+    vessel instead of one per report."""
+
+    def __init__(self, conninfo: str, connect_timeout_s: int = 5,
+                 latest_interval_s: float = 1.0):
+        self.conninfo = conninfo
+        self.connect_timeout_s = connect_timeout_s
+        self.latest_interval_s = latest_interval_s
+        self.conn: psycopg.Connection | None = None
+        self._months: set[tuple[int, int]] = set()
+        self._known: set[int] = set()
+        self._latest: dict[int, Position] = {}
+        self._latest_at = 0.0
+
+    def connect(self) -> None:
+        self.close()
+        self.conn = psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout_s,
+                                    autocommit=False)
+        with self.conn.cursor() as cur:
+            cur.execute(STAGE_DDL)
+        self.conn.commit()
+        self._months.clear()
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+    def write_batch(self, batch: Batch, flush_latest: bool = False) -> int:
+        """Store a batch in one transaction; returns how many positions were new."""
+        if self.conn is None or self.conn.closed:
+            self.connect()
+        conn = self.conn
+        assert conn is not None
+        inserted = 0
+        latest = dict(self._latest)
+        for p in batch.positions:
+            held = latest.get(p.mmsi)
+            if held is None or p.ts > held.ts:
+                latest[p.mmsi] = p
+        new_vessels = {p.mmsi for p in batch.positions} - self._known
+        upsert_latest = flush_latest or time.monotonic() - self._latest_at >= self.latest_interval_s
+        try:
+            if batch.positions:
+                self._ensure_partitions(conn, batch.positions)
+            with conn.cursor() as cur:
+                if batch.positions:
+                    self._copy_stage(cur, batch.positions)
+                    if new_vessels:
+                        cur.execute(INSERT_VESSELS_SEEN, (sorted(new_vessels),))
+                    cur.execute(INSERT_POSITIONS)
+                    inserted = cur.rowcount
+                if upsert_latest and latest:
+                    cur.execute("DELETE FROM ais_stage")
+                    self._copy_stage(cur, list(latest.values()))
+                    cur.execute(UPSERT_LATEST)
+                # Rows are locked in key order so that concurrent writers cannot deadlock.
+                if batch.statics:
+                    cur.executemany(UPSERT_STATIC, sorted(merge_statics(batch.statics),
+                                                          key=lambda row: row["mmsi"]))
+                for source, (last, n_pos, n_static) in sorted(_per_source(batch).items()):
+                    cur.execute(UPSERT_SOURCE, (source, last, n_pos, n_static))
+            conn.commit()
+        except BaseException:
+            try:
+                conn.rollback()
+            except psycopg.Error:
+                pass
+            raise
+        # Only now that the transaction is committed does the in-memory state move on.
+        self._known |= new_vessels
+        if upsert_latest:
+            self._latest.clear()
+            self._latest_at = time.monotonic()
+        else:
+            self._latest = latest
+        return inserted
+
+    @property
+    def holds_latest(self) -> bool:
+        """Whether latest positions wait in memory for their upsert."""
+        return bool(self._latest)
+
+    @staticmethod
+    def _copy_stage(cur, positions: Sequence[Position]) -> None:
+        with cur.copy(STAGE_COPY) as copy:
+            copy.set_types(STAGE_TYPES)
+            for p in positions:
+                copy.write_row(p)
+
+    def _ensure_partitions(self, conn: psycopg.Connection, positions: Sequence[Position]
+                           ) -> None:
+        """Create missing monthly partitions, each in its own short transaction."""
+        months = {(p.ts.year, p.ts.month) for p in positions} - self._months
+        for year, month in sorted(months):
+            conn.execute("SELECT ports_ensure_position_partition(%s::date)",
+                         (f"{year:04d}-{month:02d}-01",))
+            conn.commit()
+            self._months.add((year, month))
+
+
+def _per_source(batch: Batch) -> dict[str, tuple[datetime, int, int]]:
+    stats: dict[str, list] = {}
+    for p in batch.positions:
+        s = stats.setdefault(p.source, [p.ts, 0, 0])
+        s[1] += 1
+        if p.ts > s[0]:
+            s[0] = p.ts
+    for r in batch.statics:
+        s = stats.setdefault(r.source, [r.ts, 0, 0])
+        s[2] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in stats.items()}
+
+
+class BufferedWriter:
+    """A PositionStore on a background thread with bounded memory and a disk spill.
+
+    `submit` never blocks for long: batches go to a small queue; the thread moves them to
+    its pending list and writes them. While the database is down, pending batches beyond
+    `max_memory_rows` are pickled to `spill_dir` (oldest first) and read back in order.
+    """
+
+    def __init__(self, store: PositionStore, spill_dir: Path, max_memory_rows: int = 200_000,
+                 queue_batches: int = 8, retry_max_s: float = 10.0):
+        self.store = store
+        self.spill_dir = Path(spill_dir)
+        self.max_memory_rows = max_memory_rows
+        self.retry_max_s = retry_max_s
+        self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=queue_batches)
+        self.pending: deque[Batch] = deque()
+        self.pending_rows = 0
+        self.spilled: deque[Path] = deque()
+        self._spilled_rows = 0
+        self._spill_seq = 0
+        self.counts: Counter[str] = Counter()
+        self.error: BaseException | None = None
+        self._open = True
+        self._thread = threading.Thread(target=self._run, name="ais-writer", daemon=True)
+        self.spill_dir.mkdir(parents=True, exist_ok=True)
+        # Batches spilled by an earlier run that died before writing them go first.
+        for path in sorted(self.spill_dir.glob("batch-*.pickle")):
+            _, seq, rows = path.stem.split("-")
+            self.spilled.append(path)
+            self._spilled_rows += int(rows)
+            self._spill_seq = max(self._spill_seq, int(seq) + 1)
+
+    def start(self) -> BufferedWriter:
+        self._thread.start()
+        return self
+
+    def submit(self, batch: Batch) -> None:
+        if self.error is not None:
+            raise RuntimeError("the AIS writer stopped") from self.error
+        if len(batch):
+            self.queue.put(batch)
+
+    def close(self, timeout: float | None = None) -> None:
+        """Write everything still pending (waiting for the database if need be), then stop."""
+        self.queue.put(None)
+        self._thread.join(timeout)
+        self.store.close()
+
+    @property
+    def backlog_rows(self) -> int:
+        """Rows submitted but not yet stored (in the queue, in memory or on disk)."""
+        return self.pending_rows + self._spilled_rows + sum(len(b) for b in list(self.queue.queue)
+                                                            if b is not None)
+
+    # -- the thread ----------------------------------------------------------------------
+
+    def _take(self, block: bool, timeout: float | None = None, drain: bool = False) -> None:
+        """Move a queued batch (all of them with `drain`) to pending; note the end marker.
+
+        While the database is up one batch at a time is taken, so a fast reader waits on
+        the full queue (back-pressure); while it is down the queue is drained into memory
+        and the excess spilled, so the reader is never blocked."""
+        try:
+            item = self.queue.get(block=block, timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            if item is None:
+                self._open = False
+                break
+            self.pending.append(item)
+            self.pending_rows += len(item)
+            if not drain:
+                break
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                break
+        while self.pending_rows > self.max_memory_rows and len(self.pending) > 1:
+            batch = self.pending.popleft()
+            self.pending_rows -= len(batch)
+            self._spill(batch)
+
+    def _spill(self, batch: Batch) -> None:
+        path = self.spill_dir / f"batch-{self._spill_seq:09d}-{len(batch)}.pickle"
+        self._spill_seq += 1
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.rename(path)
+        self.spilled.append(path)
+        self._spilled_rows += len(batch)
+        self.counts["spilled_batches"] += 1
+        self.counts["spilled_rows"] += len(batch)
+
+    def _next(self) -> tuple[Batch, Path | None] | None:
+        """The oldest batch not yet written: spilled ones come before those in memory."""
+        if self.spilled:
+            path = self.spilled[0]
+            return pickle.loads(path.read_bytes()), path
+        if self.pending:
+            return self.pending[0], None
+        return None
+
+    def _run(self) -> None:
+        delay = 0.5
+        try:
+            while self._open or self.pending or self.spilled or self.store.holds_latest:
+                if self._open and not self.pending:
+                    self._take(block=not self.spilled, timeout=0.5)
+                item = self._next()
+                if item is None:
+                    if self._open:
+                        continue
+                    item = (Batch(), None)  # closing: only the latest positions are left
+                batch, path = item
+                last = not self._open and len(self.pending) + len(self.spilled) <= 1
+                try:
+                    inserted = self.store.write_batch(batch, flush_latest=last)
+                except TRANSIENT as exc:
+                    self.counts["db_errors"] += 1
+                    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    log.warning("database unavailable (%s); %d rows buffered, retry in %.1f s",
+                                first_line, self.backlog_rows, delay)
+                    self.store.close()
+                    self._wait(delay)
+                    delay = min(delay * 2, self.retry_max_s)
+                    continue
+                delay = 0.5
+                self.counts["positions_stored"] += inserted
+                self.counts["positions_written"] += len(batch.positions)
+                self.counts["static_written"] += len(batch.statics)
+                self.counts["batches"] += 1
+                if path is not None:
+                    self.spilled.popleft()
+                    path.unlink()
+                    self._spilled_rows -= len(batch)
+                    self.counts["unspilled_rows"] += len(batch)
+                elif self.pending and batch is self.pending[0]:
+                    self.pending.popleft()
+                    self.pending_rows -= len(batch)
+        except BaseException as exc:  # a bug or a database error that retrying cannot fix
+            self.error = exc
+            log.exception("AIS writer stopped; unwritten batches are kept in %s", self.spill_dir)
+            while self.pending:
+                self._spill(self.pending.popleft())
+            self.pending_rows = 0
+
+    def _wait(self, seconds: float) -> None:
+        """Sleep, but keep draining the queue so the reader is never blocked."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if self._open:
+                self._take(block=True, timeout=min(0.2, left), drain=True)
+            else:
+                time.sleep(min(0.2, left))

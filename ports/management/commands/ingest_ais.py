@@ -1,0 +1,85 @@
+"""manage.py ingest_ais SOURCE...: AIS NMEA from files, stdin, TCP or UDP into PostGIS."""
+
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from ports.services import ingest_ais
+
+
+class Command(BaseCommand):
+    help = ("Ingest AIS NMEA. SOURCE: a file (.nmea .txt .log .gz), - for stdin, "
+            "tcp://host:port (client) or udp://:port (listener).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("sources", nargs="+", metavar="SOURCE")
+        parser.add_argument("--force", action="store_true",
+                            help="load a file again even if its content was loaded before")
+        parser.add_argument("--batch-rows", type=int, default=5000)
+        parser.add_argument("--flush-interval", type=float, default=1.0,
+                            help="seconds between writes on a stream")
+        parser.add_argument("--summary-every", type=float, default=60.0,
+                            help="seconds between summary lines on a stream (0: only at the end)")
+        parser.add_argument("--spill-dir", type=Path,
+                            default=Path(settings.VAR_DIR) / "ais-spill")
+        parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument("--workers", type=int, default=None,
+                            help="processes for a large plain file (default: one per core)")
+
+    def handle(self, *args, **options):
+        sources = options["sources"]
+        streams = [s for s in sources if s.startswith(("tcp://", "udp://"))]
+        holder = {}
+        done = threading.Event()
+
+        def on_start(ingest):
+            holder["ingest"] = ingest
+
+            def stop(signum, frame):
+                ingest.stop.set()
+
+            signal.signal(signal.SIGINT, stop)
+            signal.signal(signal.SIGTERM, stop)
+            every = options["summary_every"]
+            if streams and every > 0:
+                def report():
+                    while not done.wait(every):
+                        self.stdout.write(f"ingest_ais: {ingest.summary()}")
+                        self.stdout.flush()
+                threading.Thread(target=report, daemon=True).start()
+
+        show = not options["no_progress"] and sys.stderr.isatty()
+        sizes = {s: Path(s).stat().st_size for s in sources
+                 if s not in streams and s != "-" and Path(s).exists()}
+
+        def progress(path, done_bytes):
+            if show and sizes.get(path):
+                share = min(done_bytes / sizes[path], 1.0)
+                bar = "#" * int(share * 30)
+                sys.stderr.write(f"\r{Path(path).name} [{bar:<30}] {share:5.1%}")
+                sys.stderr.flush()
+                if share >= 1.0:
+                    sys.stderr.write("\n")
+
+        def skipped(source, run):
+            self.stdout.write(f"ingest_ais: {source} skipped: the same content was loaded "
+                              f"on {run.finished_at:%Y-%m-%d %H:%M} UTC (use --force)")
+
+        try:
+            ingest = ingest_ais(
+                sources, spill_dir=options["spill_dir"], force=options["force"],
+                batch_rows=options["batch_rows"], flush_interval_s=options["flush_interval"],
+                workers=options["workers"],
+                on_progress=progress, on_start=on_start, on_skip=skipped,
+            )
+        except (ValueError, RuntimeError) as exc:
+            raise CommandError(str(exc)) from exc
+        finally:
+            done.set()
+        self.stdout.write(f"ingest_ais: {ingest.summary()}")
+        if ingest.writer.error is not None:
+            raise CommandError(f"the writer stopped: {ingest.writer.error}")
