@@ -52,7 +52,7 @@ def pyais_decode_only(path: Path) -> tuple[int, float]:
         try:
             msg.decode()
             decoded += 1
-        except Exception:  # noqa: BLE001 - undecodable noise is skipped, as by the ingester
+        except Exception:
             pass
     return decoded, time.perf_counter() - started
 
@@ -80,8 +80,14 @@ def bench_database_url() -> str:
     base = os.environ.get("DATABASE_URL") or (ROOT / ".var/database_url").read_text().strip()
     cfg = dj_database_url.parse(base)
     name = f"{cfg['NAME']}_bench"
-    admin = psycopg.connect(host=cfg["HOST"], port=cfg["PORT"], user=cfg["USER"],
-                            password=cfg["PASSWORD"], dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=cfg["HOST"],
+        port=cfg["PORT"],
+        user=cfg["USER"],
+        password=cfg["PASSWORD"],
+        dbname="postgres",
+        autocommit=True,
+    )
     if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
         admin.execute(f'CREATE DATABASE "{name}"')
     admin.close()
@@ -92,8 +98,10 @@ def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int,
     import psycopg
 
     with psycopg.connect(env["DATABASE_URL"].replace("postgis://", "postgresql://")) as conn:
-        conn.execute("TRUNCATE ports_vesselposition, ports_vessellatest, ports_vessel, "
-                     "ports_aissource, ports_aisingestrun CASCADE")
+        conn.execute(
+            "TRUNCATE ports_vesselposition, ports_vessellatest, ports_vessel, "
+            "ports_aissource, ports_aisingestrun CASCADE"
+        )
     cmd = [sys.executable, "manage.py", "ingest_ais", str(path), "--force", "--no-progress"]
     if workers:
         cmd += ["--workers", str(workers)]
@@ -128,8 +136,7 @@ def main() -> None:
     print(f"file: {path.name}, {lines:,} lines, {path.stat().st_size / 2**20:.0f} MiB")
 
     env = {**os.environ, "DATABASE_URL": bench_database_url()}
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env,
-                   check=True)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
 
     decode_runs, ingest_runs, peaks = [], [], []
     decoded = 0
@@ -139,16 +146,20 @@ def main() -> None:
         elapsed, peak_kb, summary = ingest_once(path, env, args.workers)
         ingest_runs.append(elapsed)
         peaks.append(peak_kb)
-        print(f"run {run + 1}: pyais decode-only {decoded / seconds:,.0f} msg/s; "
-              f"ingest {decoded / elapsed:,.0f} msg/s ({elapsed:.1f} s), "
-              f"peak {peak_kb / 1024:.0f} MiB")
+        print(
+            f"run {run + 1}: pyais decode-only {decoded / seconds:,.0f} msg/s; "
+            f"ingest {decoded / elapsed:,.0f} msg/s ({elapsed:.1f} s), "
+            f"peak {peak_kb / 1024:.0f} MiB"
+        )
     print(f"last ingest: {summary}")
     pyais_rate = decoded / statistics.median(decode_runs)
     ingest_rate = decoded / statistics.median(ingest_runs)
     print(f"pyais decode-only (1 core): {pyais_rate:,.0f} msg/s (median of {args.runs})")
-    print(f"end-to-end ingest (decode + COPY + partitions + latest + vessels, "
-          f"{args.workers or os.cpu_count()} workers): {ingest_rate:,.0f} msg/s "
-          f"({lines / statistics.median(ingest_runs):,.0f} lines/s)")
+    print(
+        f"end-to-end ingest (decode + COPY + partitions + latest + vessels, "
+        f"{args.workers or os.cpu_count()} workers): {ingest_rate:,.0f} msg/s "
+        f"({lines / statistics.median(ingest_runs):,.0f} lines/s)"
+    )
     print(f"ratio ingest / decode-only: {ingest_rate / pyais_rate:.2f}")
     print(f"ingester peak memory (PSS of all its processes): {max(peaks) / 1024:.0f} MiB")
 

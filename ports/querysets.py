@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
@@ -34,8 +33,9 @@ class VesselLatestQuerySet(QuerySet):
         """Vessels whose newest report is at most `minutes` old."""
         return self.filter(ts__gte=(now or timezone.now()) - timedelta(minutes=minutes))
 
-    def within_bbox(self, west: float, south: float, east: float, north: float
-                    ) -> VesselLatestQuerySet:
+    def within_bbox(
+        self, west: float, south: float, east: float, north: float
+    ) -> VesselLatestQuerySet:
         box = Polygon.from_bbox((west, south, east, north))
         box.srid = 4326
         return self.filter(geom__intersects=box)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from decimal import Decimal
 from pathlib import Path
 
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from geo.ingest.errors import LayerError
@@ -16,6 +18,7 @@ from geo.services import ImportCounts, apply_changes
 from .ingest.pipeline import Ingest
 from .ingest.published import PublishedFigureRow
 from .ingest.store import BufferedWriter, PositionStore
+from .ingest.transports import parse_source
 from .models import AisIngestRun, ThroughputReport
 
 
@@ -90,8 +93,11 @@ def db_conninfo(alias: str = "default") -> str:
     from psycopg.conninfo import make_conninfo
 
     params = connections[alias].get_connection_params()
-    keep = {k: v for k, v in params.items()
-            if k in ("dbname", "user", "password", "host", "port", "sslmode") and v}
+    keep = {
+        k: v
+        for k, v in params.items()
+        if k in ("dbname", "user", "password", "host", "port", "sslmode") and v
+    }
     return make_conninfo(**keep)
 
 
@@ -107,16 +113,26 @@ def already_loaded(sha256: str) -> AisIngestRun | None:
     return AisIngestRun.objects.filter(file_sha256=sha256, finished_at__isnull=False).first()
 
 
-def ingest_ais(sources: list[str], *, spill_dir: Path, force: bool = False,
-               batch_rows: int = 5000, flush_interval_s: float = 1.0, workers: int | None = None,
-               on_progress=None, on_start=None, on_skip=None) -> Ingest:
+def ingest_ais(
+    sources: list[str],
+    *,
+    spill_dir: Path,
+    force: bool = False,
+    batch_rows: int = 5000,
+    flush_interval_s: float = 1.0,
+    workers: int | None = None,
+    max_memory_rows: int = 200_000,
+    on_progress=None,
+    on_start=None,
+    on_skip=None,
+) -> Ingest:
     """Ingest AIS from files and streams until the files end (and the streams are stopped
     through `ingest.stop`, set by `on_start(ingest)`'s caller, e.g. on SIGTERM).
 
     A file whose content was loaded before is skipped (unless `force`); each file loaded
     is recorded with its hash once every one of its positions is stored."""
-    files = {s: file_sha256(s) for s in sources
-             if s != "-" and not s.startswith(("tcp://", "udp://"))}
+    kinds = {s: parse_source(s)[0] for s in sources}  # ValueError names a bad source
+    files = {s: file_sha256(s) for s, kind in kinds.items() if kind == "file" and s != "-"}
     todo = []
     for source in sources:
         sha = files.get(source)
@@ -125,9 +141,11 @@ def ingest_ais(sources: list[str], *, spill_dir: Path, force: bool = False,
                 on_skip(source, run)
             continue
         todo.append(source)
-    writer = BufferedWriter(PositionStore(db_conninfo()), spill_dir).start()
+    writer = BufferedWriter(
+        PositionStore(db_conninfo()), spill_dir, max_memory_rows=max_memory_rows
+    ).start()
     ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=flush_interval_s)
-    run = AisIngestRun.objects.create(started_at=timezone.now(), sources=" ".join(sources))
+    run = AisIngestRun(started_at=timezone.now(), sources=" ".join(sources))
     if on_start:
         on_start(ingest)
     try:
@@ -136,14 +154,41 @@ def ingest_ais(sources: list[str], *, spill_dir: Path, force: bool = False,
     finally:
         writer.close()
     complete = writer.error is None and writer.backlog_rows == 0
-    run.finished_at = timezone.now() if complete else None
-    run.counts = {**ingest.counts, **{f"writer_{k}": v for k, v in writer.counts.items()},
-                  "vessels": len(ingest.vessels)}
-    run.save()
-    for source in todo:
-        if source in files and complete:
-            AisIngestRun.objects.create(
-                started_at=run.started_at, finished_at=run.finished_at, sources=source,
-                file_sha256=files[source], counts={"part_of_run": run.pk},
-            )
+
+    def record() -> None:
+        run.finished_at = timezone.now() if complete else None
+        run.counts = {
+            **ingest.counts,
+            **{f"writer_{k}": v for k, v in writer.counts.items()},
+            "vessels": len(ingest.vessels),
+        }
+        run.save()
+        for source in todo:
+            if source in files and complete:
+                AisIngestRun.objects.create(
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    sources=source,
+                    file_sha256=files[source],
+                    counts={"part_of_run": run.pk},
+                )
+
+    _with_reconnect(record)
     return ingest
+
+
+def _with_reconnect(action, attempts: int = 8) -> None:
+    """Run an ORM action, reconnecting if the database went away during a long ingest
+    (its connection may have been cut by a restart)."""
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                action()
+            return
+        except (OperationalError, InterfaceError):
+            if attempt == attempts - 1:
+                raise
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)

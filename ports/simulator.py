@@ -38,8 +38,7 @@ PORTS = {
 }
 # Far ends that have no lane in sea_lanes.geojson: reached by straight legs offshore.
 EXTRA_ENDS = {"HKG": (114.10, 22.20)}
-SHIP_TYPES = [(70, 0.55), (71, 0.05), (80, 0.15), (60, 0.03), (52, 0.04), (30, 0.08),
-              (90, 0.10)]
+SHIP_TYPES = [(70, 0.55), (71, 0.05), (80, 0.15), (60, 0.03), (52, 0.04), (30, 0.08), (90, 0.10)]
 
 
 def _dist_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -122,8 +121,13 @@ class Ship:
                 if ph.kind == "anchor":
                     # Swinging round the anchor: a few tens of metres, slowly.
                     a = (t / 900.0) + self.mmsi % 7
-                    return (lon + 0.0004 * math.cos(a), lat + 0.0003 * math.sin(a),
-                            0.2, (math.degrees(a) + 90) % 360, 1)
+                    return (
+                        lon + 0.0004 * math.cos(a),
+                        lat + 0.0003 * math.sin(a),
+                        0.2,
+                        (math.degrees(a) + 90) % 360,
+                        1,
+                    )
                 return lon, lat, 0.0, 0.0, 5
         return None
 
@@ -202,21 +206,35 @@ class Simulator:
         big = ship_type in (70, 71, 80)
         length = rng.randrange(150, 300) if big else rng.randrange(20, 120)
         letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
-        name = rng.choice(["BEIBU", "GUI", "QIN", "ZHONG", "HAI", "XIN", "YU", "NAN",
-                           "LIANHE", "ORIENT"]) + " " + rng.choice(
-            ["PIONEER", "STAR", "GLORY", "HOPE", "TRADER", "LINK", "BRIDGE", "SPIRIT"])
+        name = (
+            rng.choice(
+                ["BEIBU", "GUI", "QIN", "ZHONG", "HAI", "XIN", "YU", "NAN", "LIANHE", "ORIENT"]
+            )
+            + " "
+            + rng.choice(["PIONEER", "STAR", "GLORY", "HOPE", "TRADER", "LINK", "BRIDGE", "SPIRIT"])
+        )
         return Ship(
-            mmsi=self._mmsi, name=f"{name} {rng.randrange(1, 30)}",
+            mmsi=self._mmsi,
+            name=f"{name} {rng.randrange(1, 30)}",
             callsign="B" + "".join(rng.choice(letters) for _ in range(4)),
             imo=9_000_000 + rng.randrange(900_000) if big else 0,
-            ship_type=ship_type, length_m=length, beam_m=max(6, length // 7),
+            ship_type=ship_type,
+            length_m=length,
+            beam_m=max(6, length // 7),
             draught_m=round(rng.uniform(4.0, 13.5) if big else rng.uniform(1.5, 6.0), 1),
             class_b=not big and rng.random() < 0.5,
-            destination="", jitter=(rng.uniform(-0.004, 0.004), rng.uniform(-0.003, 0.003)),
+            destination="",
+            jitter=(rng.uniform(-0.004, 0.004), rng.uniform(-0.003, 0.003)),
         )
 
-    def plan(self, start: float, duration_s: float, arrivals_per_hour: float = 12.0,
-             pass_through_share: float = 0.15, initial: int = 0) -> Plan:
+    def plan(
+        self,
+        start: float,
+        duration_s: float,
+        arrivals_per_hour: float = 12.0,
+        pass_through_share: float = 0.15,
+        initial: int = 0,
+    ) -> Plan:
         """Voyages starting in [start - ..., start + duration_s). `initial` ships are
         already under way or in port at `start`, so a live feed shows traffic at once."""
         rng = self.rng
@@ -232,7 +250,7 @@ class Simulator:
             ship = self._ship()
             port = rng.choice(list(PORTS))
             paths = self._outer_paths(port)
-            (src, inbound), (dst, outbound) = rng.sample(paths, 2)
+            (_, inbound), (dst, outbound) = rng.sample(paths, 2)
             inbound = list(reversed(inbound))
             speed = round(rng.uniform(9.0, 15.0) if ship.ship_type != 30 else 8.0, 1)
             ship.destination = dst if rng.random() < 0.9 else port.split("_")[0]
@@ -243,8 +261,10 @@ class Simulator:
                 ship.phases = [Phase(t0, t_end, "sail", path=path, speed_kn=speed)]
                 ships.append(ship)
                 continue
-            berth = (PORTS[port]["berth"][0] + ship.jitter[0],
-                     PORTS[port]["berth"][1] + ship.jitter[1])
+            berth = (
+                PORTS[port]["berth"][0] + ship.jitter[0],
+                PORTS[port]["berth"][1] + ship.jitter[1],
+            )
             inbound[-1] = berth
             approach = Polyline(inbound)
             t_arr = t0 + approach.length / (speed * KNOT_MS)
@@ -252,8 +272,10 @@ class Simulator:
             anchor_start = anchor_end = None
             if rng.random() < 0.5:
                 # Wait at the anchorage: sail to it, stay, then go in.
-                anchorage = (PORTS[port]["anchorage"][0] + ship.jitter[0] * 3,
-                             PORTS[port]["anchorage"][1] + ship.jitter[1] * 3)
+                anchorage = (
+                    PORTS[port]["anchorage"][0] + ship.jitter[0] * 3,
+                    PORTS[port]["anchorage"][1] + ship.jitter[1] * 3,
+                )
                 to_anchor = Polyline([*inbound[:-1], anchorage])
                 anchor_start = t0 + to_anchor.length / (speed * KNOT_MS)
                 anchor_end = anchor_start + rng.uniform(2, 30) * 3600
@@ -268,24 +290,39 @@ class Simulator:
             phases.append(Phase(t_arr, berth_end, "berth", point=berth))
             outbound[0] = berth
             leave = Polyline(outbound)
-            phases.append(Phase(berth_end, berth_end + leave.length / (speed * KNOT_MS), "sail",
-                                path=leave, speed_kn=speed))
+            phases.append(
+                Phase(
+                    berth_end,
+                    berth_end + leave.length / (speed * KNOT_MS),
+                    "sail",
+                    path=leave,
+                    speed_kn=speed,
+                )
+            )
             ship.phases = phases
             ships.append(ship)
-            calls.append(CallTruth(
-                ship.mmsi, port,
-                arrival=anchor_start if anchor_start is not None else t_arr - 1800,
-                anchor_start=anchor_start, anchor_end=anchor_end,
-                berth_start=t_arr, berth_end=berth_end,
-                departure=berth_end + 1800,
-            ))
+            calls.append(
+                CallTruth(
+                    ship.mmsi,
+                    port,
+                    arrival=anchor_start if anchor_start is not None else t_arr - 1800,
+                    anchor_start=anchor_start,
+                    anchor_end=anchor_end,
+                    berth_start=t_arr,
+                    berth_end=berth_end,
+                    departure=berth_end + 1800,
+                )
+            )
         return Plan(ships, calls)
 
     # -- rendering ------------------------------------------------------------------------
 
-    def sentences(self, plan: Plan, start: float, end: float, noise: float = 0.01
-                  ) -> Iterator[tuple[float, str]]:
-        """(unix time, line) of every report between start and end, in time order."""
+    def sentences(
+        self, plan: Plan, start: float, end: float, noise: float = 0.01, stamp=None
+    ) -> Iterator[tuple[float, str]]:
+        """(unix time, line) of every report between start and end, in time order.
+        `stamp(t)` maps simulation time to the time written in the tag block (a time-lapse
+        feed stamps wall-clock times); by default they are the same."""
         rng = self.rng
         heap: list[tuple[float, int, int]] = []
         for i, ship in enumerate(plan.ships):
@@ -303,18 +340,17 @@ class Simulator:
                 continue
             lon, lat, sog, cog, status = state
             station = self._station(lon, lat)
+            stamped = stamp(t) if stamp else t
             if n % 36 == 0:  # static data every 36 reports (6 min under way)
                 seq = (seq + 1) % 10
                 for line in self._static(ship, seq):
-                    yield t, self._tag(station, t, line)
+                    yield t, self._tag(station, stamped, line)
             for line in self._position(ship, lon, lat, sog, cog, status):
-                yield t, self._tag(station, t, line)
+                yield t, self._tag(station, stamped, line)
             if noise and rng.random() < noise:
-                yield t, self._noise(station, t)
-            if ship.class_b:
-                step = 30.0 if sog > 2 else 180.0
-            else:
-                step = 10.0 if sog > 2 else 180.0
+                yield t, self._noise(station, stamped)
+            # Class A every 10 s under way, class B every 30 s; 3 min at anchor or moored.
+            step = 180.0 if sog <= 2 else (30.0 if ship.class_b else 10.0)
             heapq.heappush(heap, (t + step * rng.uniform(0.9, 1.1), i, n + 1))
 
     @staticmethod
@@ -324,35 +360,70 @@ class Simulator:
 
     @staticmethod
     def _tag(station: str, t: float, line: str) -> str:
-        body = f"s:{station},c:{int(t)}"
+        # Whole seconds, as most receivers write; a time-lapse feed (fractional stamps)
+        # writes milliseconds so that its reports stay distinct.
+        body = f"s:{station},c:{int(t)}" if t == int(t) else f"s:{station},c:{round(t * 1000)}"
         return f"\\{body}*{checksum(body.encode()):02X}\\{line}"
 
     def _position(self, ship: Ship, lon, lat, sog, cog, status) -> list[str]:
         heading = round(cog) % 360 if sog > 0.5 else 511
-        data = {"mmsi": ship.mmsi, "lon": round(lon, 6), "lat": round(lat, 6),
-                "speed": round(sog, 1), "course": round(cog, 1), "heading": heading}
+        data = {
+            "mmsi": ship.mmsi,
+            "lon": round(lon, 6),
+            "lat": round(lat, 6),
+            "speed": round(sog, 1),
+            "course": round(cog, 1),
+            "heading": heading,
+        }
         if ship.class_b:
             data["type"] = 18
         else:
             data.update(type=1 if status != 5 else 3, status=status)
-        return encode_dict(data, talker_id="AI", sentence_type="VDM",
-                           radio_channel=self.rng.choice("AB"))
+        return encode_dict(
+            data, talker_id="AI", sentence_type="VDM", radio_channel=self.rng.choice("AB")
+        )
 
     def _static(self, ship: Ship, seq: int) -> list[str]:
-        dims = {"to_bow": ship.length_m * 2 // 3, "to_stern": ship.length_m - ship.length_m * 2 // 3,
-                "to_port": ship.beam_m // 2, "to_starboard": ship.beam_m - ship.beam_m // 2}
+        dims = {
+            "to_bow": ship.length_m * 2 // 3,
+            "to_stern": ship.length_m - ship.length_m * 2 // 3,
+            "to_port": ship.beam_m // 2,
+            "to_starboard": ship.beam_m - ship.beam_m // 2,
+        }
         if ship.class_b:
-            a = encode_dict({"type": 24, "mmsi": ship.mmsi, "partno": 0, "shipname": ship.name},
-                            talker_id="AI", sentence_type="VDM")
-            b = encode_dict({"type": 24, "mmsi": ship.mmsi, "partno": 1,
-                             "ship_type": ship.ship_type, "callsign": ship.callsign, **dims},
-                            talker_id="AI", sentence_type="VDM")
+            a = encode_dict(
+                {"type": 24, "mmsi": ship.mmsi, "partno": 0, "shipname": ship.name},
+                talker_id="AI",
+                sentence_type="VDM",
+            )
+            b = encode_dict(
+                {
+                    "type": 24,
+                    "mmsi": ship.mmsi,
+                    "partno": 1,
+                    "ship_type": ship.ship_type,
+                    "callsign": ship.callsign,
+                    **dims,
+                },
+                talker_id="AI",
+                sentence_type="VDM",
+            )
             return a + b
         return encode_dict(
-            {"type": 5, "mmsi": ship.mmsi, "imo": ship.imo, "callsign": ship.callsign,
-             "shipname": ship.name, "ship_type": ship.ship_type, "draught": ship.draught_m,
-             "destination": ship.destination, **dims},
-            talker_id="AI", sentence_type="VDM", radio_channel=self.rng.choice("AB"),
+            {
+                "type": 5,
+                "mmsi": ship.mmsi,
+                "imo": ship.imo,
+                "callsign": ship.callsign,
+                "shipname": ship.name,
+                "ship_type": ship.ship_type,
+                "draught": ship.draught_m,
+                "destination": ship.destination,
+                **dims,
+            },
+            talker_id="AI",
+            sentence_type="VDM",
+            radio_channel=self.rng.choice("AB"),
             seq_id=seq,
         )
 
@@ -365,6 +436,10 @@ class Simulator:
         if kind == 2:  # a checksum that does not match
             return self._tag(station, t, "!AIVDM,1,1,,A,169oQ@@P1s7hwv0<HSc7onD1P000,0*00")
         # The first half of a two-part message whose second half is lost.
-        first = encode_dict({"type": 5, "mmsi": 413999999, "shipname": "LOST HALF"},
-                            talker_id="AI", sentence_type="VDM", seq_id=9)[0]
+        first = encode_dict(
+            {"type": 5, "mmsi": 413999999, "shipname": "LOST HALF"},
+            talker_id="AI",
+            sentence_type="VDM",
+            seq_id=9,
+        )[0]
         return self._tag(station, t, first)

@@ -13,7 +13,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 PGPORT=${CW_PGPORT:-54329}
 PGUSER_NAME=corridor
 DBNAME=corridor_watch
-VAR="$ROOT/.var"
+VAR="${CW_VAR_DIR:-$ROOT/.var}"
 LINK="$VAR/postgres"
 mkdir -p "$VAR"
 

@@ -133,20 +133,38 @@ class AisDecoder:
         self.decode_into((line,), received_at, positions, statics)
         return positions + statics
 
-    def decode_into(self, lines: Iterable[bytes], received_at: float,
-                    positions: list, statics: list, chunk_head: bool = False) -> None:
+    def decode_into(
+        self,
+        lines: Iterable[bytes],
+        received_at: float,
+        positions: list,
+        statics: list,
+        chunk_head: bool = False,
+        byte_offset: int | None = None,
+    ) -> None:
         """Decode many lines received at `received_at` (unix seconds), appending to the
         two lists. The hot loop of the ingester: keep it lean.
 
         `chunk_head`: these lines open a chunk of a file split between workers; a
         continuation fragment whose first part is not here belongs to the previous chunk
-        (whose worker completes it) and is skipped silently."""
+        (whose worker completes it) and is skipped silently.
+
+        `byte_offset`: the lines come from a file, starting at this byte; a line without a
+        time of its own is then stamped `received_at` (the file's modification time) plus
+        its byte offset in microseconds: deterministic, so loading a file again stores
+        nothing twice, and in file order."""
         counts = self.counts
         tag_cache = self._tag_cache
         decode = self._decode
         n = 0
+        offset = byte_offset
         for line in lines:
             n += 1
+            if offset is not None:
+                when_untimed = received_at + offset * 1e-6
+                offset += len(line)
+            else:
+                when_untimed = received_at
             line = line.strip()
             if not line:
                 counts["blank"] += 1
@@ -158,14 +176,14 @@ class AisDecoder:
                 match = _PREFIX_RE.match(line)
                 if match:
                     msg_time = _parse_prefix_time(match["ts"])
-                    line = line[match.end():]
+                    line = line[match.end() :]
             if line[:1] == b"\\":
                 end = line.find(b"\\", 1)
                 if end < 0:
                     counts["malformed"] += 1
                     continue
                 raw_tag = line[1:end]
-                line = line[end + 1:]
+                line = line[end + 1 :]
                 tag = tag_cache.get(raw_tag)
                 if tag is None:
                     tag = self._parse_tag(raw_tag)
@@ -191,7 +209,7 @@ class AisDecoder:
             if not sentence.is_valid:
                 counts["bad_checksum"] += 1
                 continue
-            when = received_at if msg_time is None else msg_time
+            when = when_untimed if msg_time is None else msg_time
             if sentence.frag_cnt == 1:
                 decode(sentence, when, source, positions, statics)
                 continue
@@ -232,8 +250,9 @@ class AisDecoder:
 
     # -- multi-sentence messages ---------------------------------------------------------
 
-    def _add_fragment(self, sentence: NMEAMessage, when: float, source: str, now: float,
-                      chunk_head: bool = False) -> tuple[NMEAMessage, float] | None:
+    def _add_fragment(
+        self, sentence: NMEAMessage, when: float, source: str, now: float, chunk_head: bool = False
+    ) -> tuple[NMEAMessage, float] | None:
         """Keep a fragment; return (assembled message, time of its first fragment) when the
         message is complete."""
         if now - self._last_sweep > self.fragment_timeout_s / 4:
@@ -278,8 +297,9 @@ class AisDecoder:
             del self._groups[key]
         self.counts["incomplete"] += len(stale)
 
-    def complete_open(self, lines: Iterable[bytes], received_at: float, positions: list,
-                      statics: list) -> None:
+    def complete_open(
+        self, lines: Iterable[bytes], received_at: float, positions: list, statics: list
+    ) -> None:
         """After the end of a file chunk: read on only to complete the multi-sentence
         messages still open (the next chunk's worker skips those fragments). Everything
         else in these lines belongs to the next chunk and is not counted here."""
@@ -295,8 +315,11 @@ class AisDecoder:
                 if len(fields) < 5 or fields[1] == b"1" or fields[2] == b"1":
                     continue  # not a continuation fragment
                 try:
-                    key = (fields[4][:1].decode(), int(fields[3]) if fields[3] else None,
-                           int(fields[1]))
+                    key = (
+                        fields[4][:1].decode(),
+                        int(fields[3]) if fields[3] else None,
+                        int(fields[1]),
+                    )
                 except ValueError:
                     continue
                 if key in {(k[1], k[2], k[3]) for k in self._groups}:
@@ -305,8 +328,15 @@ class AisDecoder:
                     break
         finally:
             done, self.counts = self.counts, own
-            for key in ("messages", "positions", "static_reports", "undecodable",
-                        "other_types", "no_position", "bad_position"):
+            for key in (
+                "messages",
+                "positions",
+                "static_reports",
+                "undecodable",
+                "other_types",
+                "no_position",
+                "bad_position",
+            ):
                 own[key] += done[key]
 
     def close(self) -> None:
@@ -316,8 +346,9 @@ class AisDecoder:
 
     # -- payloads ------------------------------------------------------------------------
 
-    def _decode(self, msg: NMEAMessage, when: float, source: str, positions: list,
-                statics: list) -> None:
+    def _decode(
+        self, msg: NMEAMessage, when: float, source: str, positions: list, statics: list
+    ) -> None:
         counts = self.counts
         ais_id = msg.ais_id
         counts["messages"] += 1
@@ -343,8 +374,9 @@ class AisDecoder:
         except Exception:  # pyais raises many kinds on short or corrupt payloads
             counts["undecodable"] += 1
 
-    def _position(self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
-                  ) -> Position | None:
+    def _position(
+        self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
+    ) -> Position | None:
         data = msg.decode()
         lon, lat = data.lon, data.lat
         if lon == 181.0 or lat == 91.0:
@@ -367,22 +399,38 @@ class AisDecoder:
         status = None if ais_id >= 18 and ais_id != 27 else int(data.status)
         return Position(int(data.mmsi), ts, lon, lat, sog, cog, heading, status, ais_id, source)
 
-    def _static(self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
-                ) -> StaticReport | None:
+    def _static(
+        self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
+    ) -> StaticReport | None:
         data = msg.decode()
         mmsi = int(data.mmsi)
         if ais_id == 24:
             if data.partno == 0:
                 return StaticReport(mmsi, ts, 24, source, name=_clean_text(data.shipname))
             return StaticReport(
-                mmsi, ts, 24, source, callsign=_clean_text(data.callsign),
-                ship_type=int(data.ship_type), **_dimensions(data),
+                mmsi,
+                ts,
+                24,
+                source,
+                callsign=_clean_text(data.callsign),
+                ship_type=int(data.ship_type),
+                **_dimensions(data),
             )
         if ais_id == 19:
-            return StaticReport(mmsi, ts, 19, source, name=_clean_text(data.shipname),
-                                ship_type=int(data.ship_type), **_dimensions(data))
+            return StaticReport(
+                mmsi,
+                ts,
+                19,
+                source,
+                name=_clean_text(data.shipname),
+                ship_type=int(data.ship_type),
+                **_dimensions(data),
+            )
         return StaticReport(
-            mmsi, ts, 5, source,
+            mmsi,
+            ts,
+            5,
+            source,
             imo=int(data.imo) or None,
             callsign=_clean_text(data.callsign),
             name=_clean_text(data.shipname),
@@ -402,8 +450,9 @@ def _dimensions(data) -> dict[str, int | None]:
     }
 
 
-def decode_lines(lines: Iterable[bytes], received_at: float = 0.0, default_source: str = ""
-                 ) -> tuple[list[Position], list[StaticReport], Counter[str]]:
+def decode_lines(
+    lines: Iterable[bytes], received_at: float = 0.0, default_source: str = ""
+) -> tuple[list[Position], list[StaticReport], Counter[str]]:
     """Decode lines in one go (tests, small files): positions, static reports, counts."""
     decoder = AisDecoder(default_source)
     positions: list = []

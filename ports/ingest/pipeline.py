@@ -29,14 +29,26 @@ from .transports import (
     udp_blocks,
 )
 
-ERROR_KINDS = ("blank", "garbage", "other_nmea", "malformed", "bad_checksum", "bad_tag_block",
-               "incomplete", "orphan_fragment", "undecodable", "no_position", "bad_position")
+ERROR_KINDS = (
+    "blank",
+    "garbage",
+    "other_nmea",
+    "malformed",
+    "bad_checksum",
+    "bad_tag_block",
+    "incomplete",
+    "orphan_fragment",
+    "undecodable",
+    "no_position",
+    "bad_position",
+)
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 
 class Ingest:
-    def __init__(self, writer: BufferedWriter, batch_rows: int = 5000,
-                 flush_interval_s: float = 1.0):
+    def __init__(
+        self, writer: BufferedWriter, batch_rows: int = 5000, flush_interval_s: float = 1.0
+    ):
         self.writer = writer
         self.batch_rows = batch_rows
         self.flush_interval_s = flush_interval_s
@@ -45,8 +57,13 @@ class Ingest:
         self.stop = threading.Event()
         self._lock = threading.Lock()
 
-    def consume(self, blocks: Iterable[Block], source_name: str,
-                tail: Iterable[bytes] = (), chunk_head: bool = False) -> None:
+    def consume(
+        self,
+        blocks: Iterable[Block],
+        source_name: str,
+        tail: Iterable[bytes] = (),
+        chunk_head: bool = False,
+    ) -> None:
         """Decode blocks of lines and submit batches until they end or `stop` is set."""
         decoder = AisDecoder(default_source=source_name)
         decode = decoder.decode_into
@@ -56,17 +73,20 @@ class Ingest:
         rows, interval = self.batch_rows, self.flush_interval_s
         first = chunk_head
         try:
-            for lines, received_at in blocks:
+            for lines, received_at, offset in blocks:
                 if first and lines:
-                    decode(lines[:200], received_at, positions, statics, chunk_head=True)
-                    lines = lines[200:]
+                    head, lines = lines[:200], lines[200:]
+                    decode(
+                        head, received_at, positions, statics, chunk_head=True, byte_offset=offset
+                    )
+                    if offset is not None:
+                        offset += sum(map(len, head))
                     first = False
-                decode(lines, received_at, positions, statics)
+                decode(lines, received_at, positions, statics, byte_offset=offset)
                 if len(positions) + len(statics) >= rows or (
-                    interval and (positions or statics)
-                    and time.monotonic() - last_flush >= interval
+                    interval and time.monotonic() - last_flush >= interval
                 ):
-                    self._submit(positions, statics)
+                    self._submit(positions, statics, decoder.counts)
                     positions, statics = [], []
                     last_flush = time.monotonic()
                 if self.stop.is_set():
@@ -75,20 +95,24 @@ class Ingest:
                 decoder.complete_open(tail, time.time(), positions, statics)
         finally:
             decoder.close()
-            self._submit(positions, statics)
-            with self._lock:
-                self.counts.update(decoder.counts)
+            self._submit(positions, statics, decoder.counts)
 
-    def _submit(self, positions: list, statics: list) -> None:
-        if not positions and not statics:
-            return
+    def _submit(self, positions: list, statics: list, counts: Counter) -> None:
+        """Hand a batch to the writer and move the decoder's counts into the run's."""
         with self._lock:
+            self.counts.update(counts)
             self.vessels.update(p.mmsi for p in positions)
             self.vessels.update(s.mmsi for s in statics)
-        self.writer.submit(Batch(positions, statics))
+        counts.clear()
+        if positions or statics:
+            self.writer.submit(Batch(positions, statics))
 
-    def run(self, sources: list[str], on_progress: Callable[[str, int], None] | None = None,
-            workers: int | None = None) -> None:
+    def run(
+        self,
+        sources: list[str],
+        on_progress: Callable[[str, int], None] | None = None,
+        workers: int | None = None,
+    ) -> None:
         """Ingest every source; returns when files are done and streams stopped."""
         streams, files = [], []
         for source in sources:
@@ -99,8 +123,12 @@ class Ingest:
                 streams.append((source, tcp_blocks(host_or_path, port, self.stop)))
             else:
                 streams.append((source, udp_blocks(host_or_path, port, self.stop)))
-        threads = [threading.Thread(target=self.consume, args=(blocks, name), daemon=True,
-                                    name=f"ais-{name}") for name, blocks in streams]
+        threads = [
+            threading.Thread(
+                target=self.consume, args=(blocks, name), daemon=True, name=f"ais-{name}"
+            )
+            for name, blocks in streams
+        ]
         for t in threads:
             t.start()
         workers = workers or os.cpu_count() or 1
@@ -108,8 +136,12 @@ class Ingest:
             if self.stop.is_set():
                 break
             name = "stdin" if path == "-" else Path(path).name
-            if (workers > 1 and path != "-" and not path.endswith(".gz")
-                    and os.path.getsize(path) >= PARALLEL_MIN_BYTES):
+            if (
+                workers > 1
+                and path != "-"
+                and not path.endswith(".gz")
+                and os.path.getsize(path) >= PARALLEL_MIN_BYTES
+            ):
                 self._parallel_file(path, name, workers, on_progress)
             else:
                 progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
@@ -118,14 +150,27 @@ class Ingest:
             while t.is_alive():
                 t.join(0.5)
 
-    def _parallel_file(self, path: str, name: str, workers: int,
-                       on_progress: Callable[[str, int], None] | None) -> None:
+    def _parallel_file(
+        self, path: str, name: str, workers: int, on_progress: Callable[[str, int], None] | None
+    ) -> None:
         ctx = multiprocessing.get_context("fork")
         results = ctx.Queue()
         procs = [
-            ctx.Process(target=_chunk_worker, name=f"ais-chunk-{i}", args=(
-                path, name, start, end, i, self.writer.store.conninfo,
-                str(self.writer.spill_dir / f"chunk-{i}"), self.batch_rows, results))
+            ctx.Process(
+                target=_chunk_worker,
+                name=f"ais-chunk-{i}",
+                args=(
+                    path,
+                    name,
+                    start,
+                    end,
+                    i,
+                    self.writer.store.conninfo,
+                    str(self.writer.spill_dir / f"chunk-{i}"),
+                    self.batch_rows,
+                    results,
+                ),
+            )
             for i, (start, end) in enumerate(split_file(path, workers))
         ]
         for p in procs:
@@ -154,13 +199,30 @@ class Ingest:
             f"{c['positions']:,} positions ({w['positions_stored']:,} new stored), "
             f"{c['static_reports']:,} static reports, {len(self.vessels):,} vessels; "
             f"skipped: {errors}"
-            + (f"; {self.writer.backlog_rows:,} rows still buffered" if self.writer.backlog_rows
-               else "")
+            + (
+                f"; database outages {w['db_errors']:,}, rows spilled to disk {w['spilled_rows']:,}"
+                if w["db_errors"]
+                else ""
+            )
+            + (
+                f"; {self.writer.backlog_rows:,} rows still buffered"
+                if self.writer.backlog_rows
+                else ""
+            )
         )
 
 
-def _chunk_worker(path: str, name: str, start: int, end: int, index: int, conninfo: str,
-                  spill_dir: str, batch_rows: int, results) -> None:
+def _chunk_worker(
+    path: str,
+    name: str,
+    start: int,
+    end: int,
+    index: int,
+    conninfo: str,
+    spill_dir: str,
+    batch_rows: int,
+    results,
+) -> None:
     """One worker process: decode and store the lines starting in [start, end)."""
     writer = BufferedWriter(PositionStore(conninfo, latest_interval_s=5.0), Path(spill_dir)).start()
     ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=0)

@@ -14,6 +14,7 @@ everything (oldest first) once the database is back. Replays are safe: the prima
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import queue
@@ -43,8 +44,18 @@ STAGE_COPY = (
     "COPY ais_stage (mmsi, ts, lon, lat, sog_kn, cog_deg, heading_deg, nav_status, msg_type,"
     " source) FROM STDIN (FORMAT BINARY)"
 )
-STAGE_TYPES = ["int4", "timestamptz", "float8", "float8", "float4", "float4", "int2", "int2",
-               "int2", "text"]
+STAGE_TYPES = [
+    "int4",
+    "timestamptz",
+    "float8",
+    "float8",
+    "float4",
+    "float4",
+    "int2",
+    "int2",
+    "int2",
+    "text",
+]
 INSERT_VESSELS_SEEN = """
 INSERT INTO ports_vessel (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
                           draught_m, destination, first_seen_at)
@@ -117,11 +128,22 @@ def merge_statics(reports: Sequence[StaticReport]) -> list[dict]:
     """One row per vessel: later reports' non-null fields win (type 24 parts A and B merge)."""
     merged: dict[int, dict] = {}
     for r in reports:
-        row = merged.setdefault(r.mmsi, {
-            "mmsi": r.mmsi, "imo": None, "name": None, "callsign": None, "ship_type": None,
-            "ais_class": "", "length_m": None, "beam_m": None, "draught_m": None,
-            "destination": None, "ts": r.ts,
-        })
+        row = merged.setdefault(
+            r.mmsi,
+            {
+                "mmsi": r.mmsi,
+                "imo": None,
+                "name": None,
+                "callsign": None,
+                "ship_type": None,
+                "ais_class": "",
+                "length_m": None,
+                "beam_m": None,
+                "draught_m": None,
+                "destination": None,
+                "ts": r.ts,
+            },
+        )
         row["ts"] = max(row["ts"], r.ts)
         row["ais_class"] = "A" if r.msg_type == 5 else "B"
         for key in ("imo", "name", "callsign", "ship_type", "draught_m", "destination"):
@@ -142,8 +164,7 @@ class PositionStore:
     `latest_interval_s` (and at `flush_latest`), in the transaction of a batch: one row per
     vessel instead of one per report."""
 
-    def __init__(self, conninfo: str, connect_timeout_s: int = 5,
-                 latest_interval_s: float = 1.0):
+    def __init__(self, conninfo: str, connect_timeout_s: int = 5, latest_interval_s: float = 1.0):
         self.conninfo = conninfo
         self.connect_timeout_s = connect_timeout_s
         self.latest_interval_s = latest_interval_s
@@ -155,8 +176,9 @@ class PositionStore:
 
     def connect(self) -> None:
         self.close()
-        self.conn = psycopg.connect(self.conninfo, connect_timeout=self.connect_timeout_s,
-                                    autocommit=False)
+        self.conn = psycopg.connect(
+            self.conninfo, connect_timeout=self.connect_timeout_s, autocommit=False
+        )
         with self.conn.cursor() as cur:
             cur.execute(STAGE_DDL)
         self.conn.commit()
@@ -199,16 +221,16 @@ class PositionStore:
                     cur.execute(UPSERT_LATEST)
                 # Rows are locked in key order so that concurrent writers cannot deadlock.
                 if batch.statics:
-                    cur.executemany(UPSERT_STATIC, sorted(merge_statics(batch.statics),
-                                                          key=lambda row: row["mmsi"]))
+                    cur.executemany(
+                        UPSERT_STATIC,
+                        sorted(merge_statics(batch.statics), key=lambda row: row["mmsi"]),
+                    )
                 for source, (last, n_pos, n_static) in sorted(_per_source(batch).items()):
                     cur.execute(UPSERT_SOURCE, (source, last, n_pos, n_static))
             conn.commit()
         except BaseException:
-            try:
+            with contextlib.suppress(psycopg.Error):
                 conn.rollback()
-            except psycopg.Error:
-                pass
             raise
         # Only now that the transaction is committed does the in-memory state move on.
         self._known |= new_vessels
@@ -231,13 +253,13 @@ class PositionStore:
             for p in positions:
                 copy.write_row(p)
 
-    def _ensure_partitions(self, conn: psycopg.Connection, positions: Sequence[Position]
-                           ) -> None:
+    def _ensure_partitions(self, conn: psycopg.Connection, positions: Sequence[Position]) -> None:
         """Create missing monthly partitions, each in its own short transaction."""
         months = {(p.ts.year, p.ts.month) for p in positions} - self._months
         for year, month in sorted(months):
-            conn.execute("SELECT ports_ensure_position_partition(%s::date)",
-                         (f"{year:04d}-{month:02d}-01",))
+            conn.execute(
+                "SELECT ports_ensure_position_partition(%s::date)", (f"{year:04d}-{month:02d}-01",)
+            )
             conn.commit()
             self._months.add((year, month))
 
@@ -263,8 +285,14 @@ class BufferedWriter:
     `max_memory_rows` are pickled to `spill_dir` (oldest first) and read back in order.
     """
 
-    def __init__(self, store: PositionStore, spill_dir: Path, max_memory_rows: int = 200_000,
-                 queue_batches: int = 8, retry_max_s: float = 10.0):
+    def __init__(
+        self,
+        store: PositionStore,
+        spill_dir: Path,
+        max_memory_rows: int = 200_000,
+        queue_batches: int = 8,
+        retry_max_s: float = 10.0,
+    ):
         self.store = store
         self.spill_dir = Path(spill_dir)
         self.max_memory_rows = max_memory_rows
@@ -306,8 +334,11 @@ class BufferedWriter:
     @property
     def backlog_rows(self) -> int:
         """Rows submitted but not yet stored (in the queue, in memory or on disk)."""
-        return self.pending_rows + self._spilled_rows + sum(len(b) for b in list(self.queue.queue)
-                                                            if b is not None)
+        return (
+            self.pending_rows
+            + self._spilled_rows
+            + sum(len(b) for b in list(self.queue.queue) if b is not None)
+        )
 
     # -- the thread ----------------------------------------------------------------------
 
@@ -376,8 +407,12 @@ class BufferedWriter:
                 except TRANSIENT as exc:
                     self.counts["db_errors"] += 1
                     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    log.warning("database unavailable (%s); %d rows buffered, retry in %.1f s",
-                                first_line, self.backlog_rows, delay)
+                    log.warning(
+                        "database unavailable (%s); %d rows buffered, retry in %.1f s",
+                        first_line,
+                        self.backlog_rows,
+                        delay,
+                    )
                     self.store.close()
                     self._wait(delay)
                     delay = min(delay * 2, self.retry_max_s)

@@ -1,9 +1,11 @@
 """Where NMEA lines come from: files (plain, .gz, stdin, or a byte range of a file), a TCP
 feed, a UDP listener.
 
-Each transport yields blocks: (list of lines as bytes, unix receive time). Blocks keep the
-decoder's loop tight. Stream transports stop when `stop` is set; the TCP client reconnects
-with backoff when the feed drops.
+Each transport yields blocks: (list of lines as bytes, unix receive time, byte offset of
+the first line or None). Blocks keep the decoder's loop tight. For a file the "receive
+time" is its modification time and the offset lets the decoder give untimed lines a
+deterministic time (see AisDecoder.decode_into). Stream transports stop when `stop` is
+set; the TCP client reconnects with backoff when the feed drops.
 """
 
 from __future__ import annotations
@@ -16,12 +18,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import urlparse
 
 log = logging.getLogger(__name__)
-Block = tuple[list[bytes], float]
+Block = tuple[list[bytes], float, int | None]
 BLOCK_BYTES = 1 << 20
 
 
@@ -30,17 +33,21 @@ def open_file(path: str) -> BinaryIO:
         return sys.stdin.buffer
     if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    return open(path, "rb")
 
 
 def file_blocks(path: str, on_progress: Callable[[int], None] | None = None) -> Iterator[Block]:
     """Blocks of lines of a whole file; `on_progress(bytes read)` after each block."""
     fh = open_file(path)
+    stamp = time.time() if path == "-" else os.path.getmtime(path)
     try:
         done = 0
         while lines := fh.readlines(BLOCK_BYTES):
+            if path == "-":
+                yield lines, time.time(), None
+            else:
+                yield lines, stamp, done
             done += sum(map(len, lines))
-            yield lines, time.time()
             if on_progress:
                 on_progress(done)
     finally:
@@ -53,7 +60,7 @@ def split_file(path: str, parts: int) -> list[tuple[int, int]]:
     size = os.path.getsize(path)
     step = max(size // max(parts, 1), 1)
     bounds = [min(i * step, size) for i in range(parts)] + [size]
-    return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+    return [(a, b) for a, b in pairwise(bounds) if b > a]
 
 
 def chunk_blocks(path: str, start: int, end: int) -> tuple[Iterator[Block], Iterator[bytes]]:
@@ -64,12 +71,14 @@ def chunk_blocks(path: str, start: int, end: int) -> tuple[Iterator[Block], Iter
         fh.seek(start - 1)
         fh.readline()  # to the first line that starts at or after `start`
 
+    stamp = os.path.getmtime(path)
+
     def blocks() -> Iterator[Block]:
-        while fh.tell() < end:
-            lines = fh.readlines(min(BLOCK_BYTES, max(end - fh.tell(), 1)))
+        while (at := fh.tell()) < end:
+            lines = fh.readlines(min(BLOCK_BYTES, max(end - at, 1)))
             if not lines:
                 return
-            yield lines, time.time()
+            yield lines, stamp, at
 
     def tail() -> Iterator[bytes]:
         try:
@@ -84,8 +93,9 @@ def chunk_blocks(path: str, start: int, end: int) -> tuple[Iterator[Block], Iter
     return blocks(), tail()
 
 
-def tcp_blocks(host: str, port: int, stop: threading.Event, max_backoff_s: float = 30.0
-               ) -> Iterator[Block]:
+def tcp_blocks(
+    host: str, port: int, stop: threading.Event, max_backoff_s: float = 30.0
+) -> Iterator[Block]:
     """Lines from a TCP feed (client). A dropped or refused connection is retried with
     exponential backoff; a partial line at a drop is discarded (it cannot be completed)."""
     delay = 0.5
@@ -105,14 +115,14 @@ def tcp_blocks(host: str, port: int, stop: threading.Event, max_backoff_s: float
                 try:
                     chunk = sock.recv(1 << 16)
                 except TimeoutError:
-                    yield [], time.time()  # let the consumer flush on time
+                    yield [], time.time(), None  # let the consumer flush on time
                     continue
                 if not chunk:
                     log.warning("tcp://%s:%s closed the connection", host, port)
                     break
                 buffer += chunk
                 *lines, buffer = buffer.split(b"\n")
-                yield lines, time.time()
+                yield lines, time.time(), None
         except OSError as exc:
             log.warning("tcp://%s:%s: %s", host, port, exc)
         finally:
@@ -131,9 +141,9 @@ def udp_blocks(host: str, port: int, stop: threading.Event) -> Iterator[Block]:
             try:
                 data, _ = sock.recvfrom(65536)
             except TimeoutError:
-                yield [], time.time()
+                yield [], time.time(), None
                 continue
-            yield data.splitlines(), time.time()
+            yield data.splitlines(), time.time(), None
     finally:
         sock.close()
 

@@ -15,8 +15,9 @@ RECEIVED = 1_764_200_000.0  # the "arrival" time of lines that carry no time of 
 
 @pytest.fixture(scope="module")
 def decoded():
-    positions, statics, counts = decode_lines(FIXTURE.read_bytes().splitlines(), RECEIVED,
-                                              default_source="fixture")
+    positions, statics, counts = decode_lines(
+        FIXTURE.read_bytes().splitlines(), RECEIVED, default_source="fixture"
+    )
     return {p.mmsi: p for p in positions}, statics, counts
 
 
@@ -35,16 +36,29 @@ def test_tag_block_gives_time_and_station(decoded):
     p = decoded[0][413000001]
     assert p.ts == utc(1_764_115_200) and p.source == "QZ-BASE"
     assert (p.lon, p.lat, p.sog_kn, p.cog_deg, p.heading_deg) == (
-        108.5712, 21.6421, 12.3, 201.5, 202)
+        108.5712,
+        21.6421,
+        12.3,
+        201.5,
+        202,
+    )
 
 
 def test_interleaved_multipart_static_messages(decoded):
     statics = {s.mmsi: s for s in decoded[1] if s.msg_type == 5}
     first, second = statics[413000001], statics[413000002]
     assert (first.name, first.callsign, first.imo, first.ship_type) == (
-        "BEIBU PIONEER", "BQZA", 9811001, 70)
+        "BEIBU PIONEER",
+        "BQZA",
+        9811001,
+        70,
+    )
     assert (first.to_bow_m, first.to_stern_m, first.draught_m, first.destination) == (
-        200, 50, 11.5, "QINZHOU")
+        200,
+        50,
+        11.5,
+        "QINZHOU",
+    )
     assert (second.name, second.destination, second.draught_m) == ("GUI STAR", "SINGAPORE", 9.1)
     # The time of a multi-part message is its first fragment's.
     assert first.ts == utc(1_764_115_210) and second.ts == utc(1_764_115_211)
@@ -62,8 +76,13 @@ def test_not_available_values_become_none(decoded):
 def test_class_b_and_long_range(decoded):
     positions, statics, _ = decoded
     b = positions[423302100]
-    assert (b.msg_type, b.lon, b.lat, b.sog_kn, b.heading_deg) == (18, 53.010997, 40.005283,
-                                                                   1.4, 177)
+    assert (b.msg_type, b.lon, b.lat, b.sog_kn, b.heading_deg) == (
+        18,
+        53.010997,
+        40.005283,
+        1.4,
+        177,
+    )
     assert b.nav_status is None
     parts = {(s.mmsi, s.name, s.callsign, s.ship_type) for s in statics if s.msg_type == 24}
     assert (271041815, "PROGUY", None, None) in parts
@@ -116,8 +135,15 @@ def test_split_fragment_completes_across_feeds():
 
 
 def test_garbage_never_raises():
-    junk = [b"\xff\xfe\x00", b"!AIVDM", b"!AIVDM,9,9,9,9,9,9*00", b"\\broken-tag",
-            b"!AIVDM,1,1,,A,\xe9\xe9,0*00", b"!AIVDM,x,y,,A,1,0*00", b"\\s:X*ZZ\\!AIVDM,1,1"]
+    junk = [
+        b"\xff\xfe\x00",
+        b"!AIVDM",
+        b"!AIVDM,9,9,9,9,9,9*00",
+        b"\\broken-tag",
+        b"!AIVDM,1,1,,A,\xe9\xe9,0*00",
+        b"!AIVDM,x,y,,A,1,0*00",
+        b"\\s:X*ZZ\\!AIVDM,1,1",
+    ]
     positions, statics, counts = decode_lines(junk)
     assert positions == [] and statics == []
     assert counts["lines"] == len(junk)
@@ -140,8 +166,10 @@ def test_simulator_feed_round_trips(tmp_path):
     data = Path(__file__).resolve().parents[2] / "data" / "gis" / "sea_lanes.geojson"
     sim = Simulator(load_lanes(data), seed=3)
     plan = sim.plan(1_764_115_200.0, 3600, initial=5)
-    lines = [line.encode() for _, line in sim.sentences(plan, 1_764_115_200.0,
-                                                        1_764_115_200.0 + 1800, noise=0)]
+    lines = [
+        line.encode()
+        for _, line in sim.sentences(plan, 1_764_115_200.0, 1_764_115_200.0 + 1800, noise=0)
+    ]
     positions, statics, counts = decode_lines(lines)
     assert counts["bad_checksum"] == counts["undecodable"] == counts["incomplete"] == 0
     assert len(positions) > 100 and len(statics) > 0

@@ -12,23 +12,43 @@ from ports.services import ingest_ais
 
 
 class Command(BaseCommand):
-    help = ("Ingest AIS NMEA. SOURCE: a file (.nmea .txt .log .gz), - for stdin, "
-            "tcp://host:port (client) or udp://:port (listener).")
+    help = (
+        "Ingest AIS NMEA. SOURCE: a file (.nmea .txt .log .gz), - for stdin, "
+        "tcp://host:port (client) or udp://:port (listener)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", metavar="SOURCE")
-        parser.add_argument("--force", action="store_true",
-                            help="load a file again even if its content was loaded before")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="load a file again even if its content was loaded before",
+        )
         parser.add_argument("--batch-rows", type=int, default=5000)
-        parser.add_argument("--flush-interval", type=float, default=1.0,
-                            help="seconds between writes on a stream")
-        parser.add_argument("--summary-every", type=float, default=60.0,
-                            help="seconds between summary lines on a stream (0: only at the end)")
-        parser.add_argument("--spill-dir", type=Path,
-                            default=Path(settings.VAR_DIR) / "ais-spill")
+        parser.add_argument(
+            "--flush-interval", type=float, default=1.0, help="seconds between writes on a stream"
+        )
+        parser.add_argument(
+            "--summary-every",
+            type=float,
+            default=60.0,
+            help="seconds between summary lines on a stream (0: only at the end)",
+        )
+        parser.add_argument("--spill-dir", type=Path, default=Path(settings.VAR_DIR) / "ais-spill")
+        parser.add_argument(
+            "--max-memory-rows",
+            type=int,
+            default=200_000,
+            help="rows kept in memory while the database is away; "
+            "older ones are spilled to --spill-dir",
+        )
         parser.add_argument("--no-progress", action="store_true")
-        parser.add_argument("--workers", type=int, default=None,
-                            help="processes for a large plain file (default: one per core)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processes for a large plain file (default: one per core)",
+        )
 
     def handle(self, *args, **options):
         sources = options["sources"]
@@ -46,15 +66,20 @@ class Command(BaseCommand):
             signal.signal(signal.SIGTERM, stop)
             every = options["summary_every"]
             if streams and every > 0:
+
                 def report():
                     while not done.wait(every):
                         self.stdout.write(f"ingest_ais: {ingest.summary()}")
                         self.stdout.flush()
+
                 threading.Thread(target=report, daemon=True).start()
 
         show = not options["no_progress"] and sys.stderr.isatty()
-        sizes = {s: Path(s).stat().st_size for s in sources
-                 if s not in streams and s != "-" and Path(s).exists()}
+        sizes = {
+            s: Path(s).stat().st_size
+            for s in sources
+            if s not in streams and s != "-" and Path(s).exists()
+        }
 
         def progress(path, done_bytes):
             if show and sizes.get(path):
@@ -66,15 +91,23 @@ class Command(BaseCommand):
                     sys.stderr.write("\n")
 
         def skipped(source, run):
-            self.stdout.write(f"ingest_ais: {source} skipped: the same content was loaded "
-                              f"on {run.finished_at:%Y-%m-%d %H:%M} UTC (use --force)")
+            self.stdout.write(
+                f"ingest_ais: {source} skipped: the same content was loaded "
+                f"on {run.finished_at:%Y-%m-%d %H:%M} UTC (use --force)"
+            )
 
         try:
             ingest = ingest_ais(
-                sources, spill_dir=options["spill_dir"], force=options["force"],
-                batch_rows=options["batch_rows"], flush_interval_s=options["flush_interval"],
+                sources,
+                spill_dir=options["spill_dir"],
+                force=options["force"],
+                batch_rows=options["batch_rows"],
+                flush_interval_s=options["flush_interval"],
                 workers=options["workers"],
-                on_progress=progress, on_start=on_start, on_skip=skipped,
+                max_memory_rows=options["max_memory_rows"],
+                on_progress=progress,
+                on_start=on_start,
+                on_skip=skipped,
             )
         except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
