@@ -15,9 +15,8 @@ setup:            ## packages, venv, PostGIS, migrations, seed data, demo accoun
 
 run: setup serve  ## the whole system on http://$(HOST):$(PORT)
 
-serve:
-	@echo "Corridor Watch on http://$(HOST):$(PORT)/  (map /dash/, API /api/, admin /admin/)"
-	.venv/bin/waitress-serve --listen=$(HOST):$(PORT) --threads=8 config.wsgi:application
+serve:            ## web app + demo AIS feed (CW_DEMO_FEED=0: web app only)
+	HOST=$(HOST) PORT=$(PORT) scripts/run.sh
 
 test:             ## set-up, then the whole suite (browser tests included)
 	scripts/setup.sh --with-browser
@@ -49,6 +48,9 @@ sea-lanes:        ## re-route the sea legs over water (after changing nodes or s
 messages:         ## extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.var --ignore=static --ignore='tests/*'
 	$(PY) manage.py compilemessages --ignore=.venv
+
+bench:            ## benchmarks (figures printed, nothing asserted)
+	$(PY) benchmarks/ais_ingest.py --runs 3
 
 clean:
 	scripts/pg.sh stop || true

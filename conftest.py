@@ -3,6 +3,8 @@ demo accounts, loaded once; each test runs in a transaction rolled back after it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.conf import settings
 from django.core.management import call_command
@@ -17,6 +19,25 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("load_corridor", data_dir=settings.CW_DATA_DIR, verbosity=0)
         create_demo_users(DEMO_PASSWORD)
+        ensure_test_partitions()
+
+
+def ensure_test_partitions() -> None:
+    """Monthly position partitions the tests write to, made up front: creating one locks
+    the positions table, which a test's open transaction may be reading."""
+    from datetime import date
+
+    from django.db import connection
+    from django.utils import timezone
+
+    today = timezone.now().date()
+    months, month = [], date(2025, 10, 1)
+    while month <= today + timedelta(days=62):
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    with connection.cursor() as cursor:
+        for month in months:
+            cursor.execute("SELECT ports_ensure_position_partition(%s)", [month])
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from corridors.api.views import CoverageView, RouteSegmentViewSet, RouteViewSet
 from geo.api.views import NodeViewSet, ServiceCategoryViewSet, basemap_layer
-from ports.api.views import ThroughputViewSet
+from ports.api.views import AisStatsView, ThroughputViewSet, VesselViewSet
 
 router = DefaultRouter()
 router.register("nodes", NodeViewSet, basename="node")
@@ -13,9 +13,11 @@ router.register("service-categories", ServiceCategoryViewSet, basename="service-
 router.register("routes", RouteViewSet, basename="route")
 router.register("route-segments", RouteSegmentViewSet, basename="route-segment")
 router.register("throughput", ThroughputViewSet, basename="throughput")
+router.register("vessels", VesselViewSet, basename="vessel")
 
 urlpatterns = [
     path("coverage/", CoverageView.as_view(), name="coverage"),
     path("basemap/<str:layer>/", basemap_layer, name="basemap-layer"),
+    path("ais/stats/", AisStatsView.as_view(), name="ais-stats"),
     *router.urls,
 ]

@@ -7,19 +7,33 @@ pages never touch models or SQL. Everything returned is plain JSON-ready data.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from corridors.models import Route
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
 from geo.services import compute_coverage
-from ports.choices import Metric
-from ports.models import ThroughputReport
+from ports import services as ports_services
+from ports.choices import Metric, ShipTypeGroup, ship_type_group
+from ports.models import ThroughputReport, Vessel
 from ports.services import latest_yearly_values
 
+TYPE_COLOURS = {
+    "cargo": "#2b8a3e",
+    "tanker": "#c92a2a",
+    "passenger": "#1864ab",
+    "fishing": "#e67700",
+    "tug": "#5f3dc4",
+    "high_speed": "#0b7285",
+    "pleasure": "#d6336c",
+    "other": "#495057",
+    "unknown": "#adb5bd",
+}
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
 # Drawn last (on top) where nodes share a place: ports over terminals over cities.
@@ -175,3 +189,42 @@ def node_detail(code: str, lang: str) -> dict[str, Any] | None:
         "group": localized(node.group, lang) if node.group else None,
         "routes": sorted(set(node.route_memberships.values_list("route__code", flat=True))),
     }
+
+
+def live_vessels(max_age_min: float = 60.0) -> dict[str, Any]:
+    """The live vessels layer (all vessels seen within `max_age_min`)."""
+    return ports_services.live_vessels(max_age_min)
+
+
+def vessel_detail(mmsi: int, lang: str) -> dict[str, Any] | None:
+    vessel = Vessel.objects.select_related("latest").filter(mmsi=mmsi).first()
+    if vessel is None:
+        return None
+    latest = getattr(vessel, "latest", None)
+    group = ship_type_group(vessel.ship_type)
+    return {
+        "mmsi": vessel.mmsi,
+        "name": vessel.name or str(vessel.mmsi),
+        "imo": vessel.imo,
+        "callsign": vessel.callsign,
+        "type": str(ShipTypeGroup(group).label),
+        "type_code": vessel.ship_type,
+        "length_m": vessel.length_m,
+        "beam_m": vessel.beam_m,
+        "draught_m": vessel.draught_m,
+        "destination": vessel.destination,
+        "ts": latest.ts if latest else None,
+        "sog_kn": latest.sog_kn if latest else None,
+        "cog_deg": latest.cog_deg if latest else None,
+        "heading_deg": latest.heading_deg if latest else None,
+        "nav_status": latest.nav_status if latest else None,
+        "source": latest.source if latest else "",
+    }
+
+
+def vessel_track_line(mmsi: int, hours: float = 6.0) -> dict[str, Any]:
+    """The last `hours` of a vessel's track (the LineString feature only)."""
+    end = timezone.now()
+    track = ports_services.vessel_track(mmsi, end - timedelta(hours=hours), end)
+    line = [f for f in track["features"] if f["geometry"]["type"] == "LineString"]
+    return {"type": "FeatureCollection", "features": line}

@@ -29,6 +29,20 @@ class ThroughputQuerySet(QuerySet):
 
 
 class VesselLatestQuerySet(QuerySet):
+    def of_type_group(self, *groups: str) -> VesselLatestQuerySet:
+        """Vessels whose AIS ship type falls in any of `groups` (see ShipTypeGroup)."""
+        from django.db.models import Q
+
+        from .choices import SHIP_TYPE_RANGES
+
+        cond = Q()
+        for group in groups:
+            if group == "unknown":
+                cond |= Q(vessel__ship_type__isnull=True) | Q(vessel__ship_type=0)
+            for lo, hi in SHIP_TYPE_RANGES.get(group, []):
+                cond |= Q(vessel__ship_type__gte=lo, vessel__ship_type__lte=hi)
+        return self.filter(cond) if groups else self
+
     def seen_within(self, minutes: float, now: datetime | None = None) -> VesselLatestQuerySet:
         """Vessels whose newest report is at most `minutes` old."""
         return self.filter(ts__gte=(now or timezone.now()) - timedelta(minutes=minutes))

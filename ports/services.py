@@ -11,15 +11,17 @@ from pathlib import Path
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from geo.db import StX, StY
 from geo.ingest.errors import LayerError
 from geo.models import Node
 from geo.services import ImportCounts, apply_changes
 
+from .choices import ship_type_group
 from .ingest.pipeline import Ingest
 from .ingest.published import PublishedFigureRow
 from .ingest.store import BufferedWriter, PositionStore
 from .ingest.transports import parse_source
-from .models import AisIngestRun, ThroughputReport
+from .models import AisIngestRun, ThroughputReport, VesselLatest, VesselPosition
 
 
 def import_published_figures(
@@ -192,3 +194,87 @@ def _with_reconnect(action, attempts: int = 8) -> None:
             connection.close()
             time.sleep(delay)
             delay = min(delay * 2, 8.0)
+
+
+def vessel_track(mmsi: int, start, end, max_points: int = 20_000) -> dict:
+    """A vessel's track in [start, end] as GeoJSON: a LineString then Point features
+    (lon/lat EPSG:4326; `sog_kn` knots, `cog_deg` degrees, `ts` ISO 8601 UTC)."""
+    rows = list(
+        VesselPosition.objects.track(mmsi, start, end).values_list(
+            "ts", "geom", "sog_kn", "cog_deg", "heading_deg", "nav_status"
+        )[:max_points]
+    )
+    points = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [g.x, g.y]},
+            # Stored as float4: rounded back to the 0.1 kn / 0.1 degree AIS resolution.
+            "properties": {
+                "ts": ts.isoformat(),
+                "sog_kn": None if sog is None else round(sog, 1),
+                "cog_deg": None if cog is None else round(cog, 1),
+                "heading_deg": heading,
+                "nav_status": status,
+            },
+        }
+        for ts, g, sog, cog, heading, status in rows
+    ]
+    features = []
+    if len(rows) >= 2:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[g.x, g.y] for _, g, *_ in rows],
+                },
+                "properties": {
+                    "mmsi": mmsi,
+                    "start": rows[0][0].isoformat(),
+                    "end": rows[-1][0].isoformat(),
+                    "points": len(rows),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features + points}
+
+
+def live_vessels(
+    max_age_min: float = 60.0, bbox: tuple[float, float, float, float] | None = None
+) -> dict:
+    """The live map layer: newest position of each vessel seen within `max_age_min`, as a
+    compact GeoJSON FeatureCollection (`g` ship type group, `sog` kn, `dir` heading or
+    course in degrees, `ts` unix seconds)."""
+    qs = VesselLatest.objects.seen_within(max_age_min)
+    if bbox:
+        qs = qs.within_bbox(*bbox)
+    rows = qs.annotate(lon=StX("geom"), lat=StY("geom")).values_list(
+        "vessel_id",
+        "vessel__name",
+        "vessel__ship_type",
+        "sog_kn",
+        "cog_deg",
+        "heading_deg",
+        "ts",
+        "lon",
+        "lat",
+    )
+    features = []
+    for mmsi, name, ship_type, sog, cog, heading, ts, lon, lat in rows:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
+                "properties": {
+                    "mmsi": mmsi,
+                    "name": name or str(mmsi),
+                    "g": ship_type_group(ship_type),
+                    "sog": None if sog is None else round(sog, 1),
+                    "dir": heading
+                    if heading is not None
+                    else (None if cog is None else round(cog)),
+                    "ts": int(ts.timestamp()),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

@@ -42,6 +42,21 @@ window.corridorMap = (function () {
       return L.marker(latlng, { icon: icon, title: p.label, riseOnHover: true,
         zIndexOffset: p.z || 0 });
     },
+    vesselMarker: function (feature, latlng, context) {
+      var p = feature.properties, colours = (context.hideout || {}).typeColours || {};
+      var colour = colours[p.g] || "#555";
+      var moving = p.sog !== null && p.sog > 0.5 && p.dir !== null;
+      var html = moving
+        ? '<svg class="cw-vessel" data-mmsi="' + p.mmsi + '" width="16" height="16" ' +
+          'viewBox="-8 -8 16 16" style="transform:rotate(' + p.dir + 'deg)">' +
+          '<path d="M0,-7 L5,6 L0,3 L-5,6 Z" fill="' + colour + '" stroke="#1d2733" ' +
+          'stroke-width="1"/></svg>'
+        : '<div class="cw-vessel cw-vessel-still" data-mmsi="' + p.mmsi + '" style="background:' +
+          colour + '"></div>';
+      var icon = L.divIcon({ html: html, className: "cw-vessel-icon", iconSize: [16, 16],
+        iconAnchor: [8, 8] });
+      return L.marker(latlng, { icon: icon, title: p.name, zIndexOffset: -100 });
+    },
     segmentTooltip: function (feature, layer) {
       var p = feature.properties;
       layer.bindTooltip(p.route + " " + p.from_node + " → " + p.to_node + " (" + p.mode +

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 COVERAGE_STOPS = [(0.0, "rgb(215,48,39)"), (0.5, "rgb(254,224,139)"), (1.0, "rgb(26,152,80)")]
 
 
-def legend(mode_colours: dict[str, str]) -> html.Div:
+def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.Div:
     labels = {"rail": _("Rail"), "sea": _("Sea"), "river": _("River"), "road": _("Road")}
     rows = [
         html.Div(

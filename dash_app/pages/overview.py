@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import dash
 import dash_leaflet as dl
 import flask
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import gateway
 from dash_app.components.legend import legend
+from ports.choices import NAV_STATUS
 
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
 
-MAP_CENTER = [22.0, 106.0]
+MAP_CENTER = [19.0, 106.0]
+VESSEL_REFRESH_MS = 10_000
 
 
 def _basemap_layers() -> list:
@@ -58,6 +62,62 @@ def _top_bar(lang: str) -> html.Div:
 
 def layout(**query) -> html.Div:
     lang = translation.get_language() or "en"
+    map_layers = [
+        *_basemap_layers(),
+        dl.GeoJSON(
+            id="overview-routes",
+            url=gateway.segments_url(),
+            style={"variable": "corridorMap.routeStyle"},
+            onEachFeature={"variable": "corridorMap.segmentTooltip"},
+            hideout={"modeColours": gateway.MODE_COLOURS},
+        ),
+        dl.GeoJSON(
+            id="overview-track",
+            data=None,
+            style={"color": "#e8590c", "weight": 3, "dashArray": "2 4"},
+        ),
+        # Thousands of vessels: clustered below zoom 9, arrows (heading) above.
+        dl.GeoJSON(
+            id="overview-vessels",
+            data=gateway.live_vessels(),
+            cluster=True,
+            zoomToBoundsOnClick=True,
+            superClusterOptions={"radius": 60, "maxZoom": 8},
+            pointToLayer={"variable": "corridorMap.vesselMarker"},
+            hideout={"typeColours": gateway.TYPE_COLOURS},
+        ),
+        dl.GeoJSON(
+            id="overview-nodes",
+            data=gateway.map_nodes(lang),
+            pointToLayer={"variable": "corridorMap.nodeMarker"},
+        ),
+        dl.ScaleControl(position="bottomleft", imperial=False),
+    ]
+    panel = [
+        html.Label(_("Find a node"), htmlFor="overview-find"),
+        dcc.Dropdown(
+            id="overview-find",
+            options=gateway.node_options(lang),
+            placeholder=_("Name or code"),
+            clearable=True,
+        ),
+        html.Label(_("Route"), htmlFor="overview-route"),
+        dcc.Dropdown(
+            id="overview-route",
+            options=gateway.route_options(lang),
+            placeholder=_("All routes"),
+            clearable=True,
+        ),
+        html.Div(id="overview-ais-status", className="cw-status"),
+        html.Div(
+            id="overview-detail",
+            children=html.P(
+                _("Click a node on the map to see its services and figures."),
+                className="cw-muted",
+            ),
+        ),
+        legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
+    ]
     return html.Div(
         [
             _top_bar(lang),
@@ -69,56 +129,15 @@ def layout(**query) -> html.Div:
                         center=MAP_CENTER,
                         zoom=5,
                         minZoom=3,
-                        maxZoom=12,
+                        maxZoom=13,
                         className="cw-map",
-                        preferCanvas=False,
-                        children=[
-                            *_basemap_layers(),
-                            dl.GeoJSON(
-                                id="overview-routes",
-                                url=gateway.segments_url(),
-                                style={"variable": "corridorMap.routeStyle"},
-                                onEachFeature={"variable": "corridorMap.segmentTooltip"},
-                                hideout={"modeColours": gateway.MODE_COLOURS},
-                            ),
-                            dl.GeoJSON(
-                                id="overview-nodes",
-                                data=gateway.map_nodes(lang),
-                                pointToLayer={"variable": "corridorMap.nodeMarker"},
-                            ),
-                            dl.ScaleControl(position="bottomleft", imperial=False),
-                        ],
+                        children=map_layers,
                     ),
-                    html.Aside(
-                        className="cw-panel",
-                        children=[
-                            html.Label(_("Find a node"), htmlFor="overview-find"),
-                            dcc.Dropdown(
-                                id="overview-find",
-                                options=gateway.node_options(lang),
-                                placeholder=_("Name or code"),
-                                clearable=True,
-                            ),
-                            html.Label(_("Route"), htmlFor="overview-route"),
-                            dcc.Dropdown(
-                                id="overview-route",
-                                options=gateway.route_options(lang),
-                                placeholder=_("All routes"),
-                                clearable=True,
-                            ),
-                            html.Div(
-                                id="overview-detail",
-                                children=html.P(
-                                    _("Click a node on the map to see its services and figures."),
-                                    className="cw-muted",
-                                ),
-                            ),
-                            legend(gateway.MODE_COLOURS),
-                        ],
-                    ),
+                    html.Aside(className="cw-panel", children=panel),
                 ],
             ),
             dcc.Store(id="overview-lang", data=lang),
+            dcc.Interval(id="overview-tick", interval=VESSEL_REFRESH_MS),
         ]
     )
 
@@ -229,5 +248,95 @@ def node_panel(d: dict) -> html.Div:
             html.Table([html.Tbody(figures)], className="cw-figures")
             if figures
             else html.P(_("No figures recorded."), className="cw-muted"),
+        ],
+    )
+
+
+@callback(
+    Output("overview-vessels", "data"),
+    Output("overview-ais-status", "children"),
+    Input("overview-tick", "n_intervals"),
+    prevent_initial_call=True,
+)
+def refresh_vessels(_n: int):
+    layer = gateway.live_vessels()
+    features = layer["features"]
+    if not features:
+        return layer, _("No vessel reported in the last hour.")
+    newest = max(f["properties"]["ts"] for f in features)
+    stamp = datetime.fromtimestamp(newest, UTC).strftime("%H:%M:%S")
+    return layer, _("%(count)s vessels live · last report %(time)s UTC") % {
+        "count": len(features),
+        "time": stamp,
+    }
+
+
+@callback(
+    Output("overview-detail", "children", allow_duplicate=True),
+    Output("overview-track", "data"),
+    Input("overview-vessels", "clickData"),
+    State("overview-lang", "data"),
+    prevent_initial_call=True,
+)
+def show_vessel(click: dict | None, lang: str):
+    mmsi = (click or {}).get("properties", {}).get("mmsi")
+    if not mmsi:
+        return dash.no_update, dash.no_update
+    d = gateway.vessel_detail(int(mmsi), lang)
+    if d is None:
+        return html.P(_("Unknown vessel.")), None
+    return vessel_panel(d), gateway.vessel_track_line(int(mmsi))
+
+
+def vessel_panel(d: dict) -> html.Div:
+    def row(label, value):
+        return html.Tr([html.Td(label), html.Td("—" if value in (None, "") else value)])
+
+    status = NAV_STATUS.get(d["nav_status"]) if d["nav_status"] is not None else None
+    return html.Div(
+        id="overview-vessel-panel",
+        **{"data-mmsi": str(d["mmsi"])},
+        children=[
+            html.H2(d["name"]),
+            html.Div(
+                f"MMSI {d['mmsi']}"
+                + (f" · IMO {d['imo']}" if d["imo"] else "")
+                + (f" · {d['callsign']}" if d["callsign"] else ""),
+                className="cw-muted",
+            ),
+            html.Table(
+                className="cw-vessel-table",
+                children=[
+                    html.Tbody(
+                        [
+                            row(_("Type"), d["type"]),
+                            row(
+                                _("Speed"), None if d["sog_kn"] is None else f"{d['sog_kn']:.1f} kn"
+                            ),
+                            row(
+                                _("Course"),
+                                None if d["cog_deg"] is None else f"{d['cog_deg']:.0f}°",
+                            ),
+                            row(
+                                _("Heading"),
+                                None if d["heading_deg"] is None else f"{d['heading_deg']}°",
+                            ),
+                            row(_("Status"), str(status) if status else None),
+                            row(_("Destination"), d["destination"]),
+                            row(
+                                _("Size"),
+                                f"{d['length_m']} × {d['beam_m']} m" if d["length_m"] else None,
+                            ),
+                            row(_("Draught"), f"{d['draught_m']} m" if d["draught_m"] else None),
+                            row(
+                                _("Last report"),
+                                d["ts"].strftime("%Y-%m-%d %H:%M:%S UTC") if d["ts"] else None,
+                            ),
+                            row(_("Station"), d["source"]),
+                        ]
+                    )
+                ],
+            ),
+            html.P(_("Track of the last 6 hours shown on the map."), className="cw-muted"),
         ],
     )

@@ -4,8 +4,8 @@ from datetime import date
 
 import django_filters
 
-from ..choices import Metric, PeriodKind, Source, Status
-from ..models import ThroughputReport
+from ..choices import Metric, PeriodKind, ShipTypeGroup, Source, Status
+from ..models import ThroughputReport, VesselLatest
 
 
 class ThroughputFilter(django_filters.FilterSet):
@@ -23,3 +23,25 @@ class ThroughputFilter(django_filters.FilterSet):
     def filter_year(self, queryset, name, value):
         year = int(value)
         return queryset.between(date(year, 1, 1), date(year, 12, 31))
+
+
+class VesselLatestFilter(django_filters.FilterSet):
+    ship_type = django_filters.MultipleChoiceFilter(
+        choices=ShipTypeGroup.choices,
+        method="filter_type",
+        help_text="Ship type groups (repeat for several)",
+    )
+    seen_within = django_filters.NumberFilter(
+        method="filter_seen", help_text="Only vessels reporting in the last N minutes"
+    )
+    mmsi = django_filters.NumberFilter(field_name="vessel_id")
+
+    class Meta:
+        model = VesselLatest
+        fields = ["ship_type", "seen_within", "mmsi"]
+
+    def filter_type(self, queryset, name, value):
+        return queryset.of_type_group(*value)
+
+    def filter_seen(self, queryset, name, value):
+        return queryset.seen_within(float(value))

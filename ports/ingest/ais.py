@@ -234,7 +234,7 @@ class AisDecoder:
                 for field in body.split(b","):
                     key, _, value = field.partition(b":")
                     if key == b"s":
-                        source = value.decode("ascii", "replace")
+                        source = value[:64].decode("ascii", "replace")
                     elif key == b"c":
                         try:
                             when = float(value)

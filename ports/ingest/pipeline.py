@@ -194,22 +194,23 @@ class Ingest:
         c = self.counts
         w = self.writer.counts
         errors = ", ".join(f"{k}={c[k]}" for k in ERROR_KINDS if c[k]) or "none"
-        return (
+        parts = [
             f"{c['lines']:,} lines, {c['messages']:,} messages, "
             f"{c['positions']:,} positions ({w['positions_stored']:,} new stored), "
             f"{c['static_reports']:,} static reports, {len(self.vessels):,} vessels; "
             f"skipped: {errors}"
-            + (
-                f"; database outages {w['db_errors']:,}, rows spilled to disk {w['spilled_rows']:,}"
-                if w["db_errors"]
-                else ""
+        ]
+        if w["db_errors"]:
+            parts.append(
+                f"database outages {w['db_errors']:,}, rows spilled to disk {w['spilled_rows']:,}"
             )
-            + (
-                f"; {self.writer.backlog_rows:,} rows still buffered"
-                if self.writer.backlog_rows
-                else ""
+        if w["dead_rows"]:
+            parts.append(
+                f"{w['dead_rows']:,} rows refused by the database, set aside in the spill folder"
             )
-        )
+        if self.writer.backlog_rows:
+            parts.append(f"{self.writer.backlog_rows:,} rows still buffered")
+        return "; ".join(parts)
 
 
 def _chunk_worker(

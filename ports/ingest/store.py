@@ -33,10 +33,13 @@ from .ais import Position, StaticReport
 log = logging.getLogger(__name__)
 # Errors after which the same batch may succeed later (server gone, restarting, network).
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
+PARTITION_LOCK_TIMEOUT = "5s"
+# A batch refused this many times in a row by a reachable server is set aside.
+POISON_AFTER = 5
 
 STAGE_DDL = """
 CREATE TEMP TABLE IF NOT EXISTS ais_stage (
-    mmsi integer, ts timestamptz, lon float8, lat float8, sog_kn float4, cog_deg float4,
+    mmsi integer, ts timestamptz, lon float8, lat float8, sog_kn float8, cog_deg float8,
     heading_deg int2, nav_status int2, msg_type int2, source text
 ) ON COMMIT DELETE ROWS
 """
@@ -49,8 +52,8 @@ STAGE_TYPES = [
     "timestamptz",
     "float8",
     "float8",
-    "float4",
-    "float4",
+    "float8",
+    "float8",
     "int2",
     "int2",
     "int2",
@@ -254,13 +257,19 @@ class PositionStore:
                 copy.write_row(p)
 
     def _ensure_partitions(self, conn: psycopg.Connection, positions: Sequence[Position]) -> None:
-        """Create missing monthly partitions, each in its own short transaction."""
+        """Create missing monthly partitions (and the next month's, ahead of need), each in
+        a short transaction of its own. Creating a partition locks the parent table, so it
+        gives up after `PARTITION_LOCK_TIMEOUT` rather than queue behind a long reader
+        (the batch is then retried)."""
         months = {(p.ts.year, p.ts.month) for p in positions} - self._months
         for year, month in sorted(months):
-            conn.execute(
-                "SELECT ports_ensure_position_partition(%s::date)", (f"{year:04d}-{month:02d}-01",)
-            )
-            conn.commit()
+            following = (year + 1, 1) if month == 12 else (year, month + 1)
+            for y, m in ((year, month), following):
+                conn.execute(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
+                conn.execute(
+                    "SELECT ports_ensure_position_partition(%s::date)", (f"{y:04d}-{m:02d}-01",)
+                )
+                conn.commit()
             self._months.add((year, month))
 
 
@@ -306,6 +315,7 @@ class BufferedWriter:
         self.counts: Counter[str] = Counter()
         self.error: BaseException | None = None
         self._open = True
+        self._abandon = False
         self._thread = threading.Thread(target=self._run, name="ais-writer", daemon=True)
         self.spill_dir.mkdir(parents=True, exist_ok=True)
         # Batches spilled by an earlier run that died before writing them go first.
@@ -324,6 +334,11 @@ class BufferedWriter:
             raise RuntimeError("the AIS writer stopped") from self.error
         if len(batch):
             self.queue.put(batch)
+
+    def abandon(self) -> None:
+        """Stop waiting for the database: what is not written yet goes to the spill folder
+        (the next run writes it first). For a second Ctrl-C during an outage."""
+        self._abandon = True
 
     def close(self, timeout: float | None = None) -> None:
         """Write everything still pending (waiting for the database if need be), then stop."""
@@ -389,10 +404,41 @@ class BufferedWriter:
             return self.pending[0], None
         return None
 
+    def _done(self, batch: Batch, path: Path | None) -> None:
+        """Forget a batch that is stored (or set aside)."""
+        if path is not None:
+            self.spilled.popleft()
+            path.unlink()
+            self._spilled_rows -= len(batch)
+            self.counts["unspilled_rows"] += len(batch)
+        elif self.pending and batch is self.pending[0]:
+            self.pending.popleft()
+            self.pending_rows -= len(batch)
+
+    def _dead_letter(self, batch: Batch, exc: BaseException) -> None:
+        """Set aside a batch the server keeps refusing, so it cannot block the feed; it is
+        kept on disk (dead-*.pickle) for inspection and replay."""
+        path = self.spill_dir / f"dead-{self._spill_seq:09d}-{len(batch)}.pickle"
+        self._spill_seq += 1
+        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        self.counts["dead_batches"] += 1
+        self.counts["dead_rows"] += len(batch)
+        log.error(
+            "batch of %d rows refused %d times (%s); set aside in %s",
+            len(batch),
+            POISON_AFTER,
+            exc,
+            path,
+        )
+
     def _run(self) -> None:
         delay = 0.5
+        failures = 0
         try:
             while self._open or self.pending or self.spilled or self.store.holds_latest:
+                if self._abandon:
+                    self._spill_all()
+                    return
                 if self._open and not self.pending:
                     self._take(block=not self.spilled, timeout=0.5)
                 item = self._next()
@@ -405,6 +451,14 @@ class BufferedWriter:
                 try:
                     inserted = self.store.write_batch(batch, flush_latest=last)
                 except TRANSIENT as exc:
+                    if self.store.conn is not None and not self.store.conn.broken:
+                        # The server answered: the batch itself may be at fault.
+                        failures += 1
+                        if failures >= POISON_AFTER:
+                            self._dead_letter(batch, exc)
+                            self._done(batch, path)
+                            failures = 0
+                            continue
                     self.counts["db_errors"] += 1
                     first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     log.warning(
@@ -417,30 +471,43 @@ class BufferedWriter:
                     self._wait(delay)
                     delay = min(delay * 2, self.retry_max_s)
                     continue
+                except psycopg.Error as exc:
+                    # Refused for what it contains (bad data, a constraint): set aside at
+                    # once, never block the feed with it.
+                    self._dead_letter(batch, exc)
+                    self._done(batch, path)
+                    continue
                 delay = 0.5
+                failures = 0
                 self.counts["positions_stored"] += inserted
                 self.counts["positions_written"] += len(batch.positions)
                 self.counts["static_written"] += len(batch.statics)
                 self.counts["batches"] += 1
-                if path is not None:
-                    self.spilled.popleft()
-                    path.unlink()
-                    self._spilled_rows -= len(batch)
-                    self.counts["unspilled_rows"] += len(batch)
-                elif self.pending and batch is self.pending[0]:
-                    self.pending.popleft()
-                    self.pending_rows -= len(batch)
+                self._done(batch, path)
         except BaseException as exc:  # a bug or a database error that retrying cannot fix
             self.error = exc
             log.exception("AIS writer stopped; unwritten batches are kept in %s", self.spill_dir)
-            while self.pending:
-                self._spill(self.pending.popleft())
-            self.pending_rows = 0
+            self._spill_all()
+
+    def _spill_all(self) -> None:
+        """Move every batch not yet written (memory and queue) to the spill folder."""
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.pending.append(item)
+                self.pending_rows += len(item)
+        while self.pending:
+            batch = self.pending.popleft()
+            self.pending_rows -= len(batch)
+            self._spill(batch)
 
     def _wait(self, seconds: float) -> None:
         """Sleep, but keep draining the queue so the reader is never blocked."""
         end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
+        while (left := end - time.monotonic()) > 0 and not self._abandon:
             if self._open:
                 self._take(block=True, timeout=min(0.2, left), drain=True)
             else:

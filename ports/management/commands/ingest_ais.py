@@ -60,6 +60,14 @@ class Command(BaseCommand):
             holder["ingest"] = ingest
 
             def stop(signum, frame):
+                if ingest.stop.is_set():
+                    # A second signal: stop waiting for the database; what is not written
+                    # yet is kept in the spill folder for the next run.
+                    ingest.writer.abandon()
+                    self.stderr.write(
+                        "ingest_ais: stopping now; unwritten rows are kept in "
+                        f"{options['spill_dir']}"
+                    )
                 ingest.stop.set()
 
             signal.signal(signal.SIGINT, stop)

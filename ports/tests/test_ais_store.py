@@ -1,0 +1,102 @@
+"""The buffered writer: spill while the database is unreachable, replay later, set aside
+what the database refuses, never block the reader."""
+
+from __future__ import annotations
+
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ports.ingest.ais import Position
+from ports.ingest.store import Batch, BufferedWriter, PositionStore
+from ports.models import VesselPosition
+from ports.services import db_conninfo
+
+pytestmark = pytest.mark.usefixtures("ais_tables")
+T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+
+
+def batch(n: int, mmsi: int = 413500000, start: int = 0, source: str = "TEST") -> Batch:
+    return Batch(
+        [
+            Position(
+                mmsi + i % 7,
+                T0 + timedelta(seconds=start + i),
+                108.5 + i * 1e-4,
+                21.6,
+                10.0,
+                90.0,
+                90,
+                0,
+                1,
+                source,
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def dead_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"host=127.0.0.1 port={port} dbname=x user=x password=x"
+
+
+def test_unreachable_database_spills_then_replays(tmp_path):
+    writer = BufferedWriter(
+        PositionStore(dead_port(), connect_timeout_s=1),
+        tmp_path,
+        max_memory_rows=100,
+        retry_max_s=0.2,
+    ).start()
+    started = time.monotonic()
+    for k in range(6):
+        writer.submit(batch(50, start=k * 50))
+    assert time.monotonic() - started < 2  # the reader was never held up
+    deadline = time.monotonic() + 5
+    while len(list(tmp_path.glob("batch-*.pickle"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    writer.abandon()
+    writer.close(timeout=10)
+    spilled = sorted(tmp_path.glob("batch-*.pickle"))
+    assert sum(int(p.stem.split("-")[2]) for p in spilled) == 300
+    assert writer.counts["db_errors"] >= 1 and not VesselPosition.objects.exists()
+
+    # The next run, with the database back, writes the spill first, oldest first.
+    replay = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    replay.submit(batch(10, start=1000))
+    replay.close(timeout=30)
+    assert VesselPosition.objects.count() == 310
+    assert not list(tmp_path.glob("batch-*.pickle"))
+
+
+def test_refused_batch_is_set_aside_and_the_rest_goes_on(tmp_path):
+    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    bad = batch(3, mmsi=413600000)
+    bad.positions.append(bad.positions[0]._replace(source="X" * 80))  # varchar(64)
+    writer.submit(bad)
+    writer.submit(batch(5, mmsi=413700000))
+    writer.close(timeout=30)
+    assert writer.error is None
+    assert writer.counts["dead_batches"] == 1 and writer.counts["dead_rows"] == 4
+    assert list(tmp_path.glob("dead-*.pickle"))
+    assert set(VesselPosition.objects.values_list("mmsi", flat=True)) == {
+        413700000 + i for i in range(5)
+    }
+
+
+def test_latest_is_upserted_only_when_newer(tmp_path):
+    from ports.models import VesselLatest
+
+    store = PositionStore(db_conninfo())
+    try:
+        store.write_batch(batch(1, start=100), flush_latest=True)
+        store.write_batch(batch(1, start=50), flush_latest=True)  # older: ignored
+        latest = VesselLatest.objects.get(vessel_id=413500000)
+        assert latest.ts == T0 + timedelta(seconds=100)
+        assert store.write_batch(batch(1, start=100)) == 0  # already stored
+    finally:
+        store.close()
