@@ -1,5 +1,7 @@
 """Session fixtures: the test database (real PostGIS) holds the corridor seed data and the
-demo accounts, loaded once; each test runs in a transaction rolled back after it."""
+demo accounts, loaded once; each test runs in a transaction rolled back after it. The AIS
+ingester writes through its own connection (it commits): `ais_tables` empties the AIS
+tables after a test that ingests."""
 
 from __future__ import annotations
 
@@ -43,3 +45,22 @@ def ensure_test_partitions() -> None:
 @pytest.fixture
 def data_dir():
     return settings.CW_DATA_DIR
+
+
+@pytest.fixture
+def ais_tables(db, django_db_blocker):
+    import psycopg
+
+    from ports.services import db_conninfo
+
+    yield
+    # DELETE, not TRUNCATE: the test's own transaction (rolled back after this) still
+    # holds a share lock on what it read, which TRUNCATE would wait for.
+    with django_db_blocker.unblock(), psycopg.connect(db_conninfo(), autocommit=True) as conn:
+        for table in (
+            "ports_vesselposition",
+            "ports_vessellatest",
+            "ports_vessel",
+            "ports_aissource",
+        ):
+            conn.execute(f"DELETE FROM {table}")

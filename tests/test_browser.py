@@ -82,3 +82,57 @@ def test_chinese_interface(page, live_app):
     page.wait_for_selector(".cw-node", timeout=30_000)
     assert "图例" in page.inner_text("#overview-legend")
     page.screenshot(path=str(ARTIFACTS / "overview-zh.png"))
+
+
+@pytest.fixture
+def live_feed(ais_tables, tmp_path):
+    """Half an hour of simulated traffic ending now, ingested (committed) for the server."""
+    import time
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    feed = tmp_path / "feed.nmea"
+    call_command(
+        "simulate_ais",
+        "--out",
+        str(feed),
+        "--hours",
+        "0.5",
+        "--ships",
+        "40",
+        "--seed",
+        "4",
+        "--start",
+        str(time.time() - 1800),
+        stdout=StringIO(),
+    )
+    call_command(
+        "ingest_ais",
+        str(feed),
+        "--spill-dir",
+        str(tmp_path / "spill"),
+        "--no-progress",
+        stdout=StringIO(),
+    )
+
+
+def test_live_vessels_layer(live_feed, page, live_app):
+    login(page, live_app)
+    page.wait_for_selector(".cw-node", timeout=30_000)
+    # The layer refreshes every 10 s; the status line says how many vessels are live.
+    page.wait_for_function(
+        "document.querySelector('#overview-ais-status').innerText.includes('vessels live')",
+        timeout=20_000,
+    )
+    page.click("#overview-find")
+    page.keyboard.type("Qinzhou Port (QZ_PORT)")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(2500)
+    page.wait_for_selector(".cw-vessel", timeout=20_000)
+    assert page.locator(".cw-vessel").count() >= 5
+    page.locator(".cw-vessel").first.click(force=True)
+    panel = page.locator("#overview-vessel-panel")
+    panel.wait_for(timeout=15_000)
+    assert "MMSI 41" in panel.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "vessels.png"))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dash import html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from ports.choices import ShipTypeGroup
+
+ARROWS_NOTE = gettext_noop(
+    "Arrows point along the heading; dots are vessels at rest; numbers are clusters."
+)
 COVERAGE_STOPS = [(0.0, "rgb(215,48,39)"), (0.5, "rgb(254,224,139)"), (1.0, "rgb(26,152,80)")]
 
 
@@ -50,6 +56,16 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
             ],
         )
     )
+    vessels = [
+        html.Div(
+            className="cw-legend-row",
+            children=[
+                html.Span(className="cw-swatch-dot cw-swatch-vessel", style={"background": colour}),
+                str(ShipTypeGroup(group).label),
+            ],
+        )
+        for group, colour in type_colours.items()
+    ]
     return html.Div(
         id="overview-legend",
         children=[
@@ -58,6 +74,12 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
             *dots,
             html.P(
                 _("Marker size: latest full-year container throughput (TEU)."), className="cw-muted"
+            ),
+            html.H3(_("Vessels (AIS)")),
+            *vessels,
+            html.P(
+                _(ARROWS_NOTE),
+                className="cw-muted",
             ),
         ],
     )
