@@ -83,16 +83,11 @@ class Vessel(models.Model):
         return f"{self.mmsi} {self.name}".strip()
 
 
-class VesselLatest(models.Model):
-    """The newest position of each vessel (the live map), maintained by the AIS ingester.
+class PositionFields(models.Model):
+    """What a position report holds: `geom` Point SRID 4326, `sog_kn` knots, `cog_deg` and
+    `heading_deg` degrees (null when not available), AIS navigation status and message
+    type, and the receiving station (`source`)."""
 
-    `geom` Point SRID 4326; `sog_kn` knots; `cog_deg`/`heading_deg` degrees (null when not
-    available); `ts` the report time (UTC)."""
-
-    vessel = models.OneToOneField(
-        Vessel, primary_key=True, db_column="mmsi", on_delete=models.CASCADE, related_name="latest"
-    )
-    ts = models.DateTimeField(db_index=True)
     geom = models.PointField(srid=4326)
     sog_kn = models.FloatField(null=True)
     cog_deg = models.FloatField(null=True)
@@ -101,28 +96,35 @@ class VesselLatest(models.Model):
     msg_type = models.SmallIntegerField()
     source = models.CharField(max_length=64, blank=True)
 
+    class Meta:
+        abstract = True
+
+
+class VesselLatest(PositionFields):
+    """The newest position of each vessel (the live map), maintained by the AIS ingester.
+
+    `ts` is the report time (UTC); the other fields as in PositionFields."""
+
+    vessel = models.OneToOneField(
+        Vessel, primary_key=True, db_column="mmsi", on_delete=models.CASCADE, related_name="latest"
+    )
+    ts = models.DateTimeField(db_index=True)
+
     objects = VesselLatestQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"{self.vessel_id} @ {self.ts:%Y-%m-%d %H:%M:%S}"
 
 
-class VesselPosition(models.Model):
+class VesselPosition(PositionFields):
     """Every AIS position (the volume): a table partitioned by month on `ts`, created by
     migration SQL (BRIN on `ts`, GiST on `geom`, primary key (mmsi, ts) so a report
     loaded twice is stored once) and written with COPY by `ports.ingest.store`; this model
-    only reads it. `geom` Point SRID 4326; units as in VesselLatest."""
+    only reads it. Fields as in PositionFields."""
 
     pk = models.CompositePrimaryKey("mmsi", "ts")
     mmsi = models.IntegerField()
     ts = models.DateTimeField()
-    geom = models.PointField(srid=4326)
-    sog_kn = models.FloatField(null=True)
-    cog_deg = models.FloatField(null=True)
-    heading_deg = models.SmallIntegerField(null=True)
-    nav_status = models.SmallIntegerField(null=True)
-    msg_type = models.SmallIntegerField()
-    source = models.CharField(max_length=64)
 
     objects = VesselPositionQuerySet.as_manager()
 

@@ -10,6 +10,18 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ..models import Route, RouteSegment
 
+SEGMENT_FIELDS = [
+    "seq",
+    "from_node",
+    "to_node",
+    "mode",
+    "length_m",
+    "schematic",
+    "branch",
+    "via",
+    "notes",
+]
+
 
 class RouteSegmentSerializer(GeoFeatureModelSerializer):
     """A route leg; `length_m` is geodesic metres; `schematic` lines are drawn node to node."""
@@ -21,40 +33,19 @@ class RouteSegmentSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = RouteSegment
         geo_field = "geom"
-        fields = [
-            "id",
-            "route",
-            "seq",
-            "from_node",
-            "to_node",
-            "mode",
-            "length_m",
-            "schematic",
-            "branch",
-            "via",
-            "notes",
-        ]
+        fields = ["id", "route", *SEGMENT_FIELDS]
 
 
 class NestedSegmentSerializer(serializers.ModelSerializer):
+    """A leg inside its route, with its geometry as a GeoJSON LineString."""
+
     from_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
     to_node = serializers.SlugRelatedField(slug_field="code", read_only=True)
     geometry = serializers.SerializerMethodField()
 
     class Meta:
         model = RouteSegment
-        fields = [
-            "seq",
-            "from_node",
-            "to_node",
-            "mode",
-            "length_m",
-            "schematic",
-            "branch",
-            "via",
-            "notes",
-            "geometry",
-        ]
+        fields = [*SEGMENT_FIELDS, "geometry"]
 
     @extend_schema_field({"type": "object", "description": "GeoJSON LineString"})
     def get_geometry(self, obj: RouteSegment) -> dict:

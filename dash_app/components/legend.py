@@ -1,4 +1,4 @@
-"""The map legend: route modes, schematic lines, coverage colours and marker size."""
+"""The map legend: route modes, schematic lines, coverage colours, marker size, vessels."""
 
 from __future__ import annotations
 
@@ -12,57 +12,43 @@ ARROWS_NOTE = gettext_noop(
     "Arrows point along the heading; dots are vessels at rest; numbers are clusters."
 )
 COVERAGE_STOPS = [(0.0, "rgb(215,48,39)"), (0.5, "rgb(254,224,139)"), (1.0, "rgb(26,152,80)")]
+NO_EVIDENCE_COLOUR = "#9aa5b1"
+
+
+def _row(swatch: str, style: dict[str, str], label: str) -> html.Div:
+    """A legend line: a swatch (CSS class and style) and its label."""
+    return html.Div(
+        className="cw-legend-row", children=[html.Span(className=swatch, style=style), label]
+    )
 
 
 def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.Div:
-    labels = {"rail": _("Rail"), "sea": _("Sea"), "river": _("River"), "road": _("Road")}
-    rows = [
-        html.Div(
-            className="cw-legend-row",
-            children=[
-                html.Span(className="cw-swatch-line", style={"borderTopColor": colour}),
-                labels.get(mode, mode),
-            ],
-        )
+    modes = {"rail": _("Rail"), "sea": _("Sea"), "river": _("River"), "road": _("Road")}
+    lines = [
+        _row("cw-swatch-line", {"borderTopColor": colour}, modes.get(mode, mode))
         for mode, colour in mode_colours.items()
     ]
-    rows.append(
-        html.Div(
-            className="cw-legend-row",
-            children=[
-                html.Span(
-                    className="cw-swatch-line cw-schematic", style={"borderTopColor": "#555"}
-                ),
-                _("Schematic (drawn node to node)"),
-            ],
+    lines.append(
+        _row(
+            "cw-swatch-line cw-schematic",
+            {"borderTopColor": "#555"},
+            _("Schematic (drawn node to node)"),
         )
     )
-    dots = [
-        html.Div(
-            className="cw-legend-row",
-            children=[
-                html.Span(className="cw-swatch-dot", style={"background": colour}),
-                _("Digital-service coverage") + f" {score:.0%}",
-            ],
+    nodes = [
+        _row(
+            "cw-swatch-dot", {"background": colour}, _("Digital-service coverage") + f" {score:.0%}"
         )
         for score, colour in COVERAGE_STOPS
     ]
-    dots.append(
-        html.Div(
-            className="cw-legend-row",
-            children=[
-                html.Span(className="cw-swatch-dot", style={"background": "#9aa5b1"}),
-                _("No evidence recorded"),
-            ],
-        )
+    nodes.append(
+        _row("cw-swatch-dot", {"background": NO_EVIDENCE_COLOUR}, _("No evidence recorded"))
     )
     vessels = [
-        html.Div(
-            className="cw-legend-row",
-            children=[
-                html.Span(className="cw-swatch-dot cw-swatch-vessel", style={"background": colour}),
-                str(ShipTypeGroup(group).label),
-            ],
+        _row(
+            "cw-swatch-dot cw-swatch-vessel",
+            {"background": colour},
+            str(ShipTypeGroup(group).label),
         )
         for group, colour in type_colours.items()
     ]
@@ -70,16 +56,13 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
         id="overview-legend",
         children=[
             html.H3(_("Legend")),
-            *rows,
-            *dots,
+            *lines,
+            *nodes,
             html.P(
                 _("Marker size: latest full-year container throughput (TEU)."), className="cw-muted"
             ),
             html.H3(_("Vessels (AIS)")),
             *vessels,
-            html.P(
-                _(ARROWS_NOTE),
-                className="cw-muted",
-            ),
+            html.P(_(ARROWS_NOTE), className="cw-muted"),
         ],
     )

@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 ('heading_deg', models.SmallIntegerField(null=True)),
                 ('nav_status', models.SmallIntegerField(null=True)),
                 ('msg_type', models.SmallIntegerField()),
-                ('source', models.CharField(max_length=64)),
+                ('source', models.CharField(blank=True, max_length=64)),
             ],
             options={
                 'db_table': 'ports_vesselposition',
