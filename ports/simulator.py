@@ -333,7 +333,7 @@ class Simulator:
             t, i, n = heapq.heappop(heap)
             if t >= end:
                 continue
-            t = float(int(t))  # tag blocks carry whole seconds
+            t = float(math.ceil(t))  # tag blocks carry whole seconds (never before the start)
             ship = plan.ships[i]
             state = ship.state(t)
             if state is None:

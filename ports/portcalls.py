@@ -1,0 +1,284 @@
+"""Port-call detection from vessel positions: a pure, Django-free state machine.
+
+A **port call** is a vessel inside a port's limit, slow (speed at or under the rule's
+threshold) for at least the rule's minimum stay; it ends when the vessel leaves the limit
+(past an exit hysteresis) or stops reporting for longer than the gap timeout. Passing
+through a port's waters without stopping is not a call. While inside, time spent slow in an
+anchorage fence before the first berth stop is the **anchorage wait**; the berth start and
+end are the first and last slow reports inside a berth (terminal) fence.
+
+The same `VesselTracker.feed` serves the incremental path (positions as they arrive) and the
+batch path (`detect_calls` over a time-ordered list), so both give the same calls. Times
+are unix seconds (UTC); coordinates lon/lat degrees; speeds knots; distances metres.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Detection parameters of a port (a stored, versioned row; see DetectionRule)."""
+
+    version: int = 1
+    speed_kn: float = 1.0
+    min_stay_s: float = 1800.0
+    gap_timeout_s: float = 6 * 3600.0
+    exit_hysteresis_m: float = 1000.0
+
+
+@dataclass
+class PortFences:
+    """A port's fences (lon/lat polygons): the limit, berths and anchorages."""
+
+    port: str
+    limit: BaseGeometry
+    berths: BaseGeometry | None = None
+    anchorages: BaseGeometry | None = None
+
+    def __post_init__(self) -> None:
+        lat = self.limit.centroid.y
+        self._m_per_deg = 111_320.0 * math.cos(math.radians(lat))
+        for geom in (self.limit, self.berths, self.anchorages):
+            if geom is not None:
+                shapely.prepare(geom)
+
+    def inside_limit(self, lon: float, lat: float, margin_m: float = 0.0) -> bool:
+        if margin_m <= 0:
+            return self.limit.contains(Point(lon, lat))
+        return self.limit.distance(Point(lon, lat)) * self._m_per_deg <= margin_m
+
+    def zone(self, lon: float, lat: float) -> str:
+        p = Point(lon, lat)
+        if self.berths is not None and self.berths.contains(p):
+            return "berth"
+        if self.anchorages is not None and self.anchorages.contains(p):
+            return "anchorage"
+        return "port"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A detected port call (unix seconds); `anchorage_wait_s` seconds. `stable_id` is the
+    same whenever the same visit is detected with the same rule version."""
+
+    mmsi: int
+    port: str
+    rule_version: int
+    arrival: float
+    departure: float | None
+    berth_start: float | None
+    berth_end: float | None
+    anchorage_start: float | None
+    anchorage_end: float | None
+
+    @property
+    def anchorage_wait_s(self) -> float | None:
+        """Time spent (slow) in the anchorage before the berth, seconds."""
+        if self.anchorage_start is None or self.anchorage_end is None:
+            return None
+        return self.anchorage_end - self.anchorage_start
+
+    @property
+    def stable_id(self) -> str:
+        key = f"{self.mmsi}:{self.port}:{self.rule_version}:{int(self.arrival)}"
+        return hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+KNOT_MS = 1852.0 / 3600.0
+GAP_S = 300.0  # a silence longer than this between two reports is a reporting gap
+
+
+def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    lat = math.radians((a[1] + b[1]) / 2)
+    dx = (b[0] - a[0]) * 111_320.0 * math.cos(lat)
+    dy = (b[1] - a[1]) * 110_574.0
+    return math.hypot(dx, dy)
+
+
+def _crossing_time(
+    t0: float,
+    p0: tuple[float, float],
+    sog0: float | None,
+    t1: float,
+    p1: tuple[float, float],
+    sog1: float | None,
+    arriving: bool,
+) -> float:
+    """When, between two reports across a reporting gap, the vessel stopped (`arriving`:
+    at p1, sailing from p0 at sog0) or got under way (from p0, reaching p1 at sog1): the
+    travel time at the reported speed, bounded by the two report times."""
+    speed = sog0 if arriving else sog1
+    if not speed or speed < 0.5:
+        return t1 if arriving else t0
+    travel = _distance_m(p0, p1) / (speed * KNOT_MS)
+    estimate = t0 + travel if arriving else t1 - travel
+    return min(max(estimate, t0), t1)
+
+
+@dataclass
+class _Visit:
+    arrival: float
+    last_inside: float
+    slow_since: float | None = None
+    stopped: bool = False
+    berth_start: float | None = None
+    berth_end: float | None = None
+    berth_slow_since: float | None = None
+    anchorage_start: float | None = None
+    anchorage_end: float | None = None
+    anchorage_slow_since: float | None = None
+
+
+@dataclass
+class VesselTracker:
+    """One vessel's state for one port. Feed positions in time order; a position older than
+    the last one fed is counted in `late` and ignored (the batch path sorts first)."""
+
+    mmsi: int
+    fences: PortFences
+    rule: Rule
+    visit: _Visit | None = None
+    last_ts: float | None = None
+    last_pos: tuple[float, float] = (0.0, 0.0)
+    last_sog: float | None = None
+    late: int = 0
+    calls: list[Call] = field(default_factory=list)
+
+    def feed(self, ts: float, lon: float, lat: float, sog_kn: float | None) -> list[Call]:
+        """Process one position; returns the calls closed by it."""
+        if self.last_ts is not None and ts < self.last_ts:
+            self.late += 1
+            return []
+        closed: list[Call] = []
+        rule = self.rule
+        if (
+            self.visit is not None
+            and self.last_ts is not None
+            and (ts - self.last_ts > rule.gap_timeout_s)
+        ):
+            closed += self._close(self.visit.last_inside)  # silent too long: it left
+        prev_ts, prev_pos, prev_sog = self.last_ts, self.last_pos, self.last_sog
+        self.last_ts, self.last_pos, self.last_sog = ts, (lon, lat), sog_kn
+        gap = prev_ts is not None and ts - prev_ts > GAP_S
+        margin = rule.exit_hysteresis_m if self.visit is not None else 0.0
+        if not self.fences.inside_limit(lon, lat, margin):
+            if self.visit is not None:
+                closed += self._close(self.visit.last_inside)
+            return closed
+        if self.visit is None:
+            self.visit = _Visit(arrival=ts, last_inside=ts)
+        v = self.visit
+        v.last_inside = ts
+        slow = sog_kn is not None and sog_kn <= rule.speed_kn
+        zone = self.fences.zone(lon, lat)
+        if slow:
+            if v.slow_since is None:
+                v.slow_since = ts
+            if ts - v.slow_since >= rule.min_stay_s:
+                v.stopped = True
+        else:
+            v.slow_since = None
+        # Berth: first and last slow report in a berth fence, once stopped there long enough.
+        # Across a reporting gap the moment of stopping (or leaving) is estimated from the
+        # distance and the reported speed.
+        if slow and zone == "berth":
+            if v.berth_slow_since is None:
+                v.berth_slow_since = (
+                    _crossing_time(prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, True)
+                    if gap and prev_ts is not None
+                    else ts
+                )
+            if ts - v.berth_slow_since >= rule.min_stay_s:
+                if v.berth_start is None:
+                    v.berth_start = v.berth_slow_since
+                v.berth_end = ts
+        else:
+            if gap and v.berth_end is not None and v.berth_end == prev_ts:
+                v.berth_end = _crossing_time(
+                    prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, False
+                )
+            v.berth_slow_since = None
+        # Anchorage: slow in an anchorage fence before the berth.
+        if slow and zone == "anchorage" and v.berth_start is None:
+            if v.anchorage_slow_since is None:
+                v.anchorage_slow_since = (
+                    _crossing_time(prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, True)
+                    if gap and prev_ts is not None
+                    else ts
+                )
+            if ts - v.anchorage_slow_since >= rule.min_stay_s:
+                if v.anchorage_start is None:
+                    v.anchorage_start = v.anchorage_slow_since
+                v.anchorage_end = ts
+        else:
+            if gap and v.anchorage_end is not None and v.anchorage_end == prev_ts:
+                v.anchorage_end = _crossing_time(
+                    prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, False
+                )
+            v.anchorage_slow_since = None
+        return closed
+
+    def _close(self, departure: float) -> list[Call]:
+        v, self.visit = self.visit, None
+        if v is None or not v.stopped:
+            return []  # passed through without stopping: not a call
+        call = Call(
+            self.mmsi,
+            self.fences.port,
+            self.rule.version,
+            v.arrival,
+            departure,
+            v.berth_start,
+            v.berth_end,
+            v.anchorage_start,
+            v.anchorage_end,
+        )
+        self.calls.append(call)
+        return [call]
+
+    def open_call(self) -> Call | None:
+        """The call in progress (no departure yet), if the vessel has stopped."""
+        v = self.visit
+        if v is None or not v.stopped:
+            return None
+        return Call(
+            self.mmsi,
+            self.fences.port,
+            self.rule.version,
+            v.arrival,
+            None,
+            v.berth_start,
+            v.berth_end,
+            v.anchorage_start,
+            v.anchorage_end,
+        )
+
+
+def detect_calls(
+    positions: Iterable[tuple[int, float, float, float, float | None]],
+    fences: PortFences,
+    rule: Rule,
+    include_open: bool = True,
+) -> Iterator[Call]:
+    """Batch detection over (mmsi, ts, lon, lat, sog_kn) rows of any order: sorted by
+    vessel and time, then fed through the same tracker as the incremental path."""
+    trackers: dict[int, VesselTracker] = {}
+    for mmsi, ts, lon, lat, sog in sorted(positions, key=lambda r: (r[0], r[1])):
+        tracker = trackers.get(mmsi)
+        if tracker is None:
+            tracker = trackers[mmsi] = VesselTracker(mmsi, fences, rule)
+        yield from tracker.feed(ts, lon, lat, sog)
+    if include_open:
+        for tracker in trackers.values():
+            call = tracker.open_call()
+            if call is not None:
+                yield call
