@@ -27,11 +27,12 @@ from geo.services import (
     compute_coverage,
     import_basemap,
     import_categories,
+    import_geofences,
     import_node_services,
     import_nodes,
 )
 from ports.ingest.published import parse_published
-from ports.services import import_published_figures
+from ports.services import ensure_default_rules, import_published_figures
 
 from .geometry import SegmentLine, merge_river, river_line, schematic_line, sea_line
 from .ingest.routes import RouteRow, SegmentRow, parse_routes, parse_segments
@@ -278,6 +279,8 @@ def load_corridor(data_dir: Path) -> LoadSummary:
         summary.counts["routes"], summary.counts["segments"] = routes, segments
         summary.counts["published figures"] = import_published_figures(figure_rows)
         summary.counts["basemap layers"] = import_basemap(data_dir)
+        summary.counts["geofences"] = import_geofences(data_dir / "geofences.geojson")
+        summary.counts["detection rules"] = ImportCounts(created=ensure_default_rules())
     return summary
 
 

@@ -47,3 +47,10 @@ class BasemapLayerName(models.TextChoices):
     COASTLINE = "coastline", _("Coastline")
     COUNTRY_BORDERS = "country_borders", _("Country borders")
     COUNTRIES = "countries", _("Countries")
+
+
+class GeofenceKind(models.TextChoices):
+    PORT_LIMIT = "port_limit", _("Port limit")
+    BERTH = "berth", _("Terminal / berth area")
+    ANCHORAGE = "anchorage", _("Anchorage")
+    RAIL_YARD = "rail_yard", _("Rail yard")

@@ -11,8 +11,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import BasemapLayerName, CoordQuality, NodeKind, ServiceLevel
-from .querysets import NodeQuerySet, NodeServiceQuerySet
+from .choices import BasemapLayerName, CoordQuality, GeofenceKind, NodeKind, ServiceLevel
+from .querysets import GeofenceQuerySet, NodeQuerySet, NodeServiceQuerySet
 
 
 class Node(models.Model):
@@ -146,3 +146,36 @@ class BasemapFeature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer.name}: {self.name}"
+
+
+class Geofence(models.Model):
+    """A polygon of a node (port limit, berth area, anchorage, rail yard), SRID 4326.
+
+    Versioned: an edit ends the current row (`valid_to`) and adds the next `version`, so a
+    port call can always be traced to the fences that made it. `approximate` marks fences
+    drawn without surveyed limits; `basis` says how they were drawn."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="geofences")
+    kind = models.CharField(max_length=16, choices=GeofenceKind.choices)
+    name = models.CharField(max_length=120)
+    geom = models.PolygonField(srid=4326)
+    approximate = models.BooleanField(default=True)
+    basis = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1)
+    valid_from = models.DateTimeField()
+    valid_to = models.DateTimeField(null=True, blank=True)
+
+    objects = GeofenceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["node__code", "kind", "name", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "kind", "name"],
+                condition=Q(valid_to__isnull=True),
+                name="one_current_geofence_per_name",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"

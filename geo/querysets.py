@@ -38,3 +38,8 @@ class NodeServiceQuerySet(QuerySet):
         return self.filter(valid_from__lte=moment).filter(
             Q(valid_to__isnull=True) | Q(valid_to__gt=moment)
         )
+
+
+class GeofenceQuerySet(QuerySet):
+    def current(self) -> GeofenceQuerySet:
+        return self.filter(valid_to__isnull=True)

@@ -293,3 +293,66 @@ def record_node_service(
         verified_by=verified_by,
         verified_at=now if verified_by else None,
     )
+
+
+def import_geofences(path: Path) -> ImportCounts:
+    """Load fences from a GeoJSON file (properties: node, kind, name, approximate, basis).
+    A changed polygon ends the current version and adds the next one."""
+    from .choices import GeofenceKind
+    from .models import Geofence
+
+    counts = ImportCounts()
+    nodes = {n.code: n for n in Node.objects.all()}
+    current = {(g.node_id, g.kind, g.name): g for g in Geofence.objects.current()}
+    now = timezone.now()
+    for f in read_features(path, {"Polygon"}):
+        p = f.properties
+        node = nodes.get(p.get("node", ""))
+        if node is None:
+            raise LayerError(path.name, f"unknown node code '{p.get('node')}'", f.row, "node")
+        if p.get("kind") not in GeofenceKind.values:
+            raise LayerError(path.name, f"'{p.get('kind')}' is not a fence kind", f.row, "kind")
+        name = str(p.get("name") or f"{node.code} {p['kind']}")
+        geom = GEOSGeometry(memoryview(f.geom.wkb), srid=4326)
+        fence = current.get((node.pk, p["kind"], name))
+        if fence is not None and fence.geom.equals_exact(geom, tolerance=1e-9):
+            counts.unchanged += 1
+            continue
+        version = 1
+        if fence is not None:
+            fence.valid_to = now
+            fence.save(update_fields=["valid_to"])
+            version = fence.version + 1
+            counts.updated += 1
+        else:
+            counts.created += 1
+        Geofence.objects.create(
+            node=node,
+            kind=p["kind"],
+            name=name,
+            geom=geom,
+            approximate=bool(p.get("approximate", True)),
+            basis=str(p.get("basis", "")),
+            version=version,
+            valid_from=now,
+        )
+    return counts
+
+
+@transaction.atomic
+def update_geofence(fence, geom: GEOSGeometry):
+    """Save a new version of a fence with another polygon (admin and API edits)."""
+    from .models import Geofence
+
+    now = timezone.now()
+    Geofence.objects.filter(pk=fence.pk).update(valid_to=now)
+    return Geofence.objects.create(
+        node=fence.node,
+        kind=fence.kind,
+        name=fence.name,
+        geom=geom,
+        approximate=fence.approximate,
+        basis=fence.basis,
+        version=fence.version + 1,
+        valid_from=now,
+    )

@@ -278,3 +278,23 @@ def live_vessels(
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+# --- port calls --------------------------------------------------------------------------
+
+
+def ensure_default_rules() -> int:
+    """Give every node with a port limit a detection rule (version 1, defaults)."""
+    from geo.models import Geofence
+
+    from .models import DetectionRule
+
+    created = 0
+    ports = Geofence.objects.current().filter(kind="port_limit").values_list("node_id", flat=True)
+    for node_id in set(ports):
+        if not DetectionRule.objects.filter(node_id=node_id).exists():
+            DetectionRule.objects.create(
+                node_id=node_id, version=1, valid_from=timezone.now(), note="default rule"
+            )
+            created += 1
+    return created
