@@ -18,9 +18,10 @@ from corridors.models import Route
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
 from geo.services import compute_coverage
+from ports import portcall_services
 from ports import services as ports_services
 from ports.choices import Metric, ShipTypeGroup, ship_type_group
-from ports.models import ThroughputReport, Vessel
+from ports.models import PortCall, ThroughputReport, Vessel
 from ports.services import latest_yearly_values
 
 TYPE_COLOURS = {
@@ -98,6 +99,7 @@ def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
         nodes = nodes.on_route(route)
     nodes = list(nodes)
     coverage = compute_coverage(nodes)
+    congested = congested_ports()
     teu = latest_yearly_values("teu")
     stacks: dict[tuple[float, float], list[Node]] = defaultdict(list)
     for node in nodes:
@@ -123,6 +125,7 @@ def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
                         "stack_index": index,
                         "stack_size": len(group),
                         "z": KIND_Z.get(node.kind, 0),
+                        "congested": node.code in congested,
                     },
                 }
             )
@@ -188,6 +191,7 @@ def node_detail(code: str, lang: str) -> dict[str, Any] | None:
         "figures": figures,
         "group": localized(node.group, lang) if node.group else None,
         "routes": sorted(set(node.route_memberships.values_list("route__code", flat=True))),
+        "port_page": node.detection_rules.exists(),
     }
 
 
@@ -228,3 +232,62 @@ def vessel_track_line(mmsi: int, hours: float = 6.0) -> dict[str, Any]:
     track = ports_services.vessel_track(mmsi, end - timedelta(hours=hours), end)
     line = [f for f in track["features"] if f["geometry"]["type"] == "LineString"]
     return {"type": "FeatureCollection", "features": line}
+
+
+# --- ports: calls, metrics, congestion ----------------------------------------------------
+
+
+def port_page(code: str, days: int = 14) -> dict[str, Any] | None:
+    """What the port page shows: the current rule, recent calls, daily metrics against the
+    28-day baseline, vessels at anchor now. None when the node is not a watched port."""
+    node = Node.objects.filter(code=code, detection_rules__isnull=False).first()
+    if node is None:
+        return None
+    rule = portcall_services.current_rule(node)
+    today = timezone.now().date()
+    metrics = portcall_services.port_metrics(node, today - timedelta(days=days - 1), today)
+    since = timezone.now() - timedelta(days=days)
+    calls = [
+        {
+            "vessel": f"{c.vessel.name or c.vessel_id}",
+            "arrival": c.arrival_at,
+            "departure": c.departure_at,
+            "berth_start": c.berth_start_at,
+            "berth_end": c.berth_end_at or (None if c.departure_at else timezone.now()),
+            "anchorage_start": c.anchorage_start_at,
+            "anchorage_end": c.anchorage_end_at or c.berth_start_at,
+        }
+        for c in PortCall.objects.filter(node=node)
+        .exclude(departure_at__lt=since)
+        .select_related("vessel")
+        .order_by("arrival_at")[:200]
+    ]
+    return {
+        "code": node.code,
+        "node": node,
+        "rule": rule,
+        "metrics": metrics,
+        "calls": calls,
+        "fences_url": reverse("geofence-list") + f"?node={node.code}",
+        "center": (node.geom.y, node.geom.x),
+    }
+
+
+def congested_ports() -> set[str]:
+    """Ports whose anchorage queue today is above their 28-day baseline's 90th percentile."""
+    today = timezone.now().date()
+    out = set()
+    for node in Node.objects.filter(detection_rules__valid_to__isnull=True):
+        days = portcall_services.port_metrics(node, today, today)["days"]
+        if days and days[-1]["congested"]:
+            out.add(node.code)
+    return out
+
+
+def port_sensitivity(code: str, days: int = 14) -> list[dict]:
+    node = Node.objects.get(code=code)
+    end = timezone.now()
+    variants = [{"speed_kn": s} for s in (0.2, 0.5, 2.0, 5.0)] + [
+        {"min_stay_s": s} for s in (0, 3600, 3 * 3600)
+    ]
+    return portcall_services.sensitivity(node, end - timedelta(days=days), end, variants)

@@ -50,6 +50,16 @@ def port_fences(node: Node) -> PortFences:
     )
 
 
+def rule_in_words(rule: DetectionRule) -> str:
+    """The rule as users read it (English; the dashboard translates its own text)."""
+    return (
+        f"A call is a vessel inside the port limit at {rule.speed_kn:g} kn or slower for at "
+        f"least {rule.min_stay_s / 60:g} min. It ends when the vessel is more than "
+        f"{rule.exit_hysteresis_m:g} m outside the limit, or silent for "
+        f"{rule.gap_timeout_s / 3600:g} h. Rule version {rule.version}."
+    )
+
+
 def current_rule(node: Node) -> DetectionRule:
     return DetectionRule.objects.get(node=node, valid_to__isnull=True)
 
@@ -138,14 +148,19 @@ class DetectionSummary:
 
 
 @transaction.atomic
-def detect_port_calls(node: Node, start: datetime, end: datetime) -> DetectionSummary:
+def detect_port_calls(
+    node: Node, start: datetime, end: datetime, until: datetime | None = None
+) -> DetectionSummary:
     """Recompute the official calls of a port arriving in [start, end) from the stored
-    positions with the current rule: those calls are replaced, others are left alone."""
+    positions with the current rule: those calls are replaced, others are left alone.
+    `until` is "now" (default: the present): a vessel silent longer than the gap timeout
+    by then has left."""
     fences, rule_row = port_fences(node), current_rule(node)
-    rows = near_positions(fences, start - LOOKBACK, end + LOOKBACK)
+    now = until or timezone.now()
+    rows = near_positions(fences, start - LOOKBACK, min(end + LOOKBACK, now))
     calls = [
         c
-        for c in detect_calls(rows, fences, as_rule(rule_row))
+        for c in detect_calls(rows, fences, as_rule(rule_row), until=now.timestamp())
         if start.timestamp() <= c.arrival < end.timestamp()
     ]
     removed, _ = PortCall.objects.filter(
@@ -198,6 +213,10 @@ class CallFollower:
                 open_call = tracker.open_call()
                 if open_call is not None:
                     changed[open_call.stable_id] = open_call
+            for key, tracker in self.trackers.items():
+                if key[0] == node.code:
+                    for call in tracker.expire(until.timestamp()):
+                        changed[call.stable_id] = call
             save_calls(node, rule_row, list(changed.values()))
             count += len(rows)
         self.cursor = until
@@ -315,6 +334,8 @@ def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) ->
         )
         row["congested"] = p90 is not None and row["queue"] > p90
         result.append(row)
+    # Open calls are closed once their vessel is silent past the gap timeout; what is left
+    # open with an anchorage stop and no berth yet is waiting now.
     waiting_now = sum(
         1
         for c in calls

@@ -245,6 +245,16 @@ class VesselTracker:
         self.calls.append(call)
         return [call]
 
+    def expire(self, now: float) -> list[Call]:
+        """Close the visit of a vessel silent for longer than the gap timeout."""
+        if (
+            self.visit is not None
+            and self.last_ts is not None
+            and now - self.last_ts > self.rule.gap_timeout_s
+        ):
+            return self._close(self.visit.last_inside)
+        return []
+
     def open_call(self) -> Call | None:
         """The call in progress (no departure yet), if the vessel has stopped."""
         v = self.visit
@@ -268,17 +278,21 @@ def detect_calls(
     fences: PortFences,
     rule: Rule,
     include_open: bool = True,
+    until: float | None = None,
 ) -> Iterator[Call]:
     """Batch detection over (mmsi, ts, lon, lat, sog_kn) rows of any order: sorted by
-    vessel and time, then fed through the same tracker as the incremental path."""
+    vessel and time, then fed through the same tracker as the incremental path. `until`
+    (unix s) is "now": a vessel silent since longer than the gap timeout has left."""
     trackers: dict[int, VesselTracker] = {}
     for mmsi, ts, lon, lat, sog in sorted(positions, key=lambda r: (r[0], r[1])):
         tracker = trackers.get(mmsi)
         if tracker is None:
             tracker = trackers[mmsi] = VesselTracker(mmsi, fences, rule)
         yield from tracker.feed(ts, lon, lat, sog)
-    if include_open:
-        for tracker in trackers.values():
+    for tracker in trackers.values():
+        if until is not None:
+            yield from tracker.expire(until)
+        if include_open:
             call = tracker.open_call()
             if call is not None:
                 yield call

@@ -26,6 +26,9 @@ if [[ "${CW_DEMO_FEED:-1}" != "0" ]]; then
   $PY manage.py ingest_ais "tcp://127.0.0.1:$FEED_PORT" --summary-every 300 &
   children+=($!)
 fi
+# Port calls: recompute the last week, then follow new positions.
+$PY manage.py detect_port_calls --follow --interval 30 &
+children+=($!)
 
 echo "Corridor Watch on http://$HOST:$PORT/  (map /dash/, API /api/, admin /admin/)"
 .venv/bin/waitress-serve --listen="$HOST:$PORT" --threads=8 config.wsgi:application &

@@ -88,3 +88,19 @@ def test_django_serves_root_api_and_health(app):
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["postgis"].startswith("3.")
     assert client.get("/api/nodes/").status_code == 200
+
+
+def test_port_page_shows_rule_charts_and_sensitivity(app):
+    """The port page's layout and its sensitivity callback (called as Dash would)."""
+    import plotly.io
+    from dash import html
+
+    from dash_app.pages import port  # imported by the Dash app the `app` fixture built
+
+    page = port.layout(code="QZ_PORT")
+    text = plotly.io.json.to_json_plotly(page.to_plotly_json())
+    assert "1 kn or slower for at least 30 minutes" in text
+    assert all(i in text for i in ("port-queue", "port-wait", "port-timeline", "port-fences"))
+    table = port.run_sensitivity(1, "QZ_PORT")
+    assert isinstance(table, html.Table) and table.id == "port-sensitivity-table"
+    assert "Unknown port" in plotly.io.json.to_json_plotly(port.layout(code="HH").to_plotly_json())

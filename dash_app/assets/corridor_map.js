@@ -33,7 +33,8 @@ window.corridorMap = (function () {
       var angle = p.stack_size > 1 ? (2 * Math.PI * p.stack_index) / p.stack_size : 0;
       var spread = p.stack_size > 1 ? size * 0.75 : 0;
       var dx = Math.round(Math.cos(angle) * spread), dy = Math.round(Math.sin(angle) * spread);
-      var html = '<div class="cw-node cw-kind-' + p.kind + '" data-code="' + p.code + '" ' +
+      var html = '<div class="cw-node cw-kind-' + p.kind + (p.congested ? ' cw-congested' : '') +
+        '" data-code="' + p.code + '" ' +
         'title="' + p.label.replace(/"/g, "&quot;") + '" style="width:' + size + 'px;height:' +
         size + 'px;background:' + coverageColour(p.coverage_score, p.coverage_assessed) +
         ';"></div>';
@@ -56,6 +57,12 @@ window.corridorMap = (function () {
       var icon = L.divIcon({ html: html, className: "cw-vessel-icon", iconSize: [16, 16],
         iconAnchor: [8, 8] });
       return L.marker(latlng, { icon: icon, title: p.name, zIndexOffset: -100 });
+    },
+    fenceStyle: function (feature) {
+      var kind = feature.properties.kind;
+      var colour = kind === "berth" ? "#1971c2" : kind === "anchorage" ? "#f59f00" : "#495057";
+      return { color: colour, weight: 2, fillOpacity: kind === "port_limit" ? 0.05 : 0.2,
+               dashArray: feature.properties.approximate ? "5 4" : null };
     },
     segmentTooltip: function (feature, layer) {
       var p = feature.properties;

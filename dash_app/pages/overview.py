@@ -235,6 +235,13 @@ def node_panel(d: dict) -> html.Div:
                 className="cw-muted",
             ),
             html.Div([_("Routes"), ": ", ", ".join(d["routes"]) or "—"]),
+            html.A(
+                _("Port calls and congestion →"),
+                href=f"/dash/port/{d['code']}",
+                id="overview-port-link",
+            )
+            if d["port_page"]
+            else None,
             html.H3([_("Digital services"), " · ", _("coverage"), " ", score]),
             html.Ul(services, className="cw-services", id="overview-services")
             if services

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from ..models import DigitalServiceCategory, Node, NodeService
+from ..models import DigitalServiceCategory, Geofence, Node, NodeService
 
 
 class NodeSerializer(GeoFeatureModelSerializer):
@@ -114,3 +114,26 @@ class ServiceCategorySerializer(serializers.ModelSerializer):
     class Meta:
         model = DigitalServiceCategory
         fields = ["code", "name_en", "name_zh", "description", "weight", "applies_to", "order"]
+
+
+class GeofenceSerializer(GeoFeatureModelSerializer):
+    """A fence (Polygon, EPSG:4326). Writing a new polygon saves a new version."""
+
+    node = serializers.SlugRelatedField(slug_field="code", queryset=Node.objects.all())
+
+    class Meta:
+        model = Geofence
+        geo_field = "geom"
+        id_field = False
+        fields = [
+            "id",
+            "node",
+            "kind",
+            "name",
+            "approximate",
+            "basis",
+            "version",
+            "valid_from",
+            "valid_to",
+        ]
+        read_only_fields = ["version", "valid_from", "valid_to"]

@@ -6,9 +6,10 @@ import json
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import permissions, viewsets
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -16,10 +17,15 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from ports.services import latest_yearly_values
 
 from ..choices import BasemapLayerName
-from ..models import BasemapLayer, DigitalServiceCategory, Node
-from ..services import compute_coverage
+from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
+from ..services import compute_coverage, update_geofence
 from .filters import BBoxFilter, NodeFilter
-from .serializers import NodeDetailSerializer, NodeSerializer, ServiceCategorySerializer
+from .serializers import (
+    GeofenceSerializer,
+    NodeDetailSerializer,
+    NodeSerializer,
+    ServiceCategorySerializer,
+)
 
 
 class NodePagination(GeoJsonPagination):
@@ -85,3 +91,39 @@ def basemap_layer(request, layer: str):
     response["ETag"] = etag
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    """Anyone reads; administrators (staff) write."""
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or bool(
+            request.user and request.user.is_staff
+        )
+
+
+class GeofenceViewSet(viewsets.ModelViewSet):
+    """Port limits, berth areas and anchorages (GeoJSON). `?node=` filters; `?all=1`
+    includes past versions. An edit (staff) saves a new version, the old one is kept."""
+
+    serializer_class = GeofenceSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    pagination_class = None
+    filterset_fields = ["kind"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        qs = Geofence.objects.select_related("node")
+        if self.request.query_params.get("all") != "1":
+            qs = qs.current()
+        if code := self.request.query_params.get("node"):
+            qs = qs.filter(node__code=code)
+        return qs
+
+    def perform_create(self, serializer):
+        serializer.save(valid_from=timezone.now(), version=1)
+
+    def perform_update(self, serializer):
+        fence = serializer.instance
+        geom = serializer.validated_data.get("geom", fence.geom)
+        serializer.instance = update_geofence(fence, geom)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from django.db.models import Max, Sum
+import django_filters
+from django.db.models import Max, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -12,18 +13,22 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from geo.api.filters import BBoxFilter
+from geo.models import Node
 
-from ..models import AisIngestRun, AisSource, ThroughputReport, Vessel, VesselLatest
+from ..models import AisIngestRun, AisSource, PortCall, ThroughputReport, Vessel, VesselLatest
+from ..portcall_services import port_metrics, sensitivity, update_rule
 from ..services import vessel_track
 from .filters import ThroughputFilter, VesselLatestFilter
 from .serializers import (
     AisSourceSerializer,
+    DetectionRuleSerializer,
+    PortCallSerializer,
     ThroughputSerializer,
     VesselLatestSerializer,
     VesselSerializer,
@@ -134,3 +139,125 @@ class AisStatsView(APIView):
                 ],
             }
         )
+
+
+class PortCallFilter(django_filters.FilterSet):
+    port = django_filters.CharFilter(field_name="node__code")
+    mmsi = django_filters.NumberFilter(field_name="vessel_id")
+    start = django_filters.IsoDateTimeFilter(
+        method="filter_start", help_text="calls still in port at or after"
+    )
+    end = django_filters.IsoDateTimeFilter(
+        field_name="arrival_at", lookup_expr="lt", help_text="calls arrived before"
+    )
+    open = django_filters.BooleanFilter(field_name="departure_at", lookup_expr="isnull")
+
+    class Meta:
+        model = PortCall
+        fields = ["port", "mmsi", "start", "end", "open"]
+
+    def filter_start(self, queryset, name, value):
+        return queryset.filter(Q(departure_at__gte=value) | Q(departure_at__isnull=True))
+
+
+class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
+    """Official port calls (made with each port's current rule)."""
+
+    queryset = PortCall.objects.select_related("vessel", "node", "rule").order_by(
+        "-arrival_at", "stable_id"
+    )
+    serializer_class = PortCallSerializer
+    filterset_class = PortCallFilter
+    lookup_field = "stable_id"
+
+
+class PortViewSet(viewsets.GenericViewSet):
+    """Per-port detection rules, metrics and sensitivity (ports with a port-limit fence)."""
+
+    queryset = Node.objects.filter(detection_rules__isnull=False).distinct()
+    lookup_field = "code"
+    serializer_class = DetectionRuleSerializer
+    pagination_class = None
+    filter_backends = []
+
+    @extend_schema(responses=DetectionRuleSerializer(many=True), request=DetectionRuleSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def rules(self, request, code=None):
+        """The current rule first, then the earlier versions. POST (staff) saves a new
+        version; calls made before keep the version that made them."""
+        node = self.get_object()
+        if request.method == "POST":
+            if not request.user.is_staff:
+                raise PermissionDenied("only administrators change detection rules")
+            serializer = DetectionRuleSerializer(data=request.data, partial=True)
+            serializer.is_valid(raise_exception=True)
+            update_rule(node, user=request.user, **serializer.validated_data)
+        rows = node.detection_rules.order_by("-version")
+        return Response(DetectionRuleSerializer(rows, many=True).data)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="default: 7 days ago"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: today"),
+            OpenApiParameter("baseline_days", OpenApiTypes.INT, description="default 28"),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"])
+    def metrics(self, request, code=None):
+        """Daily arrivals, departures, calls by ship type, median time in port and
+        anchorage wait, the anchorage queue, against a rolling baseline."""
+        node = self.get_object()
+        end = _date_param(request, "end", timezone.now().date())
+        start = _date_param(request, "start", end - timedelta(days=7))
+        if start > end or (end - start).days > 366:
+            raise ValidationError({"start": "start must be before end, at most a year apart"})
+        days = int(request.query_params.get("baseline_days", 28))
+        return Response(port_metrics(node, start, end, baseline_days=min(max(days, 1), 365)))
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME),
+            OpenApiParameter("end", OpenApiTypes.DATETIME),
+            OpenApiParameter("speed_kn", OpenApiTypes.FLOAT, many=True),
+            OpenApiParameter("min_stay_s", OpenApiTypes.INT, many=True),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"])
+    def sensitivity(self, request, code=None):
+        """Call counts for alternative speed thresholds and minimum stays, beside the
+        official rule's (nothing is stored)."""
+        node = self.get_object()
+        end = _time_param(request, "end", timezone.now())
+        start = _time_param(request, "start", end - timedelta(days=7))
+        variants = []
+        try:
+            variants += [{"speed_kn": float(v)} for v in request.query_params.getlist("speed_kn")]
+            variants += [
+                {"min_stay_s": float(v)} for v in request.query_params.getlist("min_stay_s")
+            ]
+        except ValueError as exc:
+            raise ValidationError({"detail": "thresholds must be numbers"}) from exc
+        if not variants:
+            variants = [{"speed_kn": s} for s in (0.2, 0.5, 2.0, 5.0)] + [
+                {"min_stay_s": s} for s in (0, 3600, 3 * 3600)
+            ]
+        return Response(
+            {
+                "port": node.code,
+                "start": start,
+                "end": end,
+                "variants": sensitivity(node, start, end, variants[:12]),
+            }
+        )
+
+
+def _date_param(request, name: str, default):
+    raw = request.query_params.get(name)
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationError({name: "a date, YYYY-MM-DD"}) from exc

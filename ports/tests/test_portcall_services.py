@@ -95,7 +95,7 @@ def test_incremental_follower_gives_the_batch_calls(traffic):
         for c in PortCall.objects.filter(node=qz)
     }
     PortCall.objects.all().delete()
-    detect_port_calls(qz, START, START + timedelta(days=3))
+    detect_port_calls(qz, START, START + timedelta(days=3), until=step)
     batch = {
         c.stable_id: (c.arrival_at, c.departure_at, c.berth_start_at)
         for c in PortCall.objects.filter(node=qz)
@@ -135,3 +135,65 @@ def test_daily_metrics_and_congestion(traffic):
     assert days[0]["arrivals"] > 0 and days[0]["baseline"]["days"] == 2
     # Before the traffic began the queue was empty: any waiting ship is above the baseline.
     assert days[0]["congested"] == (days[0]["queue"] > 0)
+
+
+def test_port_call_api(traffic, client):
+    from rest_framework.test import APIClient
+
+    from conftest import DEMO_PASSWORD
+
+    qz = Node.objects.get(code="QZ_PORT")
+    detect_port_calls(qz, START, START + timedelta(days=3))
+    api = APIClient()
+    calls = api.get("/api/port-calls/", {"port": "QZ_PORT"}).json()
+    assert calls["count"] == PortCall.objects.filter(node=qz).count() > 0
+    first = calls["results"][0]
+    assert first["port"] == "QZ_PORT" and first["rule_version"] == 1
+    one = api.get("/api/port-calls/", {"mmsi": first["mmsi"]}).json()["results"]
+    assert {c["mmsi"] for c in one} == {first["mmsi"]}
+
+    rules = api.get("/api/ports/QZ_PORT/rules/").json()
+    assert rules[0]["version"] == 1 and "1 kn or slower" in rules[0]["summary"]
+    assert api.post("/api/ports/QZ_PORT/rules/", {"speed_kn": 0.5}).status_code in (401, 403)
+    api.login(username="admin", password=DEMO_PASSWORD)
+    rules = api.post("/api/ports/QZ_PORT/rules/", {"speed_kn": 0.5}, format="json").json()
+    assert [r["version"] for r in rules] == [2, 1] and rules[0]["speed_kn"] == 0.5
+
+    metrics = api.get(
+        "/api/ports/QZ_PORT/metrics/",
+        {"start": "2025-12-01", "end": "2025-12-03", "baseline_days": 2},
+    ).json()
+    assert len(metrics["days"]) == 3 and "queue" in metrics["days"][0]
+    sens = api.get(
+        "/api/ports/QZ_PORT/sensitivity/",
+        {"start": "2025-12-01T00:00:00Z", "end": "2025-12-04T00:00:00Z", "min_stay_s": 21600},
+    ).json()
+    assert sens["variants"][0]["official"] and len(sens["variants"]) == 2
+    assert api.get("/api/ports/HH/metrics/").status_code == 404  # not a port
+
+
+def test_geofence_api_versions_edits(traffic):
+    from rest_framework.test import APIClient
+
+    from conftest import DEMO_PASSWORD
+
+    api = APIClient()
+    fences = api.get("/api/geofences/", {"node": "QZ_PORT"}).json()["features"]
+    assert {f["properties"]["kind"] for f in fences} == {"port_limit", "berth", "anchorage"}
+    berth = next(f for f in fences if f["properties"]["kind"] == "berth")
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[108.60, 21.68], [108.62, 21.68], [108.62, 21.70], [108.60, 21.70], [108.60, 21.68]]
+        ],
+    }
+    url = f"/api/geofences/{berth['properties']['id']}/"
+    assert api.patch(url, {"geometry": square}, format="json").status_code in (401, 403)
+    api.login(username="admin", password=DEMO_PASSWORD)
+    edited = api.patch(url, {"geometry": square}, format="json")
+    assert edited.status_code == 200, edited.content
+    assert edited.json()["properties"]["version"] == 2
+    every = api.get("/api/geofences/", {"node": "QZ_PORT", "all": "1"}).json()["features"]
+    assert sorted(
+        f["properties"]["version"] for f in every if f["properties"]["kind"] == "berth"
+    ) == [1, 2]

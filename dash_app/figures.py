@@ -1,0 +1,104 @@
+"""Figures for the Dash pages: pure functions, data in, plotly figure out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import plotly.graph_objects as go
+
+
+def _layout(fig: go.Figure, title: str, height: int = 260) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        height=height,
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        template="plotly_white",
+        legend={"orientation": "h", "y": -0.25},
+    )
+    return fig
+
+
+def calls_timeline(calls: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """One row per call: the anchorage wait and the stay at berth as bars over time
+    (`calls`: vessel, anchorage_start/end, arrival, berth_start/end, departure; datetimes)."""
+    fig = go.Figure()
+    now = datetime.now().astimezone()
+    for kind, start_key, end_key, colour in (
+        ("anchorage", "anchorage_start", "anchorage_end", "#f59f00"),
+        ("berth", "berth_start", "berth_end", "#1971c2"),
+        ("port", "arrival", "departure", "#adb5bd"),
+    ):
+        rows = [c for c in calls if c[start_key]]
+        if not rows:
+            continue
+        fig.add_trace(
+            go.Bar(
+                name=labels[kind],
+                orientation="h",
+                marker_color=colour,
+                y=[c["vessel"] for c in rows],
+                base=[c[start_key] for c in rows],
+                x=[((c[end_key] or now) - c[start_key]).total_seconds() * 1000 for c in rows],
+                opacity=0.45 if kind == "port" else 0.9,
+                hovertemplate="%{y}<br>%{base|%Y-%m-%d %H:%M} + %{x:.0f} ms<extra></extra>",
+            )
+        )
+    fig.update_xaxes(type="date")
+    fig.update_layout(barmode="overlay")
+    return _layout(fig, title, height=max(260, 22 * len(calls) + 80))
+
+
+def queue_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """Vessels waiting at anchor per day against the baseline mean and 90th percentile;
+    congested days marked."""
+    x = [d["date"] for d in days]
+    fig = go.Figure(
+        [
+            go.Bar(
+                name=labels["queue"],
+                x=x,
+                y=[d["queue"] for d in days],
+                marker_color=["#e03131" if d["congested"] else "#4dabf7" for d in days],
+            ),
+            go.Scatter(
+                name=labels["mean"],
+                x=x,
+                y=[d["baseline"]["queue_mean"] for d in days],
+                mode="lines",
+                line={"color": "#495057", "dash": "dot"},
+            ),
+            go.Scatter(
+                name=labels["p90"],
+                x=x,
+                y=[d["baseline"]["queue_p90"] for d in days],
+                mode="lines",
+                line={"color": "#e03131", "dash": "dash"},
+            ),
+        ]
+    )
+    return _layout(fig, title)
+
+
+def wait_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """Median anchorage wait and median time in port per day, hours."""
+    x = [d["date"] for d in days]
+    fig = go.Figure(
+        [
+            go.Scatter(
+                name=labels["wait"],
+                x=x,
+                y=[d["median_anchorage_wait_h"] for d in days],
+                mode="lines+markers",
+                line={"color": "#f59f00"},
+            ),
+            go.Scatter(
+                name=labels["stay"],
+                x=x,
+                y=[d["median_hours_in_port"] for d in days],
+                mode="lines+markers",
+                line={"color": "#1971c2"},
+            ),
+        ]
+    )
+    fig.update_yaxes(title_text="h")
+    return _layout(fig, title)

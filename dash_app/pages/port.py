@@ -1,0 +1,179 @@
+"""Port page: fences on the map, calls on a timeline, waiting and queue against the
+baseline, the detection rule in plain words, and how the counts move with other rules."""
+
+from __future__ import annotations
+
+import dash
+import dash_leaflet as dl
+from dash import Input, Output, State, callback, dcc, html
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dash_app import figures, gateway
+
+dash.register_page(__name__, path_template="/port/<code>", name="Port", title="Port")
+
+FENCE_STYLE = {"variable": "corridorMap.fenceStyle"}
+
+
+def rule_text(rule) -> str:
+    return _(
+        "A call is a vessel inside the port limit at %(speed)s kn or slower for at least "
+        "%(stay)s minutes. It ends when the vessel is more than %(exit)s m outside the limit "
+        "or silent for %(gap)s hours. Rule version %(version)s."
+    ) % {
+        "speed": f"{rule.speed_kn:g}",
+        "stay": f"{rule.min_stay_s / 60:g}",
+        "exit": f"{rule.exit_hysteresis_m:g}",
+        "gap": f"{rule.gap_timeout_s / 3600:g}",
+        "version": rule.version,
+    }
+
+
+def layout(code: str = "", **query) -> html.Div:
+    lang = translation.get_language() or "en"
+    page = gateway.port_page(code)
+    if page is None:
+        return html.Div(
+            [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
+            className="cw-main",
+        )
+    metrics = page["metrics"]
+    days = metrics["days"]
+    today = days[-1] if days else None
+    labels = {
+        "anchorage": _("At anchor"),
+        "berth": _("At berth"),
+        "port": _("In port"),
+        "queue": _("Waiting at anchor"),
+        "mean": _("Baseline mean"),
+        "p90": _("Baseline 90th percentile"),
+        "wait": _("Median anchorage wait"),
+        "stay": _("Median time in port"),
+    }
+    status = (
+        _("Congested: the queue is above the baseline's 90th percentile.")
+        if today and today["congested"]
+        else _("Not congested today.")
+    )
+    return html.Div(
+        id="port-page",
+        **{"data-code": page["code"]},
+        children=[
+            html.Div(
+                className="cw-bar",
+                children=[
+                    html.A("← " + _("Corridor map"), href="/dash/", className="cw-title"),
+                    html.Span(gateway.localized(page["node"], lang)),
+                ],
+            ),
+            html.Div(
+                className="cw-port-grid",
+                children=[
+                    html.Div(
+                        className="cw-port-side",
+                        children=[
+                            html.H2(gateway.localized(page["node"], lang)),
+                            html.P(rule_text(page["rule"]), id="port-rule"),
+                            html.P(
+                                _("Vessels at anchor now: %(n)s") % {"n": metrics["at_anchor_now"]},
+                                id="port-at-anchor",
+                            ),
+                            html.P(
+                                status,
+                                id="port-congestion",
+                                className="cw-level-none" if today and today["congested"] else "",
+                            ),
+                            dl.Map(
+                                center=list(page["center"]),
+                                zoom=10,
+                                className="cw-port-map",
+                                children=[
+                                    dl.GeoJSON(
+                                        id="port-land",
+                                        url=gateway.basemap_urls()["land"],
+                                        style={
+                                            "color": "#c9c2ae",
+                                            "weight": 0.6,
+                                            "fillColor": "#f4f1e8",
+                                            "fillOpacity": 1,
+                                        },
+                                        interactive=False,
+                                    ),
+                                    dl.GeoJSON(
+                                        id="port-fences", url=page["fences_url"], style=FENCE_STYLE
+                                    ),
+                                ],
+                            ),
+                            html.Button(
+                                _("How do the counts move with other rules?"),
+                                id="port-sensitivity-run",
+                            ),
+                            html.Div(id="port-sensitivity"),
+                            dcc.Store(id="port-code", data=page["code"]),
+                        ],
+                    ),
+                    html.Div(
+                        className="cw-port-main",
+                        children=[
+                            dcc.Graph(
+                                id="port-queue",
+                                figure=figures.queue_chart(
+                                    days, labels, _("Queue at anchor against the 28-day baseline")
+                                ),
+                            ),
+                            dcc.Graph(
+                                id="port-wait",
+                                figure=figures.wait_chart(
+                                    days, labels, _("Waiting and time in port (hours)")
+                                ),
+                            ),
+                            dcc.Graph(
+                                id="port-timeline",
+                                figure=figures.calls_timeline(
+                                    page["calls"], labels, _("Port calls of the last 14 days")
+                                ),
+                            ),
+                        ],
+                    ),
+                ],
+            ),
+        ],
+    )
+
+
+@callback(
+    Output("port-sensitivity", "children"),
+    Input("port-sensitivity-run", "n_clicks"),
+    State("port-code", "data"),
+    prevent_initial_call=True,
+)
+def run_sensitivity(_clicks, code: str):
+    rows = gateway.port_sensitivity(code)
+    head = html.Tr(
+        [
+            html.Th(_("Speed threshold (kn)")),
+            html.Th(_("Minimum stay (min)")),
+            html.Th(_("Calls")),
+            html.Th(_("Median wait (h)")),
+        ]
+    )
+    body = [
+        html.Tr(
+            [
+                html.Td(f"{r['rule']['speed_kn']:g}"),
+                html.Td(f"{r['rule']['min_stay_s'] / 60:g}"),
+                html.Td(str(r["calls"])),
+                html.Td(
+                    "—"
+                    if r["median_anchorage_wait_h"] is None
+                    else f"{r['median_anchorage_wait_h']:g}"
+                ),
+            ],
+            className="cw-official" if r["official"] else "",
+        )
+        for r in rows
+    ]
+    return html.Table(
+        [html.Thead(head), html.Tbody(body)], className="cw-figures", id="port-sensitivity-table"
+    )
