@@ -268,32 +268,33 @@ def _max_overlap(intervals: list[tuple[float, float]], lo: float, hi: float) -> 
     return best
 
 
-def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) -> dict:
-    """Per day in [start, end]: arrivals, departures, calls by ship type, median hours in
-    port, median anchorage wait (hours), the anchorage queue (most vessels waiting at once);
-    each against a rolling `baseline_days` baseline (mean, 90th percentile, deviation %),
-    with a congestion flag when the queue exceeds the baseline's 90th percentile."""
-    first = start - timedelta(days=baseline_days)
+LAST_YEAR_HALF_WINDOW = 14  # days either side of the same date last year
+
+
+def _calls_between(node: Node, first: date, last: date) -> list[PortCall]:
     lo = datetime.combine(first, datetime.min.time(), UTC)
-    hi = datetime.combine(end + timedelta(days=1), datetime.min.time(), UTC)
-    calls = list(
+    hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
+    return list(
         PortCall.objects.filter(node=node, arrival_at__lt=hi)
         .exclude(departure_at__lt=lo)
         .select_related("vessel")
     )
-    now = timezone.now()
+
+
+def _daily(calls: list[PortCall], first: date, last: date, now: datetime) -> dict[date, dict]:
+    """The per-day figures of [first, last] from the calls overlapping those days."""
+    waits = [
+        (c.anchorage_start_at.timestamp(), (c.anchorage_end_at or now).timestamp())
+        for c in calls
+        if c.anchorage_start_at
+    ]
     days: dict[date, dict] = {}
     d = first
-    while d <= end:
+    while d <= last:
         d0 = datetime.combine(d, datetime.min.time(), UTC)
         d1 = d0 + timedelta(days=1)
         arrived = [c for c in calls if d0 <= c.arrival_at < d1]
         departed = [c for c in calls if c.departure_at and d0 <= c.departure_at < d1]
-        waits = [
-            (c.anchorage_start_at.timestamp(), (c.anchorage_end_at or now).timestamp())
-            for c in calls
-            if c.anchorage_start_at
-        ]
         by_type: dict[str, int] = defaultdict(int)
         for c in arrived:
             by_type[ship_type_group(c.vessel.ship_type)] += 1
@@ -309,19 +310,48 @@ def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) ->
             "queue": _max_overlap(waits, d0.timestamp(), d1.timestamp()),
         }
         d += timedelta(days=1)
+    return days
+
+
+def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) -> dict:
+    """Per day in [start, end]: arrivals, departures, calls by ship type, median hours in
+    port, median anchorage wait (hours), the anchorage queue (most vessels waiting at once),
+    each against a baseline: the same period last year (the same date +-14 days) when calls
+    were recorded then, else the rolling previous `baseline_days` days. The baseline gives
+    the mean, the 90th percentile and the deviation %; a day is congested when its queue is
+    above the baseline's 90th percentile."""
+    now = timezone.now()
+    first = start - timedelta(days=baseline_days)
+    calls = _calls_between(node, first, end)
+    days = _daily(calls, first, end, now)
+    ly_first = start - timedelta(days=365 + LAST_YEAR_HALF_WINDOW)
+    ly_last = end - timedelta(days=365 - LAST_YEAR_HALF_WINDOW)
+    last_year = _calls_between(node, ly_first, ly_last)
+    ly_days = _daily(last_year, ly_first, ly_last, now) if last_year else {}
     result = []
     for day in sorted(k for k in days if k >= start):
-        window = [
-            days[day - timedelta(days=i)]
-            for i in range(1, baseline_days + 1)
-            if day - timedelta(days=i) in days
-        ]
+        if ly_days:
+            kind = "same_period_last_year"
+            centre = day - timedelta(days=365)
+            window = [
+                ly_days[centre + timedelta(days=i)]
+                for i in range(-LAST_YEAR_HALF_WINDOW, LAST_YEAR_HALF_WINDOW + 1)
+                if centre + timedelta(days=i) in ly_days
+            ]
+        else:
+            kind = "rolling"
+            window = [
+                days[day - timedelta(days=i)]
+                for i in range(1, baseline_days + 1)
+                if day - timedelta(days=i) in days
+            ]
         queues = sorted(w["queue"] for w in window)
         arrivals = [w["arrivals"] for w in window]
         mean_arrivals = statistics.fmean(arrivals) if arrivals else None
         p90 = queues[max(0, round(0.9 * (len(queues) - 1)))] if queues else None
         row = dict(days[day])
         row["baseline"] = {
+            "kind": kind,
             "days": len(window),
             "arrivals_mean": mean_arrivals,
             "queue_mean": statistics.fmean(queues) if queues else None,

@@ -119,7 +119,7 @@ def layout(code: str = "", **query) -> html.Div:
                             dcc.Graph(
                                 id="port-queue",
                                 figure=figures.queue_chart(
-                                    days, labels, _("Queue at anchor against the 28-day baseline")
+                                    days, labels, _("Queue at anchor against the baseline")
                                 ),
                             ),
                             dcc.Graph(

@@ -135,6 +135,35 @@ def test_daily_metrics_and_congestion(traffic):
     assert days[0]["arrivals"] > 0 and days[0]["baseline"]["days"] == 2
     # Before the traffic began the queue was empty: any waiting ship is above the baseline.
     assert days[0]["congested"] == (days[0]["queue"] > 0)
+    assert days[0]["baseline"]["kind"] == "rolling"
+
+
+def test_baseline_uses_the_same_period_last_year_when_known(traffic):
+    """Calls copied a year back make the baseline last year's (a busier year: more waits)."""
+    qz = Node.objects.get(code="QZ_PORT")
+    detect_port_calls(qz, START, START + timedelta(days=3))
+    year = timedelta(days=365)
+    for call in list(PortCall.objects.filter(node=qz)):
+        call.pk = None
+        call.stable_id = f"ly{call.stable_id[:14]}"
+        for name in (
+            "arrival_at",
+            "departure_at",
+            "berth_start_at",
+            "berth_end_at",
+            "anchorage_start_at",
+            "anchorage_end_at",
+        ):
+            if getattr(call, name):
+                setattr(call, name, getattr(call, name) - year)
+        call.save()
+    day = (START + timedelta(days=1)).date()
+    [row] = port_metrics(qz, day, day)["days"]
+    assert row["baseline"]["kind"] == "same_period_last_year"
+    assert row["baseline"]["days"] == 29
+    assert row["baseline"]["arrivals_mean"] == pytest.approx(
+        PortCall.objects.filter(node=qz, stable_id__startswith="ly").count() / 29, rel=0.35
+    )
 
 
 def test_port_call_api(traffic, client):
