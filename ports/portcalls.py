@@ -54,7 +54,11 @@ class PortFences:
     def inside_limit(self, lon: float, lat: float, margin_m: float = 0.0) -> bool:
         if margin_m <= 0:
             return self.limit.contains(Point(lon, lat))
-        return self.limit.distance(Point(lon, lat)) * self._m_per_deg <= margin_m
+        return self.outside_m(lon, lat) <= margin_m
+
+    def outside_m(self, lon: float, lat: float) -> float:
+        """How far outside the port limit a point is, metres (0 inside)."""
+        return self.limit.distance(Point(lon, lat)) * self._m_per_deg
 
     def zone(self, lon: float, lat: float) -> str:
         p = Point(lon, lat)
@@ -169,15 +173,24 @@ class VesselTracker:
         prev_ts, prev_pos, prev_sog = self.last_ts, self.last_pos, self.last_sog
         self.last_ts, self.last_pos, self.last_sog = ts, (lon, lat), sog_kn
         gap = prev_ts is not None and ts - prev_ts > GAP_S
-        margin = rule.exit_hysteresis_m if self.visit is not None else 0.0
-        if not self.fences.inside_limit(lon, lat, margin):
+        # Inside the limit opens a visit; only leaving the limit by more than the exit
+        # hysteresis ends it. The departure is the last report inside the limit itself.
+        outside = self.fences.outside_m(lon, lat)
+        if (self.visit is None and outside > 0) or outside > rule.exit_hysteresis_m:
             if self.visit is not None:
-                closed += self._close(self.visit.last_inside)
+                departure = self.visit.last_inside
+                if gap and prev_ts == departure:  # left during a reporting gap
+                    departure = self._boundary_time(prev_ts, prev_pos, ts, (lon, lat))
+                closed += self._close(departure)
             return closed
         if self.visit is None:
-            self.visit = _Visit(arrival=ts, last_inside=ts)
+            arrival = ts
+            if gap and prev_ts is not None and self.fences.outside_m(*prev_pos) > 0:
+                arrival = self._boundary_time(prev_ts, prev_pos, ts, (lon, lat))
+            self.visit = _Visit(arrival=arrival, last_inside=ts)
         v = self.visit
-        v.last_inside = ts
+        if outside == 0:
+            v.last_inside = ts
         slow = sog_kn is not None and sog_kn <= rule.speed_kn
         zone = self.fences.zone(lon, lat)
         if slow:
@@ -244,6 +257,22 @@ class VesselTracker:
         )
         self.calls.append(call)
         return [call]
+
+    def _boundary_time(
+        self, t0: float, p0: tuple[float, float], t1: float, p1: tuple[float, float]
+    ) -> float:
+        """When the straight line from p0 (at t0) to p1 (at t1) crosses the port limit,
+        at constant speed: the crossing across a reporting gap."""
+        inside0 = self.fences.inside_limit(*p0)
+        lo, hi = 0.0, 1.0
+        for _ in range(20):
+            mid = (lo + hi) / 2
+            point = (p0[0] + mid * (p1[0] - p0[0]), p0[1] + mid * (p1[1] - p0[1]))
+            if self.fences.inside_limit(*point) == inside0:
+                lo = mid
+            else:
+                hi = mid
+        return t0 + lo * (t1 - t0)
 
     def expire(self, now: float) -> list[Call]:
         """Close the visit of a vessel silent for longer than the gap timeout."""
