@@ -179,17 +179,22 @@ def detect_port_calls(
 
 @dataclass
 class CallFollower:
-    """The incremental path: positions read in arrival order since the last poll go
-    through one tracker per vessel and port; closed and open calls are upserted."""
+    """The incremental path: positions read in time order since the last poll go through
+    one tracker per vessel and port; closed and open calls are upserted.
+
+    A poll only reads up to `lag` before its time, so reports that reach the database a
+    little out of order are still read in order; a report later than that is ignored here
+    (the next batch recompute, e.g. nightly, takes it in)."""
 
     nodes: list[Node]
     cursor: datetime
+    lag: timedelta = timedelta(minutes=2)
     trackers: dict[tuple[str, int], VesselTracker] = field(default_factory=dict)
     fed: int = 0
 
     def poll(self, until: datetime | None = None) -> int:
-        """Process positions with cursor < ts <= until (default now); returns how many."""
-        until = until or timezone.now()
+        """Process positions with cursor < ts <= until - lag (until: default now)."""
+        until = (until or timezone.now()) - self.lag
         count = 0
         for node in self.nodes:
             fences, rule_row = port_fences(node), current_rule(node)
