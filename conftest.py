@@ -49,14 +49,20 @@ def data_dir():
 
 @pytest.fixture
 def ais_tables(db, django_db_blocker):
+    yield
+    with django_db_blocker.unblock():
+        empty_ais_tables()
+
+
+def empty_ais_tables() -> None:
+    """Delete what the ingester committed, through a connection of its own. DELETE, not
+    TRUNCATE: a test's own transaction (rolled back later) still holds a share lock on what
+    it read, which TRUNCATE would wait for."""
     import psycopg
 
     from ports.services import db_conninfo
 
-    yield
-    # DELETE, not TRUNCATE: the test's own transaction (rolled back after this) still
-    # holds a share lock on what it read, which TRUNCATE would wait for.
-    with django_db_blocker.unblock(), psycopg.connect(db_conninfo(), autocommit=True) as conn:
+    with psycopg.connect(db_conninfo(), autocommit=True) as conn:
         for table in (
             "ports_vesselposition",
             "ports_vessellatest",

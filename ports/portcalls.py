@@ -129,17 +129,52 @@ def _crossing_time(
 
 
 @dataclass
+class _Stop:
+    """A stop in one zone (berth or anchorage): first and last slow report there, once the
+    vessel has been slow in it for the minimum stay."""
+
+    start: float | None = None
+    end: float | None = None
+    slow_since: float | None = None
+
+    def update(
+        self,
+        stopping: bool,
+        ts: float,
+        min_stay_s: float,
+        gap: bool,
+        prev,
+        here,
+        sog_kn: float | None,
+    ) -> None:
+        """One report: `stopping` when slow inside the zone. Across a reporting gap the
+        moment of stopping (or of leaving) is estimated from distance and reported speed."""
+        prev_ts, prev_pos, prev_sog = prev
+        if stopping:
+            if self.slow_since is None:
+                self.slow_since = (
+                    _crossing_time(prev_ts, prev_pos, prev_sog, ts, here, sog_kn, True)
+                    if gap and prev_ts is not None
+                    else ts
+                )
+            if ts - self.slow_since >= min_stay_s:
+                if self.start is None:
+                    self.start = self.slow_since
+                self.end = ts
+            return
+        if gap and self.end is not None and self.end == prev_ts:
+            self.end = _crossing_time(prev_ts, prev_pos, prev_sog, ts, here, sog_kn, False)
+        self.slow_since = None
+
+
+@dataclass
 class _Visit:
     arrival: float
     last_inside: float
     slow_since: float | None = None
     stopped: bool = False
-    berth_start: float | None = None
-    berth_end: float | None = None
-    berth_slow_since: float | None = None
-    anchorage_start: float | None = None
-    anchorage_end: float | None = None
-    anchorage_slow_since: float | None = None
+    berth: _Stop = field(default_factory=_Stop)
+    anchorage: _Stop = field(default_factory=_Stop)
 
 
 @dataclass
@@ -200,61 +235,25 @@ class VesselTracker:
                 v.stopped = True
         else:
             v.slow_since = None
-        # Berth: first and last slow report in a berth fence, once stopped there long enough.
-        # Across a reporting gap the moment of stopping (or leaving) is estimated from the
-        # distance and the reported speed.
-        if slow and zone == "berth":
-            if v.berth_slow_since is None:
-                v.berth_slow_since = (
-                    _crossing_time(prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, True)
-                    if gap and prev_ts is not None
-                    else ts
-                )
-            if ts - v.berth_slow_since >= rule.min_stay_s:
-                if v.berth_start is None:
-                    v.berth_start = v.berth_slow_since
-                v.berth_end = ts
-        else:
-            if gap and v.berth_end is not None and v.berth_end == prev_ts:
-                v.berth_end = _crossing_time(
-                    prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, False
-                )
-            v.berth_slow_since = None
-        # Anchorage: slow in an anchorage fence before the berth.
-        if slow and zone == "anchorage" and v.berth_start is None:
-            if v.anchorage_slow_since is None:
-                v.anchorage_slow_since = (
-                    _crossing_time(prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, True)
-                    if gap and prev_ts is not None
-                    else ts
-                )
-            if ts - v.anchorage_slow_since >= rule.min_stay_s:
-                if v.anchorage_start is None:
-                    v.anchorage_start = v.anchorage_slow_since
-                v.anchorage_end = ts
-        else:
-            if gap and v.anchorage_end is not None and v.anchorage_end == prev_ts:
-                v.anchorage_end = _crossing_time(
-                    prev_ts, prev_pos, prev_sog, ts, (lon, lat), sog_kn, False
-                )
-            v.anchorage_slow_since = None
+        # Berth, and the anchorage before the berth.
+        prev = (prev_ts, prev_pos, prev_sog)
+        v.berth.update(slow and zone == "berth", ts, rule.min_stay_s, gap, prev, (lon, lat), sog_kn)
+        v.anchorage.update(
+            slow and zone == "anchorage" and v.berth.start is None,
+            ts,
+            rule.min_stay_s,
+            gap,
+            prev,
+            (lon, lat),
+            sog_kn,
+        )
         return closed
 
     def _close(self, departure: float) -> list[Call]:
         v, self.visit = self.visit, None
         if v is None or not v.stopped:
             return []  # passed through without stopping: not a call
-        call = Call(
-            self.mmsi,
-            self.fences.port,
-            self.rule.version,
-            v.arrival,
-            departure,
-            v.berth_start,
-            v.berth_end,
-            v.anchorage_start,
-            v.anchorage_end,
-        )
+        call = self._call(v, departure)
         self.calls.append(call)
         return [call]
 
@@ -289,16 +288,19 @@ class VesselTracker:
         v = self.visit
         if v is None or not v.stopped:
             return None
+        return self._call(v, None)
+
+    def _call(self, v: _Visit, departure: float | None) -> Call:
         return Call(
             self.mmsi,
             self.fences.port,
             self.rule.version,
             v.arrival,
-            None,
-            v.berth_start,
-            v.berth_end,
-            v.anchorage_start,
-            v.anchorage_end,
+            departure,
+            v.berth.start,
+            v.berth.end,
+            v.anchorage.start,
+            v.anchorage.end,
         )
 
 

@@ -32,10 +32,8 @@ def traffic(django_db_setup, django_db_blocker, tmp_path_factory):
     """Sixty hours of simulated traffic, ingested once for the module (the ingester commits;
     the AIS tables are emptied at the end). Port calls are written inside each test's
     transaction, so every test starts with none."""
-    import psycopg
-
+    from conftest import empty_ais_tables
     from ports.models import AisIngestRun
-    from ports.services import db_conninfo
 
     tmp = tmp_path_factory.mktemp("traffic")
     sim = Simulator(load_lanes(DATA / "sea_lanes.geojson"), seed=23)
@@ -57,14 +55,7 @@ def traffic(django_db_setup, django_db_blocker, tmp_path_factory):
     yield plan
     with django_db_blocker.unblock():
         AisIngestRun.objects.all().delete()
-        with psycopg.connect(db_conninfo(), autocommit=True) as conn:
-            for table in (
-                "ports_vesselposition",
-                "ports_vessellatest",
-                "ports_vessel",
-                "ports_aissource",
-            ):
-                conn.execute(f"DELETE FROM {table}")
+        empty_ais_tables()
 
 
 def test_batch_detection_matches_ground_truth(traffic):
