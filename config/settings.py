@@ -188,7 +188,7 @@ LOGGING = {
     "loggers": {"waitress.queue": {"level": "ERROR"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_HTTPONLY = True
-    CSRF_COOKIE_HTTPONLY = False  # Dash callbacks read nothing from it; the login form posts it.
-    X_FRAME_OPTIONS = "SAMEORIGIN"
+SESSION_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+# Behind TLS (a reverse proxy), set CW_SECURE_COOKIES=1.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("CW_SECURE_COOKIES", False)
