@@ -74,6 +74,10 @@ fsync = on
 CONF
   fi
   if ! as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; then
+      echo "Port $PGPORT on 127.0.0.1 is taken by another server: set CW_PGPORT to a free port" >&2
+      exit 1
+    fi
     as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null \
       || { tail -n 20 "$PGDATA/server.log" >&2; exit 1; }
   fi
