@@ -23,6 +23,8 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
+from geo.searouting import haversine_m
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -101,13 +103,6 @@ KNOT_MS = 1852.0 / 3600.0
 GAP_S = 300.0  # a silence longer than this between two reports is a reporting gap
 
 
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat = math.radians((a[1] + b[1]) / 2)
-    dx = (b[0] - a[0]) * 111_320.0 * math.cos(lat)
-    dy = (b[1] - a[1]) * 110_574.0
-    return math.hypot(dx, dy)
-
-
 def _crossing_time(
     t0: float,
     p0: tuple[float, float],
@@ -123,7 +118,7 @@ def _crossing_time(
     speed = sog0 if arriving else sog1
     if not speed or speed < 0.5:
         return t1 if arriving else t0
-    travel = _distance_m(p0, p1) / (speed * KNOT_MS)
+    travel = haversine_m(*p0, *p1) / (speed * KNOT_MS)
     estimate = t0 + travel if arriving else t1 - travel
     return min(max(estimate, t0), t1)
 

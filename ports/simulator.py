@@ -27,8 +27,9 @@ from pathlib import Path
 from pyais import encode_dict
 from pyais.util import checksum
 
+from geo.searouting import haversine_m
+
 KNOT_MS = 1852.0 / 3600.0
-EARTH_R = 6_371_008.8
 
 # Berth and anchorage points (approximate, in water near each port area).
 PORTS = {
@@ -42,10 +43,7 @@ SHIP_TYPES = [(70, 0.55), (71, 0.05), (80, 0.15), (60, 0.03), (52, 0.04), (30, 0
 
 
 def _dist_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[1]), math.radians(b[1])
-    dp, dl = p2 - p1, math.radians(b[0] - a[0])
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_R * math.asin(math.sqrt(h))
+    return haversine_m(*a, *b)
 
 
 def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:

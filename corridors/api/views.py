@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.db.models import Prefetch
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -13,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from geo.api.params import datetime_param
 from geo.services import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
@@ -94,11 +94,7 @@ class CoverageView(APIView):
         ),
     )
     def get(self, request):
-        as_of = None
-        if raw := request.query_params.get("as_of"):
-            as_of = parse_datetime(raw)
-            if as_of is None or as_of.tzinfo is None:
-                raise ValidationError({"as_of": "an ISO 8601 date-time with a time zone"})
+        as_of = datetime_param(request, "as_of", None)
         routes = Route.objects.all()
         if code := request.query_params.get("route"):
             routes = routes.filter(code=code)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import django_filters
 from django.db.models import Max, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from geo.api.filters import BBoxFilter
+from geo.api.params import date_param, datetime_param
 from geo.models import Node
 
 from ..models import AisIngestRun, AisSource, PortCall, ThroughputReport, Vessel, VesselLatest
@@ -53,16 +53,6 @@ class VesselPagination(GeoJsonPagination):
     page_size_query_param = "page_size"
 
 
-def _time_param(request, name: str, default):
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    value = parse_datetime(raw)
-    if value is None or value.tzinfo is None:
-        raise ValidationError({name: "an ISO 8601 date-time with a time zone"})
-    return value
-
-
 class VesselViewSet(viewsets.ReadOnlyModelViewSet):
     """Live vessels: the newest position of each (GeoJSON); `/<mmsi>/` static data;
     `/<mmsi>/track/` the track."""
@@ -93,8 +83,8 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         """The track as a GeoJSON FeatureCollection: one LineString feature (the path in
         time order) followed by a Point feature per position (time, speed, course)."""
         get_object_or_404(Vessel, mmsi=mmsi)
-        end = _time_param(request, "end", timezone.now())
-        start = _time_param(request, "start", end - timedelta(hours=24))
+        end = datetime_param(request, "end", timezone.now())
+        start = datetime_param(request, "start", end - timedelta(hours=24))
         if start > end:
             raise ValidationError({"start": "start is after end"})
         return Response(vessel_track(int(mmsi), start, end))
@@ -208,8 +198,8 @@ class PortViewSet(viewsets.GenericViewSet):
         """Daily arrivals, departures, calls by ship type, median time in port and
         anchorage wait, the anchorage queue, against a rolling baseline."""
         node = self.get_object()
-        end = _date_param(request, "end", timezone.now().date())
-        start = _date_param(request, "start", end - timedelta(days=7))
+        end = date_param(request, "end", timezone.now().date())
+        start = date_param(request, "start", end - timedelta(days=7))
         if start > end or (end - start).days > 366:
             raise ValidationError({"start": "start must be before end, at most a year apart"})
         days = int(request.query_params.get("baseline_days", 28))
@@ -229,8 +219,8 @@ class PortViewSet(viewsets.GenericViewSet):
         """Call counts for alternative speed thresholds and minimum stays, beside the
         official rule's (nothing is stored)."""
         node = self.get_object()
-        end = _time_param(request, "end", timezone.now())
-        start = _time_param(request, "start", end - timedelta(days=7))
+        end = datetime_param(request, "end", timezone.now())
+        start = datetime_param(request, "start", end - timedelta(days=7))
         variants = []
         try:
             variants += [{"speed_kn": float(v)} for v in request.query_params.getlist("speed_kn")]
@@ -251,13 +241,3 @@ class PortViewSet(viewsets.GenericViewSet):
                 "variants": sensitivity(node, start, end, variants[:12]),
             }
         )
-
-
-def _date_param(request, name: str, default):
-    raw = request.query_params.get(name)
-    if not raw:
-        return default
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ValidationError({name: "a date, YYYY-MM-DD"}) from exc
