@@ -60,7 +60,7 @@ def empty_ais_tables() -> None:
     it read, which TRUNCATE would wait for."""
     import psycopg
 
-    from ports.services import db_conninfo
+    from ports.services.ais import db_conninfo
 
     with psycopg.connect(db_conninfo(), autocommit=True) as conn:
         for table in (

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def generate(path: Path, messages: int, seed: int) -> None:
-    from ports.simulator import Simulator, load_lanes
+    from ports.demo.simulator import Simulator, load_lanes
 
     sim = Simulator(load_lanes(ROOT / "data/gis/sea_lanes.geojson"), seed=seed)
     start = 1_764_115_200.0

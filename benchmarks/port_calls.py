@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 from shapely.geometry import shape  # noqa: E402
 from shapely.ops import unary_union  # noqa: E402
 
-from ports.portcalls import PortFences, Rule, VesselTracker, detect_calls  # noqa: E402
-from ports.simulator import Simulator, load_lanes  # noqa: E402
+from ports.demo.simulator import Simulator, load_lanes  # noqa: E402
+from ports.detection import PortFences, Rule, VesselTracker, detect_calls  # noqa: E402
 
 
 def fences(port: str) -> PortFences:

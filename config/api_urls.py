@@ -1,32 +1,21 @@
-"""The REST API's routes (kebab-case plurals)."""
+"""The REST API: each app's routes (kebab-case plurals) under /api/, and a browsable root
+listing every collection."""
 
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from corridors.api.views import CoverageView, RouteSegmentViewSet, RouteViewSet
-from geo.api.views import GeofenceViewSet, NodeViewSet, ServiceCategoryViewSet, basemap_layer
-from ports.api.views import (
-    AisStatsView,
-    PortCallViewSet,
-    PortViewSet,
-    ThroughputViewSet,
-    VesselViewSet,
-)
+from corridors.api import urls as corridors_urls
+from geo.api import urls as geo_urls
+from ports.api import urls as ports_urls
 
-router = DefaultRouter()
-router.register("nodes", NodeViewSet, basename="node")
-router.register("service-categories", ServiceCategoryViewSet, basename="service-category")
-router.register("routes", RouteViewSet, basename="route")
-router.register("route-segments", RouteSegmentViewSet, basename="route-segment")
-router.register("throughput", ThroughputViewSet, basename="throughput")
-router.register("vessels", VesselViewSet, basename="vessel")
-router.register("port-calls", PortCallViewSet, basename="port-call")
-router.register("ports", PortViewSet, basename="port")
-router.register("geofences", GeofenceViewSet, basename="geofence")
+APPS = (geo_urls, corridors_urls, ports_urls)
+
+# Only for the root view's list of collections: each app's own urls serve its routes.
+root = DefaultRouter()
+for app in APPS:
+    root.registry.extend(app.router.registry)
 
 urlpatterns = [
-    path("coverage/", CoverageView.as_view(), name="coverage"),
-    path("basemap/<str:layer>/", basemap_layer, name="basemap-layer"),
-    path("ais/stats/", AisStatsView.as_view(), name="ais-stats"),
-    *router.urls,
+    path("", root.get_api_root_view(), name="api-root"),
+    *(path("", include(app)) for app in APPS),
 ]

@@ -1,7 +1,8 @@
 from django.contrib import admin
 
+from core.admin import UserEditAdmin
+from core.geodesy import line_length_m
 from geo.admin import OfflineMapAdmin
-from geo.searouting import line_length_m
 
 from .models import Route, RouteMember, RouteSegment
 
@@ -27,18 +28,23 @@ class RouteMemberInline(admin.TabularInline):
 
 
 @admin.register(Route)
-class RouteAdmin(OfflineMapAdmin):
+class RouteAdmin(UserEditAdmin, OfflineMapAdmin):
     list_display = ["code", "name_en", "name_zh", "modes", "order"]
     search_fields = ["code", "name_en", "name_zh"]
     inlines = [RouteSegmentInline, RouteMemberInline]
 
 
 @admin.register(RouteSegment)
-class RouteSegmentAdmin(OfflineMapAdmin):
+class RouteSegmentAdmin(UserEditAdmin, OfflineMapAdmin):
     list_display = ["route", "seq", "from_node", "to_node", "mode", "schematic", "length_m"]
     list_filter = ["route", "mode", "schematic", "branch"]
     autocomplete_fields = ["from_node", "to_node"]
     readonly_fields = ["length_m"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Route and sequence are the segment's identity for the seed loader.
+        fixed = super().get_readonly_fields(request, obj)
+        return [*fixed, "route", "seq"] if obj else fixed
 
     def save_model(self, request, obj, form, change):
         # The length follows the (possibly redrawn) line: geodesic metres.

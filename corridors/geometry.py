@@ -15,7 +15,7 @@ from shapely.geometry import LineString, MultiLineString, Point
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from geo.searouting import haversine_m, line_length_m
+from core.geodesy import haversine_m, line_length_m
 
 Coord = tuple[float, float]
 MAX_RIVER_OFFSET_M = 40_000.0

@@ -9,19 +9,20 @@ from django.contrib.gis.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from geo.models import Node
+from core.models import Seeded
+from geo.models import Node, code_validator
 
 from .choices import Mode
 
 
-class Route(models.Model):
+class Route(Seeded):
     """A corridor route (main channel, sea extension, cross-border link...).
 
     `modes` summarises the modes of its segments in order (e.g. "rail->sea"). `geom` is
     the MultiLineString (SRID 4326) of its segments, kept in step by the loader.
     """
 
-    code = models.CharField(max_length=16, unique=True)
+    code = models.CharField(max_length=16, unique=True, validators=[code_validator])
     name_en = models.CharField(max_length=200)
     name_zh = models.CharField(max_length=200)
     modes = models.CharField(max_length=40)
@@ -42,7 +43,7 @@ class Route(models.Model):
         return f"{self.code} {self.name_en}"
 
 
-class RouteSegment(models.Model):
+class RouteSegment(Seeded):
     """One leg of a route, from one node to the next, in one mode.
 
     `geom` is a LineString in SRID 4326 from `from_node` to `to_node`. `schematic` is true

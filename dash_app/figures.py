@@ -18,9 +18,10 @@ def _layout(fig: go.Figure, title: str, height: int = 260) -> go.Figure:
     return fig
 
 
-def calls_timeline(calls: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+def calls_timeline(calls: list, labels: dict[str, str], title: str) -> go.Figure:
     """One row per call: the anchorage wait and the stay at berth as bars over time
-    (`calls`: vessel, anchorage_start/end, arrival, berth_start/end, departure; datetimes)."""
+    (`calls`: objects with vessel, anchorage_start/end, arrival, berth_start/end and
+    departure as datetimes)."""
     fig = go.Figure()
     now = datetime.now().astimezone()
     for kind, start_key, end_key, colour in (
@@ -28,7 +29,7 @@ def calls_timeline(calls: list[dict], labels: dict[str, str], title: str) -> go.
         ("berth", "berth_start", "berth_end", "#1971c2"),
         ("port", "arrival", "departure", "#adb5bd"),
     ):
-        rows = [c for c in calls if c[start_key]]
+        rows = [c for c in calls if getattr(c, start_key)]
         if not rows:
             continue
         fig.add_trace(
@@ -36,9 +37,12 @@ def calls_timeline(calls: list[dict], labels: dict[str, str], title: str) -> go.
                 name=labels[kind],
                 orientation="h",
                 marker_color=colour,
-                y=[c["vessel"] for c in rows],
-                base=[c[start_key] for c in rows],
-                x=[((c[end_key] or now) - c[start_key]).total_seconds() * 1000 for c in rows],
+                y=[c.vessel for c in rows],
+                base=[getattr(c, start_key) for c in rows],
+                x=[
+                    ((getattr(c, end_key) or now) - getattr(c, start_key)).total_seconds() * 1000
+                    for c in rows
+                ],
                 opacity=0.45 if kind == "port" else 0.9,
                 hovertemplate="%{y}<br>%{base|%Y-%m-%d %H:%M} + %{x:.0f} ms<extra></extra>",
             )

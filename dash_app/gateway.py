@@ -1,13 +1,16 @@
 """The one module through which Dash pages read data.
 
 It calls the same services and querysets as the REST API, so business rules live once;
-pages never touch models or SQL. Everything returned is plain JSON-ready data.
+pages never touch models or SQL. Everything returned is plain data: dataclasses, and
+GeoJSON as dicts. Functions given an unknown code or id return None (pages say so).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +20,13 @@ from django.utils import timezone
 from corridors.models import Route
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
-from geo.services import compute_coverage
-from ports import portcall_services
-from ports import services as ports_services
-from ports.choices import Metric, ShipTypeGroup, ship_type_group
-from ports.models import PortCall, ThroughputReport, Vessel
-from ports.services import latest_yearly_values
+from geo.services.coverage import compute_coverage
+from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
+from ports.models import PortCall, Vessel
+from ports.services import ais as ais_services
+from ports.services import metrics as metric_services
+from ports.services import portcalls as call_services
+from ports.services.throughput import latest_yearly_values, node_figures
 
 TYPE_COLOURS = {
     "cargo": "#2b8a3e",
@@ -36,7 +40,15 @@ TYPE_COLOURS = {
     "unknown": "#adb5bd",
 }
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
-METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
+# Digital-service coverage colours (score 0..1), shared by the map markers and the legend.
+COVERAGE_STOPS: list[tuple[float, tuple[int, int, int]]] = [
+    (0.0, (215, 48, 39)),
+    (0.25, (252, 141, 89)),
+    (0.5, (254, 224, 139)),
+    (0.75, (145, 207, 96)),
+    (1.0, (26, 152, 80)),
+]
+NO_EVIDENCE_COLOUR = "#9aa5b1"
 # Drawn last (on top) where nodes share a place: ports over terminals over cities.
 KIND_Z = {
     "sea_port": 600,
@@ -49,10 +61,33 @@ KIND_Z = {
     "rail_junction": 200,
     "logistics_hub": 100,
 }
+MAX_MMSI = 999_999_999
 
 
 def localized(obj: Any, lang: str) -> str:
     return obj.name_zh if lang.startswith("zh") else obj.name_en
+
+
+def coverage_colour(score: float) -> str:
+    """The map's colour of a coverage score (linear between the stops), as CSS rgb()."""
+    score = min(max(score, 0.0), 1.0)
+    for (lo, a), (hi, b) in pairwise(COVERAGE_STOPS):
+        if score <= hi:
+            t = (score - lo) / (hi - lo)
+            rgb = (round(x + t * (y - x)) for x, y in zip(a, b, strict=True))
+            return "rgb({},{},{})".format(*rgb)
+    return "rgb({},{},{})".format(*COVERAGE_STOPS[-1][1])
+
+
+def ship_type_label(group: str) -> str:
+    """The name of a ship type group (see TYPE_COLOURS), in the active language."""
+    return str(ShipTypeGroup(group).label)
+
+
+def nav_status_label(code: int | None) -> str | None:
+    """The AIS navigation status in words (None when not reported or unknown)."""
+    label = NAV_STATUS.get(code) if code is not None else None
+    return str(label) if label else None
 
 
 def basemap_urls() -> dict[str, str]:
@@ -93,16 +128,16 @@ def node_position(code: str) -> tuple[float, float] | None:
 
 def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
     """Nodes as a GeoJSON FeatureCollection for the map, with coverage score, latest
-    full-year TEU and a stack position for nodes that share a coordinate."""
+    full-year TEU, congestion and a stack position for nodes that share a coordinate."""
     nodes = Node.objects.mapped()
     if route:
         nodes = nodes.on_route(route)
-    nodes = list(nodes)
-    coverage = compute_coverage(nodes)
-    congested = congested_ports()
+    node_list = list(nodes)
+    coverage = compute_coverage(node_list)
+    congested = metric_services.congested_ports()
     teu = latest_yearly_values("teu")
     stacks: dict[tuple[float, float], list[Node]] = defaultdict(list)
-    for node in nodes:
+    for node in node_list:
         stacks[(round(node.geom.x, 4), round(node.geom.y, 4))].append(node)
     features = []
     for group in stacks.values():
@@ -121,6 +156,9 @@ def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
                         "kind": node.kind,
                         "coverage_score": cov.score,
                         "coverage_assessed": cov.assessed,
+                        "colour": coverage_colour(cov.score)
+                        if cov.assessed
+                        else NO_EVIDENCE_COLOUR,
                         "latest_teu": float(latest[0]) if latest else None,
                         "stack_index": index,
                         "stack_size": len(group),
@@ -132,104 +170,179 @@ def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def node_detail(code: str, lang: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class ServiceView:
+    category: str
+    level: str
+    level_label: str
+    since_year: int | None
+    evidence_url: str
+
+
+@dataclass(frozen=True)
+class FigureView:
+    node: str
+    metric: str
+    period: str
+    value: str
+    entity: str
+    url: str
+
+
+@dataclass(frozen=True)
+class NodeDetail:
+    """What the node panel shows."""
+
+    code: str
+    name: str
+    name_en: str
+    name_zh: str
+    kinds: list[str]
+    unlocode: str
+    coord_quality: str
+    coord_basis: str
+    lon: float
+    lat: float
+    coverage_score: float
+    coverage_assessed: bool
+    services: list[ServiceView]
+    missing: list[str]
+    figures: list[FigureView]
+    group: str | None
+    routes: list[str]
+    port_page: bool
+
+
+def node_detail(code: str, lang: str) -> NodeDetail | None:
     """What the node panel shows: names, kind, coordinate quality, services, figures."""
     node = Node.objects.select_related("group").filter(code=code).first()
     if node is None:
         return None
-    cov = compute_coverage([node])[code]
+    cov = compute_coverage([node])[node.code]
     categories = {c.code: c for c in DigitalServiceCategory.objects.all()}
     services = [
-        {
-            "category": localized(categories[s.category], lang),
-            "level": s.level,
-            "level_label": str(ServiceLevel(s.level).label),
-            "since_year": s.since_year,
-            "evidence_url": s.evidence_url,
-        }
+        ServiceView(
+            category=localized(categories[s.category], lang),
+            level=s.level,
+            level_label=str(ServiceLevel(s.level).label),
+            since_year=s.since_year,
+            evidence_url=s.evidence_url,
+        )
         for s in sorted(cov.services.values(), key=lambda s: categories[s.category].order)
     ]
-    missing = [localized(categories[c], lang) for c in cov.applicable if c not in cov.services]
-    holders = [node.pk] + ([node.group_id] if node.group_id else [])
-    figures = []
-    reports = (
-        ThroughputReport.objects.effective().filter(node_id__in=holders).select_related("node")
-    )
-    for t in sorted(
-        reports,
-        key=lambda t: (METRIC_ORDER.index(t.metric), -t.period_end.toordinal(), t.reporting_entity),
-    ):
-        figures.append(
-            {
-                "node": t.node.code,
-                "metric": str(Metric(t.metric).label),
-                "period": (
-                    str(t.period_end.year)
-                    if t.period_kind == "year"
-                    else f"{t.period_start:%Y-%m}..{t.period_end:%Y-%m}"
-                ),
-                "value": f"{t.qualifier + ' ' if t.qualifier else ''}{t.value:,.0f}",
-                "entity": t.reporting_entity,
-                "url": t.source_url,
-            }
+    figures = [
+        FigureView(
+            node=f.node,
+            metric=str(Metric(f.metric).label),
+            period=(
+                str(f.period_end.year)
+                if f.period_kind == "year"
+                else f"{f.period_start:%Y-%m}..{f.period_end:%Y-%m}"
+            ),
+            value=f"{f.qualifier + ' ' if f.qualifier else ''}{f.value:,.0f}",
+            entity=f.entity,
+            url=f.url,
         )
-    return {
-        "code": node.code,
-        "name": localized(node, lang),
-        "name_en": node.name_en,
-        "name_zh": node.name_zh,
-        "kinds": [str(NodeKind(k).label) for k in node.kinds],
-        "unlocode": node.unlocode,
-        "coord_quality": str(CoordQuality(node.coord_quality).label),
-        "coord_basis": node.coord_basis,
-        "lon": node.geom.x,
-        "lat": node.geom.y,
-        "coverage_score": cov.score,
-        "coverage_assessed": cov.assessed,
-        "services": services,
-        "missing": missing,
-        "figures": figures,
-        "group": localized(node.group, lang) if node.group else None,
-        "routes": sorted(set(node.route_memberships.values_list("route__code", flat=True))),
-        "port_page": node.detection_rules.exists(),
-    }
+        for f in node_figures(node)
+    ]
+    return NodeDetail(
+        code=node.code,
+        name=localized(node, lang),
+        name_en=node.name_en,
+        name_zh=node.name_zh,
+        kinds=[str(NodeKind(k).label) for k in node.kinds],
+        unlocode=node.unlocode,
+        coord_quality=str(CoordQuality(node.coord_quality).label),
+        coord_basis=node.coord_basis,
+        lon=node.geom.x,
+        lat=node.geom.y,
+        coverage_score=cov.score,
+        coverage_assessed=cov.assessed,
+        services=services,
+        missing=[localized(categories[c], lang) for c in cov.applicable if c not in cov.services],
+        figures=figures,
+        group=localized(node.group, lang) if node.group else None,
+        routes=sorted(set(node.route_memberships.values_list("route__code", flat=True))),
+        port_page=node.detection_rules.exists(),
+    )
 
 
 def live_vessels(max_age_min: float = 60.0) -> dict[str, Any]:
     """The live vessels layer (all vessels seen within `max_age_min`)."""
-    return ports_services.live_vessels(max_age_min)
+    return ais_services.live_vessels(max_age_min)
 
 
-def vessel_detail(mmsi: int, lang: str) -> dict[str, Any] | None:
-    vessel = Vessel.objects.select_related("latest").filter(mmsi=mmsi).first()
+def parse_mmsi(value: Any) -> int | None:
+    """An MMSI from a map click (number or digits), None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        mmsi = value
+    elif isinstance(value, str) and value.isdigit() and len(value) <= 9:
+        mmsi = int(value)
+    else:
+        return None
+    return mmsi if 0 < mmsi <= MAX_MMSI else None
+
+
+@dataclass(frozen=True)
+class VesselDetail:
+    """A vessel's static data and last report (speeds knots, angles degrees, metres)."""
+
+    mmsi: int
+    name: str
+    imo: int | None
+    callsign: str
+    type: str
+    type_code: int | None
+    length_m: int | None
+    beam_m: int | None
+    draught_m: float | None
+    destination: str
+    ts: datetime | None
+    sog_kn: float | None
+    cog_deg: float | None
+    heading_deg: int | None
+    nav_status: int | None
+    source: str
+
+
+def vessel_detail(mmsi: Any, lang: str) -> VesselDetail | None:
+    number = parse_mmsi(mmsi)
+    if number is None:
+        return None
+    vessel = Vessel.objects.select_related("latest").filter(mmsi=number).first()
     if vessel is None:
         return None
     latest = getattr(vessel, "latest", None)
     group = ship_type_group(vessel.ship_type)
-    return {
-        "mmsi": vessel.mmsi,
-        "name": vessel.name or str(vessel.mmsi),
-        "imo": vessel.imo,
-        "callsign": vessel.callsign,
-        "type": str(ShipTypeGroup(group).label),
-        "type_code": vessel.ship_type,
-        "length_m": vessel.length_m,
-        "beam_m": vessel.beam_m,
-        "draught_m": vessel.draught_m,
-        "destination": vessel.destination,
-        "ts": latest.ts if latest else None,
-        "sog_kn": latest.sog_kn if latest else None,
-        "cog_deg": latest.cog_deg if latest else None,
-        "heading_deg": latest.heading_deg if latest else None,
-        "nav_status": latest.nav_status if latest else None,
-        "source": latest.source if latest else "",
-    }
+    return VesselDetail(
+        mmsi=vessel.mmsi,
+        name=vessel.name or str(vessel.mmsi),
+        imo=vessel.imo,
+        callsign=vessel.callsign,
+        type=str(ShipTypeGroup(group).label),
+        type_code=vessel.ship_type,
+        length_m=vessel.length_m,
+        beam_m=vessel.beam_m,
+        draught_m=vessel.draught_m,
+        destination=vessel.destination,
+        ts=latest.ts if latest else None,
+        sog_kn=latest.sog_kn if latest else None,
+        cog_deg=latest.cog_deg if latest else None,
+        heading_deg=latest.heading_deg if latest else None,
+        nav_status=latest.nav_status if latest else None,
+        source=latest.source if latest else "",
+    )
 
 
-def vessel_track_line(mmsi: int, hours: float = 6.0) -> dict[str, Any]:
+def vessel_track_line(mmsi: Any, hours: float = 6.0) -> dict[str, Any] | None:
     """The last `hours` of a vessel's track (the LineString feature only)."""
+    number = parse_mmsi(mmsi)
+    if number is None:
+        return None
     end = timezone.now()
-    track = ports_services.vessel_track(mmsi, end - timedelta(hours=hours), end)
+    track = ais_services.vessel_track(number, end - timedelta(hours=hours), end)
     line = [f for f in track["features"] if f["geometry"]["type"] == "LineString"]
     return {"type": "FeatureCollection", "features": line}
 
@@ -237,57 +350,76 @@ def vessel_track_line(mmsi: int, hours: float = 6.0) -> dict[str, Any]:
 # --- ports: calls, metrics, congestion ----------------------------------------------------
 
 
-def port_page(code: str, days: int = 14) -> dict[str, Any] | None:
-    """What the port page shows: the current rule, recent calls, daily metrics against the
-    28-day baseline, vessels at anchor now. None when the node is not a watched port."""
-    node = Node.objects.filter(code=code, detection_rules__isnull=False).first()
+@dataclass(frozen=True)
+class CallView:
+    """A call on the port page's timeline (UTC datetimes; open ends filled with now)."""
+
+    vessel: str
+    arrival: datetime
+    departure: datetime | None
+    berth_start: datetime | None
+    berth_end: datetime | None
+    anchorage_start: datetime | None
+    anchorage_end: datetime | None
+
+
+@dataclass(frozen=True)
+class PortPage:
+    """What the port page shows."""
+
+    code: str
+    name: str
+    rule_text: str
+    metrics: dict[str, Any]
+    calls: list[CallView]
+    fences_url: str
+    center: tuple[float, float]  # (lat, lon) as Leaflet takes it
+
+
+def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
+    """The current rule in words, recent calls, daily metrics against the baseline,
+    vessels at anchor now. None when the node is not a watched port."""
+    node = Node.objects.filter(code=code, detection_rules__isnull=False).distinct().first()
     if node is None:
         return None
-    rule = portcall_services.current_rule(node)
+    rule = call_services.current_rule(node)
     today = timezone.now().date()
-    metrics = portcall_services.port_metrics(node, today - timedelta(days=days - 1), today)
-    since = timezone.now() - timedelta(days=days)
+    metrics = metric_services.port_metrics(node, today - timedelta(days=days - 1), today)
+    now = timezone.now()
+    since = now - timedelta(days=days)
     calls = [
-        {
-            "vessel": f"{c.vessel.name or c.vessel_id}",
-            "arrival": c.arrival_at,
-            "departure": c.departure_at,
-            "berth_start": c.berth_start_at,
-            "berth_end": c.berth_end_at or (None if c.departure_at else timezone.now()),
-            "anchorage_start": c.anchorage_start_at,
-            "anchorage_end": c.anchorage_end_at or c.berth_start_at,
-        }
+        CallView(
+            vessel=f"{c.vessel.name or c.vessel_id}",
+            arrival=c.arrival_at,
+            departure=c.departure_at,
+            berth_start=c.berth_start_at,
+            berth_end=c.berth_end_at or (None if c.departure_at else now),
+            anchorage_start=c.anchorage_start_at,
+            anchorage_end=c.anchorage_end_at or c.berth_start_at,
+        )
         for c in PortCall.objects.filter(node=node)
         .exclude(departure_at__lt=since)
         .select_related("vessel")
         .order_by("arrival_at")[:200]
     ]
-    return {
-        "code": node.code,
-        "node": node,
-        "rule": rule,
-        "metrics": metrics,
-        "calls": calls,
-        "fences_url": reverse("geofence-list") + f"?node={node.code}",
-        "center": (node.geom.y, node.geom.x),
-    }
+    return PortPage(
+        code=node.code,
+        name=localized(node, lang),
+        rule_text=call_services.rule_in_words(rule),
+        metrics=metrics,
+        calls=calls,
+        fences_url=reverse("geofence-list") + f"?node={node.code}",
+        center=(node.geom.y, node.geom.x),
+    )
 
 
-def congested_ports() -> set[str]:
-    """Ports whose anchorage queue today is above their 28-day baseline's 90th percentile."""
-    today = timezone.now().date()
-    out = set()
-    for node in Node.objects.filter(detection_rules__valid_to__isnull=True):
-        days = portcall_services.port_metrics(node, today, today)["days"]
-        if days and days[-1]["congested"]:
-            out.add(node.code)
-    return out
-
-
-def port_sensitivity(code: str, days: int = 14) -> list[dict]:
-    node = Node.objects.get(code=code)
+def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | None:
+    """Call counts of the official rule and the default variants over the last `days`
+    (None for an unknown port)."""
+    node = Node.objects.filter(code=code, detection_rules__isnull=False).distinct().first()
+    if node is None:
+        return None
     end = timezone.now()
-    variants = [{"speed_kn": s} for s in (0.2, 0.5, 2.0, 5.0)] + [
-        {"min_stay_s": s} for s in (0, 3600, 3 * 3600)
-    ]
-    return portcall_services.sensitivity(node, end - timedelta(days=days), end, variants)
+    return metric_services.sensitivity(
+        node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS
+    )

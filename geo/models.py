@@ -8,14 +8,21 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import RegexValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from core.ingest.tables import CODE_RE
+from core.models import Seeded
 
 from .choices import BasemapLayerName, CoordQuality, GeofenceKind, NodeKind, ServiceLevel
 from .querysets import GeofenceQuerySet, NodeQuerySet, NodeServiceQuerySet
 
+# Codes appear in URLs, map labels and HTML attributes: letters, digits, _ and - only.
+code_validator = RegexValidator(CODE_RE, _("A-Z first, then A-Z, 0-9, _ or - (at most 32)"))
 
-class Node(models.Model):
+
+class Node(Seeded):
     """A corridor node: port, terminal, dry port, border crossing or hub city.
 
     `geom` is a Point in SRID 4326. `coord_quality` says whether the point is the facility
@@ -25,7 +32,7 @@ class Node(models.Model):
     several ports together; its members point to it through `group`.
     """
 
-    code = models.CharField(max_length=32, unique=True)
+    code = models.CharField(max_length=32, unique=True, validators=[code_validator])
     name_en = models.CharField(max_length=200)
     name_zh = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=NodeKind.choices)
@@ -53,7 +60,7 @@ class Node(models.Model):
         return f"{self.code} {self.name_en}"
 
 
-class DigitalServiceCategory(models.Model):
+class DigitalServiceCategory(Seeded):
     """A kind of digital service a node may offer (single window, e-B/L, smart gate...).
 
     `weight` is its weight in the coverage score; `applies_to` lists the node kinds it is
@@ -85,7 +92,7 @@ class DigitalServiceCategory(models.Model):
         return not self.applies_to or bool(set(self.applies_to) & set(node_kinds))
 
 
-class NodeService(models.Model):
+class NodeService(Seeded):
     """Evidence that a node offers a digital service at some level, over a time span.
 
     History is kept: a change of level ends the old row (`valid_to`) and starts a new one,
@@ -148,12 +155,13 @@ class BasemapFeature(models.Model):
         return f"{self.layer.name}: {self.name}"
 
 
-class Geofence(models.Model):
+class Geofence(Seeded):
     """A polygon of a node (port limit, berth area, anchorage, rail yard), SRID 4326.
 
     Versioned: an edit ends the current row (`valid_to`) and adds the next `version`, so a
     port call can always be traced to the fences that made it. `approximate` marks fences
-    drawn without surveyed limits; `basis` says how they were drawn."""
+    drawn without surveyed limits; `basis` says how they were drawn. `seed_key` names the
+    fence of the seed file it comes from (kept by every version, whatever users rename)."""
 
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="geofences")
     kind = models.CharField(max_length=16, choices=GeofenceKind.choices)
@@ -164,6 +172,7 @@ class Geofence(models.Model):
     version = models.PositiveIntegerField(default=1)
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
+    seed_key = models.CharField(max_length=200, blank=True, default="", editable=False)
 
     objects = GeofenceQuerySet.as_manager()
 

@@ -16,28 +16,15 @@ import heapq
 import math
 from collections import deque
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 from shapely.geometry.base import BaseGeometry
 
-EARTH_RADIUS_M = 6_371_008.8
+from core.geodesy import haversine_m, line_length_m
+
 MAX_APPROACH_M = 50_000.0  # Ho Chi Minh City lies ~45 km up the Saigon river on this mask
-
-
-def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres between two lon/lat points."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
-
-
-def line_length_m(coords: list[tuple[float, float]]) -> float:
-    """Length in metres of a lon/lat polyline, summed great-circle distances."""
-    return sum(haversine_m(*a, *b) for a, b in pairwise(coords))
 
 
 class NoSeaRoute(ValueError):

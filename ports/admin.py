@@ -1,11 +1,13 @@
 from django.contrib import admin
-from django.utils import timezone
+
+from core.admin import UserEditAdmin
 
 from .models import DetectionRule, PortCall, ThroughputReport
+from .services.portcalls import RULE_FIELDS, update_rule
 
 
 @admin.register(ThroughputReport)
-class ThroughputReportAdmin(admin.ModelAdmin):
+class ThroughputReportAdmin(UserEditAdmin):
     list_display = [
         "node",
         "metric",
@@ -40,21 +42,21 @@ class DetectionRuleAdmin(admin.ModelAdmin):
         "valid_to",
     ]
     list_filter = ["node"]
-    readonly_fields = ["version", "valid_from", "valid_to", "created_by"]
+    readonly_fields = ["version", "valid_from", "valid_to", "created_by", "origin"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fixed = [*self.readonly_fields, "node"]
+        if obj is not None and obj.valid_to is not None:  # a past version is history
+            fixed += [*RULE_FIELDS, "note"]
+        return fixed
+
+    def has_add_permission(self, request):
+        return False  # every port with a limit has a rule; changes add versions
 
     def save_model(self, request, obj, form, change):
-        if change:
-            from .portcall_services import update_rule
-
-            values = {
-                k: form.cleaned_data[k]
-                for k in ("speed_kn", "min_stay_s", "gap_timeout_s", "exit_hysteresis_m")
-            }
-            new = update_rule(obj.node, user=request.user, note=form.cleaned_data["note"], **values)
-            obj.pk, obj.version = new.pk, new.version
-            return
-        obj.valid_from, obj.created_by = timezone.now(), request.user
-        super().save_model(request, obj, form, change)
+        values = {k: form.cleaned_data[k] for k in RULE_FIELDS}
+        new = update_rule(obj.node, user=request.user, note=form.cleaned_data["note"], **values)
+        obj.pk, obj.version = new.pk, new.version
 
 
 @admin.register(PortCall)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 
+from core.models import Seeded
 from geo.models import Node
 
 from .choices import Flow, Metric, PeriodKind, Qualifier, Source, Status
 from .querysets import ThroughputQuerySet, VesselLatestQuerySet, VesselPositionQuerySet
 
 
-class ThroughputReport(models.Model):
+class ThroughputReport(Seeded):
     """A throughput figure of a node for a period (dates inclusive, UTC calendar days).
 
     `value` is in the unit its `metric` names (TEU, tonnes, trains...). Published figures
@@ -161,7 +163,17 @@ class AisIngestRun(models.Model):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.sources}"
 
 
-class DetectionRule(models.Model):
+# The range of each detection rule value (inclusive): a rule outside them makes no sense
+# (a negative speed) or would stop detection (a gap timeout of years).
+RULE_LIMITS: dict[str, tuple[float, float]] = {
+    "speed_kn": (0.0, 30.0),
+    "min_stay_s": (0, 7 * 24 * 3600),
+    "gap_timeout_s": (60, 7 * 24 * 3600),
+    "exit_hysteresis_m": (0, 50_000),
+}
+
+
+class DetectionRule(Seeded):
     """Port-call detection parameters of a port, versioned like geofences: a change ends
     the current row and adds the next version; every call records the version that made
     it. `speed_kn` knots (at or under: "slow"), `min_stay_s` seconds slow inside the limit
@@ -170,10 +182,26 @@ class DetectionRule(models.Model):
 
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="detection_rules")
     version = models.PositiveIntegerField(default=1)
-    speed_kn = models.FloatField(default=1.0)
-    min_stay_s = models.PositiveIntegerField(default=1800)
-    gap_timeout_s = models.PositiveIntegerField(default=6 * 3600)
-    exit_hysteresis_m = models.PositiveIntegerField(default=1000)
+    speed_kn = models.FloatField(
+        default=1.0,
+        validators=[
+            MinValueValidator(RULE_LIMITS["speed_kn"][0]),
+            MaxValueValidator(RULE_LIMITS["speed_kn"][1]),
+        ],
+    )
+    min_stay_s = models.PositiveIntegerField(
+        default=1800, validators=[MaxValueValidator(RULE_LIMITS["min_stay_s"][1])]
+    )
+    gap_timeout_s = models.PositiveIntegerField(
+        default=6 * 3600,
+        validators=[
+            MinValueValidator(RULE_LIMITS["gap_timeout_s"][0]),
+            MaxValueValidator(RULE_LIMITS["gap_timeout_s"][1]),
+        ],
+    )
+    exit_hysteresis_m = models.PositiveIntegerField(
+        default=1000, validators=[MaxValueValidator(RULE_LIMITS["exit_hysteresis_m"][1])]
+    )
     note = models.TextField(blank=True)
     valid_from = models.DateTimeField()
     valid_to = models.DateTimeField(null=True, blank=True)
@@ -187,6 +215,13 @@ class DetectionRule(models.Model):
             models.UniqueConstraint(fields=["node", "version"], name="rule_version_unique"),
             models.UniqueConstraint(
                 fields=["node"], condition=Q(valid_to__isnull=True), name="one_current_rule"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{name}__gte": low, f"{name}__lte": high}),
+                    name=f"rule_{name}_range",
+                )
+                for name, (low, high) in RULE_LIMITS.items()
             ),
         ]
 

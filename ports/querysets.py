@@ -6,7 +6,16 @@ from datetime import date, datetime, timedelta
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
+from django.db import connection
 from django.utils import timezone
+
+NEAR_ROWS_SQL = """
+SELECT mmsi, extract(epoch FROM ts)::float8, ST_X(geom), ST_Y(geom), sog_kn
+FROM ports_vesselposition
+WHERE ts >= %(start)s AND ts < %(end)s
+  AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
+ORDER BY mmsi, ts
+"""
 
 
 class ThroughputQuerySet(QuerySet):
@@ -62,3 +71,15 @@ class VesselPositionQuerySet(QuerySet):
 
     def between(self, start: datetime, end: datetime) -> VesselPositionQuerySet:
         return self.filter(ts__gte=start, ts__lte=end)
+
+    def near_rows(
+        self, area_ewkb: bytes, near_deg: float, start: datetime, end: datetime
+    ) -> list[tuple]:
+        """(mmsi, unix seconds, lon, lat, sog_kn) of the positions in [start, end) within
+        `near_deg` degrees of the box of `area_ewkb` (EWKB, SRID 4326), by vessel and time.
+        Plain tuples: the detector reads millions of them (no model instances)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                NEAR_ROWS_SQL, {"start": start, "end": end, "near": near_deg, "area": area_ewkb}
+            )
+            return cursor.fetchall()

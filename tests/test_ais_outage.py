@@ -23,9 +23,9 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from ports.feed import FeedServer
+from ports.demo.feed import FeedServer
+from ports.demo.simulator import Simulator, load_lanes
 from ports.ingest.ais import decode_lines
-from ports.simulator import Simulator, load_lanes
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

@@ -12,11 +12,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geo.api.params import datetime_param
-from geo.services import compute_coverage
+from core.api.params import datetime_param
+from geo.services.coverage import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
-from ..services import compute_route_coverage
+from ..services.coverage import compute_route_coverage
 from .filters import RouteSegmentFilter
 from .serializers import RouteSegmentSerializer, RouteSerializer
 

@@ -7,9 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.ingest.errors import LayerError
-from geo.ingest.nodes import parse_code
-from geo.ingest.tables import parse_choice, parse_int, read_rows, require
+from core.ingest.errors import LayerError
+from core.ingest.tables import parse_choice, parse_code, parse_int, read_rows, require
 
 MODES = {"rail", "sea", "river", "road"}
 ROUTE_COLUMNS = [
@@ -68,7 +67,7 @@ def parse_routes(path: Path) -> Iterator[RouteRow]:
     name = path.name
     seen: set[str] = set()
     for row, r in read_rows(path, ROUTE_COLUMNS):
-        code = parse_code(name, row, "code", r["code"])
+        code = parse_code(name, row, "code", r["code"], "route code")
         if code in seen:
             raise LayerError(name, f"route code '{code}' appears twice", row, "code")
         seen.add(code)
@@ -112,7 +111,7 @@ def parse_segments(path: Path) -> Iterator[SegmentRow]:
     name = path.name
     seen: set[tuple[str, int]] = set()
     for row, r in read_rows(path, SEGMENT_COLUMNS):
-        route = parse_code(name, row, "route", r["route"])
+        route = parse_code(name, row, "route", r["route"], "route code")
         seq = parse_int(name, row, "seq", r["seq"])
         assert seq is not None
         if (route, seq) in seen:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from core.ingest.errors import LayerError
 from corridors.models import Route, RouteSegment
-from corridors.services import load_corridor
-from geo.ingest.errors import LayerError
+from corridors.services.seed import load_corridor
 from geo.models import BasemapFeature, Node, NodeService
 from ports.models import ThroughputReport
 

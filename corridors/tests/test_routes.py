@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from corridors.models import Route, RouteSegment
-from corridors.services import compute_route_coverage, route_neighbours
+from corridors.services.coverage import compute_route_coverage, route_neighbours
 from geo.searouting import MAX_APPROACH_M
 
 pytestmark = pytest.mark.django_db

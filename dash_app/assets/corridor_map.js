@@ -1,25 +1,28 @@
 /* Map styling functions for the Corridor Watch Dash app (referenced by name from Python:
-   {"variable": "corridorMap.<name>"}). No network access: everything is drawn locally. */
+   {"variable": "corridorMap.<name>"}). No network access: everything is drawn locally.
+   Every value that reaches HTML (names, codes, colours) is escaped: feature properties come
+   from the database, which users edit. */
 window.corridorMap = (function () {
-  function coverageColour(score, assessed) {
-    if (!assessed) { return "#9aa5b1"; }           // no evidence recorded: grey
-    var stops = [[0, [215, 48, 39]], [0.25, [252, 141, 89]], [0.5, [254, 224, 139]],
-                 [0.75, [145, 207, 96]], [1, [26, 152, 80]]];
-    for (var i = 1; i < stops.length; i++) {
-      if (score <= stops[i][0]) {
-        var a = stops[i - 1], b = stops[i], t = (score - a[0]) / (b[0] - a[0]);
-        var c = a[1].map(function (v, k) { return Math.round(v + t * (b[1][k] - v)); });
-        return "rgb(" + c.join(",") + ")";
-      }
-    }
-    return "rgb(26,152,80)";
+  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value)
+      .replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+  }
+  function num(value, fallback) {
+    var n = Number(value);
+    return isFinite(n) ? n : fallback;
+  }
+  function colour(value, fallback) {
+    // Only colours as the server writes them: #rgb/#rrggbb or rgb(r,g,b).
+    var text = String(value || "");
+    return /^(#[0-9a-fA-F]{3,6}|rgb\(\d{1,3},\d{1,3},\d{1,3}\))$/.test(text) ? text : fallback;
   }
   function markerSize(teu) {
     if (!teu) { return 12; }
     return Math.max(12, Math.min(40, 8 + 5 * Math.log10(teu / 1000 + 1)));
   }
   return {
-    coverageColour: coverageColour,
+    esc: esc,
     markerSize: markerSize,
     routeStyle: function (feature, context) {
       var p = feature.properties, colours = (context.hideout || {}).modeColours || {};
@@ -29,46 +32,47 @@ window.corridorMap = (function () {
       };
     },
     nodeMarker: function (feature, latlng, context) {
-      var p = feature.properties, size = markerSize(p.latest_teu);
-      var angle = p.stack_size > 1 ? (2 * Math.PI * p.stack_index) / p.stack_size : 0;
-      var spread = p.stack_size > 1 ? size * 0.75 : 0;
+      var p = feature.properties, size = markerSize(num(p.latest_teu, 0));
+      var stackSize = num(p.stack_size, 1), stackIndex = num(p.stack_index, 0);
+      var angle = stackSize > 1 ? (2 * Math.PI * stackIndex) / stackSize : 0;
+      var spread = stackSize > 1 ? size * 0.75 : 0;
       var dx = Math.round(Math.cos(angle) * spread), dy = Math.round(Math.sin(angle) * spread);
-      var html = '<div class="cw-node cw-kind-' + p.kind + (p.congested ? ' cw-congested' : '') +
-        '" data-code="' + p.code + '" ' +
-        'title="' + p.label.replace(/"/g, "&quot;") + '" style="width:' + size + 'px;height:' +
-        size + 'px;background:' + coverageColour(p.coverage_score, p.coverage_assessed) +
-        ';"></div>';
+      var kind = String(p.kind || "").replace(/[^a-z_]/g, "");
+      var html = '<div class="cw-node cw-kind-' + kind + (p.congested ? ' cw-congested' : '') +
+        '" data-code="' + esc(p.code) + '" title="' + esc(p.label) + '" style="width:' + size +
+        'px;height:' + size + 'px;background:' + colour(p.colour, "#9aa5b1") + ';"></div>';
       var icon = L.divIcon({ html: html, className: "cw-node-icon",
         iconSize: [size, size], iconAnchor: [size / 2 - dx, size / 2 - dy] });
-      return L.marker(latlng, { icon: icon, title: p.label, riseOnHover: true,
-        zIndexOffset: p.z || 0 });
+      return L.marker(latlng, { icon: icon, title: String(p.label || ""), riseOnHover: true,
+        zIndexOffset: num(p.z, 0) });
     },
     vesselMarker: function (feature, latlng, context) {
       var p = feature.properties, colours = (context.hideout || {}).typeColours || {};
-      var colour = colours[p.g] || "#555";
-      var moving = p.sog !== null && p.sog > 0.5 && p.dir !== null;
+      var fill = colour(colours[p.g], "#555");
+      var dir = num(p.dir, null), sog = num(p.sog, null);
+      var moving = sog !== null && sog > 0.5 && dir !== null;
       var html = moving
-        ? '<svg class="cw-vessel" data-mmsi="' + p.mmsi + '" width="16" height="16" ' +
-          'viewBox="-8 -8 16 16" style="transform:rotate(' + p.dir + 'deg)">' +
-          '<path d="M0,-7 L5,6 L0,3 L-5,6 Z" fill="' + colour + '" stroke="#1d2733" ' +
+        ? '<svg class="cw-vessel" data-mmsi="' + esc(p.mmsi) + '" width="16" height="16" ' +
+          'viewBox="-8 -8 16 16" style="transform:rotate(' + dir + 'deg)">' +
+          '<path d="M0,-7 L5,6 L0,3 L-5,6 Z" fill="' + fill + '" stroke="#1d2733" ' +
           'stroke-width="1"/></svg>'
-        : '<div class="cw-vessel cw-vessel-still" data-mmsi="' + p.mmsi + '" style="background:' +
-          colour + '"></div>';
+        : '<div class="cw-vessel cw-vessel-still" data-mmsi="' + esc(p.mmsi) +
+          '" style="background:' + fill + '"></div>';
       var icon = L.divIcon({ html: html, className: "cw-vessel-icon", iconSize: [16, 16],
         iconAnchor: [8, 8] });
-      return L.marker(latlng, { icon: icon, title: p.name, zIndexOffset: -100 });
+      return L.marker(latlng, { icon: icon, title: String(p.name || ""), zIndexOffset: -100 });
     },
     fenceStyle: function (feature) {
       var kind = feature.properties.kind;
-      var colour = kind === "berth" ? "#1971c2" : kind === "anchorage" ? "#f59f00" : "#495057";
-      return { color: colour, weight: 2, fillOpacity: kind === "port_limit" ? 0.05 : 0.2,
+      var stroke = kind === "berth" ? "#1971c2" : kind === "anchorage" ? "#f59f00" : "#495057";
+      return { color: stroke, weight: 2, fillOpacity: kind === "port_limit" ? 0.05 : 0.2,
                dashArray: feature.properties.approximate ? "5 4" : null };
     },
     segmentTooltip: function (feature, layer) {
       var p = feature.properties;
-      layer.bindTooltip(p.route + " " + p.from_node + " → " + p.to_node + " (" + p.mode +
-        ", " + Math.round(p.length_m / 1000) + " km" + (p.schematic ? ", schematic" : "") + ")",
-        { sticky: true });
+      layer.bindTooltip(esc(p.route) + " " + esc(p.from_node) + " → " + esc(p.to_node) + " (" +
+        esc(p.mode) + ", " + Math.round(num(p.length_m, 0) / 1000) + " km" +
+        (p.schematic ? ", schematic" : "") + ")", { sticky: true });
     }
   };
 })();

@@ -6,13 +6,12 @@ from dash import html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from ports.choices import ShipTypeGroup
+from dash_app import gateway
 
 ARROWS_NOTE = gettext_noop(
     "Arrows point along the heading; dots are vessels at rest; numbers are clusters."
 )
-COVERAGE_STOPS = [(0.0, "rgb(215,48,39)"), (0.5, "rgb(254,224,139)"), (1.0, "rgb(26,152,80)")]
-NO_EVIDENCE_COLOUR = "#9aa5b1"
+LEGEND_SCORES = (0.0, 0.5, 1.0)
 
 
 def _row(swatch: str, style: dict[str, str], label: str) -> html.Div:
@@ -37,18 +36,24 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
     )
     nodes = [
         _row(
-            "cw-swatch-dot", {"background": colour}, _("Digital-service coverage") + f" {score:.0%}"
+            "cw-swatch-dot",
+            {"background": gateway.coverage_colour(score)},
+            _("Digital-service coverage") + f" {score:.0%}",
         )
-        for score, colour in COVERAGE_STOPS
+        for score in LEGEND_SCORES
     ]
     nodes.append(
-        _row("cw-swatch-dot", {"background": NO_EVIDENCE_COLOUR}, _("No evidence recorded"))
+        _row(
+            "cw-swatch-dot",
+            {"background": gateway.NO_EVIDENCE_COLOUR},
+            _("No evidence recorded"),
+        )
     )
     vessels = [
         _row(
             "cw-swatch-dot cw-swatch-vessel",
             {"background": colour},
-            str(ShipTypeGroup(group).label),
+            gateway.ship_type_label(group),
         )
         for group, colour in type_colours.items()
     ]

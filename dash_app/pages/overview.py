@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from dash_app import gateway
 from dash_app.components.legend import legend
-from ports.choices import NAV_STATUS
 
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
 
@@ -185,73 +184,69 @@ def fly_to_node(code: str | None):
     return {"center": [place[1], place[0]], "zoom": 10, "transition": "flyTo"}
 
 
-def node_panel(d: dict) -> html.Div:
-    other_name = d["name_zh"] if d["name"] == d["name_en"] else d["name_en"]
-    score = f"{d['coverage_score']:.0%}" if d["coverage_assessed"] else _("no evidence recorded")
+def node_panel(d: gateway.NodeDetail) -> html.Div:
+    other_name = d.name_zh if d.name == d.name_en else d.name_en
+    score = f"{d.coverage_score:.0%}" if d.coverage_assessed else _("no evidence recorded")
     services = [
         html.Li(
             [
-                html.Span(s["category"]),
+                html.Span(s.category),
                 " — ",
-                html.Span(s["level_label"], className=f"cw-level-{s['level']}"),
-                f" ({s['since_year']})" if s["since_year"] else "",
+                html.Span(s.level_label, className=f"cw-level-{s.level}"),
+                f" ({s.since_year})" if s.since_year else "",
                 " ",
-                html.A(_("evidence"), href=s["evidence_url"], target="_blank", rel="noopener")
-                if s["evidence_url"]
+                html.A(_("evidence"), href=s.evidence_url, target="_blank", rel="noopener")
+                if s.evidence_url
                 else "",
             ]
         )
-        for s in d["services"]
+        for s in d.services
     ]
     figures = [
         html.Tr(
             [
-                html.Td(f["metric"]),
-                html.Td(f["period"]),
-                html.Td(f["value"]),
+                html.Td(f.metric),
+                html.Td(f.period),
+                html.Td(f.value),
                 html.Td(
-                    html.A(
-                        f["entity"] or _("source"), href=f["url"], target="_blank", rel="noopener"
-                    )
-                    if f["url"]
-                    else f["entity"]
+                    html.A(f.entity or _("source"), href=f.url, target="_blank", rel="noopener")
+                    if f.url
+                    else f.entity
                 ),
             ]
         )
-        for f in d["figures"][:12]
+        for f in d.figures[:12]
     ]
     return html.Div(
         id="overview-node-panel",
-        **{"data-code": d["code"]},
+        **{"data-code": d.code},
         children=[
-            html.H2(d["name"]),
+            html.H2(d.name),
             html.Div(
-                f"{other_name} · {d['code']}" + (f" · {d['unlocode']}" if d["unlocode"] else ""),
+                f"{other_name} · {d.code}" + (f" · {d.unlocode}" if d.unlocode else ""),
                 className="cw-muted",
             ),
-            html.Div(", ".join(d["kinds"])),
+            html.Div(", ".join(d.kinds)),
             html.Div(
-                [_("Coordinates"), f": {d['lat']:.3f}, {d['lon']:.3f} — {d['coord_quality']}"],
+                [_("Coordinates"), f": {d.lat:.3f}, {d.lon:.3f} — {d.coord_quality}"],
                 className="cw-muted",
             ),
-            html.Div([_("Routes"), ": ", ", ".join(d["routes"]) or "—"]),
+            html.Div([_("Routes"), ": ", ", ".join(d.routes) or "—"]),
             html.A(
                 _("Port calls and congestion →"),
-                href=f"/dash/port/{d['code']}",
+                href=f"/dash/port/{d.code}",
                 id="overview-port-link",
             )
-            if d["port_page"]
+            if d.port_page
             else None,
             html.H3([_("Digital services"), " · ", _("coverage"), " ", score]),
             html.Ul(services, className="cw-services", id="overview-services")
             if services
             else html.P(_("No digital service recorded."), className="cw-muted"),
-            html.Div([_("Not recorded"), ": ", ", ".join(d["missing"])], className="cw-muted")
-            if d["missing"]
+            html.Div([_("Not recorded"), ": ", ", ".join(d.missing)], className="cw-muted")
+            if d.missing
             else None,
-            html.H3(
-                [_("Figures"), " (" + _("incl.") + " " + d["group"] + ")" if d["group"] else ""]
-            ),
+            html.H3([_("Figures"), " (" + _("incl.") + " " + d.group + ")" if d.group else ""]),
             html.Table([html.Tbody(figures)], className="cw-figures")
             if figures
             else html.P(_("No figures recorded."), className="cw-muted"),
@@ -286,29 +281,29 @@ def refresh_vessels(_n: int):
     prevent_initial_call=True,
 )
 def show_vessel(click: dict | None, lang: str):
-    mmsi = (click or {}).get("properties", {}).get("mmsi")
-    if not mmsi:
+    mmsi = ((click or {}).get("properties") or {}).get("mmsi")
+    if mmsi is None:
         return dash.no_update, dash.no_update
-    d = gateway.vessel_detail(int(mmsi), lang)
+    d = gateway.vessel_detail(mmsi, lang)
     if d is None:
         return html.P(_("Unknown vessel.")), None
-    return vessel_panel(d), gateway.vessel_track_line(int(mmsi))
+    return vessel_panel(d), gateway.vessel_track_line(d.mmsi)
 
 
-def vessel_panel(d: dict) -> html.Div:
+def vessel_panel(d: gateway.VesselDetail) -> html.Div:
     def row(label, value):
         return html.Tr([html.Td(label), html.Td("—" if value in (None, "") else value)])
 
-    status = NAV_STATUS.get(d["nav_status"]) if d["nav_status"] is not None else None
+    status = gateway.nav_status_label(d.nav_status)
     return html.Div(
         id="overview-vessel-panel",
-        **{"data-mmsi": str(d["mmsi"])},
+        **{"data-mmsi": str(d.mmsi)},
         children=[
-            html.H2(d["name"]),
+            html.H2(d.name),
             html.Div(
-                f"MMSI {d['mmsi']}"
-                + (f" · IMO {d['imo']}" if d["imo"] else "")
-                + (f" · {d['callsign']}" if d["callsign"] else ""),
+                f"MMSI {d.mmsi}"
+                + (f" · IMO {d.imo}" if d.imo else "")
+                + (f" · {d.callsign}" if d.callsign else ""),
                 className="cw-muted",
             ),
             html.Table(
@@ -316,30 +311,28 @@ def vessel_panel(d: dict) -> html.Div:
                 children=[
                     html.Tbody(
                         [
-                            row(_("Type"), d["type"]),
-                            row(
-                                _("Speed"), None if d["sog_kn"] is None else f"{d['sog_kn']:.1f} kn"
-                            ),
+                            row(_("Type"), d.type),
+                            row(_("Speed"), None if d.sog_kn is None else f"{d.sog_kn:.1f} kn"),
                             row(
                                 _("Course"),
-                                None if d["cog_deg"] is None else f"{d['cog_deg']:.0f}°",
+                                None if d.cog_deg is None else f"{d.cog_deg:.0f}°",
                             ),
                             row(
                                 _("Heading"),
-                                None if d["heading_deg"] is None else f"{d['heading_deg']}°",
+                                None if d.heading_deg is None else f"{d.heading_deg}°",
                             ),
-                            row(_("Status"), str(status) if status else None),
-                            row(_("Destination"), d["destination"]),
+                            row(_("Status"), status),
+                            row(_("Destination"), d.destination),
                             row(
                                 _("Size"),
-                                f"{d['length_m']} × {d['beam_m']} m" if d["length_m"] else None,
+                                f"{d.length_m} × {d.beam_m} m" if d.length_m else None,
                             ),
-                            row(_("Draught"), f"{d['draught_m']} m" if d["draught_m"] else None),
+                            row(_("Draught"), f"{d.draught_m} m" if d.draught_m else None),
                             row(
                                 _("Last report"),
-                                d["ts"].strftime("%Y-%m-%d %H:%M:%S UTC") if d["ts"] else None,
+                                d.ts.strftime("%Y-%m-%d %H:%M:%S UTC") if d.ts else None,
                             ),
-                            row(_("Station"), d["source"]),
+                            row(_("Station"), d.source),
                         ]
                     )
                 ],

@@ -16,29 +16,15 @@ dash.register_page(__name__, path_template="/port/<code>", name="Port", title="P
 FENCE_STYLE = {"variable": "corridorMap.fenceStyle"}
 
 
-def rule_text(rule) -> str:
-    return _(
-        "A call is a vessel inside the port limit at %(speed)s kn or slower for at least "
-        "%(stay)s minutes. It ends when the vessel is more than %(exit)s m outside the limit "
-        "or silent for %(gap)s hours. Rule version %(version)s."
-    ) % {
-        "speed": f"{rule.speed_kn:g}",
-        "stay": f"{rule.min_stay_s / 60:g}",
-        "exit": f"{rule.exit_hysteresis_m:g}",
-        "gap": f"{rule.gap_timeout_s / 3600:g}",
-        "version": rule.version,
-    }
-
-
 def layout(code: str = "", **query) -> html.Div:
     lang = translation.get_language() or "en"
-    page = gateway.port_page(code)
+    page = gateway.port_page(code, lang)
     if page is None:
         return html.Div(
             [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
             className="cw-main",
         )
-    metrics = page["metrics"]
+    metrics = page.metrics
     days = metrics["days"]
     today = days[-1] if days else None
     labels = {
@@ -58,13 +44,13 @@ def layout(code: str = "", **query) -> html.Div:
     )
     return html.Div(
         id="port-page",
-        **{"data-code": page["code"]},
+        **{"data-code": page.code},
         children=[
             html.Div(
                 className="cw-bar",
                 children=[
                     html.A("← " + _("Corridor map"), href="/dash/", className="cw-title"),
-                    html.Span(gateway.localized(page["node"], lang)),
+                    html.Span(page.name),
                 ],
             ),
             html.Div(
@@ -73,8 +59,8 @@ def layout(code: str = "", **query) -> html.Div:
                     html.Div(
                         className="cw-port-side",
                         children=[
-                            html.H2(gateway.localized(page["node"], lang)),
-                            html.P(rule_text(page["rule"]), id="port-rule"),
+                            html.H2(page.name),
+                            html.P(page.rule_text, id="port-rule"),
                             html.P(
                                 _("Vessels at anchor now: %(n)s") % {"n": metrics["at_anchor_now"]},
                                 id="port-at-anchor",
@@ -85,7 +71,7 @@ def layout(code: str = "", **query) -> html.Div:
                                 className="cw-level-none" if today and today["congested"] else "",
                             ),
                             dl.Map(
-                                center=list(page["center"]),
+                                center=list(page.center),
                                 zoom=10,
                                 className="cw-port-map",
                                 children=[
@@ -101,7 +87,7 @@ def layout(code: str = "", **query) -> html.Div:
                                         interactive=False,
                                     ),
                                     dl.GeoJSON(
-                                        id="port-fences", url=page["fences_url"], style=FENCE_STYLE
+                                        id="port-fences", url=page.fences_url, style=FENCE_STYLE
                                     ),
                                 ],
                             ),
@@ -110,7 +96,7 @@ def layout(code: str = "", **query) -> html.Div:
                                 id="port-sensitivity-run",
                             ),
                             html.Div(id="port-sensitivity"),
-                            dcc.Store(id="port-code", data=page["code"]),
+                            dcc.Store(id="port-code", data=page.code),
                         ],
                     ),
                     html.Div(
@@ -131,7 +117,7 @@ def layout(code: str = "", **query) -> html.Div:
                             dcc.Graph(
                                 id="port-timeline",
                                 figure=figures.calls_timeline(
-                                    page["calls"], labels, _("Port calls of the last 14 days")
+                                    page.calls, labels, _("Port calls of the last 14 days")
                                 ),
                             ),
                         ],
@@ -149,7 +135,9 @@ def layout(code: str = "", **query) -> html.Div:
     prevent_initial_call=True,
 )
 def run_sensitivity(_clicks, code: str):
-    rows = gateway.port_sensitivity(code)
+    rows = gateway.port_sensitivity(code or "")
+    if rows is None:
+        return html.P(_("Unknown port."))
     head = html.Tr(
         [
             html.Th(_("Speed threshold (kn)")),

@@ -1,16 +1,9 @@
 """Filters of the geo API."""
 
 import django_filters
-from rest_framework_gis.filters import InBBoxFilter
 
 from ..choices import CoordQuality, NodeKind
 from ..models import Node
-
-
-class BBoxFilter(InBBoxFilter):
-    """`?bbox=west,south,east,north` in lon/lat degrees (WGS84)."""
-
-    bbox_param = "bbox"
 
 
 class NodeFilter(django_filters.FilterSet):

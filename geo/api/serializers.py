@@ -117,9 +117,13 @@ class ServiceCategorySerializer(serializers.ModelSerializer):
 
 
 class GeofenceSerializer(GeoFeatureModelSerializer):
-    """A fence (Polygon, EPSG:4326). Writing a new polygon saves a new version."""
+    """A fence (Polygon, EPSG:4326) as a GeoJSON Feature. Writing takes a Feature (fields
+    in `properties`, the polygon in `geometry`) or a plain object of fields (the polygon in
+    `geometry` or `geom`); every field given is applied, in a new version. A field that
+    cannot be written is refused by name (read-only fields may be sent back unchanged)."""
 
     node = serializers.SlugRelatedField(slug_field="code", queryset=Node.objects.all())
+    origin = serializers.CharField(read_only=True)
 
     class Meta:
         model = Geofence
@@ -133,7 +137,42 @@ class GeofenceSerializer(GeoFeatureModelSerializer):
             "approximate",
             "basis",
             "version",
+            "origin",
             "valid_from",
             "valid_to",
         ]
         read_only_fields = ["version", "valid_from", "valid_to"]
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                {"non_field_errors": ["a GeoJSON Feature or an object of fields"]}
+            )
+        if data.get("type") == "Feature":
+            extra = set(data) - {"type", "geometry", "properties", "id", "bbox"}
+            properties = data.get("properties") or {}
+            if not isinstance(properties, dict):
+                raise serializers.ValidationError({"properties": ["an object"]})
+            flat = dict(properties)
+            if "geometry" in data:
+                flat["geom"] = data["geometry"]
+        else:
+            extra = set()
+            flat = dict(data)
+            if "geometry" in flat:
+                if "geom" in flat:
+                    raise serializers.ValidationError({"geometry": ["give geometry or geom"]})
+                flat["geom"] = flat.pop("geometry")
+        errors = {name: ["not a member of a GeoJSON Feature"] for name in extra}
+        current = self.to_representation(self.instance)["properties"] if self.instance else {}
+        for name in list(flat):
+            field = self.fields.get(name)
+            if field is None:
+                errors[name] = ["unknown field"]
+            elif field.read_only:
+                if self.instance is None or current.get(name) != flat[name]:
+                    errors[name] = ["read-only"]
+                flat.pop(name)
+        if errors:
+            raise serializers.ValidationError(errors)
+        return serializers.ModelSerializer.to_internal_value(self, flat)

@@ -6,20 +6,23 @@ import json
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from ports.services import latest_yearly_values
+from core.api.errors import django_errors_as_400
+from core.api.filters import BBoxFilter
 
 from ..choices import BasemapLayerName
 from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
-from ..services import compute_coverage, update_geofence
-from .filters import BBoxFilter, NodeFilter
+from ..services.coverage import compute_coverage
+from ..services.geofences import create_geofence, update_geofence
+from .extensions import node_context
+from .filters import NodeFilter
 from .serializers import (
     GeofenceSerializer,
     NodeDetailSerializer,
@@ -52,7 +55,7 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return context
         context["coverage"] = compute_coverage()
-        context["latest_teu"] = latest_yearly_values("teu")
+        context.update(node_context())
         return context
 
 
@@ -93,21 +96,12 @@ def basemap_layer(request, layer: str):
     return response
 
 
-class IsStaffOrReadOnly(permissions.BasePermission):
-    """Anyone reads; administrators (staff) write."""
-
-    def has_permission(self, request, view):
-        return request.method in permissions.SAFE_METHODS or bool(
-            request.user and request.user.is_staff
-        )
-
-
 class GeofenceViewSet(viewsets.ModelViewSet):
     """Port limits, berth areas and anchorages (GeoJSON). `?node=` filters; `?all=1`
-    includes past versions. An edit (staff) saves a new version, the old one is kept."""
+    includes past versions. Creating or editing a fence needs the permission to; an edit
+    saves a new version of every field given, the old one is kept."""
 
     serializer_class = GeofenceSerializer
-    permission_classes = [IsStaffOrReadOnly]
     pagination_class = None
     filterset_fields = ["kind"]
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -121,9 +115,18 @@ class GeofenceViewSet(viewsets.ModelViewSet):
         return qs
 
     def perform_create(self, serializer):
-        serializer.save(valid_from=timezone.now(), version=1)
+        data = dict(serializer.validated_data)
+        node = data.pop("node")
+        with django_errors_as_400():
+            serializer.instance = create_geofence(node, data)
 
     def perform_update(self, serializer):
         fence = serializer.instance
-        geom = serializer.validated_data.get("geom", fence.geom)
-        serializer.instance = update_geofence(fence, geom)
+        data = dict(serializer.validated_data)
+        node = data.pop("node", fence.node)
+        if node != fence.node:
+            raise ValidationError({"node": ["a fence belongs to its port: draw a new one"]})
+        if fence.valid_to is not None:
+            raise ValidationError({"valid_to": ["a past version cannot be edited"]})
+        with django_errors_as_400():
+            serializer.instance = update_geofence(fence, data)

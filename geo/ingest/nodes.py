@@ -7,8 +7,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import LayerError
-from .tables import parse_choice, parse_float, parse_int, parse_lon_lat, read_rows, require
+from core.ingest.errors import LayerError
+from core.ingest.tables import (
+    parse_choice,
+    parse_code,
+    parse_float,
+    parse_int,
+    parse_lon_lat,
+    parse_url,
+    read_rows,
+    require,
+)
 
 NODE_KINDS = {
     "sea_port",
@@ -24,7 +33,6 @@ NODE_KINDS = {
 }
 COORD_QUALITIES = {"surveyed", "approximate", "proxy"}
 SERVICE_LEVELS = {"none", "partial", "full"}
-CODE_RE = re.compile(r"^[A-Z][A-Z0-9_\-]{0,31}$")
 UNLOCODE_RE = re.compile(r"^[A-Z]{2}[A-Z2-9]{3}$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
@@ -92,12 +100,6 @@ class NodeServiceRow:
     note: str
 
 
-def parse_code(name: str, row: int, field: str, value: str) -> str:
-    if not CODE_RE.match(value):
-        raise LayerError(name, f"'{value}' is not a node code (A-Z, 0-9, _ or -)", row, field)
-    return value
-
-
 def parse_kinds(name: str, row: int, field: str, value: str, optional: bool) -> tuple[str, ...]:
     kinds = tuple(k.strip() for k in value.split(";") if k.strip())
     if not kinds and not optional:
@@ -105,12 +107,6 @@ def parse_kinds(name: str, row: int, field: str, value: str, optional: bool) -> 
     for kind in kinds:
         parse_choice(name, row, field, kind, NODE_KINDS)
     return kinds
-
-
-def parse_url(name: str, row: int, field: str, value: str) -> str:
-    if value and not re.match(r"^https?://\S+$", value):
-        raise LayerError(name, f"'{value}' is not an http(s) URL", row, field)
-    return value
 
 
 def parse_nodes(path: Path) -> Iterator[NodeRow]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from geo.ingest.errors import LayerError
-from geo.ingest.geojson import read_features
+from core.ingest.errors import LayerError
+from core.ingest.geojson import read_features
+from core.ingest.tables import read_rows
 from geo.ingest.nodes import NODE_COLUMNS, parse_node_services, parse_nodes
-from geo.ingest.tables import read_rows
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "gis"
 

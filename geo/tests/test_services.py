@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from geo.models import DigitalServiceCategory, Node, NodeService
-from geo.services import compute_coverage, record_node_service
+from geo.services.coverage import compute_coverage
+from geo.services.nodes import record_node_service
 
 pytestmark = pytest.mark.django_db
 

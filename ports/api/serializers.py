@@ -13,7 +13,7 @@ from ..models import (
     Vessel,
     VesselLatest,
 )
-from ..portcall_services import rule_in_words
+from ..services.portcalls import rule_in_words
 
 
 class ThroughputSerializer(serializers.ModelSerializer):

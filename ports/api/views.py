@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
-from geo.api.filters import BBoxFilter
-from geo.api.params import date_param, datetime_param
+from core.api.filters import BBoxFilter
+from core.api.params import date_param, datetime_param
 from geo.models import Node
 
 from ..models import AisIngestRun, AisSource, PortCall, ThroughputReport, Vessel, VesselLatest
-from ..portcall_services import port_metrics, sensitivity, update_rule
-from ..services import vessel_track
+from ..services.ais import vessel_track
+from ..services.metrics import DEFAULT_VARIANTS, port_metrics, sensitivity
+from ..services.portcalls import update_rule
 from .filters import ThroughputFilter, VesselLatestFilter
 from .serializers import (
     AisSourceSerializer,
@@ -230,9 +231,7 @@ class PortViewSet(viewsets.GenericViewSet):
         except ValueError as exc:
             raise ValidationError({"detail": "thresholds must be numbers"}) from exc
         if not variants:
-            variants = [{"speed_kn": s} for s in (0.2, 0.5, 2.0, 5.0)] + [
-                {"min_stay_s": s} for s in (0, 3600, 3 * 3600)
-            ]
+            variants = DEFAULT_VARIANTS
         return Response(
             {
                 "port": node.code,

@@ -8,9 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from geo.ingest.errors import LayerError
-from geo.ingest.nodes import parse_code, parse_url
-from geo.ingest.tables import parse_choice, read_rows, require
+from core.ingest.errors import LayerError
+from core.ingest.tables import parse_choice, parse_code, parse_url, read_rows, require
 
 METRICS = {"teu", "tonnes", "trains", "rail_teu", "sailings"}
 PERIOD_KINDS = {"year", "quarter", "month", "partial"}

@@ -29,6 +29,16 @@ from pathlib import Path
 import psycopg
 
 from .ais import Position, StaticReport
+from .sql import (
+    INSERT_POSITIONS,
+    INSERT_VESSELS_SEEN,
+    STAGE_COPY,
+    STAGE_DDL,
+    STAGE_TYPES,
+    UPSERT_LATEST,
+    UPSERT_SOURCE,
+    UPSERT_STATIC,
+)
 
 log = logging.getLogger(__name__)
 # Errors after which the same batch may succeed later (server gone, restarting, network).
@@ -36,84 +46,6 @@ TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
 PARTITION_LOCK_TIMEOUT = "5s"
 # A batch refused this many times in a row by a reachable server is set aside.
 POISON_AFTER = 5
-
-STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS ais_stage (
-    mmsi integer, ts timestamptz, lon float8, lat float8, sog_kn float8, cog_deg float8,
-    heading_deg int2, nav_status int2, msg_type int2, source text
-) ON COMMIT DELETE ROWS
-"""
-STAGE_COPY = (
-    "COPY ais_stage (mmsi, ts, lon, lat, sog_kn, cog_deg, heading_deg, nav_status, msg_type,"
-    " source) FROM STDIN (FORMAT BINARY)"
-)
-STAGE_TYPES = [
-    "int4",
-    "timestamptz",
-    "float8",
-    "float8",
-    "float8",
-    "float8",
-    "int2",
-    "int2",
-    "int2",
-    "text",
-]
-INSERT_VESSELS_SEEN = """
-INSERT INTO ports_vessel (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
-                          draught_m, destination, first_seen_at)
-SELECT mmsi, NULL, '', '', NULL, CASE WHEN bool_or(msg_type IN (18, 19)) THEN 'B' ELSE 'A' END,
-       NULL, NULL, NULL, '', min(ts)
-FROM ais_stage WHERE mmsi = ANY(%s) GROUP BY mmsi ORDER BY mmsi
-ON CONFLICT (mmsi) DO NOTHING
-"""
-INSERT_POSITIONS = """
-INSERT INTO ports_vesselposition (mmsi, ts, geom, sog_kn, cog_deg, heading_deg, nav_status,
-                                  msg_type, source)
-SELECT mmsi, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), sog_kn, cog_deg, heading_deg,
-       nav_status, msg_type, source
-FROM ais_stage ORDER BY mmsi, ts
-ON CONFLICT DO NOTHING
-"""
-UPSERT_LATEST = """
-INSERT INTO ports_vessellatest (mmsi, ts, geom, sog_kn, cog_deg, heading_deg, nav_status,
-                                msg_type, source)
-SELECT DISTINCT ON (mmsi) mmsi, ts, ST_SetSRID(ST_MakePoint(lon, lat), 4326), sog_kn, cog_deg,
-       heading_deg, nav_status, msg_type, source
-FROM ais_stage ORDER BY mmsi, ts DESC
-ON CONFLICT (mmsi) DO UPDATE SET
-    ts = EXCLUDED.ts, geom = EXCLUDED.geom, sog_kn = EXCLUDED.sog_kn, cog_deg = EXCLUDED.cog_deg,
-    heading_deg = EXCLUDED.heading_deg, nav_status = EXCLUDED.nav_status,
-    msg_type = EXCLUDED.msg_type, source = EXCLUDED.source
-WHERE ports_vessellatest.ts < EXCLUDED.ts
-"""
-UPSERT_STATIC = """
-INSERT INTO ports_vessel AS v (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
-                               draught_m, destination, first_seen_at, static_at)
-VALUES (%(mmsi)s, %(imo)s, coalesce(%(name)s, ''), coalesce(%(callsign)s, ''), %(ship_type)s,
-        %(ais_class)s, %(length_m)s, %(beam_m)s, %(draught_m)s, coalesce(%(destination)s, ''),
-        %(ts)s, %(ts)s)
-ON CONFLICT (mmsi) DO UPDATE SET
-    imo = coalesce(EXCLUDED.imo, v.imo),
-    name = coalesce(nullif(%(name)s, ''), v.name),
-    callsign = coalesce(nullif(%(callsign)s, ''), v.callsign),
-    ship_type = coalesce(EXCLUDED.ship_type, v.ship_type),
-    ais_class = coalesce(nullif(EXCLUDED.ais_class, ''), v.ais_class),
-    length_m = coalesce(EXCLUDED.length_m, v.length_m),
-    beam_m = coalesce(EXCLUDED.beam_m, v.beam_m),
-    draught_m = coalesce(EXCLUDED.draught_m, v.draught_m),
-    destination = coalesce(nullif(%(destination)s, ''), v.destination),
-    static_at = greatest(v.static_at, EXCLUDED.static_at)
-"""
-UPSERT_SOURCE = """
-INSERT INTO ports_aissource (name, last_message_at, last_received_at, positions, static_reports)
-VALUES (%s, %s, now(), %s, %s)
-ON CONFLICT (name) DO UPDATE SET
-    last_message_at = greatest(ports_aissource.last_message_at, EXCLUDED.last_message_at),
-    last_received_at = now(),
-    positions = ports_aissource.positions + EXCLUDED.positions,
-    static_reports = ports_aissource.static_reports + EXCLUDED.static_reports
-"""
 
 
 @dataclass

@@ -161,7 +161,7 @@ def test_chunk_head_skips_fragments_of_the_previous_chunk():
 
 def test_simulator_feed_round_trips(tmp_path):
     """Every position the simulator encodes decodes to the values it put in."""
-    from ports.simulator import Simulator, load_lanes
+    from ports.demo.simulator import Simulator, load_lanes
 
     data = Path(__file__).resolve().parents[2] / "data" / "gis" / "sea_lanes.geojson"
     sim = Simulator(load_lanes(data), seed=3)

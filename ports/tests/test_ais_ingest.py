@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 
 from ports.models import AisSource, Vessel, VesselLatest, VesselPosition
-from ports.services import db_conninfo
+from ports.services.ais import db_conninfo
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ais_sample.nmea"
 pytestmark = pytest.mark.usefixtures("ais_tables")
@@ -85,8 +85,8 @@ def test_gzip_and_parallel_workers_give_the_same_result(tmp_path):
     """A big file is split between worker processes; the result equals one reader's."""
     import gzip
 
+    from ports.demo.simulator import Simulator, load_lanes
     from ports.ingest import pipeline
-    from ports.simulator import Simulator, load_lanes
 
     data = Path(__file__).resolve().parents[2] / "data" / "gis" / "sea_lanes.geojson"
     sim = Simulator(load_lanes(data), seed=5)

@@ -12,7 +12,7 @@ import pytest
 from ports.ingest.ais import Position
 from ports.ingest.store import Batch, BufferedWriter, PositionStore
 from ports.models import VesselPosition
-from ports.services import db_conninfo
+from ports.services.ais import db_conninfo
 
 pytestmark = pytest.mark.usefixtures("ais_tables")
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

@@ -11,16 +11,10 @@ import pytest
 from django.core.management import call_command
 
 from geo.models import Node
+from ports.demo.simulator import Simulator, load_lanes
 from ports.models import PortCall
-from ports.portcall_services import (
-    CallFollower,
-    current_rule,
-    detect_port_calls,
-    port_metrics,
-    sensitivity,
-    update_rule,
-)
-from ports.simulator import Simulator, load_lanes
+from ports.services.metrics import port_metrics, sensitivity
+from ports.services.portcalls import CallFollower, current_rule, detect_port_calls, update_rule
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "gis"
 START = datetime(2025, 12, 1, tzinfo=UTC)
@@ -67,7 +61,7 @@ def test_batch_detection_matches_ground_truth(traffic):
     by_mmsi = {c.vessel_id: c for c in calls}
     for t in truth:
         call = by_mmsi[t.mmsi]
-        assert abs(call.berth_start_at.timestamp() - t.berth_start) <= 600
+        assert abs(call.berth_start_at.timestamp() - t.berth_start_s) <= 600
         assert call.rule.version == current_rule(qz).version
     again = detect_port_calls(qz, START, START + timedelta(days=3))
     assert again.removed == len(calls)  # a recompute replaces, never duplicates

@@ -15,9 +15,9 @@ import pytest
 from shapely.geometry import shape
 from shapely.ops import unary_union
 
+from ports.demo.simulator import Simulator, load_lanes
+from ports.detection import PortFences, Rule, VesselTracker, detect_calls
 from ports.ingest.ais import decode_lines
-from ports.portcalls import PortFences, Rule, VesselTracker, detect_calls
-from ports.simulator import Simulator, load_lanes
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "gis"
 START = 1_764_115_200.0
@@ -97,7 +97,7 @@ def fence_crossings(
 def test_every_call_found_and_no_false_calls(scenario):
     plan, rows = scenario
     fences, rule = load_fences(), Rule()
-    truth = {(c.mmsi, c.port): c for c in plan.calls if c.departure < START + HOURS * 3600}
+    truth = {(c.mmsi, c.port): c for c in plan.calls if c.departure_s < START + HOURS * 3600}
     passing = {s.mmsi for s in plan.ships if len(s.phases) == 1}
     assert len(truth) >= 25 and passing
     found = {}
@@ -112,39 +112,39 @@ def test_every_call_found_and_no_false_calls(scenario):
     assert not missing
     for key, t in truth.items():
         call = found[key]
-        assert abs(call.berth_start - t.berth_start) <= TOLERANCE_S
-        assert abs(call.berth_end - t.berth_end) <= TOLERANCE_S
+        assert abs(call.berth_start_s - t.berth_start_s) <= TOLERANCE_S
+        assert abs(call.berth_end_s - t.berth_end_s) <= TOLERANCE_S
         ship = next(s for s in plan.ships if s.mmsi == t.mmsi)
         arrival, departure = fence_crossings(
-            ship, fences[t.port], t.berth_start, t.berth_end, rule.exit_hysteresis_m
+            ship, fences[t.port], t.berth_start_s, t.berth_end_s, rule.exit_hysteresis_m
         )
-        assert abs(call.arrival - arrival) <= TOLERANCE_S
-        assert abs(call.departure - departure) <= TOLERANCE_S
-        if t.anchor_start is None:
+        assert abs(call.arrival_s - arrival) <= TOLERANCE_S
+        assert abs(call.departure_s - departure) <= TOLERANCE_S
+        if t.anchor_start_s is None:
             assert call.anchorage_wait_s is None
         else:
-            assert abs(call.anchorage_wait_s - (t.anchor_end - t.anchor_start)) <= TOLERANCE_S
+            assert abs(call.anchorage_wait_s - (t.anchor_end_s - t.anchor_start_s)) <= TOLERANCE_S
 
 
 def test_incremental_equals_batch_and_ignores_late_positions(scenario):
     _, rows = scenario
     fences, rule = load_fences()["QZ_PORT"], Rule()
     batch = sorted(
-        detect_calls(rows, fences, rule, include_open=False), key=lambda c: (c.mmsi, c.arrival)
+        detect_calls(rows, fences, rule, include_open=False), key=lambda c: (c.mmsi, c.arrival_s)
     )
     trackers: dict[int, VesselTracker] = {}
     incremental = []
     for mmsi, ts, lon, lat, sog in sorted(rows, key=lambda r: r[1]):  # arrival order
         tracker = trackers.setdefault(mmsi, VesselTracker(mmsi, fences, rule))
         incremental += tracker.feed(ts, lon, lat, sog)
-    assert sorted(incremental, key=lambda c: (c.mmsi, c.arrival)) == batch
+    assert sorted(incremental, key=lambda c: (c.mmsi, c.arrival_s)) == batch
     # Shuffled input to the batch path gives the same calls (it sorts).
     shuffled = rows[:]
     random.Random(1).shuffle(shuffled)
     assert (
         sorted(
             detect_calls(shuffled, fences, rule, include_open=False),
-            key=lambda c: (c.mmsi, c.arrival),
+            key=lambda c: (c.mmsi, c.arrival_s),
         )
         == batch
     )

@@ -7,7 +7,7 @@ import pytest
 
 from geo.models import Node
 from ports.models import ThroughputReport
-from ports.services import latest_yearly_values
+from ports.services.throughput import latest_yearly_values
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from corridors.services import SEA_LANES_FILE, build_sea_lanes
+from corridors.services.sealanes import SEA_LANES_FILE, build_sea_lanes
 
 
 class Command(BaseCommand):

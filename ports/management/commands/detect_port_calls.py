@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from geo.models import Node
 from ports.models import DetectionRule
-from ports.portcall_services import CallFollower, detect_port_calls
+from ports.services.portcalls import CallFollower, detect_port_calls
 
 
 def _when(value: str) -> datetime:

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ports.services import ingest_ais
+from ports.services.ais import ingest_ais
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from ports.feed import FeedServer
-from ports.simulator import Simulator, load_lanes
+from ports.demo.feed import FeedServer
+from ports.demo.simulator import Simulator, load_lanes
 
 
 class Command(BaseCommand):

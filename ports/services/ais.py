@@ -1,92 +1,22 @@
-"""Use cases of the ports app: published figures, latest figures, AIS ingest."""
+"""AIS: ingest orchestration (files and feeds into PostGIS), the live vessel layer and
+vessel tracks. Decoding, transports and the COPY writer are `ports.ingest` (Django-free)."""
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Iterable
-from decimal import Decimal
 from pathlib import Path
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from geo.db import StX, StY
-from geo.ingest.errors import LayerError
-from geo.models import Node
-from geo.services import ImportCounts, apply_changes
+from core.functions import StX, StY
+from core.imports import file_sha256
 
-from .choices import ship_type_group
-from .ingest.pipeline import Ingest
-from .ingest.published import PublishedFigureRow
-from .ingest.store import BufferedWriter, PositionStore
-from .ingest.transports import parse_source
-from .models import AisIngestRun, ThroughputReport, VesselLatest, VesselPosition
-
-
-def import_published_figures(
-    rows: Iterable[PublishedFigureRow], file_name: str = "throughput_published.csv"
-) -> ImportCounts:
-    """Record published figures (source "published", approved as reference figures),
-    keyed by node, metric, period and reporting entity."""
-    counts = ImportCounts()
-    nodes = {n.code: n for n in Node.objects.all()}
-    existing = {
-        (t.node_id, t.metric, t.period_start, t.period_end, t.reporting_entity): t
-        for t in ThroughputReport.objects.filter(source="published")
-    }
-    for r in rows:
-        node = nodes.get(r.node)
-        if node is None:
-            raise LayerError(file_name, f"unknown node code '{r.node}'", r.row, "node")
-        key = (node.pk, r.metric, r.period_start, r.period_end, r.reporting_entity)
-        values = {
-            "period_kind": r.period_kind,
-            "value": r.value,
-            "qualifier": r.qualifier,
-            "source_url": r.source_url,
-            "note": r.note,
-        }
-        report = existing.get(key)
-        if report is None:
-            ThroughputReport.objects.create(
-                node=node,
-                metric=r.metric,
-                period_start=r.period_start,
-                period_end=r.period_end,
-                reporting_entity=r.reporting_entity,
-                source="published",
-                status="approved",
-                **values,
-            )
-            counts.created += 1
-        elif apply_changes(report, values):
-            report.save()
-            counts.updated += 1
-        else:
-            counts.unchanged += 1
-    return counts
-
-
-def latest_yearly_values(metric: str = "teu") -> dict[str, tuple[Decimal, int, str]]:
-    """Node code -> (value, year, qualifier) of its newest full-year figure of `metric`.
-
-    A member of a port group without a figure of its own gets the group's figure: the map
-    sizes Qinzhou, Beihai and Fangchenggang by Beibu Gulf Port's published total."""
-    own = {
-        t.node.code: (t.value, t.period_end.year, t.qualifier)
-        for t in ThroughputReport.objects.latest_yearly(metric).select_related("node")
-    }
-    result = dict(own)
-    for code, group_code in Node.objects.filter(group__isnull=False).values_list(
-        "code", "group__code"
-    ):
-        if code not in result and group_code in own:
-            result[code] = own[group_code]
-    return result
-
-
-# --- AIS ingest -------------------------------------------------------------------------
+from ..choices import ship_type_group
+from ..ingest.pipeline import Ingest
+from ..ingest.store import BufferedWriter, PositionStore
+from ..ingest.transports import parse_source
+from ..models import AisIngestRun, VesselLatest, VesselPosition
 
 
 def db_conninfo(alias: str = "default") -> str:
@@ -101,14 +31,6 @@ def db_conninfo(alias: str = "default") -> str:
         if k in ("dbname", "user", "password", "host", "port", "sslmode") and v
     }
     return make_conninfo(**keep)
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def already_loaded(sha256: str) -> AisIngestRun | None:
@@ -278,23 +200,3 @@ def live_vessels(
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-# --- port calls --------------------------------------------------------------------------
-
-
-def ensure_default_rules() -> int:
-    """Give every node with a port limit a detection rule (version 1, defaults)."""
-    from geo.models import Geofence
-
-    from .models import DetectionRule
-
-    created = 0
-    ports = Geofence.objects.current().filter(kind="port_limit").values_list("node_id", flat=True)
-    for node_id in set(ports):
-        if not DetectionRule.objects.filter(node_id=node_id).exists():
-            DetectionRule.objects.create(
-                node_id=node_id, version=1, valid_from=timezone.now(), note="default rule"
-            )
-            created += 1
-    return created

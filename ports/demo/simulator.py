@@ -27,9 +27,7 @@ from pathlib import Path
 from pyais import encode_dict
 from pyais.util import checksum
 
-from geo.searouting import haversine_m
-
-KNOT_MS = 1852.0 / 3600.0
+from core.geodesy import KNOT_MS, bearing_deg, haversine_m
 
 # Berth and anchorage points (approximate, in water near each port area).
 PORTS = {
@@ -44,14 +42,6 @@ SHIP_TYPES = [(70, 0.55), (71, 0.05), (80, 0.15), (60, 0.03), (52, 0.04), (30, 0
 
 def _dist_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return haversine_m(*a, *b)
-
-
-def _bearing(a: tuple[float, float], b: tuple[float, float]) -> float:
-    p1, p2 = math.radians(a[1]), math.radians(b[1])
-    dl = math.radians(b[0] - a[0])
-    y = math.sin(dl) * math.cos(p2)
-    x = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
-    return (math.degrees(math.atan2(y, x)) + 360) % 360
 
 
 class Polyline:
@@ -70,7 +60,7 @@ class Polyline:
         a, b = self.coords[i], self.coords[i + 1]
         seg = self.cum[i + 1] - self.cum[i]
         t = 0.0 if seg == 0 else (d - self.cum[i]) / seg
-        return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), _bearing(a, b)
+        return a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), bearing_deg(a, b)
 
 
 @dataclass
@@ -136,12 +126,12 @@ class CallTruth:
 
     mmsi: int
     port: str
-    arrival: float  # entering the port area (anchorage or berth approach)
-    anchor_start: float | None
-    anchor_end: float | None
-    berth_start: float
-    berth_end: float
-    departure: float
+    arrival_s: float  # entering the port area (anchorage or berth approach)
+    anchor_start_s: float | None
+    anchor_end_s: float | None
+    berth_start_s: float
+    berth_end_s: float
+    departure_s: float
 
 
 @dataclass
@@ -303,12 +293,12 @@ class Simulator:
                 CallTruth(
                     ship.mmsi,
                     port,
-                    arrival=anchor_start if anchor_start is not None else t_arr - 1800,
-                    anchor_start=anchor_start,
-                    anchor_end=anchor_end,
-                    berth_start=t_arr,
-                    berth_end=berth_end,
-                    departure=berth_end + 1800,
+                    arrival_s=anchor_start if anchor_start is not None else t_arr - 1800,
+                    anchor_start_s=anchor_start,
+                    anchor_end_s=anchor_end,
+                    berth_start_s=t_arr,
+                    berth_end_s=berth_end,
+                    departure_s=berth_end + 1800,
                 )
             )
         return Plan(ships, calls)

@@ -1,5 +1,7 @@
 """Port-call detection from vessel positions: a pure, Django-free state machine.
 
+Pure: no database, no Django; `ports.services.portcalls` feeds it and stores its calls.
+
 A **port call** is a vessel inside a port's limit, slow (speed at or under the rule's
 threshold) for at least the rule's minimum stay; it ends when the vessel leaves the limit
 (past an exit hysteresis) or stops reporting for longer than the gap timeout. Passing
@@ -23,7 +25,7 @@ import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
-from geo.searouting import haversine_m
+from core.geodesy import KNOT_MS, haversine_m
 
 
 @dataclass(frozen=True)
@@ -79,27 +81,26 @@ class Call:
     mmsi: int
     port: str
     rule_version: int
-    arrival: float
-    departure: float | None
-    berth_start: float | None
-    berth_end: float | None
-    anchorage_start: float | None
-    anchorage_end: float | None
+    arrival_s: float
+    departure_s: float | None
+    berth_start_s: float | None
+    berth_end_s: float | None
+    anchorage_start_s: float | None
+    anchorage_end_s: float | None
 
     @property
     def anchorage_wait_s(self) -> float | None:
         """Time spent (slow) in the anchorage before the berth, seconds."""
-        if self.anchorage_start is None or self.anchorage_end is None:
+        if self.anchorage_start_s is None or self.anchorage_end_s is None:
             return None
-        return self.anchorage_end - self.anchorage_start
+        return self.anchorage_end_s - self.anchorage_start_s
 
     @property
     def stable_id(self) -> str:
-        key = f"{self.mmsi}:{self.port}:{self.rule_version}:{int(self.arrival)}"
+        key = f"{self.mmsi}:{self.port}:{self.rule_version}:{int(self.arrival_s)}"
         return hashlib.sha1(key.encode()).hexdigest()[:16]
 
 
-KNOT_MS = 1852.0 / 3600.0
 GAP_S = 300.0  # a silence longer than this between two reports is a reporting gap
 
 
@@ -128,9 +129,9 @@ class _Stop:
     """A stop in one zone (berth or anchorage): first and last slow report there, once the
     vessel has been slow in it for the minimum stay."""
 
-    start: float | None = None
-    end: float | None = None
-    slow_since: float | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    slow_since_s: float | None = None
 
     def update(
         self,
@@ -146,27 +147,27 @@ class _Stop:
         moment of stopping (or of leaving) is estimated from distance and reported speed."""
         prev_ts, prev_pos, prev_sog = prev
         if stopping:
-            if self.slow_since is None:
-                self.slow_since = (
+            if self.slow_since_s is None:
+                self.slow_since_s = (
                     _crossing_time(prev_ts, prev_pos, prev_sog, ts, here, sog_kn, True)
                     if gap and prev_ts is not None
                     else ts
                 )
-            if ts - self.slow_since >= min_stay_s:
-                if self.start is None:
-                    self.start = self.slow_since
-                self.end = ts
+            if ts - self.slow_since_s >= min_stay_s:
+                if self.start_s is None:
+                    self.start_s = self.slow_since_s
+                self.end_s = ts
             return
-        if gap and self.end is not None and self.end == prev_ts:
-            self.end = _crossing_time(prev_ts, prev_pos, prev_sog, ts, here, sog_kn, False)
-        self.slow_since = None
+        if gap and self.end_s is not None and self.end_s == prev_ts:
+            self.end_s = _crossing_time(prev_ts, prev_pos, prev_sog, ts, here, sog_kn, False)
+        self.slow_since_s = None
 
 
 @dataclass
 class _Visit:
-    arrival: float
-    last_inside: float
-    slow_since: float | None = None
+    arrival_s: float
+    last_inside_s: float
+    slow_since_s: float | None = None
     stopped: bool = False
     berth: _Stop = field(default_factory=_Stop)
     anchorage: _Stop = field(default_factory=_Stop)
@@ -199,7 +200,7 @@ class VesselTracker:
             and self.last_ts is not None
             and (ts - self.last_ts > rule.gap_timeout_s)
         ):
-            closed += self._close(self.visit.last_inside)  # silent too long: it left
+            closed += self._close(self.visit.last_inside_s)  # silent too long: it left
         prev_ts, prev_pos, prev_sog = self.last_ts, self.last_pos, self.last_sog
         self.last_ts, self.last_pos, self.last_sog = ts, (lon, lat), sog_kn
         gap = prev_ts is not None and ts - prev_ts > GAP_S
@@ -208,7 +209,7 @@ class VesselTracker:
         outside = self.fences.outside_m(lon, lat)
         if (self.visit is None and outside > 0) or outside > rule.exit_hysteresis_m:
             if self.visit is not None:
-                departure = self.visit.last_inside
+                departure = self.visit.last_inside_s
                 if gap and prev_ts == departure:  # left during a reporting gap
                     departure = self._boundary_time(prev_ts, prev_pos, ts, (lon, lat))
                 closed += self._close(departure)
@@ -217,24 +218,24 @@ class VesselTracker:
             arrival = ts
             if gap and prev_ts is not None and self.fences.outside_m(*prev_pos) > 0:
                 arrival = self._boundary_time(prev_ts, prev_pos, ts, (lon, lat))
-            self.visit = _Visit(arrival=arrival, last_inside=ts)
+            self.visit = _Visit(arrival_s=arrival, last_inside_s=ts)
         v = self.visit
         if outside == 0:
-            v.last_inside = ts
+            v.last_inside_s = ts
         slow = sog_kn is not None and sog_kn <= rule.speed_kn
         zone = self.fences.zone(lon, lat)
         if slow:
-            if v.slow_since is None:
-                v.slow_since = ts
-            if ts - v.slow_since >= rule.min_stay_s:
+            if v.slow_since_s is None:
+                v.slow_since_s = ts
+            if ts - v.slow_since_s >= rule.min_stay_s:
                 v.stopped = True
         else:
-            v.slow_since = None
+            v.slow_since_s = None
         # Berth, and the anchorage before the berth.
         prev = (prev_ts, prev_pos, prev_sog)
         v.berth.update(slow and zone == "berth", ts, rule.min_stay_s, gap, prev, (lon, lat), sog_kn)
         v.anchorage.update(
-            slow and zone == "anchorage" and v.berth.start is None,
+            slow and zone == "anchorage" and v.berth.start_s is None,
             ts,
             rule.min_stay_s,
             gap,
@@ -275,7 +276,7 @@ class VesselTracker:
             and self.last_ts is not None
             and now - self.last_ts > self.rule.gap_timeout_s
         ):
-            return self._close(self.visit.last_inside)
+            return self._close(self.visit.last_inside_s)
         return []
 
     def open_call(self) -> Call | None:
@@ -290,12 +291,12 @@ class VesselTracker:
             self.mmsi,
             self.fences.port,
             self.rule.version,
-            v.arrival,
+            v.arrival_s,
             departure,
-            v.berth.start,
-            v.berth.end,
-            v.anchorage.start,
-            v.anchorage.end,
+            v.berth.start_s,
+            v.berth.end_s,
+            v.anchorage.start_s,
+            v.anchorage.end_s,
         )
 
 

@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import LayerError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Codes of nodes and routes: they appear in URLs and map labels, so letters, digits, _ and -.
+CODE_RE = re.compile(r"^[A-Z][A-Z0-9_\-]{0,31}$")
+URL_RE = re.compile(r"^https?://\S+$")
 
 
 def read_rows(path: Path | str, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -85,3 +89,17 @@ def parse_int(name: str, row: int, field: str, value: str, optional: bool = Fals
         return int(require(name, row, field, value))
     except ValueError as exc:
         raise LayerError(name, f"'{value}' is not a whole number", row, field) from exc
+
+
+def parse_code(name: str, row: int, field: str, value: str, what: str = "node code") -> str:
+    """A node or route code (A-Z first, then A-Z, 0-9, _ or -; at most 32 characters)."""
+    if not CODE_RE.match(value):
+        raise LayerError(name, f"'{value}' is not a {what} (A-Z, 0-9, _ or -)", row, field)
+    return value
+
+
+def parse_url(name: str, row: int, field: str, value: str) -> str:
+    """An http(s) URL, or empty."""
+    if value and not URL_RE.match(value):
+        raise LayerError(name, f"'{value}' is not an http(s) URL", row, field)
+    return value

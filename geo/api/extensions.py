@@ -1,0 +1,23 @@
+"""Node properties that other apps contribute to the node API.
+
+`geo` imports no other app; the app that owns a figure registers it here (from its
+`AppConfig.ready`), e.g. ports registers the latest full-year TEU the map sizes nodes by.
+A provider returns {node code: value} for every node at once (one query, not one per node).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_providers: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def register_node_context(name: str, provider: Callable[[], dict[str, Any]]) -> None:
+    """Make `provider()` available to node serializers as `context[name]`."""
+    _providers[name] = provider
+
+
+def node_context() -> dict[str, dict[str, Any]]:
+    """Every registered property, computed now: {name: {node code: value}}."""
+    return {name: provide() for name, provide in _providers.items()}

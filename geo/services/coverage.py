@@ -1,0 +1,74 @@
+"""Digital-service coverage of nodes: the weighted share of applicable categories offered."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..choices import LEVEL_SCORES
+from ..models import DigitalServiceCategory, Node, NodeService
+
+
+@dataclass(frozen=True)
+class ServiceScore:
+    category: str
+    level: str
+    score: float
+    evidence_url: str
+    since_year: int | None
+
+
+@dataclass
+class NodeCoverage:
+    """A node's coverage: `score` in 0..1 is the weighted share of the applicable
+    categories it offers (none 0, partial 0.5, full 1). `assessed` is false when no
+    evidence at all is recorded for the node (its 0 then means "unknown")."""
+
+    code: str
+    score: float
+    assessed: bool
+    applicable: list[str]
+    services: dict[str, ServiceScore] = field(default_factory=dict)
+
+    def level_score(self, category: str) -> float:
+        service = self.services.get(category)
+        return service.score if service else 0.0
+
+
+def compute_coverage(
+    nodes: Iterable[Node] | None = None, as_of: datetime | None = None
+) -> dict[str, NodeCoverage]:
+    """Coverage of each node (all nodes when `nodes` is None), now or as of a moment."""
+    node_list = list(Node.objects.all() if nodes is None else nodes)
+    categories = list(DigitalServiceCategory.objects.all())
+    services = NodeService.objects.filter(node__in=[n.pk for n in node_list])
+    services = services.as_of(as_of) if as_of else services.current()
+    by_node: dict[int, list[NodeService]] = {}
+    for s in services.select_related("category"):
+        by_node.setdefault(s.node_id, []).append(s)
+    result: dict[str, NodeCoverage] = {}
+    for node in node_list:
+        applicable = [c for c in categories if c.applies(node.kinds)]
+        offered = {
+            s.category.code: ServiceScore(
+                category=s.category.code,
+                level=s.level,
+                score=LEVEL_SCORES[s.level],
+                evidence_url=s.evidence_url,
+                since_year=s.since_year,
+            )
+            for s in by_node.get(node.pk, [])
+        }
+        total = sum(c.weight for c in applicable)
+        got = sum(
+            c.weight * (offered[c.code].score if c.code in offered else 0.0) for c in applicable
+        )
+        result[node.code] = NodeCoverage(
+            code=node.code,
+            score=round(got / total, 4) if total else 0.0,
+            assessed=bool(offered),
+            applicable=[c.code for c in applicable],
+            services=offered,
+        )
+    return result

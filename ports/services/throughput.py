@@ -1,0 +1,125 @@
+"""Throughput figures: published figures from the seed, the latest figures per node."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from core.imports import ImportCounts, upsert_by_key
+from core.ingest.errors import LayerError
+from core.models import Origin
+from geo.models import Node
+
+from ..choices import Metric
+from ..ingest.published import PublishedFigureRow
+from ..models import ThroughputReport
+
+# The order figures are listed in (a node's panel, its page).
+METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
+
+
+def import_published_figures(
+    rows: Iterable[PublishedFigureRow],
+    file_name: str = "throughput_published.csv",
+    reset: bool = False,
+) -> ImportCounts:
+    """Record published figures (source "published", approved as reference figures),
+    keyed by node, metric, period and reporting entity."""
+    counts = ImportCounts()
+    nodes = {n.code: n for n in Node.objects.all()}
+    existing: dict[Any, ThroughputReport] = {
+        (t.node_id, t.metric, t.period_start, t.period_end, t.reporting_entity): t
+        for t in ThroughputReport.objects.filter(source="published")
+    }
+    for r in rows:
+        node = nodes.get(r.node)
+        if node is None:
+            raise LayerError(file_name, f"unknown node code '{r.node}'", r.row, "node")
+        key = (node.pk, r.metric, r.period_start, r.period_end, r.reporting_entity)
+        lookup = {
+            "node": node,
+            "metric": r.metric,
+            "period_start": r.period_start,
+            "period_end": r.period_end,
+            "reporting_entity": r.reporting_entity,
+            "source": "published",
+            "status": "approved",
+        }
+        values = {
+            "period_kind": r.period_kind,
+            "value": r.value,
+            "qualifier": r.qualifier,
+            "source_url": r.source_url,
+            "note": r.note,
+            "origin": Origin.SEED,
+        }
+        upsert_by_key(ThroughputReport, existing, key, lookup, values, counts, reset=reset)
+    return counts
+
+
+def latest_yearly_values(metric: str = "teu") -> dict[str, tuple[Decimal, int, str]]:
+    """Node code -> (value, year, qualifier) of its newest full-year figure of `metric`.
+
+    A member of a port group without a figure of its own gets the group's figure: the map
+    sizes Qinzhou, Beihai and Fangchenggang by Beibu Gulf Port's published total."""
+    own = {
+        t.node.code: (t.value, t.period_end.year, t.qualifier)
+        for t in ThroughputReport.objects.latest_yearly(metric).select_related("node")
+    }
+    result = dict(own)
+    for code, group_code in Node.objects.filter(group__isnull=False).values_list(
+        "code", "group__code"
+    ):
+        if code not in result and group_code in own:
+            result[code] = own[group_code]
+    return result
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure as a node's panel lists it: `value` in the unit `metric` names."""
+
+    node: str
+    metric: str
+    period_kind: str
+    period_start: Any
+    period_end: Any
+    value: Decimal
+    qualifier: str
+    entity: str
+    url: str
+    status: str
+
+
+def node_figures(node: Node) -> list[Figure]:
+    """The figures that count for a node and, for a port group member, for its group:
+    ordered by metric, newest period first."""
+    holders = [node.pk] + ([node.group_id] if node.group_id else [])
+    reports = (
+        ThroughputReport.objects.effective().filter(node_id__in=holders).select_related("node")
+    )
+    ordered = sorted(
+        reports,
+        key=lambda t: (
+            METRIC_ORDER.index(t.metric) if t.metric in METRIC_ORDER else len(METRIC_ORDER),
+            -t.period_end.toordinal(),
+            t.reporting_entity,
+        ),
+    )
+    return [
+        Figure(
+            node=t.node.code,
+            metric=t.metric,
+            period_kind=t.period_kind,
+            period_start=t.period_start,
+            period_end=t.period_end,
+            value=t.value,
+            qualifier=t.qualifier,
+            entity=t.reporting_entity,
+            url=t.source_url,
+            status=t.status,
+        )
+        for t in ordered
+    ]
