@@ -10,4 +10,6 @@ RUN pip install --no-cache-dir -c requirements.lock -e . 2>/dev/null || true
 COPY . .
 RUN pip install --no-cache-dir -c requirements.lock -e .
 EXPOSE 8000
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_corridor && python manage.py create_demo_users && python manage.py collectstatic --noinput -v0 && waitress-serve --listen=0.0.0.0:8000 --threads=8 config.wsgi:application"]
+# Demo accounts are made once, with random passwords printed to the log and kept in
+# /app/.var/demo-accounts.txt (CW_DEMO_ACCOUNTS=0: none). No known password ships.
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_corridor && python manage.py demo_accounts create && python manage.py collectstatic --noinput -v0 && waitress-serve --listen=0.0.0.0:8000 --threads=8 config.wsgi:application"]

@@ -6,11 +6,11 @@ PORT ?= 8000
 
 .PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes messages bench clean
 
-setup:            ## packages, venv, PostGIS, migrations, seed data, demo accounts
+setup:            ## packages, venv, PostGIS, migrations, seed data, demo accounts (once)
 	scripts/setup.sh
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_corridor
-	$(PY) manage.py create_demo_users
+	$(PY) manage.py demo_accounts create
 	$(PY) manage.py collectstatic --noinput -v0
 
 run: setup serve  ## the whole system on http://$(HOST):$(PORT)

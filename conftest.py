@@ -14,6 +14,14 @@ from django.core.management import call_command
 DEMO_PASSWORD = "test-demo-password"
 
 
+def login_as(client, username: str):
+    """Log a test client in as a demo user (the login form itself is tested elsewhere)."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(get_user_model().objects.get(username=username))
+    return client
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from accounts.services import create_demo_users

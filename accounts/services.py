@@ -1,15 +1,20 @@
-"""Use cases of accounts: roles, operator bindings, demo users."""
+"""Use cases of accounts: the demo accounts a first `make run` creates, once."""
 
 from __future__ import annotations
 
+import os
+import secrets
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from geo.models import Node
 
-from .models import Profile, Role
+from .models import Profile, Role, SetupRecord
+
+DEMO_KEY = "demo_accounts"
 
 
 @dataclass(frozen=True)
@@ -27,26 +32,54 @@ DEMO_USERS = (
 )
 
 
-def role_of(user) -> str | None:
-    if not user.is_authenticated:
-        return None
-    profile = getattr(user, "profile", None)
-    return profile.role if profile else (Role.ADMIN if user.is_superuser else None)
+@dataclass(frozen=True)
+class DemoAccounts:
+    """What `create_demo_users` did: `created` maps user names to their passwords (empty
+    when the accounts were made before, by an earlier start)."""
+
+    created: dict[str, str]
+    already_done: bool
 
 
 @transaction.atomic
-def create_demo_users(password: str) -> list[str]:
-    """Create or reset the demo accounts with `password`; the admin is a superuser."""
+def create_demo_users(password: str | None = None) -> DemoAccounts:
+    """Create the demo accounts, once per database: a later call changes nothing, so a
+    changed password stays changed and a deleted account stays deleted. Each gets a random
+    password unless `password` is given (the same for all)."""
+    record, made = SetupRecord.objects.select_for_update().get_or_create(key=DEMO_KEY)
+    if not made:
+        return DemoAccounts({}, already_done=True)
     User = get_user_model()
-    names = []
+    created: dict[str, str] = {}
     for demo in DEMO_USERS:
-        user, _ = User.objects.get_or_create(username=demo.username)
-        user.is_staff = user.is_superuser = demo.role == Role.ADMIN
-        user.set_password(password)
-        user.save()
-        profile, _ = Profile.objects.get_or_create(user=user)
-        profile.role = demo.role
-        profile.save()
+        if User.objects.filter(username=demo.username).exists():
+            continue  # someone made an account of that name: never touch it
+        secret = password or secrets.token_urlsafe(12)
+        user = User.objects.create_user(demo.username, password=secret)
+        profile = Profile.objects.create(user=user, role=demo.role, demo=True)
         profile.nodes.set(Node.objects.filter(code__in=demo.nodes))
-        names.append(f"{demo.username} ({demo.role})")
-    return names
+        created[demo.username] = secret
+    record.note = "created: " + ", ".join(created)
+    record.save(update_fields=["note"])
+    return DemoAccounts(created, already_done=False)
+
+
+def active_demo_accounts() -> list[str]:
+    """User names of the demo accounts that can still log in."""
+    return sorted(
+        Profile.objects.filter(demo=True, user__is_active=True).values_list(
+            "user__username", flat=True
+        )
+    )
+
+
+def write_password_file(path: Path, created: dict[str, str]) -> None:
+    """Keep the demo passwords in a file only its owner can read (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write("# Corridor Watch demo accounts (change or deactivate them before sharing)\n")
+        for username, secret in created.items():
+            role = next(d.role for d in DEMO_USERS if d.username == username)
+            fh.write(f"{username}\t{secret}\t{role}\n")
+    os.chmod(path, 0o600)

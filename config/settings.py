@@ -8,6 +8,7 @@ cluster made by ``scripts/pg.sh`` is used through the URL it writes to ``.var/da
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -27,6 +28,16 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from exc
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -81,6 +92,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "core",
     "accounts",
     "geo",
@@ -99,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a lockout flagged during authentication into a 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -123,7 +137,21 @@ TEMPLATES = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Login attempts are rate-limited by django-axes (site, admin and API token logins): after
+# CW_LOGIN_FAILURES failures of one user name from one address, that pair waits
+# CW_LOGIN_COOLOFF_MIN minutes (answered 429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("CW_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("CW_LOGIN_COOLOFF_MIN", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dash/"
 LOGOUT_REDIRECT_URL = "/"
@@ -149,17 +177,28 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # input is parsed anywhere, so the warning is noise on every command.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
+# Who may read the API without logging in: nobody, by default. CW_PUBLIC_LAYERS=1 opens
+# the map layers (nodes, routes, segments, coverage, service categories) to anonymous
+# reads; the basemap, /healthz and the schema are always public; everything else
+# (vessels, port calls, throughput, AIS statistics) always needs a login or a token.
+CW_PUBLIC_LAYERS = env_bool("CW_PUBLIC_LAYERS", False)
+
 REST_FRAMEWORK = {
+    # Token first: an anonymous API call is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.CorridorPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 500,
+    # Anonymous callers (token guessing included) are throttled per address.
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("CW_ANON_RATE", "120/min")},
 }
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 300}}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Corridor Watch API",
@@ -190,6 +229,17 @@ LOGGING = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
-# Behind TLS (a reverse proxy), set CW_SECURE_COOKIES=1.
-SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("CW_SECURE_COOKIES", False)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Behind TLS (a reverse proxy that sets X-Forwarded-Proto), set CW_SECURE_COOKIES=1:
+# secure cookies, HSTS, redirect of plain HTTP (except /healthz, for the proxy's checks).
+CW_BEHIND_TLS = env_bool("CW_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CW_BEHIND_TLS
+if CW_BEHIND_TLS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env_int("CW_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("CW_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("CW_HSTS_PRELOAD", True)

@@ -22,3 +22,5 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("config.api_urls")),
 ]
+
+handler500 = "config.views.server_error"

@@ -1,17 +1,23 @@
-"""Django-session login for the Dash (Flask) server mounted at /dash/."""
+"""Django-session login, security headers and database-outage answers for the Dash (Flask)
+server mounted at /dash/."""
 
 from __future__ import annotations
 
 from importlib import import_module
 from types import SimpleNamespace
+from urllib.parse import urlencode, urlsplit
 
 import flask
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core import signals
+from django.db import InterfaceError, OperationalError
 from django.utils import translation
 
 LOGIN_PATH = "/accounts/login/"
+# Dash's own assets carry a fingerprint in their URL and may be cached; pages and callback
+# answers hold data and are never stored.
+CACHEABLE_PREFIXES = ("/_dash-component-suites/", "/assets/", "/_favicon.ico")
 
 
 def django_user(cookies) -> object:
@@ -37,19 +43,38 @@ def request_language() -> str:
     return settings.LANGUAGE_CODE
 
 
+def same_origin(request: flask.Request) -> bool:
+    """Whether a state-changing request comes from this site (or a trusted origin). A
+    browser sends Origin (or at least Sec-Fetch-Site) with a POST; a request with neither
+    is not a browser's cross-site request."""
+    origin = request.headers.get("Origin")
+    if origin:
+        if origin in settings.CSRF_TRUSTED_ORIGINS:
+            return True
+        parts = urlsplit(origin)
+        return parts.netloc == request.host and parts.scheme in {"http", "https"}
+    return request.headers.get("Sec-Fetch-Site", "same-origin") in {"same-origin", "none"}
+
+
 def install(server: flask.Flask, prefix: str) -> None:
-    """Require a logged-in Django user for every /dash/ request; activate the language."""
+    """Require a logged-in Django user for every /dash/ request; activate the language;
+    refuse cross-site callback posts; add the site's security headers; answer 503 while
+    the database is away."""
 
     @server.before_request
     def _require_login():
         # Django's request signals manage database connections (close_old_connections)
         # as they do for Django's own requests.
         signals.request_started.send(sender=server.__class__, environ=flask.request.environ)
+        if flask.request.method not in {"GET", "HEAD", "OPTIONS"} and not same_origin(
+            flask.request
+        ):
+            return flask.jsonify({"detail": "Cross-site request refused"}), 403
         user = django_user(flask.request.cookies)
         if not user.is_authenticated:
             if flask.request.method == "GET" and not flask.request.path.startswith("/_dash"):
                 target = prefix.rstrip("/") + flask.request.full_path.rstrip("?")
-                return flask.redirect(f"{LOGIN_PATH}?next={target}")
+                return flask.redirect(f"{LOGIN_PATH}?{urlencode({'next': target})}")
             return flask.jsonify({"detail": "Authentication required"}), 401
         flask.g.user = user
         chosen = flask.request.args.get("lang")
@@ -57,11 +82,40 @@ def install(server: flask.Flask, prefix: str) -> None:
             # A language link: remember it the way Django does (its cookie), then reload.
             response = flask.redirect(prefix)
             response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME, chosen, samesite="Lax", max_age=365 * 24 * 3600
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                samesite="Lax",
+                max_age=365 * 24 * 3600,
+                secure=settings.SESSION_COOKIE_SECURE,
             )
             return response
         translation.activate(request_language())
         return None
+
+    @server.after_request
+    def _headers(response: flask.Response) -> flask.Response:
+        headers = response.headers
+        headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", settings.SECURE_REFERRER_POLICY)
+        if not flask.request.path.startswith(CACHEABLE_PREFIXES):
+            headers["Cache-Control"] = "no-store"
+        if getattr(settings, "SECURE_HSTS_SECONDS", 0):
+            value = f"max-age={settings.SECURE_HSTS_SECONDS}"
+            if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
+                value += "; includeSubDomains"
+            if settings.SECURE_HSTS_PRELOAD:
+                value += "; preload"
+            headers.setdefault("Strict-Transport-Security", value)
+        return response
+
+    @server.errorhandler(OperationalError)
+    @server.errorhandler(InterfaceError)
+    def _database_away(exc):
+        response = flask.jsonify({"detail": "The database is unavailable; try again shortly."})
+        response.status_code = 503
+        response.headers["Retry-After"] = "10"
+        return response
 
     @server.teardown_request
     def _cleanup(exc=None):

@@ -7,10 +7,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin(client):
-    from conftest import DEMO_PASSWORD
+    from conftest import login_as
 
-    assert client.login(username="admin", password=DEMO_PASSWORD)
-    return client
+    return login_as(client, "admin")
 
 
 @pytest.mark.parametrize(

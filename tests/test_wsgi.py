@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from werkzeug.test import Client as WsgiClient
 
-from conftest import DEMO_PASSWORD
+from conftest import login_as
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def app():
 
 def session_cookie(username: str = "official") -> str:
     client = Client()
-    assert client.login(username=username, password=DEMO_PASSWORD)
+    login_as(client, username)
     return client.cookies["sessionid"].value
 
 
@@ -39,7 +39,7 @@ def test_dash_requires_a_django_login(app):
     anonymous = WsgiClient(app)
     page = anonymous.get("/dash/")
     assert page.status_code == 302
-    assert page.headers["Location"] == "/accounts/login/?next=/dash/"
+    assert page.headers["Location"] == "/accounts/login/?next=%2Fdash%2F"
     assert anonymous.get("/dash/_dash-layout").status_code == 401
     assert anonymous.post("/dash/_dash-update-component", json={}).status_code == 401
 
@@ -87,6 +87,8 @@ def test_django_serves_root_api_and_health(app):
     assert client.get("/").status_code == 200
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["postgis"].startswith("3.")
+    assert client.get("/api/nodes/").status_code == 401  # reads need a login by default
+    client.set_cookie("sessionid", session_cookie("analyst"))
     assert client.get("/api/nodes/").status_code == 200
 
 

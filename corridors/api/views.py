@@ -24,6 +24,8 @@ from .serializers import RouteSegmentSerializer, RouteSerializer
 class RouteViewSet(viewsets.ReadOnlyModelViewSet):
     """Corridor routes with their ordered segments (GeoJSON, EPSG:4326)."""
 
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
+
     serializer_class = RouteSerializer
     lookup_field = "code"
     pagination_class = None
@@ -37,6 +39,8 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet):
 
 class RouteSegmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Every route leg as a GeoJSON feature, for map layers (filter by route and mode)."""
+
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
     serializer_class = RouteSegmentSerializer
     filterset_class = RouteSegmentFilter
@@ -78,6 +82,8 @@ _route_cov = inline_serializer(
 class CoverageView(APIView):
     """Digital-service coverage per node and per route, with gaps (a node lacking a service
     that a route neighbour offers)."""
+
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
     @extend_schema(
         parameters=[

@@ -40,6 +40,8 @@ class NodePagination(GeoJsonPagination):
 class NodeViewSet(viewsets.ReadOnlyModelViewSet):
     """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat)."""
 
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
+
     queryset = Node.objects.select_related("group").order_by("code")
     lookup_field = "code"
     filterset_class = NodeFilter
@@ -61,6 +63,8 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
 
 class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     """The digital-service categories scored in coverage."""
+
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
     queryset = DigitalServiceCategory.objects.all()
     serializer_class = ServiceCategorySerializer

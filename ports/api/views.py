@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -166,6 +166,7 @@ class PortViewSet(viewsets.GenericViewSet):
     """Per-port detection rules, metrics and sensitivity (ports with a port-limit fence)."""
 
     queryset = Node.objects.filter(detection_rules__isnull=False).distinct()
+    write_permissions = ["ports.change_detectionrule"]
     lookup_field = "code"
     serializer_class = DetectionRuleSerializer
     pagination_class = None
@@ -178,8 +179,6 @@ class PortViewSet(viewsets.GenericViewSet):
         version; calls made before keep the version that made them."""
         node = self.get_object()
         if request.method == "POST":
-            if not request.user.is_staff:
-                raise PermissionDenied("only administrators change detection rules")
             serializer = DetectionRuleSerializer(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
             update_rule(node, user=request.user, **serializer.validated_data)

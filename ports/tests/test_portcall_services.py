@@ -155,11 +155,11 @@ def test_baseline_uses_the_same_period_last_year_when_known(traffic):
 def test_port_call_api(traffic, client):
     from rest_framework.test import APIClient
 
-    from conftest import DEMO_PASSWORD
+    from conftest import login_as
 
     qz = Node.objects.get(code="QZ_PORT")
     detect_port_calls(qz, START, START + timedelta(days=3))
-    api = APIClient()
+    api = login_as(APIClient(), "analyst")
     calls = api.get("/api/port-calls/", {"port": "QZ_PORT"}).json()
     assert calls["count"] == PortCall.objects.filter(node=qz).count() > 0
     first = calls["results"][0]
@@ -169,8 +169,8 @@ def test_port_call_api(traffic, client):
 
     rules = api.get("/api/ports/QZ_PORT/rules/").json()
     assert rules[0]["version"] == 1 and "1 kn or slower" in rules[0]["summary"]
-    assert api.post("/api/ports/QZ_PORT/rules/", {"speed_kn": 0.5}).status_code in (401, 403)
-    api.login(username="admin", password=DEMO_PASSWORD)
+    assert api.post("/api/ports/QZ_PORT/rules/", {"speed_kn": 0.5}).status_code == 403
+    login_as(api, "admin")
     rules = api.post("/api/ports/QZ_PORT/rules/", {"speed_kn": 0.5}, format="json").json()
     assert [r["version"] for r in rules] == [2, 1] and rules[0]["speed_kn"] == 0.5
 
@@ -190,9 +190,9 @@ def test_port_call_api(traffic, client):
 def test_geofence_api_versions_edits(traffic):
     from rest_framework.test import APIClient
 
-    from conftest import DEMO_PASSWORD
+    from conftest import login_as
 
-    api = APIClient()
+    api = login_as(APIClient(), "analyst")
     fences = api.get("/api/geofences/", {"node": "QZ_PORT"}).json()["features"]
     assert {f["properties"]["kind"] for f in fences} == {"port_limit", "berth", "anchorage"}
     berth = next(f for f in fences if f["properties"]["kind"] == "berth")
@@ -203,8 +203,8 @@ def test_geofence_api_versions_edits(traffic):
         ],
     }
     url = f"/api/geofences/{berth['properties']['id']}/"
-    assert api.patch(url, {"geometry": square}, format="json").status_code in (401, 403)
-    api.login(username="admin", password=DEMO_PASSWORD)
+    assert api.patch(url, {"geometry": square}, format="json").status_code == 403
+    login_as(api, "admin")
     edited = api.patch(url, {"geometry": square}, format="json")
     assert edited.status_code == 200, edited.content
     assert edited.json()["properties"]["version"] == 2

@@ -30,7 +30,9 @@ def api(tmp_path):
         "--no-progress",
         stdout=StringIO(),
     )
-    return APIClient()
+    from conftest import login_as
+
+    return login_as(APIClient(), "analyst")
 
 
 def test_vessels_are_geojson_with_static_data(api):
