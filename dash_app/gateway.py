@@ -413,13 +413,16 @@ def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
     )
 
 
-def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | None:
-    """Call counts of the official rule and the default variants over the last `days`
-    (None for an unknown port)."""
+def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | str | None:
+    """Call counts of the official rule and the default variants over the last `days`;
+    None for an unknown port, a message when the window holds too many positions."""
     node = Node.objects.filter(code=code, detection_rules__isnull=False).distinct().first()
     if node is None:
         return None
     end = timezone.now()
-    return metric_services.sensitivity(
-        node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS
-    )
+    try:
+        return metric_services.sensitivity(
+            node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS
+        )
+    except metric_services.TooMuchWork as exc:
+        return str(exc)

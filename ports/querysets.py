@@ -15,6 +15,7 @@ FROM ports_vesselposition
 WHERE ts >= %(start)s AND ts < %(end)s
   AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
 ORDER BY mmsi, ts
+LIMIT %(limit)s
 """
 
 
@@ -73,13 +74,17 @@ class VesselPositionQuerySet(QuerySet):
         return self.filter(ts__gte=start, ts__lte=end)
 
     def near_rows(
-        self, area_ewkb: bytes, near_deg: float, start: datetime, end: datetime
+        self,
+        area_ewkb: bytes,
+        near_deg: float,
+        start: datetime,
+        end: datetime,
+        limit: int | None = None,
     ) -> list[tuple]:
         """(mmsi, unix seconds, lon, lat, sog_kn) of the positions in [start, end) within
-        `near_deg` degrees of the box of `area_ewkb` (EWKB, SRID 4326), by vessel and time.
-        Plain tuples: the detector reads millions of them (no model instances)."""
+        `near_deg` degrees of the box of `area_ewkb` (EWKB, SRID 4326), by vessel and time
+        (at most `limit`). Plain tuples: the detector reads millions (no model instances)."""
+        params = {"start": start, "end": end, "near": near_deg, "area": area_ewkb}
         with connection.cursor() as cursor:
-            cursor.execute(
-                NEAR_ROWS_SQL, {"start": start, "end": end, "near": near_deg, "area": area_ewkb}
-            )
+            cursor.execute(NEAR_ROWS_SQL, {**params, "limit": limit})
             return cursor.fetchall()

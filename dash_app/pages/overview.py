@@ -149,6 +149,8 @@ def layout(**query) -> html.Div:
     prevent_initial_call=True,
 )
 def filter_route(route: str | None, lang: str):
+    route = route if isinstance(route, str) else None
+    lang = lang if isinstance(lang, str) else "en"
     return gateway.map_nodes(lang, route), gateway.segments_url(route)
 
 
@@ -160,11 +162,9 @@ def filter_route(route: str | None, lang: str):
     prevent_initial_call=True,
 )
 def show_node(click: dict | None, found: str | None, lang: str):
-    if dash.ctx.triggered_id == "overview-find":
-        code = found
-    else:
-        code = (click or {}).get("properties", {}).get("code")
-    if not code:
+    lang = lang if isinstance(lang, str) else "en"
+    code = found if dash.ctx.triggered_id == "overview-find" else _property(click, "code")
+    if not isinstance(code, str) or not code:
         return dash.no_update
     detail = gateway.node_detail(code, lang)
     if detail is None:
@@ -178,10 +178,19 @@ def show_node(click: dict | None, found: str | None, lang: str):
     prevent_initial_call=True,
 )
 def fly_to_node(code: str | None):
-    place = gateway.node_position(code) if code else None
+    place = gateway.node_position(code) if isinstance(code, str) and code else None
     if place is None:
         return dash.no_update
     return {"center": [place[1], place[0]], "zoom": 10, "transition": "flyTo"}
+
+
+def _property(click: object, name: str) -> object:
+    """A property of a clicked map feature; None when the click data is not a feature (it
+    comes from the browser: anything may arrive)."""
+    if not isinstance(click, dict):
+        return None
+    properties = click.get("properties")
+    return properties.get(name) if isinstance(properties, dict) else None
 
 
 def node_panel(d: gateway.NodeDetail) -> html.Div:
@@ -281,7 +290,8 @@ def refresh_vessels(_n: int):
     prevent_initial_call=True,
 )
 def show_vessel(click: dict | None, lang: str):
-    mmsi = ((click or {}).get("properties") or {}).get("mmsi")
+    lang = lang if isinstance(lang, str) else "en"
+    mmsi = _property(click, "mmsi")
     if mmsi is None:
         return dash.no_update, dash.no_update
     d = gateway.vessel_detail(mmsi, lang)

@@ -135,9 +135,11 @@ def layout(code: str = "", **query) -> html.Div:
     prevent_initial_call=True,
 )
 def run_sensitivity(_clicks, code: str):
-    rows = gateway.port_sensitivity(code or "")
+    rows = gateway.port_sensitivity(code) if isinstance(code, str) else None
     if rows is None:
         return html.P(_("Unknown port."))
+    if isinstance(rows, str):
+        return html.P(rows, className="cw-muted")
     head = html.Tr(
         [
             html.Th(_("Speed threshold (kn)")),

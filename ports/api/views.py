@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import django_filters
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -18,14 +17,23 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.filters import BBoxFilter
-from core.api.params import date_param, datetime_param
+from core.api.limits import cached, one_at_a_time, statement_timeout
+from core.api.params import check_window, date_param, datetime_param, float_values, int_param
 from geo.models import Node
 
-from ..models import AisIngestRun, AisSource, PortCall, ThroughputReport, Vessel, VesselLatest
+from ..models import (
+    RULE_LIMITS,
+    AisIngestRun,
+    AisSource,
+    PortCall,
+    ThroughputReport,
+    Vessel,
+    VesselLatest,
+)
 from ..services.ais import vessel_track
-from ..services.metrics import DEFAULT_VARIANTS, port_metrics, sensitivity
+from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
 from ..services.portcalls import update_rule
-from .filters import ThroughputFilter, VesselLatestFilter
+from .filters import PortCallFilter, ThroughputFilter, VesselLatestFilter
 from .serializers import (
     AisSourceSerializer,
     DetectionRuleSerializer,
@@ -34,6 +42,14 @@ from .serializers import (
     VesselLatestSerializer,
     VesselSerializer,
 )
+
+# Caps on what one request may ask for (days), and how long its queries may run.
+MAX_TRACK_DAYS = 31
+MAX_METRICS_DAYS = 366
+MAX_SENSITIVITY_DAYS = 31
+QUERY_TIMEOUT_S = 20
+METRICS_CACHE_S = 120
+SENSITIVITY_CACHE_S = 600
 
 
 class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
@@ -86,8 +102,7 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         get_object_or_404(Vessel, mmsi=mmsi)
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(hours=24))
-        if start > end:
-            raise ValidationError({"start": "start is after end"})
+        check_window(start, end, MAX_TRACK_DAYS)
         return Response(vessel_track(int(mmsi), start, end))
 
 
@@ -130,25 +145,6 @@ class AisStatsView(APIView):
                 ],
             }
         )
-
-
-class PortCallFilter(django_filters.FilterSet):
-    port = django_filters.CharFilter(field_name="node__code")
-    mmsi = django_filters.NumberFilter(field_name="vessel_id")
-    start = django_filters.IsoDateTimeFilter(
-        method="filter_start", help_text="calls still in port at or after"
-    )
-    end = django_filters.IsoDateTimeFilter(
-        field_name="arrival_at", lookup_expr="lt", help_text="calls arrived before"
-    )
-    open = django_filters.BooleanFilter(field_name="departure_at", lookup_expr="isnull")
-
-    class Meta:
-        model = PortCall
-        fields = ["port", "mmsi", "start", "end", "open"]
-
-    def filter_start(self, queryset, name, value):
-        return queryset.filter(Q(departure_at__gte=value) | Q(departure_at__isnull=True))
 
 
 class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
@@ -200,10 +196,17 @@ class PortViewSet(viewsets.GenericViewSet):
         node = self.get_object()
         end = date_param(request, "end", timezone.now().date())
         start = date_param(request, "start", end - timedelta(days=7))
-        if start > end or (end - start).days > 366:
-            raise ValidationError({"start": "start must be before end, at most a year apart"})
-        days = int(request.query_params.get("baseline_days", 28))
-        return Response(port_metrics(node, start, end, baseline_days=min(max(days, 1), 365)))
+        check_window(start, end, MAX_METRICS_DAYS)
+        days = int_param(request, "baseline_days", 28, 1, 365)
+        key = {"port": node.code, "start": start, "end": end, "baseline": days}
+        with one_at_a_time("metrics", request.user.pk), statement_timeout(QUERY_TIMEOUT_S):
+            body = cached(
+                "metrics",
+                key,
+                METRICS_CACHE_S,
+                lambda: port_metrics(node, start, end, baseline_days=days),
+            )
+        return Response(body)
 
     @extend_schema(
         parameters=[
@@ -221,21 +224,20 @@ class PortViewSet(viewsets.GenericViewSet):
         node = self.get_object()
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(days=7))
-        variants = []
-        try:
-            variants += [{"speed_kn": float(v)} for v in request.query_params.getlist("speed_kn")]
-            variants += [
-                {"min_stay_s": float(v)} for v in request.query_params.getlist("min_stay_s")
-            ]
-        except ValueError as exc:
-            raise ValidationError({"detail": "thresholds must be numbers"}) from exc
-        if not variants:
-            variants = DEFAULT_VARIANTS
-        return Response(
-            {
-                "port": node.code,
-                "start": start,
-                "end": end,
-                "variants": sensitivity(node, start, end, variants[:12]),
-            }
-        )
+        check_window(start, end, MAX_SENSITIVITY_DAYS)
+        speeds = float_values(request, "speed_kn", *RULE_LIMITS["speed_kn"], most=6)
+        stays = float_values(request, "min_stay_s", *RULE_LIMITS["min_stay_s"], most=6)
+        variants = [{"speed_kn": v} for v in speeds] + [{"min_stay_s": v} for v in stays]
+        variants = variants or DEFAULT_VARIANTS
+        key = {"port": node.code, "start": start, "end": end, "variants": variants}
+        with one_at_a_time("sensitivity", request.user.pk), statement_timeout(QUERY_TIMEOUT_S):
+            try:
+                rows = cached(
+                    "sensitivity",
+                    key,
+                    SENSITIVITY_CACHE_S,
+                    lambda: sensitivity(node, start, end, variants),
+                )
+            except TooMuchWork as exc:
+                raise ValidationError({"end": str(exc)}) from exc
+        return Response({"port": node.code, "start": start, "end": end, "variants": rows})

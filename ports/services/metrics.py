@@ -25,13 +25,32 @@ DEFAULT_VARIANTS: list[dict[str, float]] = [
     *({"min_stay_s": s} for s in (0, 3600, 3 * 3600)),
 ]
 CONGESTION_CACHE_S = 300
+# Positions x rules one sensitivity request may go through (~3.5 us each: about 15 s).
+MAX_ROW_RUNS = 4_000_000
 
 
-def sensitivity(node: Node, start: datetime, end: datetime, variants: list[dict]) -> list[dict]:
+class TooMuchWork(ValueError):
+    """A request would read more positions than its budget allows."""
+
+
+def sensitivity(
+    node: Node,
+    start: datetime,
+    end: datetime,
+    variants: list[dict],
+    max_row_runs: int = MAX_ROW_RUNS,
+) -> list[dict]:
     """Call counts for alternative thresholds (nothing stored): the official rule first,
-    then each variant (fields of Rule) applied on top of it."""
+    then each variant (fields of Rule) applied on top of it. Every rule is a pass over the
+    window's positions: more than `max_row_runs` positions x rules raises TooMuchWork."""
     fences, base = port_fences(node), as_rule(current_rule(node))
-    rows = near_positions(fences, start - LOOKBACK, end + LOOKBACK)
+    budget = max_row_runs // (len(variants) + 1)
+    rows = near_positions(fences, start - LOOKBACK, end + LOOKBACK, limit=budget + 1)
+    if len(rows) > budget:
+        raise TooMuchWork(
+            f"more than {budget:,} positions near {node.code} in this window for "
+            f"{len(variants) + 1} rules: narrow the window or ask for fewer variants"
+        )
     out = []
     for variant in [{}, *variants]:
         rule = Rule(**{**base.__dict__, **variant})

@@ -139,10 +139,12 @@ def port_fences(node: Node) -> PortFences:
     )
 
 
-def near_positions(fences: PortFences, start: datetime, end: datetime) -> list[tuple]:
+def near_positions(
+    fences: PortFences, start: datetime, end: datetime, limit: int | None = None
+) -> list[tuple]:
     """(mmsi, unix ts, lon, lat, sog_kn) of positions near the port in [start, end)."""
     return VesselPosition.objects.near_rows(
-        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, start, end
+        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, start, end, limit
     )
 
 
