@@ -225,7 +225,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CW_LOG_LEVEL", "INFO")},
-    "loggers": {"waitress.queue": {"level": "ERROR"}},
+    "loggers": {"waitress.queue": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
 }
 
 SESSION_COOKIE_HTTPONLY = True
