@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from core.models import Seeded
 from geo.models import Node
@@ -259,3 +262,38 @@ class PortCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vessel_id} @ {self.node.code} {self.arrival_at:%Y-%m-%d %H:%M}"
+
+
+class PortCallRecompute(models.Model):
+    """A period whose port calls must be recomputed because positions arrived late (an
+    archive file, a receiver that buffered): the positions of `mmsis` between `start_at`
+    and `end_at`, inside the lon/lat box west..east, south..north. Written by the AIS
+    store in the transaction that stored the positions; done by the port-call follower
+    (or `detect_port_calls --pending`), which records what it did in `detail`."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    requested_at = models.DateTimeField(db_default=Now())
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    mmsis = ArrayField(models.IntegerField())
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    positions = models.IntegerField(default=0)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"recompute {self.start_at:%Y-%m-%d %H:%M}..{self.end_at:%H:%M} ({self.state})"

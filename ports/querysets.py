@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
-NEAR_ROWS_SQL = """
+from .ingest.ais import VESSEL_MMSI_RANGES
+
+VESSELS_SQL = " OR ".join(f"mmsi BETWEEN {lo} AND {hi}" for lo, hi in VESSEL_MMSI_RANGES)
+NEAR_ROWS_SQL = f"""
 SELECT mmsi, extract(epoch FROM ts)::float8, ST_X(geom), ST_Y(geom), sog_kn
 FROM ports_vesselposition
 WHERE ts >= %(start)s AND ts < %(end)s
   AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
+  AND ({VESSELS_SQL}) {{vessels}}
 ORDER BY mmsi, ts
 LIMIT %(limit)s
 """
@@ -39,10 +45,15 @@ class ThroughputQuerySet(QuerySet):
 
 
 class VesselLatestQuerySet(QuerySet):
+    def vessels(self) -> VesselLatestQuerySet:
+        """Only vessels' MMSIs (see VESSEL_MMSI_RANGES): no coast stations, no MMSI 0."""
+        cond = Q()
+        for lo, hi in VESSEL_MMSI_RANGES:
+            cond |= Q(vessel_id__gte=lo, vessel_id__lte=hi)
+        return self.filter(cond)
+
     def of_type_group(self, *groups: str) -> VesselLatestQuerySet:
         """Vessels whose AIS ship type falls in any of `groups` (see ShipTypeGroup)."""
-        from django.db.models import Q
-
         from .choices import SHIP_TYPE_RANGES
 
         cond = Q()
@@ -80,11 +91,17 @@ class VesselPositionQuerySet(QuerySet):
         start: datetime,
         end: datetime,
         limit: int | None = None,
+        mmsis: Iterable[int] | None = None,
     ) -> list[tuple]:
-        """(mmsi, unix seconds, lon, lat, sog_kn) of the positions in [start, end) within
-        `near_deg` degrees of the box of `area_ewkb` (EWKB, SRID 4326), by vessel and time
-        (at most `limit`). Plain tuples: the detector reads millions (no model instances)."""
+        """(mmsi, unix seconds, lon, lat, sog_kn) of the vessel positions (see
+        VESSEL_MMSI_RANGES) in [start, end) within `near_deg` degrees of the box of
+        `area_ewkb` (EWKB, SRID 4326), of `mmsis` only when given, by vessel and time (at
+        most `limit`). Plain tuples: the detector reads millions (no model instances)."""
         params = {"start": start, "end": end, "near": near_deg, "area": area_ewkb}
+        only = "AND mmsi = ANY(%(mmsis)s)" if mmsis is not None else ""
         with connection.cursor() as cursor:
-            cursor.execute(NEAR_ROWS_SQL, {**params, "limit": limit})
+            cursor.execute(
+                NEAR_ROWS_SQL.format(vessels=only),
+                {**params, "limit": limit, "mmsis": list(mmsis or [])},
+            )
             return cursor.fetchall()

@@ -74,7 +74,7 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
     """Live vessels: the newest position of each (GeoJSON); `/<mmsi>/` static data;
     `/<mmsi>/track/` the track."""
 
-    queryset = VesselLatest.objects.select_related("vessel").order_by("vessel_id")
+    queryset = VesselLatest.objects.vessels().select_related("vessel").order_by("vessel_id")
     serializer_class = VesselLatestSerializer
     filterset_class = VesselLatestFilter
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, BBoxFilter]

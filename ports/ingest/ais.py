@@ -18,7 +18,7 @@ neither position nor static reports are counted and not decoded.
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +31,12 @@ from pyais.util import checksum
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
 FRAGMENT_TIMEOUT_S = 60.0
-MAX_OPEN_GROUPS = 10_000
+MAX_OPEN_GROUPS = 10_000  # multi-part messages waiting for their other parts, in all
+MAX_GROUPS_PER_SOURCE = 1_000  # ... and per receiving station (a flood stays its own)
+# An NMEA sentence is at most 82 characters; with a tag block and a time prefix a real
+# line stays well under this. Longer lines are counted as `overlong` and skipped.
+MAX_LINE_BYTES = 1024
+_DATETIME_MIN, _DATETIME_MAX = -62_135_596_800.0, 253_402_300_799.0  # years 1..9999
 _PREFIX_RE = re.compile(
     rb"^(?P<ts>\d{9,10}(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]00:?00)?)"
     rb"[\s,;]+"
@@ -94,6 +99,36 @@ def _utc(seconds: float) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+# MMSIs of vessels (ITU-R M.585): a ship's (nine digits, MID 2xx-7xx) or a craft
+# associated with a parent ship (98MIDxxxx). 0, short numbers, coast stations, aids to
+# navigation, SAR aircraft and test numbers are not vessels.
+VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))
+
+
+def valid_mmsi(mmsi: int) -> bool:
+    """Whether an MMSI is a vessel's (see VESSEL_MMSI_RANGES): only those reach the map
+    and the port calls."""
+    return any(lo <= mmsi <= hi for lo, hi in VESSEL_MMSI_RANGES)
+
+
+@dataclass(frozen=True)
+class TimeWindow:
+    """Which report times are believed. A stream's reports must lie within `past_s`
+    before and `ahead_s` after the time they arrive; an archive declares its own period
+    (`earliest`, `latest`, unix seconds). Reports outside are counted as `bad_time`: a
+    spoofed or broken clock must not create far-off partitions or pin a vessel as live."""
+
+    past_s: float = 24 * 3600.0
+    ahead_s: float = 300.0
+    earliest: float | None = None
+    latest: float | None = None
+
+    def bounds(self, received_at: float) -> tuple[float, float]:
+        lo = self.earliest if self.earliest is not None else received_at - self.past_s
+        hi = self.latest if self.latest is not None else received_at + self.ahead_s
+        return lo, hi
+
+
 def _parse_prefix_time(raw: bytes) -> float | None:
     try:
         if raw[:1].isdigit() and b"-" not in raw:
@@ -113,12 +148,26 @@ class AisDecoder:
     multi-sentence messages that are still open). `default_source` names the feed when a
     line has no tag-block station."""
 
-    def __init__(self, default_source: str = "", fragment_timeout_s: float = FRAGMENT_TIMEOUT_S):
+    def __init__(
+        self,
+        default_source: str = "",
+        fragment_timeout_s: float = FRAGMENT_TIMEOUT_S,
+        window: TimeWindow | None = None,
+        max_open_groups: int = MAX_OPEN_GROUPS,
+        max_groups_per_source: int = MAX_GROUPS_PER_SOURCE,
+    ):
         self.default_source = default_source
         self.fragment_timeout_s = fragment_timeout_s
+        self.window = window
+        self.max_open_groups = max_open_groups
+        self.max_groups_per_source = max_groups_per_source
         self.counts: Counter[str] = Counter()
-        # (source, channel, seq id, fragment count) -> (first seen, time, {frag_num: sentence})
-        self._groups: dict[tuple, tuple[float, float, dict[int, NMEAMessage]]] = {}
+        # (source, channel, seq id, fragment count) -> (first seen, time, {frag_num: sentence}),
+        # oldest first: eviction and expiry take from the front in O(1).
+        self._groups: OrderedDict[tuple, tuple[float, float, dict[int, NMEAMessage]]] = (
+            OrderedDict()
+        )
+        self._per_source: dict[str, OrderedDict[tuple, None]] = {}
         self._last_sweep = 0.0
         self._tag_cache: dict[bytes, tuple] = {}
         self._ts_cache: dict[float, datetime] = {}
@@ -156,6 +205,7 @@ class AisDecoder:
         counts = self.counts
         tag_cache = self._tag_cache
         decode = self._decode
+        lo, hi = self.window.bounds(received_at) if self.window else (_DATETIME_MIN, _DATETIME_MAX)
         n = 0
         offset = byte_offset
         for line in lines:
@@ -165,6 +215,9 @@ class AisDecoder:
                 offset += len(line)
             else:
                 when_untimed = received_at
+            if len(line) > MAX_LINE_BYTES:
+                counts["overlong"] += 1
+                continue
             line = line.strip()
             if not line:
                 counts["blank"] += 1
@@ -210,6 +263,9 @@ class AisDecoder:
                 counts["bad_checksum"] += 1
                 continue
             when = when_untimed if msg_time is None else msg_time
+            if not lo <= when <= hi:  # also refuses nan and infinities
+                counts["bad_time"] += 1
+                continue
             if sentence.frag_cnt == 1:
                 decode(sentence, when, source, positions, statics)
                 continue
@@ -254,7 +310,8 @@ class AisDecoder:
         self, sentence: NMEAMessage, when: float, source: str, now: float, chunk_head: bool = False
     ) -> tuple[NMEAMessage, float] | None:
         """Keep a fragment; return (assembled message, time of its first fragment) when the
-        message is complete."""
+        message is complete. Open groups are capped in all and per source: the oldest goes
+        first (O(1)), so a flood of fragments costs the same per line as normal traffic."""
         if now - self._last_sweep > self.fragment_timeout_s / 4:
             self.expire(now)
         key = (source, sentence.channel, sentence.seq_id, sentence.frag_cnt)
@@ -262,6 +319,7 @@ class AisDecoder:
         if group is not None and sentence.frag_num in group[2]:
             # The same fragment again: the earlier message never completed.
             self.counts["incomplete"] += 1
+            self._drop(key)
             group = None
         if group is None:
             if sentence.frag_num != 1 and chunk_head:
@@ -270,15 +328,21 @@ class AisDecoder:
             if sentence.frag_num != 1 and sentence.seq_id is None:
                 self.counts["orphan_fragment"] += 1
                 return None
-            if len(self._groups) >= MAX_OPEN_GROUPS:
-                self.expire(now, force_oldest=True)
+            own = self._per_source.setdefault(source, OrderedDict())
+            if len(own) >= self.max_groups_per_source:
+                self._drop(next(iter(own)))
+                self.counts["incomplete"] += 1
+            if len(self._groups) >= self.max_open_groups:
+                self._drop(next(iter(self._groups)))
+                self.counts["incomplete"] += 1
             group = (now, when, {})
             self._groups[key] = group
+            own[key] = None
         parts = group[2]
         parts[sentence.frag_num] = sentence
         if len(parts) < sentence.frag_cnt:
             return None
-        del self._groups[key]
+        self._drop(key)
         try:
             assembled = NMEAMessage.assemble_from_iterable([parts[i] for i in sorted(parts)])
         except (InvalidNMEAMessageException, ValueError):
@@ -286,16 +350,24 @@ class AisDecoder:
             return None
         return assembled, group[1]
 
-    def expire(self, now: float, force_oldest: bool = False) -> None:
-        """Drop fragment groups older than the timeout (counted as `incomplete`)."""
+    def _drop(self, key: tuple) -> None:
+        del self._groups[key]
+        own = self._per_source[key[0]]
+        del own[key]
+        if not own:
+            del self._per_source[key[0]]
+
+    def expire(self, now: float) -> None:
+        """Drop fragment groups older than the timeout (counted as `incomplete`): the oldest
+        are at the front."""
         self._last_sweep = now
         limit = now - self.fragment_timeout_s
-        stale = [k for k, g in self._groups.items() if g[0] < limit]
-        if force_oldest and not stale and self._groups:
-            stale = [min(self._groups, key=lambda k: self._groups[k][0])]
-        for key in stale:
-            del self._groups[key]
-        self.counts["incomplete"] += len(stale)
+        while self._groups:
+            key, group = next(iter(self._groups.items()))
+            if group[0] >= limit:
+                break
+            self._drop(key)
+            self.counts["incomplete"] += 1
 
     def complete_open(
         self, lines: Iterable[bytes], received_at: float, positions: list, statics: list
@@ -343,6 +415,7 @@ class AisDecoder:
         """End of stream: fragments still open will never complete."""
         self.counts["incomplete"] += len(self._groups)
         self._groups.clear()
+        self._per_source.clear()
 
     # -- payloads ------------------------------------------------------------------------
 
@@ -361,23 +434,25 @@ class AisDecoder:
                 self._ts_cache.clear()
             ts = self._ts_cache[when] = _utc(when)
         try:
-            if ais_id in POSITION_TYPES:
-                position = self._position(msg, ais_id, ts, source)
-                if position is not None:
-                    counts["positions"] += 1
-                    positions.append(position)
-            if ais_id in STATIC_TYPES:
-                report = self._static(msg, ais_id, ts, source)
-                if report is not None:
-                    counts["static_reports"] += 1
-                    statics.append(report)
+            data = msg.decode()
+            position = (
+                self._position(data, ais_id, ts, source) if ais_id in POSITION_TYPES else None
+            )
+            report = self._static(data, ais_id, ts, source) if ais_id in STATIC_TYPES else None
+            mmsi = (position or report).mmsi if (position or report) else None
+            if mmsi is not None and not valid_mmsi(mmsi):
+                counts["invalid_mmsi"] += 1
+                return
+            if position is not None:
+                counts["positions"] += 1
+                positions.append(position)
+            if report is not None:
+                counts["static_reports"] += 1
+                statics.append(report)
         except Exception:  # pyais raises many kinds on short or corrupt payloads
             counts["undecodable"] += 1
 
-    def _position(
-        self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
-    ) -> Position | None:
-        data = msg.decode()
+    def _position(self, data, ais_id: int, ts: datetime, source: str) -> Position | None:
         lon, lat = data.lon, data.lat
         if lon == 181.0 or lat == 91.0:
             self.counts["no_position"] += 1
@@ -399,10 +474,7 @@ class AisDecoder:
         status = None if ais_id >= 18 and ais_id != 27 else int(data.status)
         return Position(int(data.mmsi), ts, lon, lat, sog, cog, heading, status, ais_id, source)
 
-    def _static(
-        self, msg: NMEAMessage, ais_id: int, ts: datetime, source: str
-    ) -> StaticReport | None:
-        data = msg.decode()
+    def _static(self, data, ais_id: int, ts: datetime, source: str) -> StaticReport | None:
         mmsi = int(data.mmsi)
         if ais_id == 24:
             if data.partno == 0:

@@ -9,6 +9,7 @@ are grouped in batches of `batch_rows` (or every `flush_interval_s` on a stream)
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import threading
@@ -17,17 +18,21 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from .ais import AisDecoder
+from .ais import AisDecoder, TimeWindow
 from .store import Batch, BufferedWriter, PositionStore
 from .transports import (
     Block,
+    InputTooLarge,
     chunk_blocks,
     file_blocks,
     parse_source,
     split_file,
     tcp_blocks,
     udp_blocks,
+    udp_options,
 )
+
+log = logging.getLogger(__name__)
 
 ERROR_KINDS = (
     "blank",
@@ -41,20 +46,45 @@ ERROR_KINDS = (
     "undecodable",
     "no_position",
     "bad_position",
+    "bad_time",
+    "invalid_mmsi",
+    "overlong",
+    "udp_refused",
+    "too_large",
+    "internal_error",
 )
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+# Report times believed by default: on a stream, from a day before to 5 minutes after
+# arrival; in a file, within three years before its modification time (an archive of
+# another period declares it: --accept-from/--accept-to).
+STREAM_WINDOW = TimeWindow(past_s=24 * 3600.0, ahead_s=300.0)
+FILE_WINDOW = TimeWindow(past_s=3 * 366 * 24 * 3600.0, ahead_s=24 * 3600.0)
 
 
 class Ingest:
+    """One ingest run: its sources' lines decoded and handed to the writer in batches.
+    `stream_window` and `file_window` say which report times are believed (see
+    TimeWindow); nothing a source sends can stop the run (a line or block that breaks the
+    decoder is counted as `internal_error` and skipped)."""
+
     def __init__(
-        self, writer: BufferedWriter, batch_rows: int = 5000, flush_interval_s: float = 1.0
+        self,
+        writer: BufferedWriter,
+        batch_rows: int = 5000,
+        flush_interval_s: float = 1.0,
+        stream_window: TimeWindow = STREAM_WINDOW,
+        file_window: TimeWindow = FILE_WINDOW,
     ):
         self.writer = writer
         self.batch_rows = batch_rows
         self.flush_interval_s = flush_interval_s
+        self.stream_window = stream_window
+        self.file_window = file_window
         self.counts: Counter[str] = Counter()
+        self.transport_counts: Counter[str] = Counter()
         self.vessels: set[int] = set()
         self.stop = threading.Event()
+        self.failed: list[str] = []
         self._lock = threading.Lock()
 
     def consume(
@@ -63,10 +93,22 @@ class Ingest:
         source_name: str,
         tail: Iterable[bytes] = (),
         chunk_head: bool = False,
+        window: TimeWindow | None = None,
     ) -> None:
         """Decode blocks of lines and submit batches until they end or `stop` is set."""
-        decoder = AisDecoder(default_source=source_name)
-        decode = decoder.decode_into
+        decoder = AisDecoder(default_source=source_name, window=window)
+
+        def decode(lines, received_at, positions, statics, **kwargs):
+            # The hot path, as is; a block that breaks the decoder (a bug; no input should)
+            # is decoded again line by line, and only the lines that break it are lost.
+            mark = (len(positions), len(statics), decoder.counts.copy())
+            try:
+                decoder.decode_into(lines, received_at, positions, statics, **kwargs)
+            except Exception:
+                del positions[mark[0] :], statics[mark[1] :]
+                decoder.counts = mark[2]
+                self._decode_one_by_one(decoder, lines, received_at, positions, statics, kwargs)
+
         positions: list = []
         statics: list = []
         last_flush = time.monotonic()
@@ -97,6 +139,20 @@ class Ingest:
             decoder.close()
             self._submit(positions, statics, decoder.counts)
 
+    @staticmethod
+    def _decode_one_by_one(decoder, lines, received_at, positions, statics, kwargs) -> None:
+        offset = kwargs.pop("byte_offset", None)
+        for line in lines:
+            try:
+                decoder.decode_into(
+                    (line,), received_at, positions, statics, byte_offset=offset, **kwargs
+                )
+            except Exception:
+                decoder.counts["internal_error"] += 1
+                log.exception("AIS line broke the decoder (skipped): %r", line[:200])
+            if offset is not None:
+                offset += len(line)
+
     def _submit(self, positions: list, statics: list, counts: Counter) -> None:
         """Hand a batch to the writer and move the decoder's counts into the run's."""
         with self._lock:
@@ -122,10 +178,13 @@ class Ingest:
             elif kind == "tcp":
                 streams.append((source, tcp_blocks(host_or_path, port, self.stop)))
             else:
-                streams.append((source, udp_blocks(host_or_path, port, self.stop)))
+                blocks = udp_blocks(
+                    host_or_path, port, self.stop, udp_options(source), self.transport_counts
+                )
+                streams.append((source, blocks))
         threads = [
             threading.Thread(
-                target=self.consume, args=(blocks, name), daemon=True, name=f"ais-{name}"
+                target=self._stream, args=(blocks, name), daemon=True, name=f"ais-{name}"
             )
             for name, blocks in streams
         ]
@@ -145,10 +204,24 @@ class Ingest:
                 self._parallel_file(path, name, workers, on_progress)
             else:
                 progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
-                self.consume(file_blocks(path, progress), name)
+                try:
+                    self.consume(file_blocks(path, progress), name, window=self.file_window)
+                except InputTooLarge as exc:
+                    self.transport_counts["too_large"] += 1
+                    self.failed.append(str(exc))
+                    log.error("%s", exc)
         for t in threads:
             while t.is_alive():
                 t.join(0.5)
+
+    def _stream(self, blocks: Iterable[Block], name: str) -> None:
+        """A stream's thread: it ends only when the run stops (or its transport cannot
+        work at all, e.g. an address already in use: logged, and the run is told)."""
+        try:
+            self.consume(blocks, name, window=self.stream_window)
+        except Exception as exc:
+            self.failed.append(f"{name}: {exc}")
+            log.exception("AIS stream %s stopped", name)
 
     def _parallel_file(
         self, path: str, name: str, workers: int, on_progress: Callable[[str, int], None] | None
@@ -168,6 +241,7 @@ class Ingest:
                     self.writer.store.conninfo,
                     str(self.writer.spill_dir / f"chunk-{i}"),
                     self.batch_rows,
+                    self.file_window,
                     results,
                 ),
             )
@@ -191,7 +265,7 @@ class Ingest:
             raise RuntimeError(f"{name}: a worker failed: {errors[0]}")
 
     def summary(self) -> str:
-        c = self.counts
+        c = self.counts + self.transport_counts
         w = self.writer.counts
         errors = ", ".join(f"{k}={c[k]}" for k in ERROR_KINDS if c[k]) or "none"
         parts = [
@@ -208,8 +282,17 @@ class Ingest:
             parts.append(
                 f"{w['dead_rows']:,} rows refused by the database, set aside in the spill folder"
             )
+        if w["recompute_requests"]:
+            parts.append(f"{w['recompute_requests']:,} late periods queued for port-call recompute")
+        if w["future_refused"] or w["dropped_rows"]:
+            parts.append(
+                f"refused ahead of time {w['future_refused']:,}, dropped (spill full) "
+                f"{w['dropped_rows']:,}"
+            )
         if self.writer.backlog_rows:
             parts.append(f"{self.writer.backlog_rows:,} rows still buffered")
+        if self.failed:
+            parts.append("failed: " + "; ".join(self.failed))
         return "; ".join(parts)
 
 
@@ -222,6 +305,7 @@ def _chunk_worker(
     conninfo: str,
     spill_dir: str,
     batch_rows: int,
+    window: TimeWindow,
     results,
 ) -> None:
     """One worker process: decode and store the lines starting in [start, end)."""
@@ -230,7 +314,7 @@ def _chunk_worker(
     error = ""
     try:
         blocks, tail = chunk_blocks(path, start, end)
-        ingest.consume(blocks, name, tail=tail, chunk_head=index > 0)
+        ingest.consume(blocks, name, tail=tail, chunk_head=index > 0, window=window)
     except BaseException as exc:  # reported to the parent, which fails the run
         error = f"{type(exc).__name__}: {exc}"
     finally:

@@ -79,3 +79,13 @@ ON CONFLICT (name) DO UPDATE SET
     positions = ports_aissource.positions + EXCLUDED.positions,
     static_reports = ports_aissource.static_reports + EXCLUDED.static_reports
 """
+# Positions older than the port-call follower's lag when they are stored (an archive, a
+# receiver that buffered) are behind its cursor: ask for their calls to be recomputed.
+REQUEST_RECOMPUTE = """
+INSERT INTO ports_portcallrecompute (requested_at, start_at, end_at, mmsis, west, south,
+                                     east, north, positions, state, detail)
+SELECT now(), min(ts), max(ts), array_agg(DISTINCT mmsi ORDER BY mmsi), min(lon), min(lat),
+       max(lon), max(lat), count(*), 'pending', '{}'::jsonb
+FROM ais_stage WHERE ts < now() - make_interval(secs => %s)
+HAVING count(*) > 0
+"""

@@ -16,22 +16,23 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import pickle
 import queue
 import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 
+from . import spill
 from .ais import Position, StaticReport
+from .batch import Batch
 from .sql import (
     INSERT_POSITIONS,
     INSERT_VESSELS_SEEN,
+    REQUEST_RECOMPUTE,
     STAGE_COPY,
     STAGE_DDL,
     STAGE_TYPES,
@@ -46,17 +47,10 @@ TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
 PARTITION_LOCK_TIMEOUT = "5s"
 # A batch refused this many times in a row by a reachable server is set aside.
 POISON_AFTER = 5
-
-
-@dataclass
-class Batch:
-    """Reports to store together (one transaction)."""
-
-    positions: list[Position] = field(default_factory=list)
-    statics: list[StaticReport] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        return len(self.positions) + len(self.statics)
+FUTURE_HORIZON = timedelta(days=1)
+# The port-call follower reads positions up to this long before now: a position stored
+# later than that behind its time is "late" and its calls are recomputed.
+LATE_AFTER_S = 120.0
 
 
 def merge_statics(reports: Sequence[StaticReport]) -> list[dict]:
@@ -99,8 +93,16 @@ class PositionStore:
     `latest_interval_s` (and at `flush_latest`), in the transaction of a batch: one row per
     vessel instead of one per report."""
 
-    def __init__(self, conninfo: str, connect_timeout_s: int = 5, latest_interval_s: float = 1.0):
+    def __init__(
+        self,
+        conninfo: str,
+        connect_timeout_s: int = 5,
+        latest_interval_s: float = 1.0,
+        late_after_s: float = LATE_AFTER_S,
+    ):
         self.conninfo = conninfo
+        self.late_after_s = late_after_s
+        self.recompute_requests = 0
         self.connect_timeout_s = connect_timeout_s
         self.latest_interval_s = latest_interval_s
         self.conn: psycopg.Connection | None = None
@@ -132,7 +134,7 @@ class PositionStore:
             self.connect()
         conn = self.conn
         assert conn is not None
-        inserted = 0
+        inserted = requested = 0
         latest = dict(self._latest)
         for p in batch.positions:
             held = latest.get(p.mmsi)
@@ -150,6 +152,8 @@ class PositionStore:
                         cur.execute(INSERT_VESSELS_SEEN, (sorted(new_vessels),))
                     cur.execute(INSERT_POSITIONS)
                     inserted = cur.rowcount
+                    cur.execute(REQUEST_RECOMPUTE, (self.late_after_s,))
+                    requested = cur.rowcount
                 if upsert_latest and latest:
                     cur.execute("DELETE FROM ais_stage")
                     self._copy_stage(cur, list(latest.values()))
@@ -168,6 +172,7 @@ class PositionStore:
                 conn.rollback()
             raise
         # Only now that the transaction is committed does the in-memory state move on.
+        self.recompute_requests += requested
         self._known |= new_vessels
         if upsert_latest:
             self._latest.clear()
@@ -223,7 +228,9 @@ class BufferedWriter:
 
     `submit` never blocks for long: batches go to a small queue; the thread moves them to
     its pending list and writes them. While the database is down, pending batches beyond
-    `max_memory_rows` are pickled to `spill_dir` (oldest first) and read back in order.
+    `max_memory_rows` are spilled to `spill_dir` as data-only files (`spill`), oldest
+    first, and read back in order; at most `max_spill_bytes` go to disk (beyond that a
+    batch is dropped and counted, and `spill_full` tells file readers to wait).
     """
 
     def __init__(
@@ -233,29 +240,31 @@ class BufferedWriter:
         max_memory_rows: int = 200_000,
         queue_batches: int = 8,
         retry_max_s: float = 10.0,
+        max_spill_bytes: int = 2 << 30,
     ):
         self.store = store
-        self.spill_dir = Path(spill_dir)
+        self.spill_dir = spill.private_dir(Path(spill_dir))
         self.max_memory_rows = max_memory_rows
+        self.max_spill_bytes = max_spill_bytes
         self.retry_max_s = retry_max_s
         self.queue: queue.Queue[Batch | None] = queue.Queue(maxsize=queue_batches)
         self.pending: deque[Batch] = deque()
         self.pending_rows = 0
-        self.spilled: deque[Path] = deque()
+        self.spilled: deque[tuple[Path, int]] = deque()
         self._spilled_rows = 0
-        self._spill_seq = 0
+        self._spilled_bytes = 0
         self.counts: Counter[str] = Counter()
         self.error: BaseException | None = None
         self._open = True
         self._abandon = False
         self._thread = threading.Thread(target=self._run, name="ais-writer", daemon=True)
-        self.spill_dir.mkdir(parents=True, exist_ok=True)
-        # Batches spilled by an earlier run that died before writing them go first.
-        for path in sorted(self.spill_dir.glob("batch-*.pickle")):
-            _, seq, rows = path.stem.split("-")
-            self.spilled.append(path)
-            self._spilled_rows += int(rows)
-            self._spill_seq = max(self._spill_seq, int(seq) + 1)
+        # Batches spilled by an earlier run that died before writing them go first; files
+        # that are not ours are set aside (never loaded, never blocking the start).
+        found, self._spill_seq = spill.scan(self.spill_dir)
+        for _seq, rows, path in found:
+            self.spilled.append((path, rows))
+            self._spilled_rows += rows
+            self._spilled_bytes += path.stat().st_size
 
     def start(self) -> BufferedWriter:
         self._thread.start()
@@ -264,6 +273,13 @@ class BufferedWriter:
     def submit(self, batch: Batch) -> None:
         if self.error is not None:
             raise RuntimeError("the AIS writer stopped") from self.error
+        # Whatever a decoder believed, nothing is stored more than a day ahead of now (no
+        # partition for a far-off month, no vessel "live" in the future).
+        horizon = datetime.now(UTC) + FUTURE_HORIZON
+        if batch.positions and max(p.ts for p in batch.positions) > horizon:
+            kept = [p for p in batch.positions if p.ts <= horizon]
+            self.counts["future_refused"] += len(batch.positions) - len(kept)
+            batch = Batch(kept, batch.statics)
         if len(batch):
             self.queue.put(batch)
 
@@ -316,30 +332,56 @@ class BufferedWriter:
             self.pending_rows -= len(batch)
             self._spill(batch)
 
+    @property
+    def spill_full(self) -> bool:
+        """Whether the spill folder has reached its cap (readers that can wait should)."""
+        return self._spilled_bytes >= self.max_spill_bytes
+
     def _spill(self, batch: Batch) -> None:
-        path = self.spill_dir / f"batch-{self._spill_seq:09d}-{len(batch)}.pickle"
+        if self.spill_full:
+            self.counts["dropped_rows"] += len(batch)
+            log.error(
+                "AIS spill folder %s is full (%d bytes): %d rows dropped",
+                self.spill_dir,
+                self._spilled_bytes,
+                len(batch),
+            )
+            return
+        path = self.spill_dir / f"batch-{self._spill_seq:09d}-{len(batch)}.json"
         self._spill_seq += 1
-        tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
-        tmp.rename(path)
-        self.spilled.append(path)
+        size = spill.write(path, batch)
+        self.spilled.append((path, len(batch)))
         self._spilled_rows += len(batch)
+        self._spilled_bytes += size
         self.counts["spilled_batches"] += 1
         self.counts["spilled_rows"] += len(batch)
 
     def _next(self) -> tuple[Batch, Path | None] | None:
-        """The oldest batch not yet written: spilled ones come before those in memory."""
-        if self.spilled:
-            path = self.spilled[0]
-            return pickle.loads(path.read_bytes()), path
+        """The oldest batch not yet written: spilled ones come before those in memory. A
+        spilled file that cannot be read back is set aside, and the next one taken."""
+        while self.spilled:
+            path, rows = self.spilled[0]
+            try:
+                return spill.read(path), path
+            except (OSError, ValueError, TypeError, KeyError) as exc:
+                self.spilled.popleft()
+                self._spilled_rows -= rows
+                self._forget_bytes(path)
+                spill.set_aside(path, f"unreadable ({exc})")
+                self.counts["unreadable_spill_files"] += 1
         if self.pending:
             return self.pending[0], None
         return None
+
+    def _forget_bytes(self, path: Path) -> None:
+        with contextlib.suppress(OSError):
+            self._spilled_bytes = max(0, self._spilled_bytes - path.stat().st_size)
 
     def _done(self, batch: Batch, path: Path | None) -> None:
         """Forget a batch that is stored (or set aside)."""
         if path is not None:
             self.spilled.popleft()
+            self._forget_bytes(path)
             path.unlink()
             self._spilled_rows -= len(batch)
             self.counts["unspilled_rows"] += len(batch)
@@ -349,10 +391,10 @@ class BufferedWriter:
 
     def _dead_letter(self, batch: Batch, exc: BaseException) -> None:
         """Set aside a batch the server keeps refusing, so it cannot block the feed; it is
-        kept on disk (dead-*.pickle) for inspection and replay."""
-        path = self.spill_dir / f"dead-{self._spill_seq:09d}-{len(batch)}.pickle"
+        kept on disk (dead-*.json) for inspection and replay."""
+        path = self.spill_dir / f"dead-{self._spill_seq:09d}-{len(batch)}.json"
         self._spill_seq += 1
-        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        spill.write(path, batch)
         self.counts["dead_batches"] += 1
         self.counts["dead_rows"] += len(batch)
         log.error(
@@ -412,6 +454,7 @@ class BufferedWriter:
                 delay = 0.5
                 failures = 0
                 self.counts["positions_stored"] += inserted
+                self.counts["recompute_requests"] = self.store.recompute_requests
                 self.counts["positions_written"] += len(batch.positions)
                 self.counts["static_written"] += len(batch.statics)
                 self.counts["batches"] += 1

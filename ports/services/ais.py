@@ -13,7 +13,8 @@ from core.functions import StX, StY
 from core.imports import file_sha256
 
 from ..choices import ship_type_group
-from ..ingest.pipeline import Ingest
+from ..ingest.ais import TimeWindow
+from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter, PositionStore
 from ..ingest.transports import parse_source
 from ..models import AisIngestRun, VesselLatest, VesselPosition
@@ -46,6 +47,9 @@ def ingest_ais(
     flush_interval_s: float = 1.0,
     workers: int | None = None,
     max_memory_rows: int = 200_000,
+    max_spill_bytes: int = 2 << 30,
+    stream_window: TimeWindow = STREAM_WINDOW,
+    file_window: TimeWindow = FILE_WINDOW,
     on_progress=None,
     on_start=None,
     on_skip=None,
@@ -66,9 +70,18 @@ def ingest_ais(
             continue
         todo.append(source)
     writer = BufferedWriter(
-        PositionStore(db_conninfo()), spill_dir, max_memory_rows=max_memory_rows
+        PositionStore(db_conninfo()),
+        spill_dir,
+        max_memory_rows=max_memory_rows,
+        max_spill_bytes=max_spill_bytes,
     ).start()
-    ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=flush_interval_s)
+    ingest = Ingest(
+        writer,
+        batch_rows=batch_rows,
+        flush_interval_s=flush_interval_s,
+        stream_window=stream_window,
+        file_window=file_window,
+    )
     run = AisIngestRun(started_at=timezone.now(), sources=" ".join(sources))
     if on_start:
         on_start(ingest)
@@ -77,12 +90,13 @@ def ingest_ais(
             ingest.run(todo, on_progress, workers=workers)
     finally:
         writer.close()
-    complete = writer.error is None and writer.backlog_rows == 0
+    complete = writer.error is None and writer.backlog_rows == 0 and not ingest.failed
 
     def record() -> None:
         run.finished_at = timezone.now() if complete else None
         run.counts = {
             **ingest.counts,
+            **ingest.transport_counts,
             **{f"writer_{k}": v for k, v in writer.counts.items()},
             "vessels": len(ingest.vessels),
         }
@@ -167,7 +181,7 @@ def live_vessels(
     """The live map layer: newest position of each vessel seen within `max_age_min`, as a
     compact GeoJSON FeatureCollection (`g` ship type group, `sog` kn, `dir` heading or
     course in degrees, `ts` unix seconds)."""
-    qs = VesselLatest.objects.seen_within(max_age_min)
+    qs = VesselLatest.objects.vessels().seen_within(max_age_min)
     if bbox:
         qs = qs.within_bbox(*bbox)
     rows = qs.annotate(lon=StX("geom"), lat=StY("geom")).values_list(

@@ -8,12 +8,13 @@ Times are UTC; durations seconds.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely import wkb
@@ -25,10 +26,19 @@ from core.versioning import add_version
 from geo.models import Geofence, Node
 
 from ..detection import Call, PortFences, Rule, VesselTracker, detect_calls
-from ..models import RULE_LIMITS, DetectionRule, PortCall, Vessel, VesselPosition
+from ..ingest.store import LATE_AFTER_S
+from ..models import (
+    RULE_LIMITS,
+    DetectionRule,
+    PortCall,
+    PortCallRecompute,
+    Vessel,
+    VesselPosition,
+)
 
 LOOKBACK = timedelta(days=3)  # a call may have begun this long before the window
 NEAR_DEG = 0.3  # positions this close to a port limit are read (to see vessels leave)
+STALE_RUNNING = timedelta(minutes=15)  # a recompute "running" longer was abandoned
 RULE_FIELDS = ("speed_kn", "min_stay_s", "gap_timeout_s", "exit_hysteresis_m")
 
 
@@ -140,11 +150,16 @@ def port_fences(node: Node) -> PortFences:
 
 
 def near_positions(
-    fences: PortFences, start: datetime, end: datetime, limit: int | None = None
+    fences: PortFences,
+    start: datetime,
+    end: datetime,
+    limit: int | None = None,
+    mmsis: Iterable[int] | None = None,
 ) -> list[tuple]:
-    """(mmsi, unix ts, lon, lat, sog_kn) of positions near the port in [start, end)."""
+    """(mmsi, unix ts, lon, lat, sog_kn) of positions near the port in [start, end), of
+    `mmsis` only when given."""
     return VesselPosition.objects.near_rows(
-        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, start, end, limit
+        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, start, end, limit, mmsis
     )
 
 
@@ -228,11 +243,12 @@ class CallFollower:
 
     A poll only reads up to `lag` before its time, so reports that reach the database a
     little out of order are still read in order; a report later than that is ignored here
-    (the next batch recompute, e.g. nightly, takes it in)."""
+    (the AIS store asks for a recompute of it: `process_recompute_requests`, after which
+    `rebuild` brings the trackers of the vessels concerned up to date)."""
 
     nodes: list[Node]
     cursor: datetime
-    lag: timedelta = timedelta(minutes=2)
+    lag: timedelta = timedelta(seconds=LATE_AFTER_S)
     trackers: dict[tuple[str, int], VesselTracker] = field(default_factory=dict)
     fed: int = 0
 
@@ -271,3 +287,130 @@ class CallFollower:
         self.cursor = until
         self.fed += count
         return count
+
+    def rebuild(self, node: Node, mmsis: Iterable[int]) -> None:
+        """Replay the recent positions of `mmsis` near `node` into fresh trackers (after
+        their calls were recomputed from late positions)."""
+        fences, rule = port_fences(node), as_rule(current_rule(node))
+        wanted = set(mmsis)
+        for mmsi in wanted:
+            self.trackers.pop((node.code, mmsi), None)
+        rows = near_positions(
+            fences,
+            self.cursor - 2 * LOOKBACK,
+            self.cursor + timedelta(microseconds=1),
+            mmsis=sorted(wanted),
+        )
+        for mmsi, ts, lon, lat, sog in rows:  # by vessel, then time
+            key = (node.code, mmsi)
+            tracker = self.trackers.get(key)
+            if tracker is None:
+                tracker = self.trackers[key] = VesselTracker(mmsi, fences, rule)
+            tracker.feed(float(ts), lon, lat, sog)
+
+
+# --- recomputing after late positions ----------------------------------------------------
+
+
+@dataclass
+class RecomputeSummary:
+    requests: int = 0
+    periods: int = 0
+    calls: dict[str, int] = field(default_factory=dict)
+
+
+def _merge_periods(requests: list[PortCallRecompute]) -> list[list[PortCallRecompute]]:
+    """Requests grouped by overlapping time (within LOOKBACK of each other)."""
+    groups: list[list[PortCallRecompute]] = []
+    for r in sorted(requests, key=lambda r: r.start_at):
+        if groups and r.start_at <= max(g.end_at for g in groups[-1]) + LOOKBACK:
+            groups[-1].append(r)
+        else:
+            groups.append([r])
+    return groups
+
+
+def recompute_vessel_calls(node: Node, mmsis: Iterable[int], start: datetime, end: datetime) -> int:
+    """Recompute the calls of `mmsis` at a port that late positions in [start, end) may
+    have changed: those arriving from LOOKBACK before `start` to LOOKBACK after `end` (a
+    call may have begun days before a late report, and a filled gap may merge the next
+    one). Returns the calls saved."""
+    fences, rule_row = port_fences(node), current_rule(node)
+    now = timezone.now()
+    vessels = sorted(set(mmsis))
+    lo, hi = start - LOOKBACK, min(end + LOOKBACK, now)
+    rows = near_positions(fences, lo - LOOKBACK, min(hi + LOOKBACK, now), mmsis=vessels)
+    calls = [
+        c
+        for c in detect_calls(rows, fences, as_rule(rule_row), until=now.timestamp())
+        if lo.timestamp() <= c.arrival_s < hi.timestamp()
+    ]
+    with transaction.atomic():
+        PortCall.objects.filter(
+            node=node, vessel_id__in=vessels, arrival_at__gte=lo, arrival_at__lt=hi
+        ).delete()
+        return save_calls(node, rule_row, calls)
+
+
+def process_recompute_requests(
+    follower: CallFollower | None = None, max_requests: int = 1000
+) -> RecomputeSummary:
+    """Take the pending recompute requests (other workers skip them), recompute the calls
+    of the vessels and periods they name at every port whose area they touch, and mark
+    them done (or failed, with the reason). The follower's trackers of those vessels are
+    rebuilt so that its calls stay the same as the recompute's."""
+    summary = RecomputeSummary()
+    # Requests a worker took and never finished (it died, the database went away) go back.
+    PortCallRecompute.objects.filter(
+        state=PortCallRecompute.State.RUNNING,
+        started_at__lt=timezone.now() - STALE_RUNNING,
+    ).update(state=PortCallRecompute.State.PENDING)
+    with transaction.atomic():
+        requests = list(
+            PortCallRecompute.objects.select_for_update(skip_locked=True)
+            .filter(state=PortCallRecompute.State.PENDING)
+            .order_by("requested_at")[:max_requests]
+        )
+        PortCallRecompute.objects.filter(pk__in=[r.pk for r in requests]).update(
+            state=PortCallRecompute.State.RUNNING, started_at=timezone.now()
+        )
+    if not requests:
+        return summary
+    summary.requests = len(requests)
+    done = PortCallRecompute.State.DONE
+    try:
+        nodes = list(Node.objects.filter(detection_rules__valid_to__isnull=True))
+        for group in _merge_periods(requests):
+            summary.periods += 1
+            for node in nodes:
+                west, south, east, north = port_fences(node).limit.bounds
+                touching = [
+                    r
+                    for r in group
+                    if r.west <= east + NEAR_DEG
+                    and r.east >= west - NEAR_DEG
+                    and r.south <= north + NEAR_DEG
+                    and r.north >= south - NEAR_DEG
+                ]
+                if not touching:
+                    continue
+                mmsis = {m for r in touching for m in r.mmsis}
+                start = min(r.start_at for r in touching)
+                end = max(r.end_at for r in touching)
+                saved = recompute_vessel_calls(node, mmsis, start, end)
+                summary.calls[node.code] = summary.calls.get(node.code, 0) + saved
+                if follower is not None and node.code in {n.code for n in follower.nodes}:
+                    follower.rebuild(node, mmsis)
+    except (OperationalError, InterfaceError):
+        raise  # the database went away: the requests stay "running" and are taken again
+    except Exception as exc:
+        PortCallRecompute.objects.filter(pk__in=[r.pk for r in requests]).update(
+            state=PortCallRecompute.State.FAILED,
+            finished_at=timezone.now(),
+            detail={"error": f"{type(exc).__name__}: {exc}"[:500]},
+        )
+        raise
+    PortCallRecompute.objects.filter(pk__in=[r.pk for r in requests]).update(
+        state=done, finished_at=timezone.now(), detail={"calls": summary.calls}
+    )
+    return summary

@@ -57,11 +57,11 @@ def test_unreachable_database_spills_then_replays(tmp_path):
         writer.submit(batch(50, start=k * 50))
     assert time.monotonic() - started < 2  # the reader was never held up
     deadline = time.monotonic() + 5
-    while len(list(tmp_path.glob("batch-*.pickle"))) < 4 and time.monotonic() < deadline:
+    while len(list(tmp_path.glob("batch-*.json"))) < 4 and time.monotonic() < deadline:
         time.sleep(0.05)
     writer.abandon()
     writer.close(timeout=10)
-    spilled = sorted(tmp_path.glob("batch-*.pickle"))
+    spilled = sorted(tmp_path.glob("batch-*.json"))
     assert sum(int(p.stem.split("-")[2]) for p in spilled) == 300
     assert writer.counts["db_errors"] >= 1 and not VesselPosition.objects.exists()
 
@@ -70,7 +70,7 @@ def test_unreachable_database_spills_then_replays(tmp_path):
     replay.submit(batch(10, start=1000))
     replay.close(timeout=30)
     assert VesselPosition.objects.count() == 310
-    assert not list(tmp_path.glob("batch-*.pickle"))
+    assert not list(tmp_path.glob("batch-*.json"))
 
 
 def test_refused_batch_is_set_aside_and_the_rest_goes_on(tmp_path):
@@ -82,7 +82,7 @@ def test_refused_batch_is_set_aside_and_the_rest_goes_on(tmp_path):
     writer.close(timeout=30)
     assert writer.error is None
     assert writer.counts["dead_batches"] == 1 and writer.counts["dead_rows"] == 4
-    assert list(tmp_path.glob("dead-*.pickle"))
+    assert list(tmp_path.glob("dead-*.json"))
     assert set(VesselPosition.objects.values_list("mmsi", flat=True)) == {
         413700000 + i for i in range(5)
     }

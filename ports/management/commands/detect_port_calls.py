@@ -1,14 +1,21 @@
-"""manage.py detect_port_calls: recompute port calls (batch) or follow new positions."""
+"""manage.py detect_port_calls: recompute port calls (batch), process the recompute
+requests late positions left (--pending), or follow new positions (--follow)."""
 
-import time
+import logging
+import signal
+import threading
 from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
 from geo.models import Node
 from ports.models import DetectionRule
-from ports.services.portcalls import CallFollower, detect_port_calls
+from ports.services.portcalls import CallFollower, detect_port_calls, process_recompute_requests
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF_S = 60.0
 
 
 def _when(value: str) -> datetime:
@@ -17,20 +24,64 @@ def _when(value: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = "Detect port calls from stored positions with each port's current rule."
+    help = (
+        "Detect port calls from stored positions with each port's current rule; "
+        "--pending recomputes what late positions changed; --follow keeps going."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--port", action="append", help="node code (repeat); default all")
         parser.add_argument("--start", type=_when, help="ISO 8601; default: 7 days ago")
         parser.add_argument("--end", type=_when, help="ISO 8601; default: now")
         parser.add_argument(
+            "--pending",
+            action="store_true",
+            help="only process the recompute requests late positions left, then stop",
+        )
+        parser.add_argument(
             "--follow",
             action="store_true",
-            help="after the batch, process new positions every --interval s",
+            help="after the batch, process new positions and recompute requests every "
+            "--interval s, reconnecting when the database goes away",
         )
         parser.add_argument("--interval", type=float, default=30.0)
 
     def handle(self, *args, **options):
+        if options["pending"]:
+            s = process_recompute_requests()
+            self.stdout.write(
+                f"detect_port_calls: {s.requests} recompute requests, {s.periods} periods, "
+                f"calls saved {s.calls or 'none'}"
+            )
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        signal.signal(signal.SIGINT, lambda *a: stop.set())
+        nodes, end = self._with_database(stop, lambda: self._batch(options))
+        if not options["follow"] or nodes is None:
+            return
+        follower = CallFollower(nodes, cursor=end)
+        delay = options["interval"]
+        while not stop.wait(delay):
+            try:
+                close_old_connections()
+                requests = process_recompute_requests(follower)
+                if requests.requests:
+                    self.stdout.write(
+                        f"detect_port_calls: recomputed {requests.periods} late periods "
+                        f"({requests.requests} requests): {requests.calls}"
+                    )
+                follower.poll()
+                delay = options["interval"]
+            except (OperationalError, InterfaceError) as exc:
+                # A restart or failover: keep the trackers, wait, reconnect, go on (the
+                # cursor did not move, so nothing is skipped).
+                connection.close()
+                delay = min(max(delay, 1.0) * 2, MAX_BACKOFF_S)
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                log.warning("database unavailable (%s); retrying in %.0f s", first, delay)
+
+    def _batch(self, options):
         ports = DetectionRule.objects.filter(valid_to__isnull=True).values_list(
             "node__code", flat=True
         )
@@ -46,8 +97,17 @@ class Command(BaseCommand):
                 f"detect_port_calls: {s.port} rule v{s.rule_version}: {s.positions:,} "
                 f"positions, {s.calls} calls ({s.open_calls} open), {s.removed} replaced"
             )
-        if options["follow"]:
-            follower = CallFollower(nodes, cursor=end)
-            while True:
-                time.sleep(options["interval"])
-                follower.poll()
+        return nodes, end
+
+    def _with_database(self, stop: threading.Event, action):
+        """Run `action`, waiting for the database when it is away at start."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                return action()
+            except (OperationalError, InterfaceError) as exc:
+                connection.close()
+                log.warning("database unavailable at start (%s); retrying in %.0f s", exc, delay)
+                stop.wait(delay)
+                delay = min(delay * 2, MAX_BACKOFF_S)
+        return None, None

@@ -1,20 +1,33 @@
 """manage.py ingest_ais SOURCE...: AIS NMEA from files, stdin, TCP or UDP into PostGIS."""
 
+import argparse
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from ports.ingest.ais import TimeWindow
+from ports.ingest.pipeline import FILE_WINDOW
 from ports.services.ais import ingest_ais
+
+
+def _when(value: str) -> datetime:
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 date-time") from exc
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
 
 
 class Command(BaseCommand):
     help = (
         "Ingest AIS NMEA. SOURCE: a file (.nmea .txt .log .gz), - for stdin, "
-        "tcp://host:port (client) or udp://:port (listener)."
+        "tcp://host:port (client) or udp://:port (listener on the loopback; "
+        "udp://0.0.0.0:port?allow=10.0.0.0/8 listens wider, for the senders allowed)."
     )
 
     def add_arguments(self, parser):
@@ -41,6 +54,36 @@ class Command(BaseCommand):
             default=200_000,
             help="rows kept in memory while the database is away; "
             "older ones are spilled to --spill-dir",
+        )
+        parser.add_argument(
+            "--max-spill-mb",
+            type=int,
+            default=2048,
+            help="disk the spill folder may take; beyond it rows are dropped (counted)",
+        )
+        parser.add_argument(
+            "--accept-from",
+            type=_when,
+            help="files: believe report times from this date-time (an archive's period; "
+            "default: 3 years before the file's modification time)",
+        )
+        parser.add_argument(
+            "--accept-to",
+            type=_when,
+            help="files: believe report times up to this date-time (default: a day after "
+            "the file's modification time)",
+        )
+        parser.add_argument(
+            "--max-age-h",
+            type=float,
+            default=24.0,
+            help="streams: believe report times at most this many hours old on arrival",
+        )
+        parser.add_argument(
+            "--max-ahead-s",
+            type=float,
+            default=300.0,
+            help="streams: believe report times at most this many seconds ahead of arrival",
         )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
@@ -113,6 +156,16 @@ class Command(BaseCommand):
                 flush_interval_s=options["flush_interval"],
                 workers=options["workers"],
                 max_memory_rows=options["max_memory_rows"],
+                max_spill_bytes=options["max_spill_mb"] << 20,
+                stream_window=TimeWindow(
+                    past_s=options["max_age_h"] * 3600, ahead_s=options["max_ahead_s"]
+                ),
+                file_window=TimeWindow(
+                    past_s=FILE_WINDOW.past_s,
+                    ahead_s=FILE_WINDOW.ahead_s,
+                    earliest=options["accept_from"].timestamp() if options["accept_from"] else None,
+                    latest=options["accept_to"].timestamp() if options["accept_to"] else None,
+                ),
                 on_progress=progress,
                 on_start=on_start,
                 on_skip=skipped,
