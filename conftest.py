@@ -76,5 +76,34 @@ def empty_ais_tables() -> None:
             "ports_vessellatest",
             "ports_vessel",
             "ports_aissource",
+            "ports_portcallrecompute",
+            "ports_portcall",
         ):
             conn.execute(f"DELETE FROM {table}")
+
+
+def in_own_connection(action):
+    """Run `action()` on a thread of its own, so with a database connection of its own that
+    commits (as the follower or another worker would), outside the test's transaction; its
+    result is returned, its exception raised. Pair with `ais_tables`, which empties what it
+    committed."""
+    import threading
+
+    from django.db import connection
+
+    result: dict = {}
+
+    def run():
+        try:
+            result["value"] = action()
+        except BaseException as exc:  # handed to the test
+            result["error"] = exc
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")

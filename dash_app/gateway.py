@@ -379,7 +379,7 @@ class PortPage:
 def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
     """The current rule in words, recent calls, daily metrics against the baseline,
     vessels at anchor now. None when the node is not a watched port."""
-    node = Node.objects.filter(code=code, detection_rules__isnull=False).distinct().first()
+    node = call_services.watched_ports().filter(code=code).first()
     if node is None:
         return None
     rule = call_services.current_rule(node)
@@ -416,7 +416,7 @@ def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
 def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | str | None:
     """Call counts of the official rule and the default variants over the last `days`;
     None for an unknown port, a message when the window holds too many positions."""
-    node = Node.objects.filter(code=code, detection_rules__isnull=False).distinct().first()
+    node = call_services.watched_ports().filter(code=code).first()
     if node is None:
         return None
     end = timezone.now()

@@ -19,7 +19,6 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from core.api.filters import BBoxFilter
 from core.api.limits import cached, one_at_a_time, statement_timeout
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
-from geo.models import Node
 
 from ..models import (
     RULE_LIMITS,
@@ -32,7 +31,7 @@ from ..models import (
 )
 from ..services.ais import vessel_track
 from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
-from ..services.portcalls import update_rule
+from ..services.portcalls import update_rule, watched_ports
 from .filters import PortCallFilter, ThroughputFilter, VesselLatestFilter
 from .serializers import (
     AisSourceSerializer,
@@ -161,7 +160,7 @@ class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
 class PortViewSet(viewsets.GenericViewSet):
     """Per-port detection rules, metrics and sensitivity (ports with a port-limit fence)."""
 
-    queryset = Node.objects.filter(detection_rules__isnull=False).distinct()
+    queryset = watched_ports()
     write_permissions = ["ports.change_detectionrule"]
     lookup_field = "code"
     serializer_class = DetectionRuleSerializer

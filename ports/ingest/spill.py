@@ -151,16 +151,20 @@ def set_aside(path: Path, reason: str) -> Path:
 
 def scan(folder: Path) -> tuple[list[tuple[int, int, Path]], int]:
     """Spilled batches waiting in `folder` as (sequence, rows, path), oldest first, and the
-    next free sequence number. Files that are not ours are set aside."""
+    next free sequence number. A file named like ours but not quite (an older version's
+    .pickle, a mangled name) is set aside; any other file is left alone, with a warning."""
     found = []
     next_seq = 0
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         match = NAME_RE.match(path.name)
         if match is None:
-            if path.suffix != ".tmp":
-                set_aside(path, "not a spill file name")
+            if path.name.startswith(("batch-", "dead-")):
+                if path.suffix == ".tmp":
+                    path.unlink()  # a write that never finished
+                else:
+                    set_aside(path, "not a spill file name")
             else:
-                path.unlink()  # a write that never finished
+                log.warning("%s is not a spill file: left alone (keep the folder for spills)", path)
             continue
         kind, seq, rows = match.group(1), int(match.group(2)), int(match.group(3))
         next_seq = max(next_seq, seq + 1)

@@ -16,7 +16,14 @@ from geo.models import Node
 from ..choices import ship_type_group
 from ..detection import Rule, detect_calls
 from ..models import PortCall
-from .portcalls import LOOKBACK, as_rule, current_rule, near_positions, port_fences
+from .portcalls import (
+    LOOKBACK,
+    as_rule,
+    current_rule,
+    near_positions,
+    port_fences,
+    watched_ports,
+)
 
 # The variants the sensitivity table shows when none are asked for: the thresholds public
 # systems use (0.2-5 kn; no minimum stay to 3 h).
@@ -201,7 +208,7 @@ def congested_ports(today: date | None = None) -> set[str]:
     found = cache.get(key)
     if found is None:
         found = []
-        for node in Node.objects.filter(detection_rules__valid_to__isnull=True):
+        for node in watched_ports():
             days = port_metrics(node, today, today)["days"]
             if days and days[-1]["congested"]:
                 found.append(node.code)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import InterfaceError, OperationalError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely import wkb
@@ -58,6 +59,12 @@ def rule_in_words(rule: DetectionRule | Rule) -> str:
         "gap": f"{rule.gap_timeout_s / 3600:g}",
         "version": rule.version,
     }
+
+
+def watched_ports() -> QuerySet[Node]:
+    """The ports whose calls are detected: nodes with a current detection rule."""
+    current = DetectionRule.objects.filter(valid_to__isnull=True).values("node_id")
+    return Node.objects.filter(pk__in=current)
 
 
 def current_rule(node: Node) -> DetectionRule:
@@ -379,7 +386,7 @@ def process_recompute_requests(
     summary.requests = len(requests)
     done = PortCallRecompute.State.DONE
     try:
-        nodes = list(Node.objects.filter(detection_rules__valid_to__isnull=True))
+        nodes = list(watched_ports())
         for group in _merge_periods(requests):
             summary.periods += 1
             for node in nodes:

@@ -2,7 +2,6 @@
 requests late positions left (--pending), or follow new positions (--follow)."""
 
 import logging
-import signal
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
+from core.process import on_stop_signals
 from geo.models import Node
 from ports.models import DetectionRule
 from ports.services.portcalls import CallFollower, detect_port_calls, process_recompute_requests
@@ -55,8 +55,10 @@ class Command(BaseCommand):
             )
             return
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *a: stop.set())
-        signal.signal(signal.SIGINT, lambda *a: stop.set())
+        with on_stop_signals(lambda *a: stop.set()):
+            self._run(stop, options)
+
+    def _run(self, stop: threading.Event, options) -> None:
         nodes, end = self._with_database(stop, lambda: self._batch(options))
         if not options["follow"] or nodes is None:
             return

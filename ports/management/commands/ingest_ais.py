@@ -1,7 +1,6 @@
 """manage.py ingest_ais SOURCE...: AIS NMEA from files, stdin, TCP or UDP into PostGIS."""
 
 import argparse
-import signal
 import sys
 import threading
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.process import on_stop_signals
 from ports.ingest.ais import TimeWindow
 from ports.ingest.pipeline import FILE_WINDOW
 from ports.services.ais import ingest_ais
@@ -113,8 +113,7 @@ class Command(BaseCommand):
                     )
                 ingest.stop.set()
 
-            signal.signal(signal.SIGINT, stop)
-            signal.signal(signal.SIGTERM, stop)
+            holder["stop"] = stop
             every = options["summary_every"]
             if streams and every > 0:
 
@@ -147,29 +146,36 @@ class Command(BaseCommand):
                 f"on {run.finished_at:%Y-%m-%d %H:%M} UTC (use --force)"
             )
 
+        def on_signal(signum, frame):
+            if "stop" in holder:
+                holder["stop"](signum, frame)
+
         try:
-            ingest = ingest_ais(
-                sources,
-                spill_dir=options["spill_dir"],
-                force=options["force"],
-                batch_rows=options["batch_rows"],
-                flush_interval_s=options["flush_interval"],
-                workers=options["workers"],
-                max_memory_rows=options["max_memory_rows"],
-                max_spill_bytes=options["max_spill_mb"] << 20,
-                stream_window=TimeWindow(
-                    past_s=options["max_age_h"] * 3600, ahead_s=options["max_ahead_s"]
-                ),
-                file_window=TimeWindow(
-                    past_s=FILE_WINDOW.past_s,
-                    ahead_s=FILE_WINDOW.ahead_s,
-                    earliest=options["accept_from"].timestamp() if options["accept_from"] else None,
-                    latest=options["accept_to"].timestamp() if options["accept_to"] else None,
-                ),
-                on_progress=progress,
-                on_start=on_start,
-                on_skip=skipped,
-            )
+            with on_stop_signals(on_signal):
+                ingest = ingest_ais(
+                    sources,
+                    spill_dir=options["spill_dir"],
+                    force=options["force"],
+                    batch_rows=options["batch_rows"],
+                    flush_interval_s=options["flush_interval"],
+                    workers=options["workers"],
+                    max_memory_rows=options["max_memory_rows"],
+                    max_spill_bytes=options["max_spill_mb"] << 20,
+                    stream_window=TimeWindow(
+                        past_s=options["max_age_h"] * 3600, ahead_s=options["max_ahead_s"]
+                    ),
+                    file_window=TimeWindow(
+                        past_s=FILE_WINDOW.past_s,
+                        ahead_s=FILE_WINDOW.ahead_s,
+                        earliest=options["accept_from"].timestamp()
+                        if options["accept_from"]
+                        else None,
+                        latest=options["accept_to"].timestamp() if options["accept_to"] else None,
+                    ),
+                    on_progress=progress,
+                    on_start=on_start,
+                    on_skip=skipped,
+                )
         except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         finally:

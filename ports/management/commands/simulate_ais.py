@@ -1,6 +1,5 @@
 """manage.py simulate_ais: deterministic AIS traffic in the Beibu Gulf, to a file or a feed."""
 
-import signal
 import threading
 import time
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.process import on_stop_signals
 from ports.demo.feed import FeedServer
 from ports.demo.simulator import Simulator, load_lanes
 
@@ -75,8 +75,10 @@ class Command(BaseCommand):
         host, port = url[6:].rsplit(":", 1)
         server = FeedServer(host, int(port))
         stop = threading.Event()
-        signal.signal(signal.SIGINT, lambda *a: stop.set())
-        signal.signal(signal.SIGTERM, lambda *a: stop.set())
+        with on_stop_signals(lambda *a: stop.set()):
+            self._feed(sim, server, stop, options)
+
+    def _feed(self, sim: Simulator, server: FeedServer, stop: threading.Event, options) -> None:
         speed = options["speed"]
         self.stdout.write(
             f"simulate_ais: serving on tcp://{server.host}:{server.port} (time-lapse x{speed:g})"
