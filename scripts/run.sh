@@ -1,36 +1,77 @@
 #!/usr/bin/env bash
-# Serve the whole system: the web app (Django + Dash + API) on HOST:PORT and, unless
-# CW_DEMO_FEED=0, the demo AIS feed (simulator -> TCP -> ingester) so ships move on /dash/.
-# Stops everything it started on exit (Ctrl-C).
+# Serve the whole system under a supervisor (supervisord): the web app (Django + Dash + API)
+# on HOST:PORT, the port-call follower and, unless CW_DEMO_FEED=0, the demo AIS feed
+# (simulator -> TCP -> ingester). A child that dies is restarted (a crash loop stops after
+# a few tries, with a log line); a database restart stops nothing: every process reconnects.
+# Ctrl-C (or SIGTERM) stops everything. `scripts/run.sh status` shows the children.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-PY=.venv/bin/python
+PY=$ROOT/.venv/bin/python
+VAR=${CW_VAR_DIR:-$ROOT/.var}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 FEED_PORT=${CW_FEED_PORT:-10110}
+CONF="$VAR/supervisord.conf"
+mkdir -p "$VAR/log"
 
-children=()
-cleanup() {
-  for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT INT TERM
-
-if [[ "${CW_DEMO_FEED:-1}" != "0" ]]; then
-  # A time-lapse (x${CW_DEMO_SPEED:-10}) simulated feed of the Beibu Gulf, stamped with
-  # wall-clock times, and the ingester reading it like a shore station's feed.
-  $PY manage.py simulate_ais --serve "tcp://127.0.0.1:$FEED_PORT" --speed "${CW_DEMO_SPEED:-10}" \
-      --ships "${CW_DEMO_SHIPS:-150}" --arrivals 30 --seed "$(date +%j)" &
-  children+=($!)
-  $PY manage.py ingest_ais "tcp://127.0.0.1:$FEED_PORT" --summary-every 300 &
-  children+=($!)
+if [[ "${1:-}" == "status" ]]; then
+  exec "$ROOT/.venv/bin/supervisorctl" -c "$CONF" status
 fi
-# Port calls: recompute the last week, then follow new positions.
-$PY manage.py detect_port_calls --follow --interval 30 &
-children+=($!)
 
+program() {  # name, command: a supervised child logging to this terminal
+  cat <<CONF
+
+[program:$1]
+command=$2
+directory=$ROOT
+autostart=true
+autorestart=true
+startsecs=5
+startretries=5
+stopsignal=TERM
+stopwaitsecs=30
+stopasgroup=true
+killasgroup=true
+redirect_stderr=true
+stdout_logfile=/dev/stdout
+stdout_logfile_maxbytes=0
+CONF
+}
+
+{
+  cat <<CONF
+; Written by scripts/run.sh on every start: edit that script, not this file.
+[supervisord]
+nodaemon=true
+$( [[ $(id -u) -eq 0 ]] && echo "user=root" )
+logfile=$VAR/log/supervisord.log
+logfile_maxbytes=5MB
+pidfile=$VAR/supervisord.pid
+childlogdir=$VAR/log
+
+[unix_http_server]
+file=$VAR/supervisor.sock
+chmod=0700
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://$VAR/supervisor.sock
+CONF
+  program web "$ROOT/.venv/bin/waitress-serve --listen=$HOST:$PORT --threads=8 config.wsgi:application"
+  # Port calls: recompute the last week, then follow new positions and late ones.
+  program portcalls "$PY manage.py detect_port_calls --follow --interval ${CW_FOLLOW_INTERVAL:-30}"
+  if [[ "${CW_DEMO_FEED:-1}" != "0" ]]; then
+    # A time-lapse (x${CW_DEMO_SPEED:-10}) simulated feed of the Beibu Gulf, stamped with
+    # wall-clock times, and the ingester reading it like a shore station's feed.
+    program simulator "$PY manage.py simulate_ais --serve tcp://127.0.0.1:$FEED_PORT --speed ${CW_DEMO_SPEED:-10} --ships ${CW_DEMO_SHIPS:-150} --arrivals 30 --seed $(date +%j)"
+    program ingester "$PY manage.py ingest_ais tcp://127.0.0.1:$FEED_PORT --summary-every 300"
+  fi
+} > "$CONF"
+
+"$PY" manage.py demo_accounts status || true
 echo "Corridor Watch on http://$HOST:$PORT/  (map /dash/, API /api/, admin /admin/)"
-.venv/bin/waitress-serve --listen="$HOST:$PORT" --threads=8 config.wsgi:application &
-children+=($!)
-wait -n "${children[@]}"
+echo "Processes: scripts/run.sh status (their output follows here); Ctrl-C stops everything."
+exec "$ROOT/.venv/bin/supervisord" -c "$CONF"

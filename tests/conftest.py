@@ -2,10 +2,54 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def own_cluster():
+    """A PostGIS cluster of its own, migrated (stopping it must not touch the test
+    database): scripts/pg.sh with its own folder and port."""
+    from django.conf import settings
+
+    var = Path(tempfile.mkdtemp(prefix="cw-cluster-", dir="/tmp"))
+    var.chmod(0o755)  # the postgres user must reach it when we run as root
+    env = {**os.environ, "CW_VAR_DIR": str(var), "CW_PGPORT": str(free_port())}
+    pg = [str(ROOT / "scripts" / "pg.sh")]
+    subprocess.run([*pg, "start"], env=env, check=True, capture_output=True)
+    url = (var / "database_url").read_text().strip()
+    app_env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": settings.SECRET_KEY}
+    app_env.pop("CW_VAR_DIR", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=app_env, check=True
+    )
+    yield {
+        "pg": pg,
+        "env": env,
+        "app_env": app_env,
+        "var": var,
+        "dsn": url.replace("postgis://", "postgresql://"),
+    }
+    subprocess.run([*pg, "stop"], env=env, capture_output=True)
+    shutil.rmtree(Path(os.path.realpath(var / "postgres")), ignore_errors=True)
+    shutil.rmtree(var, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

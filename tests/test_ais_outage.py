@@ -9,19 +9,14 @@ stored positions are exactly the decoded ones: none lost, none twice.
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
-from django.conf import settings
 
 from ports.demo.feed import FeedServer
 from ports.demo.simulator import Simulator, load_lanes
@@ -31,38 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def cluster():
-    """A PostGIS cluster of its own (stopping it must not touch the test database)."""
-    var = Path(tempfile.mkdtemp(prefix="cw-outage-", dir="/tmp"))
-    var.chmod(0o755)  # the postgres user must reach it when we run as root
-    env = {**os.environ, "CW_VAR_DIR": str(var), "CW_PGPORT": str(free_port())}
-    pg = [str(ROOT / "scripts" / "pg.sh")]
-    subprocess.run([*pg, "start"], env=env, check=True, capture_output=True)
-    url = (var / "database_url").read_text().strip()
-    app_env = {**os.environ, "DATABASE_URL": url, "DJANGO_SECRET_KEY": settings.SECRET_KEY}
-    app_env.pop("CW_VAR_DIR", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=app_env, check=True
-    )
-    yield {
-        "pg": pg,
-        "env": env,
-        "app_env": app_env,
-        "var": var,
-        "dsn": url.replace("postgis://", "postgresql://"),
-    }
-    subprocess.run([*pg, "stop"], env=env, capture_output=True)
-    shutil.rmtree(Path(os.path.realpath(var / "postgres")), ignore_errors=True)
-    shutil.rmtree(var, ignore_errors=True)
-
-
 def feed_lines() -> list[str]:
     sim = Simulator(load_lanes(ROOT / "data" / "gis" / "sea_lanes.geojson"), seed=21)
     start = float(int(time.time()) - 3600)  # a feed's reports are recent (the stream window)
@@ -70,7 +33,8 @@ def feed_lines() -> list[str]:
     return [line for _, line in sim.sentences(plan, start, start + 1800)]
 
 
-def test_database_restart_mid_stream_loses_nothing(cluster):
+def test_database_restart_mid_stream_loses_nothing(own_cluster):
+    cluster = own_cluster
     lines = feed_lines()[:6000]
     positions, _, _ = decode_lines([line.encode() for line in lines])
     expected = {(p.mmsi, p.ts) for p in positions}
