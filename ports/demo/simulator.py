@@ -29,10 +29,12 @@ from pyais.util import checksum
 
 from core.geodesy import KNOT_MS, bearing_deg, haversine_m
 
-# Berth and anchorage points (approximate, in water near each port area).
+# Berth points (approximate, in water near each port area) and anchorages: Qinzhou's No. 1
+# anchorage and Beihai's outer quarantine anchorage as published (data/gis/provenance/
+# anchorages.csv); Fangchenggang's is approximate.
 PORTS = {
-    "QZ_PORT": {"berth": (108.607, 21.690), "anchorage": (108.62, 21.52), "station": "QZ-BASE"},
-    "BH_PORT": {"berth": (109.070, 21.470), "anchorage": (109.03, 21.35), "station": "BH-BASE"},
+    "QZ_PORT": {"berth": (108.607, 21.690), "anchorage": (108.604, 21.404), "station": "QZ-BASE"},
+    "BH_PORT": {"berth": (109.070, 21.470), "anchorage": (109.002, 21.356), "station": "BH-BASE"},
     "FCG_PORT": {"berth": (108.360, 21.590), "anchorage": (108.40, 21.45), "station": "FCG-BASE"},
 }
 # Far ends that have no lane in sea_lanes.geojson: reached by straight legs offshore.
