@@ -136,3 +136,37 @@ def test_live_vessels_layer(live_feed, page, live_app):
     panel.wait_for(timeout=15_000)
     assert "MMSI 41" in panel.inner_text()
     page.screenshot(path=str(ARTIFACTS / "vessels.png"))
+
+
+@pytest.fixture
+def hostile_node():
+    """A node whose name carries markup (names are free text; codes cannot: a slug
+    validator refuses them), committed so that the served app sees it."""
+    from django.contrib.gis.geos import Point
+
+    from conftest import in_own_connection
+    from geo.models import Node
+
+    name = '<img src=x onerror="window.__xss=1">'
+    in_own_connection(
+        lambda: Node.objects.create(
+            code="XSS_TEST",
+            name_en=name,
+            name_zh=name,
+            kind="logistics_hub",
+            kinds=["logistics_hub"],
+            country="CN",
+            geom=Point(107.0, 24.0, srid=4326),
+            coord_quality="proxy",
+        )
+    )
+    yield name
+    in_own_connection(lambda: Node.objects.filter(code="XSS_TEST").delete())
+
+
+def test_node_names_reach_the_map_as_text_not_markup(hostile_node, page, live_app):
+    login(page, live_app)
+    marker = page.wait_for_selector('.cw-node[data-code="XSS_TEST"]', timeout=30_000)
+    assert marker.get_attribute("title") == f"{hostile_node} (XSS_TEST)"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.evaluate("window.__xss") is None

@@ -13,22 +13,6 @@ from conftest import login_as
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def app():
-    """The application called in this thread, inside the test's transaction: like Django's
-    test client, keep the request signals from closing the test's connection."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    from config.wsgi import application
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield application
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
 def session_cookie(username: str = "official") -> str:
     client = Client()
     login_as(client, username)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +25,7 @@ from ..models import (
     AisIngestRun,
     AisSource,
     PortCall,
+    PortCallRecompute,
     ThroughputReport,
     Vessel,
     VesselLatest,
@@ -106,7 +107,9 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class AisStatsView(APIView):
-    """AIS ingest health: counters and last message time per source, the latest runs."""
+    """AIS ingest health: counters and last message time per source, the latest runs, and
+    the port-call recomputes late positions queued. What a run read (file paths, feed
+    addresses) is shown to administrators only."""
 
     @extend_schema(
         responses=inline_serializer(
@@ -118,6 +121,7 @@ class AisStatsView(APIView):
                 "positions_total": serializers.IntegerField(),
                 "sources": AisSourceSerializer(many=True),
                 "runs": serializers.ListField(child=serializers.DictField()),
+                "recomputes": serializers.DictField(child=serializers.IntegerField()),
             },
         )
     )
@@ -126,6 +130,10 @@ class AisStatsView(APIView):
             positions=Sum("positions"), last=Max("last_message_at")
         )
         runs = AisIngestRun.objects.exclude(sources="").order_by("-started_at")[:10]
+        staff = request.user.is_superuser
+        recomputes = dict(
+            PortCallRecompute.objects.values_list("state").annotate(n=Count("id")).order_by()
+        )
         return Response(
             {
                 "vessels": VesselLatest.objects.count(),
@@ -137,11 +145,12 @@ class AisStatsView(APIView):
                     {
                         "started_at": r.started_at,
                         "finished_at": r.finished_at,
-                        "sources": r.sources,
+                        "sources": r.sources if staff else "",
                         "counts": r.counts,
                     }
                     for r in runs
                 ],
+                "recomputes": recomputes,
             }
         )
 
