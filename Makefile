@@ -25,9 +25,10 @@ test:             ## set-up, then the whole suite (browser tests included)
 test-fast:        ## the suite without the browser tests
 	$(PY) -m pytest -m "not browser"
 
-lint:
+lint:             ## ruff (lint, format) and mypy (strict on ingest and services)
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 format:
 	.venv/bin/ruff format .

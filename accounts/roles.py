@@ -9,6 +9,8 @@ analysts read and export; administrators are superusers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
@@ -53,7 +55,7 @@ def sync_role_groups() -> None:
         group.permissions.set(wanted)
 
 
-def apply_role(user, role: str) -> None:
+def apply_role(user: Any, role: str) -> None:
     """Put `user` in its role's group only; staff for officials and administrators, and
     superuser exactly for administrators."""
     groups = {g.name: g for g in Group.objects.filter(name__startswith="role:")}
@@ -68,7 +70,7 @@ def apply_role(user, role: str) -> None:
         user.save(update_fields=["is_staff", "is_superuser"])
 
 
-def role_of(user) -> str | None:
+def role_of(user: Any) -> str | None:
     if not user.is_authenticated:
         return None
     profile = getattr(user, "profile", None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 
 
-class NodeQuerySet(QuerySet):
+class NodeQuerySet(QuerySet[Any]):
     def of_kind(self, *kinds: str) -> NodeQuerySet:
         """Nodes having any of `kinds` among their roles."""
         return self.filter(kinds__overlap=list(kinds))
@@ -29,7 +30,7 @@ class NodeQuerySet(QuerySet):
         return self.exclude(kind="port_group")
 
 
-class NodeServiceQuerySet(QuerySet):
+class NodeServiceQuerySet(QuerySet[Any]):
     def current(self) -> NodeServiceQuerySet:
         return self.filter(valid_to__isnull=True)
 
@@ -40,6 +41,6 @@ class NodeServiceQuerySet(QuerySet):
         )
 
 
-class GeofenceQuerySet(QuerySet):
+class GeofenceQuerySet(QuerySet[Any]):
     def current(self) -> GeofenceQuerySet:
         return self.filter(valid_to__isnull=True)

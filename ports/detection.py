@@ -39,6 +39,10 @@ class Rule:
     exit_hysteresis_m: float = 1000.0
 
 
+# The rule a port gets until someone changes it (DetectionRule's defaults are these).
+DEFAULT_RULE = Rule()
+
+
 @dataclass
 class PortFences:
     """A port's fences (lon/lat polygons): the limit, berths and anchorages."""
@@ -57,12 +61,12 @@ class PortFences:
 
     def inside_limit(self, lon: float, lat: float, margin_m: float = 0.0) -> bool:
         if margin_m <= 0:
-            return self.limit.contains(Point(lon, lat))
+            return bool(self.limit.contains(Point(lon, lat)))
         return self.outside_m(lon, lat) <= margin_m
 
     def outside_m(self, lon: float, lat: float) -> float:
         """How far outside the port limit a point is, metres (0 inside)."""
-        return self.limit.distance(Point(lon, lat)) * self._m_per_deg
+        return float(self.limit.distance(Point(lon, lat))) * self._m_per_deg
 
     def zone(self, lon: float, lat: float) -> str:
         p = Point(lon, lat)
@@ -139,8 +143,8 @@ class _Stop:
         ts: float,
         min_stay_s: float,
         gap: bool,
-        prev,
-        here,
+        prev: tuple[float | None, tuple[float, float], float | None],
+        here: tuple[float, float],
         sog_kn: float | None,
     ) -> None:
         """One report: `stopping` when slow inside the zone. Across a reporting gap the

@@ -14,6 +14,7 @@ from core.models import Seeded
 from geo.models import Node
 
 from .choices import Flow, Metric, PeriodKind, Qualifier, Source, Status
+from .detection import DEFAULT_RULE
 from .querysets import ThroughputQuerySet, VesselLatestQuerySet, VesselPositionQuerySet
 
 
@@ -186,24 +187,26 @@ class DetectionRule(Seeded):
     node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="detection_rules")
     version = models.PositiveIntegerField(default=1)
     speed_kn = models.FloatField(
-        default=1.0,
+        default=DEFAULT_RULE.speed_kn,
         validators=[
             MinValueValidator(RULE_LIMITS["speed_kn"][0]),
             MaxValueValidator(RULE_LIMITS["speed_kn"][1]),
         ],
     )
     min_stay_s = models.PositiveIntegerField(
-        default=1800, validators=[MaxValueValidator(RULE_LIMITS["min_stay_s"][1])]
+        default=int(DEFAULT_RULE.min_stay_s),
+        validators=[MaxValueValidator(RULE_LIMITS["min_stay_s"][1])],
     )
     gap_timeout_s = models.PositiveIntegerField(
-        default=6 * 3600,
+        default=int(DEFAULT_RULE.gap_timeout_s),
         validators=[
             MinValueValidator(RULE_LIMITS["gap_timeout_s"][0]),
             MaxValueValidator(RULE_LIMITS["gap_timeout_s"][1]),
         ],
     )
     exit_hysteresis_m = models.PositiveIntegerField(
-        default=1000, validators=[MaxValueValidator(RULE_LIMITS["exit_hysteresis_m"][1])]
+        default=int(DEFAULT_RULE.exit_hysteresis_m),
+        validators=[MaxValueValidator(RULE_LIMITS["exit_hysteresis_m"][1])],
     )
     note = models.TextField(blank=True)
     valid_from = models.DateTimeField()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
@@ -25,7 +26,7 @@ LIMIT %(limit)s
 """
 
 
-class ThroughputQuerySet(QuerySet):
+class ThroughputQuerySet(QuerySet[Any]):
     def effective(self) -> ThroughputQuerySet:
         """Figures that count: not rejected and not replaced by a later revision."""
         return self.exclude(status="rejected").filter(superseded_by__isnull=True)
@@ -44,7 +45,7 @@ class ThroughputQuerySet(QuerySet):
         )
 
 
-class VesselLatestQuerySet(QuerySet):
+class VesselLatestQuerySet(QuerySet[Any]):
     def vessels(self) -> VesselLatestQuerySet:
         """Only vessels' MMSIs (see VESSEL_MMSI_RANGES): no coast stations, no MMSI 0."""
         cond = Q()
@@ -76,7 +77,7 @@ class VesselLatestQuerySet(QuerySet):
         return self.filter(geom__intersects=box)
 
 
-class VesselPositionQuerySet(QuerySet):
+class VesselPositionQuerySet(QuerySet[Any]):
     def track(self, mmsi: int, start: datetime, end: datetime) -> VesselPositionQuerySet:
         """One vessel's positions in [start, end], in time order (primary-key range scan)."""
         return self.filter(mmsi=mmsi, ts__gte=start, ts__lte=end).order_by("ts")
@@ -92,16 +93,21 @@ class VesselPositionQuerySet(QuerySet):
         end: datetime,
         limit: int | None = None,
         mmsis: Iterable[int] | None = None,
-    ) -> list[tuple]:
+    ) -> list[tuple[Any, ...]]:
         """(mmsi, unix seconds, lon, lat, sog_kn) of the vessel positions (see
         VESSEL_MMSI_RANGES) in [start, end) within `near_deg` degrees of the box of
         `area_ewkb` (EWKB, SRID 4326), of `mmsis` only when given, by vessel and time (at
         most `limit`). Plain tuples: the detector reads millions (no model instances)."""
-        params = {"start": start, "end": end, "near": near_deg, "area": area_ewkb}
+        params: dict[str, Any] = {
+            "start": start,
+            "end": end,
+            "near": near_deg,
+            "area": area_ewkb,
+            "limit": limit,
+            "mmsis": list(mmsis or []),
+        }
         only = "AND mmsi = ANY(%(mmsis)s)" if mmsis is not None else ""
         with connection.cursor() as cursor:
-            cursor.execute(
-                NEAR_ROWS_SQL.format(vessels=only),
-                {**params, "limit": limit, "mmsis": list(mmsis or [])},
-            )
-            return cursor.fetchall()
+            cursor.execute(NEAR_ROWS_SQL.format(vessels=only), params)
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows

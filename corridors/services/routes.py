@@ -25,7 +25,11 @@ log = logging.getLogger(__name__)
 
 
 def segment_geometry(
-    seg: SegmentRow, coords: dict[str, Coord], data_dir: Path, sea_lanes: dict, river
+    seg: SegmentRow,
+    coords: dict[str, Coord],
+    data_dir: Path,
+    sea_lanes: dict[tuple[str, str], tuple[Coord, ...]],
+    river: Any,
 ) -> SegmentLine:
     start, end = coords[seg.from_node], coords[seg.to_node]
     if seg.mode == "sea":

@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from core.ingest.geojson import read_features
 from geo.ingest.nodes import parse_nodes
@@ -21,7 +22,7 @@ Coord = tuple[float, float]
 
 
 @cache
-def _land(data_dir: Path):
+def _land(data_dir: Path) -> BaseGeometry:
     land = shapely.union_all([f.geom for f in read_features(data_dir / "basemap" / "land.geojson")])
     shapely.prepare(land)
     return land

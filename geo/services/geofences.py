@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.imports import ImportCounts, apply_changes
@@ -90,7 +91,8 @@ def clean_fence_geometry(geom: Any) -> Polygon:
         raise ValidationError({"geom": "coordinates must be lon/lat within range"})
     if not geom.valid:
         raise ValidationError({"geom": f"invalid polygon: {geom.valid_reason}"})
-    return geom
+    polygon: Polygon = geom
+    return polygon
 
 
 def update_geofence(fence: Geofence, values: dict[str, Any]) -> Geofence:
@@ -114,9 +116,14 @@ def update_geofence(fence: Geofence, values: dict[str, Any]) -> Geofence:
         .filter(node=fence.node_id, kind=probe.kind, name=probe.name)
         .exclude(pk=fence.pk)
     )
+    refusal = ValidationError({"name": "another current fence of this node has this kind and name"})
     if clash.exists():
-        raise ValidationError({"name": "another current fence of this node has this kind and name"})
-    return add_version(fence, origin=Origin.USER, **values)
+        raise refusal
+    try:
+        with transaction.atomic():
+            return add_version(fence, origin=Origin.USER, **values)
+    except IntegrityError as exc:
+        raise refusal from exc
 
 
 def create_geofence(node: Node, values: dict[str, Any]) -> Geofence:

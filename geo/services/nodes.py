@@ -132,7 +132,7 @@ def record_node_service(
     level: str,
     evidence_url: str = "",
     note: str = "",
-    verified_by=None,
+    verified_by: Any = None,
     since_year: int | None = None,
 ) -> NodeService:
     """A user sets a node's level of a service now, ending the current row (history is
@@ -149,7 +149,8 @@ def record_node_service(
     }
     current = NodeService.objects.current().filter(node=node, category=category).first()
     if current is not None:
-        return add_version(current, at=now, **values)
+        replaced: NodeService = add_version(current, at=now, **values)
+        return replaced
     return NodeService.objects.create(node=node, category=category, valid_from=now, **values)
 
 

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
 from core.api.limits import cached, one_at_a_time, statement_timeout
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
@@ -185,7 +186,8 @@ class PortViewSet(viewsets.GenericViewSet):
         if request.method == "POST":
             serializer = DetectionRuleSerializer(data=request.data, partial=True)
             serializer.is_valid(raise_exception=True)
-            update_rule(node, user=request.user, **serializer.validated_data)
+            with django_errors_as_400():
+                update_rule(node, user=request.user, **serializer.validated_data)
         rows = node.detection_rules.order_by("-version")
         return Response(DetectionRuleSerializer(rows, many=True).data)
 

@@ -22,7 +22,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pyais.exceptions import InvalidNMEAMessageException
 from pyais.messages import NMEAMessage
@@ -85,6 +85,10 @@ class StaticReport:
 
 
 Report = Position | StaticReport
+# (receiving station, radio channel, sequence id, fragment count) of a multi-part message
+GroupKey = tuple[str, str, int | None, int]
+# (valid, station or None, unix time or None) of a tag block
+TagInfo = tuple[bool, str | None, float | None]
 
 
 def _clean_text(value: object) -> str | None:
@@ -164,12 +168,12 @@ class AisDecoder:
         self.counts: Counter[str] = Counter()
         # (source, channel, seq id, fragment count) -> (first seen, time, {frag_num: sentence}),
         # oldest first: eviction and expiry take from the front in O(1).
-        self._groups: OrderedDict[tuple, tuple[float, float, dict[int, NMEAMessage]]] = (
+        self._groups: OrderedDict[GroupKey, tuple[float, float, dict[int, NMEAMessage]]] = (
             OrderedDict()
         )
-        self._per_source: dict[str, OrderedDict[tuple, None]] = {}
+        self._per_source: dict[str, OrderedDict[GroupKey, None]] = {}
         self._last_sweep = 0.0
-        self._tag_cache: dict[bytes, tuple] = {}
+        self._tag_cache: dict[bytes, TagInfo] = {}
         self._ts_cache: dict[float, datetime] = {}
 
     # -- lines -------------------------------------------------------------------------
@@ -177,17 +181,17 @@ class AisDecoder:
     def feed(self, line: bytes, received_at: float) -> list[Report]:
         """Decode one line (bytes, with or without line end); `received_at` is the unix
         time the line arrived, used when the line carries no time of its own."""
-        positions: list[Report] = []
-        statics: list[Report] = []
+        positions: list[Position] = []
+        statics: list[StaticReport] = []
         self.decode_into((line,), received_at, positions, statics)
-        return positions + statics
+        return [*positions, *statics]
 
     def decode_into(
         self,
         lines: Iterable[bytes],
         received_at: float,
-        positions: list,
-        statics: list,
+        positions: list[Position],
+        statics: list[StaticReport],
         chunk_head: bool = False,
         byte_offset: int | None = None,
     ) -> None:
@@ -240,8 +244,8 @@ class AisDecoder:
                 tag = tag_cache.get(raw_tag)
                 if tag is None:
                     tag = self._parse_tag(raw_tag)
-                tag_source, tag_time = tag
-                if tag_source is False:
+                valid, tag_source, tag_time = tag
+                if not valid:
                     counts["bad_tag_block"] += 1
                 else:
                     if tag_source:
@@ -274,11 +278,11 @@ class AisDecoder:
                 decode(done[0], done[1], source, positions, statics)
         counts["lines"] += n
 
-    def _parse_tag(self, raw: bytes) -> tuple:
-        """(source station or None, unix time or None) of a tag block (``s:``, ``c:``);
-        (False, None) when its checksum is wrong or it is malformed. Cached: a station's
-        tag repeats for every message it receives in the same second."""
-        result: tuple = (False, None)
+    def _parse_tag(self, raw: bytes) -> TagInfo:
+        """(valid, source station or None, unix time or None) of a tag block (``s:``,
+        ``c:``); not valid when its checksum is wrong or it is malformed. Cached: a
+        station's tag repeats for every message it receives in the same second."""
+        result: TagInfo = (False, None, None)
         body, star, chk = raw.rpartition(b"*")
         if star and len(chk) == 2:
             try:
@@ -298,7 +302,7 @@ class AisDecoder:
                             continue
                         if when > 1e11:  # some receivers write milliseconds
                             when /= 1000
-                result = (source, when)
+                result = (True, source, when)
         if len(self._tag_cache) > 50_000:
             self._tag_cache.clear()
         self._tag_cache[raw] = result
@@ -350,7 +354,7 @@ class AisDecoder:
             return None
         return assembled, group[1]
 
-    def _drop(self, key: tuple) -> None:
+    def _drop(self, key: GroupKey) -> None:
         del self._groups[key]
         own = self._per_source[key[0]]
         del own[key]
@@ -370,7 +374,11 @@ class AisDecoder:
             self.counts["incomplete"] += 1
 
     def complete_open(
-        self, lines: Iterable[bytes], received_at: float, positions: list, statics: list
+        self,
+        lines: Iterable[bytes],
+        received_at: float,
+        positions: list[Position],
+        statics: list[StaticReport],
     ) -> None:
         """After the end of a file chunk: read on only to complete the multi-sentence
         messages still open (the next chunk's worker skips those fragments). Everything
@@ -387,14 +395,14 @@ class AisDecoder:
                 if len(fields) < 5 or fields[1] == b"1" or fields[2] == b"1":
                     continue  # not a continuation fragment
                 try:
-                    key = (
+                    wanted = (
                         fields[4][:1].decode(),
                         int(fields[3]) if fields[3] else None,
                         int(fields[1]),
                     )
                 except ValueError:
                     continue
-                if key in {(k[1], k[2], k[3]) for k in self._groups}:
+                if wanted in {(k[1], k[2], k[3]) for k in self._groups}:
                     self.decode_into((line,), received_at, positions, statics)
                 if not self._groups:
                     break
@@ -408,6 +416,8 @@ class AisDecoder:
                 "other_types",
                 "no_position",
                 "bad_position",
+                "bad_time",
+                "invalid_mmsi",
             ):
                 own[key] += done[key]
 
@@ -420,7 +430,12 @@ class AisDecoder:
     # -- payloads ------------------------------------------------------------------------
 
     def _decode(
-        self, msg: NMEAMessage, when: float, source: str, positions: list, statics: list
+        self,
+        msg: NMEAMessage,
+        when: float,
+        source: str,
+        positions: list[Position],
+        statics: list[StaticReport],
     ) -> None:
         counts = self.counts
         ais_id = msg.ais_id
@@ -439,8 +454,8 @@ class AisDecoder:
                 self._position(data, ais_id, ts, source) if ais_id in POSITION_TYPES else None
             )
             report = self._static(data, ais_id, ts, source) if ais_id in STATIC_TYPES else None
-            mmsi = (position or report).mmsi if (position or report) else None
-            if mmsi is not None and not valid_mmsi(mmsi):
+            found = position or report
+            if found is not None and not valid_mmsi(found.mmsi):
                 counts["invalid_mmsi"] += 1
                 return
             if position is not None:
@@ -452,7 +467,7 @@ class AisDecoder:
         except Exception:  # pyais raises many kinds on short or corrupt payloads
             counts["undecodable"] += 1
 
-    def _position(self, data, ais_id: int, ts: datetime, source: str) -> Position | None:
+    def _position(self, data: Any, ais_id: int, ts: datetime, source: str) -> Position | None:
         lon, lat = data.lon, data.lat
         if lon == 181.0 or lat == 91.0:
             self.counts["no_position"] += 1
@@ -474,7 +489,7 @@ class AisDecoder:
         status = None if ais_id >= 18 and ais_id != 27 else int(data.status)
         return Position(int(data.mmsi), ts, lon, lat, sog, cog, heading, status, ais_id, source)
 
-    def _static(self, data, ais_id: int, ts: datetime, source: str) -> StaticReport | None:
+    def _static(self, data: Any, ais_id: int, ts: datetime, source: str) -> StaticReport | None:
         mmsi = int(data.mmsi)
         if ais_id == 24:
             if data.partno == 0:
@@ -513,7 +528,7 @@ class AisDecoder:
         )
 
 
-def _dimensions(data) -> dict[str, int | None]:
+def _dimensions(data: Any) -> dict[str, Any]:
     return {
         "to_bow_m": int(data.to_bow) or None,
         "to_stern_m": int(data.to_stern) or None,
@@ -527,8 +542,8 @@ def decode_lines(
 ) -> tuple[list[Position], list[StaticReport], Counter[str]]:
     """Decode lines in one go (tests, small files): positions, static reports, counts."""
     decoder = AisDecoder(default_source)
-    positions: list = []
-    statics: list = []
+    positions: list[Position] = []
+    statics: list[StaticReport] = []
     decoder.decode_into(lines, received_at, positions, statics)
     decoder.close()
     return positions, statics, decoder.counts

@@ -15,10 +15,11 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
-from .ais import AisDecoder, TimeWindow
+from .ais import AisDecoder, Position, StaticReport, TimeWindow
 from .store import Batch, BufferedWriter, PositionStore
 from .transports import (
     Block,
@@ -98,19 +99,35 @@ class Ingest:
         """Decode blocks of lines and submit batches until they end or `stop` is set."""
         decoder = AisDecoder(default_source=source_name, window=window)
 
-        def decode(lines, received_at, positions, statics, **kwargs):
+        def decode(
+            lines: list[bytes],
+            received_at: float,
+            positions: list[Position],
+            statics: list[StaticReport],
+            chunk_head: bool = False,
+            byte_offset: int | None = None,
+        ) -> None:
             # The hot path, as is; a block that breaks the decoder (a bug; no input should)
             # is decoded again line by line, and only the lines that break it are lost.
             mark = (len(positions), len(statics), decoder.counts.copy())
             try:
-                decoder.decode_into(lines, received_at, positions, statics, **kwargs)
+                decoder.decode_into(lines, received_at, positions, statics, chunk_head, byte_offset)
             except Exception:
                 del positions[mark[0] :], statics[mark[1] :]
                 decoder.counts = mark[2]
-                self._decode_one_by_one(decoder, lines, received_at, positions, statics, kwargs)
+                for line in lines:
+                    try:
+                        decoder.decode_into(
+                            (line,), received_at, positions, statics, chunk_head, byte_offset
+                        )
+                    except Exception:
+                        decoder.counts["internal_error"] += 1
+                        log.exception("AIS line broke the decoder (skipped): %r", line[:200])
+                    if byte_offset is not None:
+                        byte_offset += len(line)
 
-        positions: list = []
-        statics: list = []
+        positions: list[Position] = []
+        statics: list[StaticReport] = []
         last_flush = time.monotonic()
         rows, interval = self.batch_rows, self.flush_interval_s
         first = chunk_head
@@ -139,21 +156,9 @@ class Ingest:
             decoder.close()
             self._submit(positions, statics, decoder.counts)
 
-    @staticmethod
-    def _decode_one_by_one(decoder, lines, received_at, positions, statics, kwargs) -> None:
-        offset = kwargs.pop("byte_offset", None)
-        for line in lines:
-            try:
-                decoder.decode_into(
-                    (line,), received_at, positions, statics, byte_offset=offset, **kwargs
-                )
-            except Exception:
-                decoder.counts["internal_error"] += 1
-                log.exception("AIS line broke the decoder (skipped): %r", line[:200])
-            if offset is not None:
-                offset += len(line)
-
-    def _submit(self, positions: list, statics: list, counts: Counter) -> None:
+    def _submit(
+        self, positions: list[Position], statics: list[StaticReport], counts: Counter[str]
+    ) -> None:
         """Hand a batch to the writer and move the decoder's counts into the run's."""
         with self._lock:
             self.counts.update(counts)
@@ -170,10 +175,11 @@ class Ingest:
         workers: int | None = None,
     ) -> None:
         """Ingest every source; returns when files are done and streams stopped."""
-        streams, files = [], []
+        streams: list[tuple[str, Iterator[Block]]] = []
+        files: list[str] = []
         for source in sources:
             kind, host_or_path, port = parse_source(source)
-            if kind == "file":
+            if kind == "file" or port is None:
                 files.append(host_or_path)
             elif kind == "tcp":
                 streams.append((source, tcp_blocks(host_or_path, port, self.stop)))
@@ -306,7 +312,7 @@ def _chunk_worker(
     spill_dir: str,
     batch_rows: int,
     window: TimeWindow,
-    results,
+    results: Any,  # a multiprocessing queue
 ) -> None:
     """One worker process: decode and store the lines starting in [start, end)."""
     writer = BufferedWriter(PositionStore(conninfo, latest_interval_s=5.0), Path(spill_dir)).start()

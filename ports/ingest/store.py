@@ -23,12 +23,13 @@ from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
 from . import spill
 from .ais import Position, StaticReport
-from .batch import Batch
+from .batch import Batch as Batch  # re-exported: callers build batches
 from .sql import (
     INSERT_POSITIONS,
     INSERT_VESSELS_SEEN,
@@ -53,9 +54,9 @@ FUTURE_HORIZON = timedelta(days=1)
 LATE_AFTER_S = 120.0
 
 
-def merge_statics(reports: Sequence[StaticReport]) -> list[dict]:
+def merge_statics(reports: Sequence[StaticReport]) -> list[dict[str, Any]]:
     """One row per vessel: later reports' non-null fields win (type 24 parts A and B merge)."""
-    merged: dict[int, dict] = {}
+    merged: dict[int, dict[str, Any]] = {}
     for r in reports:
         row = merged.setdefault(
             r.mmsi,
@@ -160,10 +161,9 @@ class PositionStore:
                     cur.execute(UPSERT_LATEST)
                 # Rows are locked in key order so that concurrent writers cannot deadlock.
                 if batch.statics:
-                    cur.executemany(
-                        UPSERT_STATIC,
-                        sorted(merge_statics(batch.statics), key=lambda row: row["mmsi"]),
-                    )
+                    rows = merge_statics(batch.statics)
+                    rows.sort(key=lambda row: int(row["mmsi"]))
+                    cur.executemany(UPSERT_STATIC, rows)
                 for source, (last, n_pos, n_static) in sorted(_per_source(batch).items()):
                     cur.execute(UPSERT_SOURCE, (source, last, n_pos, n_static))
             conn.commit()
@@ -187,7 +187,7 @@ class PositionStore:
         return bool(self._latest)
 
     @staticmethod
-    def _copy_stage(cur, positions: Sequence[Position]) -> None:
+    def _copy_stage(cur: psycopg.Cursor[Any], positions: Sequence[Position]) -> None:
         with cur.copy(STAGE_COPY) as copy:
             copy.set_types(STAGE_TYPES)
             for p in positions:
@@ -211,7 +211,7 @@ class PositionStore:
 
 
 def _per_source(batch: Batch) -> dict[str, tuple[datetime, int, int]]:
-    stats: dict[str, list] = {}
+    stats: dict[str, list[Any]] = {}
     for p in batch.positions:
         s = stats.setdefault(p.source, [p.ts, 0, 0])
         s[1] += 1

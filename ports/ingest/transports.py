@@ -265,7 +265,7 @@ def udp_blocks(
     port: int,
     stop: threading.Event,
     options: UdpOptions | None = None,
-    counts: Counter | None = None,
+    counts: Counter[str] | None = None,
 ) -> Iterator[Block]:
     """Lines from UDP datagrams (one or more sentences each) sent to host:port. Datagrams
     from senders outside `options.allow` are dropped and counted (`udp_refused`)."""

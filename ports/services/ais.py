@@ -4,7 +4,10 @@ vessel tracks. Decoding, transports and the COPY writer are `ports.ingest` (Djan
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -50,9 +53,9 @@ def ingest_ais(
     max_spill_bytes: int = 2 << 30,
     stream_window: TimeWindow = STREAM_WINDOW,
     file_window: TimeWindow = FILE_WINDOW,
-    on_progress=None,
-    on_start=None,
-    on_skip=None,
+    on_progress: Callable[[str, int], None] | None = None,
+    on_start: Callable[[Ingest], None] | None = None,
+    on_skip: Callable[[str, AisIngestRun], None] | None = None,
 ) -> Ingest:
     """Ingest AIS from files and streams until the files end (and the streams are stopped
     through `ingest.stop`, set by `on_start(ingest)`'s caller, e.g. on SIGTERM).
@@ -115,7 +118,7 @@ def ingest_ais(
     return ingest
 
 
-def _with_reconnect(action, attempts: int = 8) -> None:
+def _with_reconnect(action: Callable[[], None], attempts: int = 8) -> None:
     """Run an ORM action, reconnecting if the database went away during a long ingest
     (its connection may have been cut by a restart)."""
     delay = 0.5
@@ -132,7 +135,9 @@ def _with_reconnect(action, attempts: int = 8) -> None:
             delay = min(delay * 2, 8.0)
 
 
-def vessel_track(mmsi: int, start, end, max_points: int = 20_000) -> dict:
+def vessel_track(
+    mmsi: int, start: datetime, end: datetime, max_points: int = 20_000
+) -> dict[str, Any]:
     """A vessel's track in [start, end] as GeoJSON: a LineString then Point features
     (lon/lat EPSG:4326; `sog_kn` knots, `cog_deg` degrees, `ts` ISO 8601 UTC)."""
     rows = list(
@@ -177,7 +182,7 @@ def vessel_track(mmsi: int, start, end, max_points: int = 20_000) -> dict:
 
 def live_vessels(
     max_age_min: float = 60.0, bbox: tuple[float, float, float, float] | None = None
-) -> dict:
+) -> dict[str, Any]:
     """The live map layer: newest position of each vessel seen within `max_age_min`, as a
     compact GeoJSON FeatureCollection (`g` ship type group, `sog` kn, `dir` heading or
     course in degrees, `ts` unix seconds)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -29,7 +30,7 @@ from .portcalls import (
 # systems use (0.2-5 kn; no minimum stay to 3 h).
 DEFAULT_VARIANTS: list[dict[str, float]] = [
     *({"speed_kn": s} for s in (0.2, 0.5, 2.0, 5.0)),
-    *({"min_stay_s": s} for s in (0, 3600, 3 * 3600)),
+    *({"min_stay_s": float(s)} for s in (0, 3600, 3 * 3600)),
 ]
 CONGESTION_CACHE_S = 300
 # Positions x rules one sensitivity request may go through (~3.5 us each: about 15 s).
@@ -44,9 +45,9 @@ def sensitivity(
     node: Node,
     start: datetime,
     end: datetime,
-    variants: list[dict],
+    variants: list[dict[str, float]],
     max_row_runs: int = MAX_ROW_RUNS,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Call counts for alternative thresholds (nothing stored): the official rule first,
     then each variant (fields of Rule) applied on top of it. Every rule is a pass over the
     window's positions: more than `max_row_runs` positions x rules raises TooMuchWork."""
@@ -107,14 +108,16 @@ def _calls_between(node: Node, first: date, last: date) -> list[PortCall]:
     )
 
 
-def _daily(calls: list[PortCall], first: date, last: date, now: datetime) -> dict[date, dict]:
+def _daily(
+    calls: list[PortCall], first: date, last: date, now: datetime
+) -> dict[date, dict[str, Any]]:
     """The per-day figures of [first, last] from the calls overlapping those days."""
     waits = [
         (c.anchorage_start_at.timestamp(), (c.anchorage_end_at or now).timestamp())
         for c in calls
         if c.anchorage_start_at
     ]
-    days: dict[date, dict] = {}
+    days: dict[date, dict[str, Any]] = {}
     d = first
     while d <= last:
         d0 = datetime.combine(d, datetime.min.time(), UTC)
@@ -124,7 +127,11 @@ def _daily(calls: list[PortCall], first: date, last: date, now: datetime) -> dic
         by_type: dict[str, int] = defaultdict(int)
         for c in arrived:
             by_type[ship_type_group(c.vessel.ship_type)] += 1
-        stays = [(c.departure_at - c.arrival_at).total_seconds() / 3600 for c in departed]
+        stays = [
+            (c.departure_at - c.arrival_at).total_seconds() / 3600
+            for c in departed
+            if c.departure_at is not None
+        ]
         waited = [c.anchorage_wait_s / 3600 for c in departed if c.anchorage_wait_s]
         days[d] = {
             "date": d.isoformat(),
@@ -139,7 +146,7 @@ def _daily(calls: list[PortCall], first: date, last: date, now: datetime) -> dic
     return days
 
 
-def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) -> dict:
+def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) -> dict[str, Any]:
     """Per day in [start, end]: arrivals, departures, calls by ship type, median hours in
     port, median anchorage wait (hours), the anchorage queue (most vessels waiting at once),
     each against a baseline: the same period last year (the same date +-14 days) when calls

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely import wkb
+from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from core.imports import ImportCounts
@@ -26,7 +27,7 @@ from core.models import Origin
 from core.versioning import add_version
 from geo.models import Geofence, Node
 
-from ..detection import Call, PortFences, Rule, VesselTracker, detect_calls
+from ..detection import DEFAULT_RULE, Call, PortFences, Rule, VesselTracker, detect_calls
 from ..ingest.store import LATE_AFTER_S
 from ..models import (
     RULE_LIMITS,
@@ -101,7 +102,7 @@ def check_rule_values(values: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def update_rule(node: Node, user=None, note: str = "", **values: Any) -> DetectionRule:
+def update_rule(node: Node, user: Any = None, note: str = "", **values: Any) -> DetectionRule:
     """A new version of a port's rule (the calls already made keep their version). Values
     are range-checked; a change is a user edit (seed loads keep it)."""
     check_rule_values(values)
@@ -113,7 +114,7 @@ def ensure_default_rules(reset: bool = False) -> ImportCounts:
     """Give every node with a port limit a detection rule (version 1, the defaults). A rule
     a user changed is kept; `reset` brings the defaults back in a new version."""
     counts = ImportCounts()
-    defaults = {name: DetectionRule._meta.get_field(name).default for name in RULE_FIELDS}
+    defaults = {name: getattr(DEFAULT_RULE, name) for name in RULE_FIELDS}
     ports = Geofence.objects.current().filter(kind="port_limit").values_list("node_id", flat=True)
     for node_id in sorted(set(ports)):
         rule = DetectionRule.objects.filter(node_id=node_id, valid_to__isnull=True).first()
@@ -143,7 +144,7 @@ def ensure_default_rules(reset: bool = False) -> ImportCounts:
 
 def port_fences(node: Node) -> PortFences:
     """The current fences of a port as shapely geometries."""
-    by_kind: dict[str, list] = defaultdict(list)
+    by_kind: dict[str, list[BaseGeometry]] = defaultdict(list)
     for fence in Geofence.objects.current().filter(node=node):
         by_kind[fence.kind].append(wkb.loads(bytes(fence.geom.wkb)))
     if not by_kind["port_limit"]:
@@ -162,7 +163,7 @@ def near_positions(
     end: datetime,
     limit: int | None = None,
     mmsis: Iterable[int] | None = None,
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """(mmsi, unix ts, lon, lat, sog_kn) of positions near the port in [start, end), of
     `mmsis` only when given."""
     return VesselPosition.objects.near_rows(
@@ -174,7 +175,7 @@ def _ts(seconds: float | None) -> datetime | None:
     return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
 
 
-def _call_values(call: Call) -> dict:
+def _call_values(call: Call) -> dict[str, Any]:
     return {
         "arrival_at": _ts(call.arrival_s),
         "departure_at": _ts(call.departure_s),

@@ -1,0 +1,132 @@
+"""The house rules (issue 8), checked on the import graph: `core` and `geo` import no
+other app, `ports` does not import `corridors`, parsers and the pure algorithms import no
+Django (not even through another module), and `dash_app` reaches data only through its
+gateway. The checker itself is tested on a made-up tree, so it can fail."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("core", "geo", "corridors", "ports", "accounts", "dash_app", "config")
+# Modules that must not need Django: parsers, transports, the detector, the router...
+PURE = (
+    "core/geodesy.py",
+    "core/ingest/",
+    "geo/ingest/",
+    "geo/searouting.py",
+    "corridors/ingest/",
+    "corridors/geometry.py",
+    "ports/ingest/",
+    "ports/detection.py",
+    "ports/demo/simulator.py",
+    "ports/demo/feed.py",
+)
+
+
+def module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, root: Path) -> Iterator[str]:
+    """Absolute names of the modules `path` imports (relative imports resolved)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            yield prefix
+            for alias in node.names:
+                yield f"{prefix}.{alias.name}"
+
+
+def project_modules(root: Path) -> dict[str, Path]:
+    found = {}
+    for app in APPS:
+        for path in (root / app).rglob("*.py"):
+            if "migrations" in path.parts or "tests" in path.parts:
+                continue
+            found[module_name(path, root)] = path
+    return found
+
+
+def violations(root: Path) -> list[str]:
+    modules = project_modules(root)
+    graph = {
+        name: {m for m in imports_of(path, root) if m.split(".")[0] in {*APPS, "django"}}
+        for name, path in modules.items()
+    }
+    problems = []
+    for name, imported in graph.items():
+        app = name.split(".")[0]
+        apps = {m.split(".")[0] for m in imported} - {app, "django"}
+        rel = str(modules[name].relative_to(root))
+        if app == "core" and apps:
+            problems.append(f"{rel}: core imports {sorted(apps)}")
+        if app == "geo" and apps - {"core"}:
+            problems.append(f"{rel}: geo imports {sorted(apps - {'core'})}")
+        if app == "ports" and "corridors" in apps:
+            problems.append(f"{rel}: ports imports corridors")
+        if app == "dash_app" and name != "dash_app.gateway" and apps - {"core", "config"}:
+            problems.append(f"{rel}: dash_app reaches {sorted(apps)} outside its gateway")
+        if rel.startswith(PURE):
+            # Django, directly or through any project module it imports.
+            seen, todo = set(), [name]
+            while todo:
+                current = todo.pop()
+                for m in graph.get(current, ()):
+                    if m.split(".")[0] == "django":
+                        problems.append(f"{rel}: imports Django (via {current})")
+                        todo.clear()
+                        break
+                    target = next((t for t in (m, m.rsplit(".", 1)[0]) if t in graph), None)
+                    if target and target not in seen:
+                        seen.add(target)
+                        todo.append(target)
+    return sorted(set(problems))
+
+
+def test_the_house_rules_hold():
+    assert violations(ROOT) == []
+
+
+def test_the_checker_finds_each_kind_of_violation(tmp_path):
+    files = {
+        "core/__init__.py": "from geo import models\n",
+        "geo/__init__.py": "",
+        "geo/models.py": "from ports.models import Vessel\n",
+        "ports/__init__.py": "",
+        "ports/models.py": "",
+        "ports/services.py": "from corridors import models\n",
+        "ports/ingest/__init__.py": "",
+        "ports/ingest/parse.py": "from ..helpers import x\n",
+        "ports/helpers.py": "from django.db import models\n",
+        "corridors/__init__.py": "",
+        "corridors/models.py": "",
+        "dash_app/__init__.py": "",
+        "dash_app/gateway.py": "from ports.models import Vessel\n",
+        "dash_app/pages.py": "from geo.models import Node\n",
+    }
+    for rel, text in files.items():
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    found = violations(tmp_path)
+    assert any(p.startswith("core/__init__.py: core imports") for p in found)
+    assert any(p.startswith("geo/models.py: geo imports") for p in found)
+    assert any(p.startswith("ports/services.py: ports imports corridors") for p in found)
+    assert any(p.startswith("ports/ingest/parse.py: imports Django") for p in found)
+    assert any(p.startswith("dash_app/pages.py: dash_app reaches") for p in found)
+    assert not any(p.startswith("dash_app/gateway.py") for p in found)

@@ -1,0 +1,121 @@
+"""Fuzzing the whole OpenAPI (issue 7): schemathesis, against the system served over real
+HTTP on a cluster of its own (the fuzzer's writes must not touch the test database), with
+an administrator's token and with no credentials at all, finds no 5xx."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+FIXTURE = ROOT / "ports" / "tests" / "fixtures" / "ais_sample.nmea"
+EXAMPLES = int(os.environ.get("CW_FUZZ_EXAMPLES", "25"))
+
+
+def manage(env: dict, *args: str) -> str:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+
+@pytest.fixture
+def served(own_cluster, tmp_path):
+    env = {**own_cluster["app_env"], "CW_ANON_RATE": "1000000/min", "CW_VAR_DIR": str(tmp_path)}
+    manage(env, "load_corridor")
+    manage(env, "ingest_ais", str(FIXTURE), "--spill-dir", str(tmp_path / "spill"), "--no-progress")
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "from rest_framework.authtoken.models import Token\n"
+        "from accounts.models import Profile\n"
+        "from geo.models import Geofence\n"
+        "u = get_user_model().objects.create_user('fuzzer')\n"
+        "Profile.objects.create(user=u, role='admin')\n"
+        "fence = Geofence.objects.current().get(node__code='QZ_PORT', kind='berth')\n"
+        "print(Token.objects.create(user=u).key, fence.pk)\n"
+    )
+    token, fence_id = manage(env, "shell", "-c", script).split()[-2:]
+    port = free_port()
+    log = (tmp_path / "server.log").open("w")  # a pipe left unread would fill and block it
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "waitress-serve"),
+            f"--listen=127.0.0.1:{port}",
+            "--threads=8",
+            "config.wsgi:application",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.3)
+    yield {"base": base, "token": token, "fence_id": fence_id, "env": env}
+    server.terminate()
+    server.wait(timeout=30)
+    log.close()
+
+
+@pytest.mark.parametrize("who", ["administrator", "anonymous"])
+def test_the_whole_api_answers_no_5xx_to_fuzzing(served, who, tmp_path):
+    headers = ["-H", f"Authorization: Token {served['token']}"] if who == "administrator" else []
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "schemathesis"),
+            "--config-file",
+            str(ROOT / "tests" / "fuzz" / "schemathesis.toml"),
+            "run",
+            str(ROOT / "openapi.yaml"),
+            "--url",
+            served["base"],
+            *headers,
+            "--checks",
+            "not_a_server_error",
+            "--max-examples",
+            str(EXAMPLES),
+            "--seed",
+            "20261127",
+            "--generation-database",
+            "none",
+            "--request-timeout",
+            "60",
+            "--workers",
+            "2",
+            "--no-color",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        env={**served["env"], "FUZZ_MMSI": "413000001", "FUZZ_FENCE_ID": served["fence_id"]},
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    summary = result.stdout[-4000:]
+    assert result.returncode == 0, summary + result.stderr[-2000:]
+    counts = re.search(r"(\d+) generated, (\d+) passed", summary)
+    assert counts and counts[1] == counts[2] and int(counts[1]) > 500, summary
