@@ -51,6 +51,35 @@ def ensure_test_partitions() -> None:
 
 
 @pytest.fixture
+def app():
+    """The application called in this thread, inside the test's transaction: like Django's
+    test client, keep the request signals from closing the test's connection."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    from config.wsgi import application
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield application
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def dash_page(app, name: str):
+    """The module of a Dash page as the app built by the `app` fixture registered it (import
+    it by name and Dash would register a second copy of the page)."""
+    import sys
+
+    import dash
+
+    for entry in dash.page_registry.values():
+        if entry["module"].split(".")[-1] == name:
+            return sys.modules[entry["module"]]
+    raise LookupError(name)
+
+
+@pytest.fixture
 def data_dir():
     return settings.CW_DATA_DIR
 

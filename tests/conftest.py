@@ -24,22 +24,6 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def app():
-    """The application called in this thread, inside the test's transaction: like Django's
-    test client, keep the request signals from closing the test's connection."""
-    from django.core import signals
-    from django.db import close_old_connections
-
-    from config.wsgi import application
-
-    signals.request_started.disconnect(close_old_connections)
-    signals.request_finished.disconnect(close_old_connections)
-    yield application
-    signals.request_started.connect(close_old_connections)
-    signals.request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def own_cluster():
     """A PostGIS cluster of its own, migrated (stopping it must not touch the test
     database): scripts/pg.sh with its own folder and port."""

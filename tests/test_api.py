@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
+from corridors.models import Route
+from geo.models import BasemapFeature
+
 pytestmark = pytest.mark.django_db
 
 
@@ -54,7 +57,8 @@ def test_node_detail_lists_services_and_routes(api):
 def test_routes_with_ordered_segments(api, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         routes = api.get("/api/routes/").json()
-    assert routes["type"] == "FeatureCollection" and len(routes["features"]) == 10
+    assert routes["type"] == "FeatureCollection"
+    assert len(routes["features"]) == Route.objects.count() >= 10
     east = next(r for r in routes["features"] if r["id"] == "E")
     assert east["geometry"]["type"] == "MultiLineString"
     segs = east["properties"]["segments"]
@@ -102,7 +106,8 @@ def test_basemap_layer_and_etag(api):
     response = api.get("/api/basemap/land/")
     assert response["Content-Type"] == "application/geo+json"
     body = response.json()
-    assert body["type"] == "FeatureCollection" and len(body["features"]) == 164
+    stored = BasemapFeature.objects.filter(layer__name="land").count()
+    assert body["type"] == "FeatureCollection" and len(body["features"]) == stored > 100
     again = api.get("/api/basemap/land/", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304
     assert api.get("/api/basemap/oceans/").status_code == 404

@@ -81,7 +81,9 @@ def test_port_page_shows_rule_charts_and_sensitivity(app):
     import plotly.io
     from dash import html
 
-    from dash_app.pages import port  # imported by the Dash app the `app` fixture built
+    from conftest import dash_page
+
+    port = dash_page(app, "port")
 
     page = port.layout(code="QZ_PORT")
     text = plotly.io.json.to_json_plotly(page.to_plotly_json())

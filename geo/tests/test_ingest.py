@@ -154,5 +154,7 @@ def test_geojson_out_of_range_and_wrong_type(tmp_path):
 
 
 def test_basemap_layers_are_valid():
-    land = list(read_features(DATA / "basemap" / "land.geojson", {"Polygon", "MultiPolygon"}))
-    assert len(land) == 164
+    path = DATA / "basemap" / "land.geojson"
+    land = list(read_features(path, {"Polygon", "MultiPolygon"}))
+    # Every feature of the file is read (none dropped or refused).
+    assert len(land) == len(json.loads(path.read_text())["features"]) > 100

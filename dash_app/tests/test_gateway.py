@@ -1,0 +1,117 @@
+"""The gateway: what Dash pages read, as plain data (never model instances), the same rules
+as the API, and None (not a 500) for anything unknown."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from django.db import models
+from django.utils import timezone
+
+from dash_app import gateway
+from tests.factories import make_call, make_node, make_port, make_vessel
+
+pytestmark = pytest.mark.django_db
+
+
+def no_models(value) -> None:
+    """Nothing in `value` (dataclasses, dicts, lists) is a model instance."""
+    if isinstance(value, models.Model):
+        raise AssertionError(f"a model instance leaked: {value!r}")
+    if dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            no_models(getattr(value, f.name))
+    elif isinstance(value, dict):
+        for item in value.values():
+            no_models(item)
+    elif isinstance(value, list | tuple | set):
+        for item in value:
+            no_models(item)
+
+
+def test_node_detail_is_plain_data_in_the_users_language():
+    node = make_node("GW_TEST", name_en="Gateway Port", name_zh="网关港")
+    en = gateway.node_detail(node.code, "en")
+    zh = gateway.node_detail(node.code, "zh-hans")
+    assert (en.name, zh.name) == ("Gateway Port", "网关港")
+    assert en.coverage_assessed is False and en.figures == [] and en.port_page is False
+    no_models(en)
+    assert gateway.node_detail("NOPE", "en") is None
+
+
+def test_node_figures_come_from_the_ports_service():
+    from ports.services.throughput import node_figures
+
+    detail = gateway.node_detail("QZ_PORT", "en")
+    assert [f.entity for f in detail.figures] == [
+        f.entity
+        for f in node_figures(__import__("geo.models").models.Node.objects.get(code="QZ_PORT"))
+    ]
+    assert detail.group and any(f.node == "BBG" for f in detail.figures)
+
+
+def test_port_page_for_a_watched_port_and_none_otherwise():
+    port = make_port("GW_PORT")
+    vessel = make_vessel(name="BERTHED ONE")
+    now = timezone.now()
+    make_call(port, vessel, now - timedelta(hours=5), berth_start_at=now - timedelta(hours=4))
+    page = gateway.port_page(port.code, "en")
+    no_models(page)
+    assert page.code == "GW_PORT" and "1 kn or slower" in page.rule_text
+    [call] = page.calls
+    assert call.vessel == "BERTHED ONE" and call.berth_end is not None  # open: ends now
+    assert len(page.metrics["days"]) == 14
+    assert gateway.port_page("HH", "en") is None  # a node without a rule is not a port
+
+
+def test_vessel_detail_accepts_only_mmsis():
+    vessel = make_vessel(name="CLICKED")
+    assert gateway.vessel_detail(vessel.mmsi, "en").name == "CLICKED"
+    assert gateway.vessel_detail(str(vessel.mmsi), "en").mmsi == vessel.mmsi
+    for junk in ("abc", -1, 10**12, True, None, {"x": 1}, "1; DROP TABLE", 1.5):
+        assert gateway.vessel_detail(junk, "en") is None
+        assert gateway.vessel_track_line(junk) is None
+
+
+def test_coverage_colour_scale_is_one_scale():
+    assert gateway.coverage_colour(0.0) == "rgb(215,48,39)"
+    assert gateway.coverage_colour(1.0) == "rgb(26,152,80)"
+    assert gateway.coverage_colour(0.5) == "rgb(254,224,139)"
+    assert gateway.coverage_colour(2.0) == gateway.coverage_colour(1.0)  # clamped
+    layer = gateway.map_nodes("en")
+    qz = next(f for f in layer["features"] if f["id"] == "QZ_PORT")["properties"]
+    assert qz["colour"] == gateway.coverage_colour(qz["coverage_score"])
+
+
+def test_congested_ports_are_computed_once_per_few_minutes(monkeypatch):
+    from django.core.cache import cache
+
+    from ports.services import metrics
+
+    cache.clear()
+    calls = []
+    real = metrics.port_metrics
+    monkeypatch.setattr(
+        metrics, "port_metrics", lambda *a, **k: calls.append(a[0].code) or real(*a, **k)
+    )
+    gateway.map_nodes("en")
+    first = len(calls)
+    gateway.map_nodes("en", route="E")
+    gateway.map_nodes("zh-hans")
+    assert first == metrics.watched_ports().count() and len(calls) == first
+    cache.clear()
+
+
+def test_port_sensitivity_unknown_port_and_budget(monkeypatch):
+    from ports.services import metrics
+
+    assert gateway.port_sensitivity("NOPE") is None
+    monkeypatch.setattr(metrics, "MAX_ROW_RUNS", 0)
+
+    def refuse(*a, **k):
+        raise metrics.TooMuchWork("too many positions")
+
+    monkeypatch.setattr(metrics, "sensitivity", refuse)
+    assert gateway.port_sensitivity("QZ_PORT") == "too many positions"
