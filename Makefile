@@ -22,8 +22,8 @@ test:             ## set-up, then the whole suite (browser tests included)
 	scripts/setup.sh --with-browser
 	$(PY) -m pytest
 
-test-fast:        ## the suite without the browser tests
-	$(PY) -m pytest -m "not browser"
+test-fast:        ## the suite without the browser and the own-cluster tests
+	$(PY) -m pytest -m "not browser and not slow"
 
 lint:             ## ruff (lint, format) and mypy (strict on ingest and services)
 	.venv/bin/ruff check .
