@@ -100,7 +100,7 @@ def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int,
     with psycopg.connect(env["DATABASE_URL"].replace("postgis://", "postgresql://")) as conn:
         conn.execute(
             "TRUNCATE ports_vesselposition, ports_vessellatest, ports_vessel, "
-            "ports_aissource, ports_aisingestrun CASCADE"
+            "ports_aissource, ports_aisingestrun, ports_portcallrecompute CASCADE"
         )
     cmd = [sys.executable, "manage.py", "ingest_ais", str(path), "--force", "--no-progress"]
     if workers:

@@ -103,7 +103,7 @@ class PositionStore:
     ):
         self.conninfo = conninfo
         self.late_after_s = late_after_s
-        self.recompute_requests = 0
+        self.last_requests = 0  # recompute requests the last batch stored (0 or 1)
         self.connect_timeout_s = connect_timeout_s
         self.latest_interval_s = latest_interval_s
         self.conn: psycopg.Connection | None = None
@@ -172,7 +172,7 @@ class PositionStore:
                 conn.rollback()
             raise
         # Only now that the transaction is committed does the in-memory state move on.
-        self.recompute_requests += requested
+        self.last_requests = requested
         self._known |= new_vessels
         if upsert_latest:
             self._latest.clear()
@@ -454,7 +454,7 @@ class BufferedWriter:
                 delay = 0.5
                 failures = 0
                 self.counts["positions_stored"] += inserted
-                self.counts["recompute_requests"] = self.store.recompute_requests
+                self.counts["recompute_requests"] += self.store.last_requests
                 self.counts["positions_written"] += len(batch.positions)
                 self.counts["static_written"] += len(batch.statics)
                 self.counts["batches"] += 1
