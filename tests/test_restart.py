@@ -149,6 +149,18 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
         wait_for(follower_done, 60, "the port-call follower")
         after = statuses(env)
         assert after == before, "a process had to be restarted"
+
+        # A child that dies is restarted by the supervisor (not the whole system stopped).
+        os.kill(int(after["ingester"][1]), signal.SIGKILL)
+        wait_for(
+            lambda: (
+                (s := statuses(env))["ingester"][0] == "RUNNING"
+                and s["ingester"][1] != after["ingester"][1]
+            ),
+            60,
+            "the ingester restarted",
+        )
+        assert requests.get(f"{base}/healthz", timeout=5).ok
     finally:
         os.killpg(system.pid, signal.SIGTERM)
         try:
