@@ -3,8 +3,6 @@ endpoints are bounded (issue 7, points 10-12)."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -155,6 +153,3 @@ def test_sensitivity_answers_are_cached(api, monkeypatch):
     first = api.get("/api/ports/QZ_PORT/sensitivity/", params).json()
     second = api.get("/api/ports/QZ_PORT/sensitivity/", params).json()
     assert first == second and len(runs) == 1
-
-
-_ = threading  # the lock test above uses a second connection, not a thread

@@ -4,7 +4,6 @@ feed, poisons the store or runs code; every line that is refused is counted."""
 from __future__ import annotations
 
 import gzip
-import os
 import pickle
 import socket
 import threading
@@ -378,6 +377,3 @@ def test_invalid_mmsis_are_counted_and_kept_off_the_map(tmp_path, ais_tables):
     from ports.services.ais import live_vessels
 
     assert not [f for f in live_vessels()["features"] if f["properties"]["mmsi"] == 0]
-
-
-_ = os  # file modes are read through Path.stat
