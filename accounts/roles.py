@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "geo.add_nodeservice",
         "geo.change_nodeservice",
         "ports.change_detectionrule",
+        "ports.review_throughputreport",
     ),
     Role.OPERATOR: ("ports.add_throughputreport", "ports.change_throughputreport"),
     Role.ANALYST: (),

@@ -28,8 +28,12 @@ LIMIT %(limit)s
 
 class ThroughputQuerySet(QuerySet[Any]):
     def effective(self) -> ThroughputQuerySet:
-        """Figures that count: not rejected and not replaced by a later revision."""
-        return self.exclude(status="rejected").filter(superseded_by__isnull=True)
+        """Figures that count: the official (approved) revision of each figure."""
+        return self.filter(official=True)
+
+    def pending(self) -> ThroughputQuerySet:
+        """Figures waiting for an official's review: the last revision, submitted."""
+        return self.filter(current=True, status="submitted")
 
     def between(self, start: date, end: date) -> ThroughputQuerySet:
         """Figures whose period overlaps [start, end] (inclusive days)."""

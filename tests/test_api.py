@@ -97,9 +97,16 @@ def test_throughput_filters(api):
     assert len(entities) == 2  # whole port and listed company are kept apart
 
 
-def test_throughput_is_read_only(api):
-    """Logged in (so not refused for want of a login): the method itself is not allowed."""
-    assert api.post("/api/throughput/", {}, format="json").status_code == 405
+def test_throughput_writes_need_the_reporting_permission(api):
+    """An analyst (logged in, so not refused for want of a login) may not report; an
+    operator may, and an empty batch is a 400 naming the field; PUT is no method here."""
+    from conftest import login_as
+
+    assert api.post("/api/throughput/", {}, format="json").status_code == 403
+    operator = login_as(APIClient(), "operator")
+    empty = operator.post("/api/throughput/", {"figures": []}, format="json")
+    assert empty.status_code == 400 and "figures" in empty.json()
+    assert operator.put("/api/throughput/1/", {}, format="json").status_code == 405
 
 
 def test_basemap_layer_and_etag(api):

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
@@ -21,6 +22,7 @@ from core.api.filters import BBoxFilter
 from core.api.limits import cached, one_at_a_time, statement_timeout
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
 
+from ..choices import Channel
 from ..models import (
     RULE_LIMITS,
     AisIngestRun,
@@ -34,11 +36,14 @@ from ..models import (
 from ..services.ais import vessel_track
 from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
 from ..services.portcalls import update_rule, watched_ports
+from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
 from .filters import PortCallFilter, ThroughputFilter, VesselLatestFilter
 from .serializers import (
     AisSourceSerializer,
     DetectionRuleSerializer,
+    FigureSubmissionSerializer,
     PortCallSerializer,
+    ReviewSerializer,
     ThroughputSerializer,
     VesselLatestSerializer,
     VesselSerializer,
@@ -54,15 +59,63 @@ SENSITIVITY_CACHE_S = 600
 
 
 class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
-    """Throughput figures (read-only here): published, operator and estimated values."""
+    """Throughput figures: the official ones (published, approved). `?status=submitted`
+    lists figures waiting for review. POST (operators, for their nodes; token or session):
+    a batch of figures, stored whole or refused whole with every row's errors."""
 
     serializer_class = ThroughputSerializer
     filterset_class = ThroughputFilter
-    queryset = (
-        ThroughputReport.objects.effective()
-        .select_related("node")
-        .order_by("node__code", "metric", "-period_end", "id")
+    http_method_names = ["get", "post", "head", "options"]
+
+    def get_queryset(self):
+        shown = ThroughputReport.objects.select_related("node")
+        if self.request.query_params.getlist("status"):
+            shown = shown.filter(current=True)  # the status filter picks among the last words
+        else:
+            shown = shown.effective()
+        return shown.order_by("node__code", "metric", "-period_end", "id")
+
+    @extend_schema(
+        request=FigureSubmissionSerializer,
+        responses={201: ThroughputSerializer(many=True), 400: OpenApiTypes.OBJECT},
     )
+    def create(self, request):
+        incoming = FigureSubmissionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        numbered = [
+            (number, {k: str(v) for k, v in figure.items()})
+            for number, figure in enumerate(data["figures"], start=1)
+        ]
+        try:
+            batch, _plan = submit_figures(
+                request.user, numbered, Channel.API, confirm_warnings=data["confirm_warnings"]
+            )
+        except SubmissionRefused as refused:
+            code = 409 if refused.conflict else 403 if refused.plan.forbidden else 400
+            return Response(refusal_body(refused.plan), status=code)
+        stored = ThroughputReport.objects.filter(upload=batch).select_related("node")
+        return Response(ThroughputSerializer(stored, many=True).data, status=201)
+
+    @extend_schema(request=ReviewSerializer, responses=ThroughputSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    def review(self, request, pk=None):
+        """Approve or reject a submitted figure (officials): `decision` approve or reject,
+        `comment` (required to reject) goes back to the operator."""
+        incoming = ReviewSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            figure_id = int(pk or "")
+        except ValueError as exc:
+            raise ValidationError({"id": "a figure id"}) from exc
+        with django_errors_as_400():
+            report = review_figure(
+                figure_id,
+                request.user,
+                approve=incoming.validated_data["decision"] == "approve",
+                comment=incoming.validated_data["comment"],
+            )
+        return Response(ThroughputSerializer(report).data)
 
 
 class VesselPagination(GeoJsonPagination):

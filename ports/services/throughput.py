@@ -12,7 +12,7 @@ from core.ingest.errors import LayerError
 from core.models import Origin
 from geo.models import Node
 
-from ..choices import Metric
+from ..choices import METRIC_UNITS, Metric
 from ..ingest.published import PublishedFigureRow
 from ..models import ThroughputReport
 
@@ -46,6 +46,10 @@ def import_published_figures(
             "reporting_entity": r.reporting_entity,
             "source": "published",
             "status": "approved",
+            "unit": METRIC_UNITS[r.metric],
+            "channel": "seed",
+            "current": True,
+            "official": True,
         }
         values = {
             "period_kind": r.period_kind,

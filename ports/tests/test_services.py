@@ -20,27 +20,32 @@ def test_latest_yearly_teu_with_group_fallback():
     assert "HH" not in latest
 
 
-def test_revisions_and_rejections_do_not_count():
-    old = ThroughputReport.objects.get(node__code="CQ", metric="teu", period_end=date(2025, 12, 31))
-    ThroughputReport.objects.create(
-        node=Node.objects.get(code="CQ"),
-        metric="teu",
-        period_kind="year",
-        period_start=date(2025, 1, 1),
-        period_end=date(2025, 12, 31),
-        value=330000,
-        source="operator",
-        status="approved",
-        supersedes=old,
+def test_only_official_figures_count():
+    """An approved report becomes the official figure; a rejected one never counts."""
+    from django.contrib.auth import get_user_model
+
+    from ports.services.reporting import review_figure, submit_figures
+
+    users = get_user_model().objects
+    node = Node.objects.get(code="QZ_PORT")
+    month = {"node": "QZ_PORT", "metric": "teu", "unit": "teu", "value": "900000"}
+    batch, _ = submit_figures(
+        users.get(username="operator"), [(1, {**month, "period": "2025-12"})], "api"
     )
-    ThroughputReport.objects.create(
-        node=Node.objects.get(code="CQ"),
-        metric="teu",
-        period_kind="year",
-        period_start=date(2026, 1, 1),
-        period_end=date(2026, 12, 31),
-        value=1,
-        source="operator",
-        status="rejected",
+    report = ThroughputReport.objects.get(upload=batch)
+    assert not ThroughputReport.objects.effective().filter(pk=report.pk).exists()
+    review_figure(report.pk, users.get(username="official"), approve=True, comment="checked")
+    assert ThroughputReport.objects.effective().filter(pk=report.pk, node=node).exists()
+    # A correction that is rejected leaves the approved figure official.
+    fix, _ = submit_figures(
+        users.get(username="operator"),
+        [(1, {**month, "period": "2025-12", "value": "1"})],
+        "api",
+        confirm_warnings=True,
     )
-    assert latest_yearly_values("teu")["CQ"][:2] == (Decimal("330000.00"), 2025)
+    wrong = ThroughputReport.objects.get(upload=fix)
+    review_figure(wrong.pk, users.get(username="official"), approve=False, comment="typo?")
+    official = ThroughputReport.objects.effective().get(node=node, period_start=date(2025, 12, 1))
+    assert official.pk == report.pk and official.value == Decimal("900000")
+    wrong.refresh_from_db()
+    assert (wrong.status, wrong.review_comment, wrong.current) == ("rejected", "typo?", True)

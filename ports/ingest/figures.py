@@ -1,0 +1,270 @@
+"""Throughput figures as operators report them: rows from a form, a CSV/XLSX file or the
+API, checked one by one (pure: no Django). Every problem names its row, column and value
+and carries a code; the messages, in the user's language, are made from the codes by
+`ports.services.reporting` (the same text for the three ways in).
+
+Headers may be English or Chinese (see COLUMNS). A period is a month `2026-10`, an ISO week
+`2026-W42` or a day `2026-10-15`. Values are numbers >= 0 in the unit of their metric.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.ingest.tables import CODE_RE
+
+# column -> (English header, Chinese header, required)
+COLUMNS: dict[str, tuple[str, str, bool]] = {
+    "node": ("node", "节点代码", True),
+    "period": ("period", "统计期", True),
+    "metric": ("metric", "指标", True),
+    "unit": ("unit", "单位", True),
+    "value": ("value", "数值", True),
+    "trade": ("trade", "内外贸", False),
+    "direction": ("direction", "进出口方向", False),
+    "cargo_class": ("cargo_class", "货类", False),
+    "laden": ("laden", "空重箱", False),
+    "note": ("note", "备注", False),
+    "reason": ("reason", "修改原因", False),
+}
+METRICS = {
+    "teu": "teu",
+    "tonnes": "tonnes",
+    "trains": "trains",
+    "rail_teu": "teu",
+    "sailings": "sailings",
+}
+CHOICES = {
+    "trade": {"total", "foreign", "domestic"},
+    "direction": {"total", "in", "out", "transshipment"},
+    "cargo_class": {"all", "container", "dry_bulk", "liquid_bulk", "general", "ro_ro"},
+    "laden": {"total", "laden", "empty"},
+}
+DEFAULTS = {"trade": "total", "direction": "total", "cargo_class": "all", "laden": "total"}
+MAX_VALUE = Decimal("1e13")
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a row (an error: nothing of the batch is stored) or worth a
+    second look (a warning the user must confirm). `code` names the rule; `params` fill the
+    message."""
+
+    row: int | None
+    column: str | None
+    value: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    warning: bool = False
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    """A checked row: `period_start`..`period_end` inclusive; `value` in `unit`."""
+
+    row: int
+    node: str
+    period_kind: str
+    period_start: date
+    period_end: date
+    metric: str
+    unit: str
+    value: Decimal
+    trade: str = "total"
+    direction: str = "total"
+    cargo_class: str = "all"
+    laden: str = "total"
+    note: str = ""
+    reason: str = ""
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return (
+            self.node,
+            self.period_kind,
+            self.period_start.isoformat(),
+            self.metric,
+            self.trade,
+            self.direction,
+            self.cargo_class,
+            self.laden,
+        )
+
+    @property
+    def is_total(self) -> bool:
+        return (self.trade, self.direction, self.cargo_class, self.laden) == (
+            "total",
+            "total",
+            "all",
+            "total",
+        )
+
+
+def header_map(header: Iterable[str]) -> tuple[dict[int, str], list[Problem]]:
+    """Column index -> column name for a file's header (English or Chinese names)."""
+    names: dict[str, str] = {}
+    for name, (english, chinese, _) in COLUMNS.items():
+        names[english.lower()] = name
+        names[chinese] = name
+    found: dict[int, str] = {}
+    problems = []
+    for index, raw in enumerate(header):
+        text = str(raw or "").strip().lstrip("\ufeff")
+        column = names.get(text.lower()) or names.get(text)
+        if column is None:
+            if text:
+                problems.append(Problem(1, text, text, "unknown_column"))
+            continue
+        if column in found.values():
+            problems.append(Problem(1, text, text, "duplicate_column"))
+        found[index] = column
+    for name, (english, _, required) in COLUMNS.items():
+        if required and name not in found.values():
+            problems.append(Problem(1, english, "", "missing_column"))
+    return found, problems
+
+
+def parse_period(text: str) -> tuple[str, date, date] | None:
+    """(kind, first day, last day) of `2026-10`, `2026-W42` or `2026-10-15`."""
+    text = text.strip()
+    try:
+        if match := MONTH_RE.match(text):
+            year, month = int(match[1]), int(match[2])
+            first = date(year, month, 1)
+            following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+            return "month", first, following - timedelta(days=1)
+        if match := WEEK_RE.match(text):
+            first = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+            return "week", first, first + timedelta(days=6)
+        if DAY_RE.match(text):
+            day = date.fromisoformat(text)
+            return "day", day, day
+    except ValueError:
+        return None
+    return None
+
+
+def parse_value(text: str) -> Decimal | None:
+    """A number >= 0 (thousands separators allowed), None when it is not one."""
+    cleaned = str(text).strip().replace(",", "").replace("，", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite():
+        return None
+    return value
+
+
+def check_row(
+    number: int, cells: dict[str, str], today: date
+) -> tuple[FigureRow | None, list[Problem]]:
+    """One row's own checks (no database): required cells, codes, period, metric and unit,
+    breakdown values, the number."""
+    problems: list[Problem] = []
+
+    def bad(column: str, code: str, **params: Any) -> None:
+        problems.append(Problem(number, column, str(cells.get(column, "")), code, params))
+
+    node = cells.get("node", "").strip()
+    if not node:
+        bad("node", "required")
+    elif not CODE_RE.match(node):
+        bad("node", "bad_code")
+    period = parse_period(cells.get("period", ""))
+    if not cells.get("period", "").strip():
+        bad("period", "required")
+    elif period is None:
+        bad("period", "bad_period")
+    elif period[2] >= today:
+        bad("period", "future_period")
+    elif period[1].year < 1990:
+        bad("period", "bad_period")
+    metric = cells.get("metric", "").strip().lower()
+    unit = cells.get("unit", "").strip().lower()
+    if metric not in METRICS:
+        bad("metric", "unknown_metric", allowed=", ".join(METRICS))
+    elif unit != METRICS[metric]:
+        bad("unit", "wrong_unit", metric=metric, unit=METRICS[metric])
+    breakdown = {}
+    for column, allowed in CHOICES.items():
+        choice = cells.get(column, "").strip().lower() or DEFAULTS[column]
+        if choice not in allowed:
+            bad(column, "unknown_choice", allowed=", ".join(sorted(allowed)))
+        breakdown[column] = choice
+    if breakdown["laden"] != "total" and METRICS.get(metric) != "teu":
+        bad("laden", "laden_not_teu")
+    raw_value = str(cells.get("value", "")).strip()
+    value = parse_value(raw_value) if raw_value else None
+    if not raw_value:
+        bad("value", "required")
+    elif value is None:
+        bad("value", "not_a_number")
+    elif value < 0:
+        bad("value", "negative")
+    elif value > MAX_VALUE or value != value.quantize(Decimal("0.01")):
+        bad("value", "too_precise_or_large")
+    if problems or period is None or value is None:
+        return None, problems
+    return (
+        FigureRow(
+            row=number,
+            node=node,
+            period_kind=period[0],
+            period_start=period[1],
+            period_end=period[2],
+            metric=metric,
+            unit=METRICS[metric],
+            value=value,
+            note=str(cells.get("note", "")).strip()[:2000],
+            reason=str(cells.get("reason", "")).strip()[:2000],
+            **breakdown,
+        ),
+        problems,
+    )
+
+
+def check_rows(
+    numbered: Iterable[tuple[int, dict[str, str]]], today: date
+) -> tuple[list[FigureRow], list[Problem]]:
+    """Every row's own checks, then the checks across rows: a figure given twice, a part
+    larger than its total (same node, period and metric)."""
+    rows: list[FigureRow] = []
+    problems: list[Problem] = []
+    seen: dict[tuple[str, ...], int] = {}
+    for number, cells in numbered:
+        if not any(str(v).strip() for v in cells.values()):
+            continue  # a blank line
+        row, found = check_row(number, cells, today)
+        problems += found
+        if row is None:
+            continue
+        if row.key in seen:
+            problems.append(
+                Problem(number, "value", str(row.value), "duplicate_row", {"first": seen[row.key]})
+            )
+            continue
+        seen[row.key] = number
+        rows.append(row)
+    totals = {(r.node, r.period_kind, r.period_start, r.metric): r for r in rows if r.is_total}
+    for r in rows:
+        total = totals.get((r.node, r.period_kind, r.period_start, r.metric))
+        if total is not None and not r.is_total and r.value > total.value:
+            problems.append(
+                Problem(
+                    r.row,
+                    "value",
+                    str(r.value),
+                    "part_above_total",
+                    {"total": str(total.value), "total_row": total.row},
+                )
+            )
+    return rows, problems

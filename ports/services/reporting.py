@@ -1,0 +1,363 @@
+"""Operators report throughput: one set of rules for the web form, the file upload and the
+API. Rows are checked (`ports.ingest.figures`), then against the database (the node exists
+and is the reporter's, the change from the previous period and from last year); a batch is
+stored whole or not at all, each figure as a new revision of its key, submitted for review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from geo.models import Node
+
+from ..choices import Source, Status
+from ..ingest.figures import FigureRow, Problem, check_rows
+from ..models import FIGURE_KEY, ThroughputReport, UploadBatch
+
+# A value this many times the previous period's (or last year's), or less than its
+# inverse, is a warning the reporter must confirm.
+JUMP_FACTOR = Decimal(3)
+MAX_ROWS = 50_000
+
+MESSAGES = {
+    "required": gettext_lazy("a value is required"),
+    "bad_code": gettext_lazy("not a node code"),
+    "bad_period": gettext_lazy(
+        "not a period: a month 2026-10, a week 2026-W42 or a day 2026-10-15"
+    ),
+    "future_period": gettext_lazy("the period has not ended yet"),
+    "unknown_metric": gettext_lazy("unknown metric: one of %(allowed)s"),
+    "wrong_unit": gettext_lazy("%(metric)s is counted in %(unit)s"),
+    "unknown_choice": gettext_lazy("not one of %(allowed)s"),
+    "laden_not_teu": gettext_lazy("laden or empty applies to TEU figures only"),
+    "not_a_number": gettext_lazy("not a number"),
+    "negative": gettext_lazy("a figure cannot be negative"),
+    "too_precise_or_large": gettext_lazy("at most two decimals and below 10 trillion"),
+    "duplicate_row": gettext_lazy("the same figure is already in row %(first)s"),
+    "part_above_total": gettext_lazy("larger than its total %(total)s (row %(total_row)s)"),
+    "unknown_column": gettext_lazy("unknown column"),
+    "duplicate_column": gettext_lazy("column given twice"),
+    "missing_column": gettext_lazy("missing column"),
+    "unknown_node": gettext_lazy("unknown node"),
+    "not_your_node": gettext_lazy("you do not report for this node"),
+    "too_many_rows": gettext_lazy("at most %(most)s rows in one submission"),
+    "jump_previous": gettext_lazy(
+        "%(ratio)s times the previous period's %(previous)s: confirm if right"
+    ),
+    "jump_last_year": gettext_lazy(
+        "%(ratio)s times the same period last year (%(previous)s): confirm if right"
+    ),
+    "changed_meanwhile": gettext_lazy(
+        "this figure was changed by someone else meanwhile: reload and try again"
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem as the user reads it (row, column, value, message in their language)."""
+
+    row: int | None
+    column: str | None
+    value: str
+    message: str
+    code: str
+    warning: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+            "code": self.code,
+            "warning": self.warning,
+        }
+
+
+def finding(problem: Problem) -> Finding:
+    text = str(MESSAGES.get(problem.code, problem.code))
+    return Finding(
+        problem.row,
+        problem.column,
+        problem.value,
+        text % problem.params if problem.params else text,
+        problem.code,
+        problem.warning,
+    )
+
+
+@dataclass(frozen=True)
+class Change:
+    """What storing a row would do: a new figure, or a revision of `previous`."""
+
+    row: FigureRow
+    previous: ThroughputReport | None
+
+    @property
+    def unchanged(self) -> bool:
+        return self.previous is not None and self.previous.value == self.row.value
+
+
+@dataclass
+class Plan:
+    """A checked submission: what it would change, its errors and warnings."""
+
+    changes: list[Change] = field(default_factory=list)
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    forbidden: bool = False  # a row for a node the user does not report for
+
+    @property
+    def rows(self) -> int:
+        return len(self.changes)
+
+
+class SubmissionRefused(Exception):
+    """Nothing was stored: the plan's errors (or unconfirmed warnings) say why."""
+
+    def __init__(self, plan: Plan, conflict: bool = False):
+        super().__init__(f"{len(plan.errors)} errors, {len(plan.warnings)} warnings")
+        self.plan = plan
+        self.conflict = conflict
+
+
+def reportable_nodes(user: Any) -> set[str] | None:
+    """Codes of the nodes `user` may report for (None: every node, an administrator);
+    empty for users without the permission to report."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    if not user.has_perm("ports.add_throughputreport"):
+        return set()
+    profile = getattr(user, "profile", None)
+    return set(profile.nodes.values_list("code", flat=True)) if profile else set()
+
+
+def key_of(row: FigureRow, nodes: dict[str, Node]) -> dict[str, Any]:
+    return {
+        "node": nodes[row.node],
+        "period_kind": row.period_kind,
+        "period_start": row.period_start,
+        "period_end": row.period_end,
+        "metric": row.metric,
+        "trade": row.trade,
+        "direction": row.direction,
+        "cargo_class": row.cargo_class,
+        "laden": row.laden,
+        "reporting_entity": "",
+        "source": Source.OPERATOR,
+    }
+
+
+def _earlier(row: FigureRow) -> tuple[date, date]:
+    """The first days of the period before `row`'s and of the same period last year."""
+    start = row.period_start
+    if row.period_kind == "month":
+        previous = (
+            date(start.year - 1, 12, 1)
+            if start.month == 1
+            else start.replace(month=start.month - 1)
+        )
+    else:
+        previous = start - (row.period_end - start + timedelta(days=1))
+    try:
+        last_year = start.replace(year=start.year - 1)
+    except ValueError:  # 29 February
+        last_year = start.replace(year=start.year - 1, day=28)
+    return previous, last_year
+
+
+def _reference(row: FigureRow, node: Node, first_day: date) -> ThroughputReport | None:
+    """The figure to compare with: the official one of that period, else the last word."""
+    found = ThroughputReport.objects.filter(
+        node=node,
+        period_kind=row.period_kind,
+        period_start=first_day,
+        metric=row.metric,
+        trade=row.trade,
+        direction=row.direction,
+        cargo_class=row.cargo_class,
+        laden=row.laden,
+    )
+    return found.filter(official=True).first() or found.filter(current=True).first()
+
+
+def _jump(value: Decimal, reference: Decimal) -> Decimal | None:
+    if reference <= 0:
+        return None
+    ratio = value / reference
+    return ratio if ratio > JUMP_FACTOR or ratio < 1 / JUMP_FACTOR else None
+
+
+def plan_submission(
+    user: Any,
+    numbered: Iterable[tuple[int, dict[str, str]]],
+    today: date | None = None,
+    problems: Sequence[Problem] = (),
+) -> Plan:
+    """Check rows (number, cells) for `user`: every error and warning, and what would
+    change. Nothing is written."""
+    today = today or timezone.now().date()
+    rows, found = check_rows(numbered, today)
+    found = [*problems, *found]
+    plan = Plan(errors=[finding(p) for p in found if not p.warning])
+    if len(rows) > MAX_ROWS:
+        plan.errors.append(
+            finding(Problem(None, None, str(len(rows)), "too_many_rows", {"most": MAX_ROWS}))
+        )
+        return plan
+    allowed = reportable_nodes(user)
+    nodes = {n.code: n for n in Node.objects.filter(code__in={r.node for r in rows})}
+    for row in rows:
+        node = nodes.get(row.node)
+        if node is None:
+            plan.errors.append(finding(Problem(row.row, "node", row.node, "unknown_node")))
+            continue
+        if allowed is not None and row.node not in allowed:
+            plan.forbidden = True
+            plan.errors.append(finding(Problem(row.row, "node", row.node, "not_your_node")))
+            continue
+        current = ThroughputReport.objects.filter(current=True, **key_of(row, nodes)).first()
+        plan.changes.append(Change(row, current))
+        previous_day, last_year_day = _earlier(row)
+        for first_day, code in ((previous_day, "jump_previous"), (last_year_day, "jump_last_year")):
+            reference = _reference(row, node, first_day)
+            ratio = _jump(row.value, reference.value) if reference else None
+            if ratio is not None and reference is not None:
+                plan.warnings.append(
+                    finding(
+                        Problem(
+                            row.row,
+                            "value",
+                            str(row.value),
+                            code,
+                            {"ratio": f"{ratio:.2f}", "previous": f"{reference.value:,}"},
+                            warning=True,
+                        )
+                    )
+                )
+                break
+    return plan
+
+
+@transaction.atomic
+def submit_figures(
+    user: Any,
+    numbered: Iterable[tuple[int, dict[str, str]]],
+    channel: str,
+    confirm_warnings: bool = False,
+    file_name: str = "",
+    file_sha256: str = "",
+    expected: dict[tuple[str, ...], int | None] | None = None,
+    problems: Sequence[Problem] = (),
+) -> tuple[UploadBatch, Plan]:
+    """Store a batch of figures whole, or raise SubmissionRefused (nothing stored): errors,
+    warnings not confirmed, or a figure changed by someone else since `expected` (row key
+    -> the current figure's id the user saw; also raised when two users correct the same
+    figure at once). Each changed figure becomes a new submitted revision."""
+    plan = plan_submission(user, numbered, problems=problems)
+    if plan.errors or (plan.warnings and not confirm_warnings):
+        raise SubmissionRefused(plan)
+    now = timezone.now()
+    batch = UploadBatch.objects.create(
+        user=user,
+        channel=channel,
+        file_name=file_name[:200],
+        file_sha256=file_sha256,
+        rows=plan.rows,
+        state=UploadBatch.State.COMMITTED,
+        warnings=[w.as_dict() for w in plan.warnings],
+        committed_at=now,
+    )
+    nodes = {n.code: n for n in Node.objects.filter(code__in={c.row.node for c in plan.changes})}
+    confirmed = {w.row: w.code for w in plan.warnings}
+    try:
+        with transaction.atomic():
+            for change in plan.changes:
+                row = change.row
+                key = key_of(row, nodes)
+                locked = (
+                    ThroughputReport.objects.select_for_update().filter(current=True, **key).first()
+                )
+                seen = (expected or {}).get(row.key, locked.pk if locked else None)
+                if (locked.pk if locked else None) != seen:
+                    raise IntegrityError("changed meanwhile")
+                if locked is not None and locked.value == row.value and not row.reason:
+                    continue  # the same figure again: nothing to revise
+                if locked is not None:
+                    ThroughputReport.objects.filter(pk=locked.pk).update(current=False)
+                ThroughputReport.objects.create(
+                    **key,
+                    unit=row.unit,
+                    value=row.value,
+                    status=Status.SUBMITTED,
+                    channel=channel,
+                    note=row.note,
+                    reason=row.reason,
+                    submitted_by=user,
+                    revision=(locked.revision + 1) if locked else 1,
+                    supersedes=locked,
+                    current=True,
+                    official=False,
+                    upload=batch,
+                    warnings_confirmed=[confirmed[row.row]] if row.row in confirmed else [],
+                    origin="user",
+                )
+    except IntegrityError as exc:
+        plan.errors.append(finding(Problem(None, None, "", "changed_meanwhile")))
+        raise SubmissionRefused(plan, conflict=True) from exc
+    return batch, plan
+
+
+def refusal_body(plan: Plan) -> dict[str, Any]:
+    """What the API, the upload page and the form show of a refused submission."""
+    return {
+        "detail": _("Nothing was stored."),
+        "errors": [e.as_dict() for e in plan.errors],
+        "warnings": [w.as_dict() for w in plan.warnings],
+        "needs_confirmation": bool(plan.warnings) and not plan.errors,
+    }
+
+
+@transaction.atomic
+def review_figure(report_id: int, user: Any, approve: bool, comment: str = "") -> ThroughputReport:
+    """An official approves or rejects a submitted figure (the last revision of its key).
+    Approving makes it the official figure of its key (the one maps, KPIs and exports
+    count); rejecting sends it back with the comment, and the earlier official figure, if
+    any, stays official. ValidationError (naming the field) when it cannot be done."""
+    if not user.has_perm("ports.review_throughputreport"):
+        raise PermissionDenied("only officials review figures")
+    report: ThroughputReport | None = (
+        ThroughputReport.objects.select_for_update().filter(pk=report_id).first()
+    )
+    if report is None:
+        raise ValidationError({"id": _("no such figure")})
+    if not report.current or report.status != Status.SUBMITTED:
+        raise ValidationError(
+            {"status": _("only the last revision of a figure, still submitted, is reviewed")}
+        )
+    if not approve and not comment.strip():
+        raise ValidationError({"comment": _("say why the figure is rejected")})
+    now = timezone.now()
+    if approve:
+        key = {name: getattr(report, name) for name in FIGURE_KEY}
+        ThroughputReport.objects.filter(official=True, **key).update(official=False)
+        report.official = True
+    report.status = Status.APPROVED if approve else Status.REJECTED
+    report.reviewed_by, report.reviewed_at, report.review_comment = user, now, comment.strip()
+    report.save(
+        update_fields=["official", "status", "reviewed_by", "reviewed_at", "review_comment"]
+    )
+    return report
