@@ -49,6 +49,8 @@ class UploadBatch(models.Model):
     state = models.CharField(max_length=10, choices=State.choices)
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    content = models.BinaryField(blank=True, default=b"", editable=False)  # until committed
+    expected = models.JSONField(default=dict, blank=True)  # figure ids the preview showed
     created_at = models.DateTimeField(auto_now_add=True)
     committed_at = models.DateTimeField(null=True, blank=True)
 

@@ -118,7 +118,15 @@ def header_map(header: Iterable[str]) -> tuple[dict[int, str], list[Problem]]:
     problems = []
     for index, raw in enumerate(header):
         text = str(raw or "").strip().lstrip("\ufeff")
-        column = names.get(text.lower()) or names.get(text)
+        # The template writes "节点代码 (node)": either name is enough.
+        inner = text[text.find("(") + 1 : text.rfind(")")].strip() if text.endswith(")") else ""
+        outer = text[: text.find("(")].strip() if inner else text
+        column = (
+            names.get(text.lower())
+            or names.get(inner.lower())
+            or names.get(outer)
+            or names.get(outer.lower())
+        )
         if column is None:
             if text:
                 problems.append(Problem(1, text, text, "unknown_column"))
@@ -130,6 +138,11 @@ def header_map(header: Iterable[str]) -> tuple[dict[int, str], list[Problem]]:
         if required and name not in found.values():
             problems.append(Problem(1, english, "", "missing_column"))
     return found, problems
+
+
+def template_header() -> list[str]:
+    """The header of the upload template: each column's Chinese and English names."""
+    return [f"{chinese} ({english})" for english, chinese, _ in COLUMNS.values()]
 
 
 def parse_period(text: str) -> tuple[str, date, date] | None:

@@ -6,6 +6,7 @@ stored whole or not at all, each figure as a new revision of its key, submitted 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -18,10 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.ingest.spreadsheets import UnreadableFile, read_table, rows_as_dicts
 from geo.models import Node
 
-from ..choices import Source, Status
-from ..ingest.figures import FigureRow, Problem, check_rows
+from ..choices import Channel, Source, Status
+from ..ingest.figures import FigureRow, Problem, check_rows, header_map
 from ..models import FIGURE_KEY, ThroughputReport, UploadBatch
 
 # A value this many times the previous period's (or last year's), or less than its
@@ -60,6 +62,10 @@ MESSAGES = {
     "changed_meanwhile": gettext_lazy(
         "this figure was changed by someone else meanwhile: reload and try again"
     ),
+    "too_large": gettext_lazy("the file is too large (at most 5 MiB, 50 MiB expanded)"),
+    "empty": gettext_lazy("the file is empty"),
+    "not_a_table": gettext_lazy("not a CSV or XLSX table"),
+    "bad_encoding": gettext_lazy("the text is neither UTF-8 nor GBK/GB18030"),
 }
 
 
@@ -262,6 +268,7 @@ def submit_figures(
     file_sha256: str = "",
     expected: dict[tuple[str, ...], int | None] | None = None,
     problems: Sequence[Problem] = (),
+    batch: UploadBatch | None = None,
 ) -> tuple[UploadBatch, Plan]:
     """Store a batch of figures whole, or raise SubmissionRefused (nothing stored): errors,
     warnings not confirmed, or a figure changed by someone else since `expected` (row key
@@ -271,16 +278,12 @@ def submit_figures(
     if plan.errors or (plan.warnings and not confirm_warnings):
         raise SubmissionRefused(plan)
     now = timezone.now()
-    batch = UploadBatch.objects.create(
-        user=user,
-        channel=channel,
-        file_name=file_name[:200],
-        file_sha256=file_sha256,
-        rows=plan.rows,
-        state=UploadBatch.State.COMMITTED,
-        warnings=[w.as_dict() for w in plan.warnings],
-        committed_at=now,
-    )
+    if batch is None:
+        batch = UploadBatch(user=user, channel=channel, file_name=file_name[:200])
+    batch.file_sha256 = file_sha256 or batch.file_sha256
+    batch.rows, batch.state, batch.committed_at = plan.rows, UploadBatch.State.COMMITTED, now
+    batch.warnings, batch.errors, batch.content = [w.as_dict() for w in plan.warnings], [], b""
+    batch.save()
     nodes = {n.code: n for n in Node.objects.filter(code__in={c.row.node for c in plan.changes})}
     confirmed = {w.row: w.code for w in plan.warnings}
     try:
@@ -361,3 +364,71 @@ def review_figure(report_id: int, user: Any, approve: bool, comment: str = "") -
         update_fields=["official", "status", "reviewed_by", "reviewed_at", "review_comment"]
     )
     return report
+
+
+def read_figures_file(
+    data: bytes, name: str
+) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The rows of an uploaded CSV/XLSX as (line, cells), and the problems of the file
+    itself (what it is, its encoding, its header)."""
+    try:
+        table = read_table(data, name)
+    except UnreadableFile as exc:
+        params = {"most": MAX_ROWS} if exc.code == "too_many_rows" else {}
+        return [], [Problem(None, None, name, exc.code, params)]
+    columns, problems = header_map(table.header)
+    if any(p.code == "missing_column" for p in problems):
+        return [], problems
+    return list(rows_as_dicts(table, columns)), problems
+
+
+def plan_file(user: Any, data: bytes, name: str) -> Plan:
+    """What committing an uploaded file would do (its preview): nothing is stored."""
+    numbered, problems = read_figures_file(data, name)
+    return plan_submission(user, numbered, problems=problems)
+
+
+def expected_of(plan: Plan) -> dict[str, int | None]:
+    """The figures a preview showed, as {row key: current figure id}: a commit refuses a
+    figure someone changed in between."""
+    return {"|".join(c.row.key): (c.previous.pk if c.previous else None) for c in plan.changes}
+
+
+@transaction.atomic
+def preview_upload(user: Any, data: bytes, name: str) -> tuple[UploadBatch, Plan]:
+    """Keep an uploaded file (state previewed) with what it would change."""
+    plan = plan_file(user, data, name)
+    batch = UploadBatch.objects.create(
+        user=user,
+        channel=Channel.FILE,
+        file_name=name[:200],
+        file_sha256=hashlib.sha256(data).hexdigest(),
+        rows=plan.rows,
+        state=UploadBatch.State.PREVIEWED,
+        errors=[e.as_dict() for e in plan.errors],
+        warnings=[w.as_dict() for w in plan.warnings],
+        content=data,
+        expected=expected_of(plan),
+    )
+    return batch, plan
+
+
+def commit_upload(user: Any, batch_id: int, confirm_warnings: bool) -> tuple[UploadBatch, Plan]:
+    """Store a previewed file's figures whole (SubmissionRefused otherwise: errors,
+    unconfirmed warnings, a figure changed since the preview)."""
+    batch = UploadBatch.objects.filter(
+        pk=batch_id, user=user, state=UploadBatch.State.PREVIEWED
+    ).first()
+    if batch is None:
+        raise ValidationError({"upload": _("no such upload waiting for you")})
+    numbered, problems = read_figures_file(bytes(batch.content), batch.file_name)
+    expected = {tuple(k.split("|")): v for k, v in (batch.expected or {}).items()}
+    return submit_figures(
+        user,
+        numbered,
+        Channel.FILE,
+        confirm_warnings=confirm_warnings,
+        expected=expected,
+        problems=problems,
+        batch=batch,
+    )

@@ -1,0 +1,209 @@
+"""Reporting through the site (issue 9): the operator's page, the template, uploads with a
+preview (GBK, UTF-8 with BOM, XLSX), files that are not what they claim, CSRF, the
+officials' review queue. Nothing of a refused upload is stored."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from django.test import Client
+from openpyxl import Workbook, load_workbook
+from rest_framework.test import APIClient
+
+from conftest import login_as
+from core.ingest.spreadsheets import safe_cell, write_csv
+from ports.ingest.figures import template_header
+from ports.models import ThroughputReport, UploadBatch
+
+pytestmark = pytest.mark.django_db
+HEADER = ",".join(template_header())
+
+
+def csv_bytes(lines: list[str], encoding: str = "utf-8") -> bytes:
+    return ("\n".join([HEADER, *lines]) + "\n").encode(encoding)
+
+
+def row(node="QZ_PORT", period="2026-09", metric="teu", unit="teu", value="812345") -> str:
+    return f"{node},{period},{metric},{unit},{value},total,total,all,total,,"
+
+
+def upload(client: Client, data: bytes, name: str = "figures.csv"):
+    sent = io.BytesIO(data)
+    sent.name = name
+    return client.post("/report/upload/", {"file": sent})
+
+
+@pytest.fixture
+def operator():
+    return login_as(Client(), "operator")
+
+
+def test_only_reporters_see_the_page(operator):
+    page = operator.get("/report/")
+    assert page.status_code == 200 and "QZ_PORT" in page.content.decode()
+    assert login_as(Client(), "analyst").get("/report/").status_code == 403
+    assert Client().get("/report/").status_code == 302  # to the login
+
+
+def test_templates_carry_both_languages_and_the_operators_nodes(operator):
+    csv = operator.get("/report/template.csv").content
+    assert csv.startswith(b"\xef\xbb\xbf")
+    text = csv.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("节点代码 (node),统计期 (period)")
+    assert {line.split(",")[0] for line in text.splitlines()[1:]} == {"QZ_PORT", "QZ_ACT"}
+    book = load_workbook(io.BytesIO(operator.get("/report/template.xlsx").content))
+    assert book.active["A1"].value == "节点代码 (node)"
+    assert operator.get("/report/template.exe").status_code == 404
+
+
+def test_a_gbk_file_with_a_bad_row_stores_nothing_and_says_why_in_chinese(operator):
+    operator.cookies["django_language"] = "zh-hans"
+    data = csv_bytes([row(), row(period="2026-08", value="-5")], encoding="gbk")
+    page = upload(operator, data)
+    text = page.content.decode()
+    assert page.status_code == 200 and "数值不能为负" in text and "-5" in text
+    assert not ThroughputReport.objects.filter(source="operator").exists()
+    fixed = upload(operator, csv_bytes([row(), row(period="2026-08", value="795000")], "gbk"))
+    batch = UploadBatch.objects.filter(state="previewed").latest("created_at")
+    assert "812345" in fixed.content.decode()
+    assert not ThroughputReport.objects.filter(source="operator").exists()  # preview only
+    committed = operator.post(f"/report/upload/{batch.pk}/commit/")
+    assert committed.status_code == 302
+    stored = ThroughputReport.objects.filter(source="operator", current=True)
+    assert stored.count() == 2 and {f.status for f in stored} == {"submitted"}
+    assert {f.channel for f in stored} == {"file"}
+
+
+def test_utf8_with_bom_and_xlsx_are_read(operator):
+    page = upload(operator, b"\xef\xbb\xbf" + csv_bytes([row()]))
+    assert "812345" in page.content.decode()
+    book = Workbook()
+    book.active.append(template_header())
+    book.active.append(
+        ["QZ_PORT", "2026-09", "teu", "teu", 812345, "total", "total", "all", "total"]
+    )
+    out = io.BytesIO()
+    book.save(out)
+    page = upload(operator, out.getvalue(), "figures.xlsx")
+    assert "812345" in page.content.decode() and "preview-errors" not in page.content.decode()
+
+
+def test_formulas_in_cells_are_read_as_text_never_run(operator):
+    book = Workbook()
+    book.active.append(template_header())
+    book.active.append(["QZ_PORT", "2026-09", "teu", "teu", '=HYPERLINK("http://x")', "total"])
+    out = io.BytesIO()
+    book.save(out)
+    page = upload(operator, out.getvalue(), "figures.xlsx").content.decode()
+    assert "preview-errors" in page and "not a number" in page and "HYPERLINK" in page
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "message"),
+    [
+        (
+            b"<html><body><table><tr><td>1</td></tr></table></body></html>",
+            "figures.csv",
+            "not a CSV or XLSX table",
+        ),
+        (b"PK\x03\x04" + b"\0" * 100, "figures.xlsx", "not a CSV or XLSX table"),
+        (b"node,period\nQZ_PORT,2026-09\n", "figures.xlsx", "not a CSV or XLSX table"),
+        (
+            b"\xff\xfe\x00\x00" + "节点".encode("utf-32-le"),
+            "figures.csv",
+            "not a CSV or XLSX table",
+        ),
+    ],
+    ids=["html-named-csv", "broken-zip", "csv-named-xlsx", "binary"],
+)
+def test_files_that_are_not_what_they_claim(operator, data, name, message):
+    page = upload(operator, data, name).content.decode()
+    assert message in page
+    assert not ThroughputReport.objects.filter(source="operator").exists()
+
+
+def test_a_zip_renamed_xlsx_and_an_xlsx_bomb_are_refused(operator):
+    plain = io.BytesIO()
+    with zipfile.ZipFile(plain, "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    assert (
+        "not a CSV or XLSX table" in upload(operator, plain.getvalue(), "x.xlsx").content.decode()
+    )
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (80 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 1024 * 1024
+    page = upload(operator, bomb.getvalue(), "bomb.xlsx").content.decode()
+    assert "the file is too large" in page
+
+
+def test_files_over_the_size_limit_are_refused(operator):
+    page = upload(operator, b"x" * (6 * 1024 * 1024))
+    assert page.status_code == 302 and not UploadBatch.objects.exists()
+
+
+def test_forms_need_the_csrf_token():
+    strict = login_as(Client(enforce_csrf_checks=True), "operator")
+    sent = io.BytesIO(csv_bytes([row()]))
+    sent.name = "figures.csv"
+    assert strict.post("/report/upload/", {"file": sent}).status_code == 403
+    assert strict.post("/report/token/", {"action": "create"}).status_code == 403
+
+
+def test_an_operator_cannot_upload_for_another_node(operator):
+    page = upload(operator, csv_bytes([row(node="BH_PORT")])).content.decode()
+    assert "you do not report for this node" in page and "preview-commit" not in page
+
+
+def test_a_figure_changed_after_the_preview_is_refused_at_commit(operator):
+    upload(operator, csv_bytes([row(value="800000")]))
+    batch = UploadBatch.objects.get(state="previewed")
+    api = login_as(APIClient(), "operator")
+    other = {"node": "QZ_PORT", "period": "2026-09", "metric": "teu", "unit": "teu", "value": "1"}
+    assert api.post("/api/throughput/", {"figures": [other]}, format="json").status_code == 201
+    refused = operator.post(f"/report/upload/{batch.pk}/commit/")
+    assert refused.status_code == 409
+    assert "changed by someone else" in refused.content.decode()
+    assert ThroughputReport.objects.get(source="operator", current=True).value == 1
+
+
+def test_tokens_are_made_and_revoked_on_the_page(operator):
+    from rest_framework.authtoken.models import Token
+
+    operator.post("/report/token/", {"action": "create"})
+    token = Token.objects.get(user__username="operator").key
+    api = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/throughput/").status_code == 200
+    operator.post("/report/token/", {"action": "revoke"})
+    assert api.get("/api/throughput/").status_code == 401
+
+
+def test_officials_review_in_the_queue(operator):
+    upload(operator, csv_bytes([row()]))
+    operator.post(f"/report/upload/{UploadBatch.objects.get().pk}/commit/")
+    figure = ThroughputReport.objects.get(source="operator")
+    official = login_as(Client(), "official")
+    queue = official.get("/review/").content.decode()
+    assert f'id="review-{figure.pk}"' in queue
+    assert login_as(Client(), "operator").get("/review/").status_code == 403
+    official.post(f"/review/{figure.pk}/", {"decision": "reject"})  # no comment: refused
+    figure.refresh_from_db()
+    assert figure.status == "submitted"
+    official.post(f"/review/{figure.pk}/", {"decision": "approve", "comment": "matches"})
+    figure.refresh_from_db()
+    assert (figure.status, figure.official, figure.reviewed_by.username) == (
+        "approved",
+        True,
+        "official",
+    )
+
+
+def test_written_tables_are_guarded_against_formula_injection():
+    assert safe_cell("=1+1") == "'=1+1" and safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell(-5) == -5 and safe_cell("Qinzhou") == "Qinzhou"
+    text = write_csv(["a"], [["=cmd|' /C calc'!A0"], ["+1"]]).decode("utf-8-sig")
+    assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0", "'+1"]
