@@ -53,6 +53,7 @@ messages:         ## extract and compile translations (needs GNU gettext)
 bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/ais_ingest.py --runs 3
 	$(PY) benchmarks/port_calls.py --runs 3
+	$(PY) benchmarks/throughput_upload.py --runs 3
 
 clean:
 	scripts/pg.sh stop || true

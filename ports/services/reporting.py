@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -185,19 +186,54 @@ def _earlier(row: FigureRow) -> tuple[date, date]:
     return previous, last_year
 
 
-def _reference(row: FigureRow, node: Node, first_day: date) -> ThroughputReport | None:
-    """The figure to compare with: the official one of that period, else the last word."""
-    found = ThroughputReport.objects.filter(
-        node=node,
-        period_kind=row.period_kind,
-        period_start=first_day,
-        metric=row.metric,
-        trade=row.trade,
-        direction=row.direction,
-        cargo_class=row.cargo_class,
-        laden=row.laden,
+def figure_key(report: ThroughputReport) -> tuple[str, ...]:
+    """A stored figure's key in the form of FigureRow.key (node code, kind, first day,
+    metric, breakdown)."""
+    return (
+        report.node.code,
+        report.period_kind,
+        report.period_start.isoformat(),
+        report.metric,
+        report.trade,
+        report.direction,
+        report.cargo_class,
+        report.laden,
     )
-    return found.filter(official=True).first() or found.filter(current=True).first()
+
+
+def _figures_of(
+    rows: Sequence[FigureRow], days: set[date], **more: Any
+) -> QuerySet[ThroughputReport]:
+    """Figures of the rows' nodes and metrics whose periods start on `days` (one query
+    for a whole batch: then matched by key in Python)."""
+    return ThroughputReport.objects.filter(
+        node__code__in={r.node for r in rows},
+        metric__in={r.metric for r in rows},
+        period_start__in=days,
+        **more,
+    ).select_related("node")
+
+
+def _current_figures(
+    rows: Sequence[FigureRow], lock: bool = False
+) -> dict[tuple[str, ...], ThroughputReport]:
+    """The reporters' current figure of each row's key (locked for update with `lock`)."""
+    found = _figures_of(rows, {r.period_start for r in rows}, current=True, source=Source.OPERATOR)
+    if lock:
+        found = found.select_for_update(of=("self",))
+    return {figure_key(f): f for f in found}
+
+
+def _references(rows: Sequence[FigureRow]) -> dict[tuple[str, ...], ThroughputReport]:
+    """Figures to compare rows with (the previous period, the same period last year): the
+    official figure of a key, else its last word."""
+    days = {day for r in rows for day in _earlier(r)}
+    found: dict[tuple[str, ...], ThroughputReport] = {}
+    for figure in _figures_of(rows, days).filter(Q(official=True) | Q(current=True)):
+        key = figure_key(figure)
+        if key not in found or figure.official:
+            found[key] = figure
+    return found
 
 
 def _jump(value: Decimal, reference: Decimal) -> Decimal | None:
@@ -225,21 +261,22 @@ def plan_submission(
         )
         return plan
     allowed = reportable_nodes(user)
-    nodes = {n.code: n for n in Node.objects.filter(code__in={r.node for r in rows})}
+    known = set(Node.objects.filter(code__in={r.node for r in rows}).values_list("code", flat=True))
+    kept = []
     for row in rows:
-        node = nodes.get(row.node)
-        if node is None:
+        if row.node not in known:
             plan.errors.append(finding(Problem(row.row, "node", row.node, "unknown_node")))
-            continue
-        if allowed is not None and row.node not in allowed:
+        elif allowed is not None and row.node not in allowed:
             plan.forbidden = True
             plan.errors.append(finding(Problem(row.row, "node", row.node, "not_your_node")))
-            continue
-        current = ThroughputReport.objects.filter(current=True, **key_of(row, nodes)).first()
-        plan.changes.append(Change(row, current))
-        previous_day, last_year_day = _earlier(row)
-        for first_day, code in ((previous_day, "jump_previous"), (last_year_day, "jump_last_year")):
-            reference = _reference(row, node, first_day)
+        else:
+            kept.append(row)
+    current = _current_figures(kept)
+    references = _references(kept)
+    for row in kept:
+        plan.changes.append(Change(row, current.get(row.key)))
+        for first_day, code in zip(_earlier(row), ("jump_previous", "jump_last_year"), strict=True):
+            reference = references.get((*row.key[:2], first_day.isoformat(), *row.key[3:]))
             ratio = _jump(row.value, reference.value) if reference else None
             if ratio is not None and reference is not None:
                 plan.warnings.append(
@@ -288,36 +325,40 @@ def submit_figures(
     confirmed = {w.row: w.code for w in plan.warnings}
     try:
         with transaction.atomic():
+            locked = _current_figures([c.row for c in plan.changes], lock=True)
+            replaced: list[int] = []
+            new: list[ThroughputReport] = []
             for change in plan.changes:
                 row = change.row
-                key = key_of(row, nodes)
-                locked = (
-                    ThroughputReport.objects.select_for_update().filter(current=True, **key).first()
-                )
-                seen = (expected or {}).get(row.key, locked.pk if locked else None)
-                if (locked.pk if locked else None) != seen:
+                old = locked.get(row.key)
+                seen = (expected or {}).get(row.key, old.pk if old else None)
+                if (old.pk if old else None) != seen:
                     raise IntegrityError("changed meanwhile")
-                if locked is not None and locked.value == row.value and not row.reason:
+                if old is not None and old.value == row.value and not row.reason:
                     continue  # the same figure again: nothing to revise
-                if locked is not None:
-                    ThroughputReport.objects.filter(pk=locked.pk).update(current=False)
-                ThroughputReport.objects.create(
-                    **key,
-                    unit=row.unit,
-                    value=row.value,
-                    status=Status.SUBMITTED,
-                    channel=channel,
-                    note=row.note,
-                    reason=row.reason,
-                    submitted_by=user,
-                    revision=(locked.revision + 1) if locked else 1,
-                    supersedes=locked,
-                    current=True,
-                    official=False,
-                    upload=batch,
-                    warnings_confirmed=[confirmed[row.row]] if row.row in confirmed else [],
-                    origin="user",
+                if old is not None:
+                    replaced.append(old.pk)
+                new.append(
+                    ThroughputReport(
+                        **key_of(row, nodes),
+                        unit=row.unit,
+                        value=row.value,
+                        status=Status.SUBMITTED,
+                        channel=channel,
+                        note=row.note,
+                        reason=row.reason,
+                        submitted_by=user,
+                        revision=(old.revision + 1) if old else 1,
+                        supersedes=old,
+                        current=True,
+                        official=False,
+                        upload=batch,
+                        warnings_confirmed=[confirmed[row.row]] if row.row in confirmed else [],
+                        origin="user",
+                    )
                 )
+            ThroughputReport.objects.filter(pk__in=replaced).update(current=False)
+            ThroughputReport.objects.bulk_create(new, batch_size=2000)
     except IntegrityError as exc:
         plan.errors.append(finding(Problem(None, None, "", "changed_meanwhile")))
         raise SubmissionRefused(plan, conflict=True) from exc
