@@ -18,7 +18,8 @@ from rest_framework.authtoken.models import Token
 
 from core.ingest.spreadsheets import MAX_UPLOAD_BYTES, write_csv, write_xlsx
 
-from .ingest.figures import template_header
+from .choices import METRIC_UNITS, Channel
+from .ingest.figures import parse_period, template_header
 from .models import ThroughputReport, UploadBatch
 from .services.reporting import (
     SubmissionRefused,
@@ -27,6 +28,7 @@ from .services.reporting import (
     refusal_body,
     reportable_nodes,
     review_figure,
+    submit_figures,
 )
 
 MONTHS_SHOWN = 12
@@ -219,3 +221,110 @@ def review_action(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Review saved."))
     return redirect("review-queue")
+
+
+STRUCTURE_FIELDS = ("metric", "trade", "direction", "cargo_class", "laden")
+DEFAULT_STRUCTURE = [
+    {
+        "metric": "teu",
+        "trade": "total",
+        "direction": "total",
+        "cargo_class": "all",
+        "laden": "total",
+    },
+    {
+        "metric": "tonnes",
+        "trade": "total",
+        "direction": "total",
+        "cargo_class": "all",
+        "laden": "total",
+    },
+]
+
+
+def _structure(node: str, month: date) -> list[dict[str, str]]:
+    """The figures a node reported for the month before `month` (what it usually
+    reports), else TEU and tonnes totals."""
+    earlier = (month - timedelta(days=1)).replace(day=1)
+    found = ThroughputReport.objects.filter(
+        node__code=node,
+        period_kind="month",
+        period_start=earlier,
+        current=True,
+        source="operator",
+    ).order_by("metric", "trade", "direction", "cargo_class", "laden")
+    structure = [{f: getattr(r, f) for f in STRUCTURE_FIELDS} for r in found]
+    return structure or [dict(s) for s in DEFAULT_STRUCTURE]
+
+
+@login_required
+def report_form(request: HttpRequest) -> HttpResponse:
+    """One node and month by hand: the lines the node reported last month, values to fill
+    (or correct); the same rules as a file or the API."""
+    nodes = _operator(request)
+    code = request.GET.get("node") or request.POST.get("node") or ""
+    if nodes is not None and code not in nodes:
+        raise PermissionDenied(_("You do not report for this node."))
+    period = request.GET.get("period") or request.POST.get("period") or ""
+    parsed = parse_period(period) if period else None
+    if parsed is None or parsed[0] != "month":
+        month = _months(timezone.now().date(), 1)[0]
+        period = f"{month:%Y-%m}"
+    else:
+        month = parsed[1]
+    structure = _structure(code, month)
+    current = {
+        tuple(getattr(r, f) for f in STRUCTURE_FIELDS): r
+        for r in ThroughputReport.objects.filter(
+            node__code=code,
+            period_kind="month",
+            period_start=month,
+            current=True,
+            source="operator",
+        )
+    }
+    lines = [
+        {**line, "index": i, "current": current.get(tuple(line[f] for f in STRUCTURE_FIELDS))}
+        for i, line in enumerate(structure, start=1)
+    ]
+    refused = None
+    if request.method == "POST":
+        numbered = []
+        for line in lines:
+            value = request.POST.get(f"value-{line['index']}", "").strip()
+            if value:
+                cells = {f: line[f] for f in STRUCTURE_FIELDS}
+                numbered.append(
+                    (
+                        line["index"],
+                        {
+                            **cells,
+                            "node": code,
+                            "period": period,
+                            "value": value,
+                            "unit": METRIC_UNITS.get(line["metric"], ""),
+                            "reason": request.POST.get("reason", ""),
+                        },
+                    )
+                )
+                line["entered"] = value
+        try:
+            _batch, plan = submit_figures(
+                request.user,
+                numbered,
+                Channel.FORM,
+                confirm_warnings=request.POST.get("confirm") == "on",
+            )
+        except SubmissionRefused as exc:
+            refused = exc.plan
+        else:
+            messages.success(
+                request, _("%(n)s figures stored, waiting for review.") % {"n": plan.rows}
+            )
+            return redirect("report-home")
+    return render(
+        request,
+        "ports/report_form.html",
+        {"node": code, "period": period, "lines": lines, "plan": refused},
+        status=400 if refused else 200,
+    )

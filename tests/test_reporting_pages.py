@@ -207,3 +207,40 @@ def test_written_tables_are_guarded_against_formula_injection():
     assert safe_cell(-5) == -5 and safe_cell("Qinzhou") == "Qinzhou"
     text = write_csv(["a"], [["=cmd|' /C calc'!A0"], ["+1"]]).decode("utf-8-sig")
     assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0", "'+1"]
+
+
+def test_the_form_reports_one_month_with_last_months_lines(operator):
+    page = operator.get("/report/form/", {"node": "QZ_PORT", "period": "2026-08"})
+    assert page.status_code == 200 and page.content.decode().count('name="value-') == 2
+    stored = operator.post(
+        "/report/form/",
+        {"node": "QZ_PORT", "period": "2026-08", "value-1": "700000", "value-2": "9500000"},
+    )
+    assert stored.status_code == 302
+    assert set(
+        ThroughputReport.objects.filter(source="operator").values_list("metric", "channel")
+    ) == {("teu", "form"), ("tonnes", "form")}
+    # A breakdown reported in August is offered again for September.
+    api = login_as(APIClient(), "operator")
+    foreign = {
+        "node": "QZ_PORT",
+        "period": "2026-08",
+        "metric": "teu",
+        "unit": "teu",
+        "value": "400000",
+        "trade": "foreign",
+    }
+    assert api.post("/api/throughput/", {"figures": [foreign]}, format="json").status_code == 201
+    september = operator.get("/report/form/", {"node": "QZ_PORT", "period": "2026-09"})
+    assert september.content.decode().count('name="value-') == 3
+    assert "foreign" in september.content.decode()
+
+
+def test_the_form_refuses_bad_values_and_other_nodes(operator):
+    bad = operator.post("/report/form/", {"node": "QZ_PORT", "period": "2026-08", "value-1": "-3"})
+    assert bad.status_code == 400 and "a figure cannot be negative" in bad.content.decode()
+    assert not ThroughputReport.objects.filter(source="operator").exists()
+    assert operator.get("/report/form/", {"node": "BH_PORT"}).status_code == 403
+    assert (
+        login_as(Client(), "analyst").get("/report/form/", {"node": "QZ_PORT"}).status_code == 403
+    )
