@@ -21,6 +21,7 @@ from core.ingest.spreadsheets import MAX_UPLOAD_BYTES, write_csv, write_xlsx
 from .choices import METRIC_UNITS, Channel
 from .ingest.figures import parse_period, template_header
 from .models import ThroughputReport, UploadBatch
+from .services.estimates import check_figure
 from .services.reporting import (
     SubmissionRefused,
     commit_upload,
@@ -203,6 +204,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             if previous and previous.value
             else None
         )
+        figure.ais = check_figure(figure)
     return render(request, "ports/review.html", {"pending": pending})
 
 

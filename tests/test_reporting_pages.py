@@ -188,7 +188,7 @@ def test_officials_review_in_the_queue(operator):
     figure = ThroughputReport.objects.get(source="operator")
     official = login_as(Client(), "official")
     queue = official.get("/review/").content.decode()
-    assert f'id="review-{figure.pk}"' in queue
+    assert f'id="review-{figure.pk}"' in queue and f'id="review-ais-{figure.pk}"' in queue
     assert login_as(Client(), "operator").get("/review/").status_code == 403
     official.post(f"/review/{figure.pk}/", {"decision": "reject"})  # no comment: refused
     figure.refresh_from_db()

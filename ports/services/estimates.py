@@ -1,0 +1,165 @@
+"""The AIS check of reported container throughput: each watched port's monthly container
+calls (from the detected port calls) turned into an estimate of TEU handled, beside the
+operator's figure, with the model's error.
+
+The model (documented, deliberately simple):
+- a call counts when its vessel's AIS ship type is cargo (70-79) and it is at least
+  MIN_LENGTH_M long (AIS does not say "container ship"; smaller cargo ships are mostly
+  general cargo and bulk in the Beibu Gulf);
+- its capacity in TEU follows its length: `CAPACITY_A * length_m ** CAPACITY_B`, a power
+  law through the typical sizes of container ships (150 m ~ 1,000 TEU, 200 m ~ 2,400,
+  300 m ~ 7,600, 366 m ~ 13,800);
+- TEU handled in a month = `factor` x the summed capacity of its calls, `factor` being the
+  share of a ship's capacity moved (loaded plus unloaded) per call. It is calibrated by
+  least squares through the origin on every (port, month) where an official TEU figure and
+  port calls both exist; the error shown is the mean absolute percentage error of that fit.
+  With fewer than MIN_POINTS such months the prior PRIOR_FACTOR is used and the estimate
+  is marked uncalibrated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.cache import cache
+
+from geo.models import Node
+
+from ..models import PortCall, ThroughputReport
+
+CAPACITY_A = 2.8e-4
+CAPACITY_B = 3.0
+MIN_LENGTH_M = 100
+PRIOR_FACTOR = 0.45
+MIN_POINTS = 3
+TOLERANCE = 0.5  # a reported figure more than 50 % away from the estimate is flagged
+CALIBRATION_CACHE_S = 600
+
+
+def capacity_teu(length_m: int | None) -> float:
+    """A container ship's capacity from its length (0 below MIN_LENGTH_M or unknown)."""
+    if not length_m or length_m < MIN_LENGTH_M:
+        return 0.0
+    return float(CAPACITY_A * length_m**CAPACITY_B)
+
+
+def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    return (
+        datetime.combine(first, datetime.min.time(), UTC),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
+    )
+
+
+def container_calls(node: Node, first: date, last: date) -> tuple[int, float]:
+    """(container calls, their summed capacity in TEU) of calls arriving at `node` on the
+    days [first, last]."""
+    start, end = _day_bounds(first, last)
+    calls = PortCall.objects.filter(
+        node=node,
+        arrival_at__gte=start,
+        arrival_at__lt=end,
+        vessel__ship_type__gte=70,
+        vessel__ship_type__lte=79,
+        vessel__length_m__gte=MIN_LENGTH_M,
+    ).values_list("vessel__length_m", flat=True)
+    lengths = list(calls)
+    return len(lengths), sum(capacity_teu(length) for length in lengths)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    factor: float
+    error_pct: float | None  # mean absolute percentage error of the fit
+    points: int
+
+    @property
+    def calibrated(self) -> bool:
+        return self.points >= MIN_POINTS
+
+
+def calibrate() -> Calibration:
+    """Fit `factor` on every month with an official TEU total and container calls."""
+    cached = cache.get("ports:ais-calibration")
+    if cached is not None:
+        return Calibration(*cached)
+    pairs: list[tuple[float, float]] = []
+    official = ThroughputReport.objects.effective().filter(
+        period_kind="month",
+        metric="teu",
+        trade="total",
+        direction="total",
+        cargo_class__in=["all", "container"],
+        laden="total",
+        node__in=PortCall.objects.values("node"),
+    )
+    for figure in official.select_related("node"):
+        _, capacity = container_calls(figure.node, figure.period_start, figure.period_end)
+        if capacity > 0:
+            pairs.append((capacity, float(figure.value)))
+    if len(pairs) < MIN_POINTS:
+        result = Calibration(PRIOR_FACTOR, None, len(pairs))
+    else:
+        factor = sum(c * v for c, v in pairs) / sum(c * c for c, _ in pairs)
+        errors = [abs(factor * c - v) / v for c, v in pairs if v > 0]
+        result = Calibration(
+            factor, 100 * sum(errors) / len(errors) if errors else None, len(pairs)
+        )
+    cache.set(
+        "ports:ais-calibration",
+        (result.factor, result.error_pct, result.points),
+        CALIBRATION_CACHE_S,
+    )
+    return result
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """TEU handled at a port in a period as AIS sees it."""
+
+    calls: int
+    capacity_teu: float
+    teu: float
+    factor: float
+    error_pct: float | None
+    calibrated: bool
+
+
+def estimate_teu(node: Node, first: date, last: date) -> Estimate | None:
+    """The AIS estimate for a watched port's period (None for a node without calls)."""
+    if not PortCall.objects.filter(node=node).exists():
+        return None
+    calls, capacity = container_calls(node, first, last)
+    calibration = calibrate()
+    return Estimate(
+        calls,
+        capacity,
+        calibration.factor * capacity,
+        calibration.factor,
+        calibration.error_pct,
+        calibration.calibrated,
+    )
+
+
+@dataclass(frozen=True)
+class Check:
+    """A reported TEU figure against the AIS estimate: `difference_pct` of the estimate,
+    `flagged` beyond the tolerance."""
+
+    estimate: Estimate
+    difference_pct: float | None
+    flagged: bool
+
+
+def check_figure(report: ThroughputReport) -> Check | None:
+    """The AIS check of a container figure (TEU, container or all cargo, no breakdown by
+    trade or direction); None when AIS has nothing to say about it."""
+    if report.metric != "teu" or report.trade != "total" or report.direction != "total":
+        return None
+    estimate = estimate_teu(report.node, report.period_start, report.period_end)
+    if estimate is None:
+        return None
+    if estimate.teu <= 0:
+        return Check(estimate, None, report.value > 0)
+    difference = (float(report.value) - estimate.teu) / estimate.teu
+    return Check(estimate, round(100 * difference, 1), abs(difference) > TOLERANCE)
