@@ -220,6 +220,16 @@ CW_TILE_URL = os.environ.get("CW_TILE_URL", "")
 CW_TILE_ATTRIBUTION = os.environ.get("CW_TILE_ATTRIBUTION", "")
 CW_DATA_DIR = Path(os.environ.get("CW_DATA_DIR", BASE_DIR / "data" / "gis"))
 
+# Mail (review outcomes to operators): only where an SMTP server is configured.
+EMAIL_HOST = os.environ.get("CW_SMTP_HOST", "")
+EMAIL_PORT = env_int("CW_SMTP_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("CW_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("CW_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("CW_SMTP_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("CW_MAIL_FROM", "corridor-watch@localhost")
+# Monthly figures are due on this day of the following month.
+CW_REPORT_DUE_DAY = env_int("CW_REPORT_DUE_DAY", 10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -187,6 +187,7 @@ class FigureView:
     value: str
     entity: str
     url: str
+    official: bool = True
 
 
 @dataclass(frozen=True)
@@ -237,13 +238,16 @@ def node_detail(code: str, lang: str) -> NodeDetail | None:
             period=(
                 str(f.period_end.year)
                 if f.period_kind == "year"
-                else f"{f.period_start:%Y-%m}..{f.period_end:%Y-%m}"
+                else f"{f.period_start:%Y-%m}"
+                if f.period_kind == "month"
+                else f"{f.period_start:%Y-%m-%d}..{f.period_end:%Y-%m-%d}"
             ),
             value=f"{f.qualifier + ' ' if f.qualifier else ''}{f.value:,.0f}",
             entity=f.entity,
             url=f.url,
+            official=f.official,
         )
-        for f in node_figures(node)
+        for f in node_figures(node, include_pending=True)
     ]
     return NodeDetail(
         code=node.code,

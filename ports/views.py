@@ -25,10 +25,12 @@ from .services.estimates import check_figure
 from .services.reporting import (
     SubmissionRefused,
     commit_upload,
+    due_date,
     preview_upload,
     refusal_body,
     reportable_nodes,
     review_figure,
+    reviews_of,
     submit_figures,
 )
 
@@ -67,8 +69,14 @@ def report_home(request: HttpRequest) -> HttpResponse:
         source="operator",
     ).select_related("node")
     by_cell = {(f.node.code, f.period_start): f for f in figures}
+    today = timezone.now().date()
+    overdue = {m for m in months if due_date(m) < today}
     grid = [
-        {"node": code, "cells": [(m, by_cell.get((code, m))) for m in months]} for code in codes
+        {
+            "node": code,
+            "cells": [(m, by_cell.get((code, m)), m in overdue) for m in months],
+        }
+        for code in codes
     ]
     rejected = [f for f in by_cell.values() if f.status == "rejected"]
     token = Token.objects.filter(user=request.user).first()
@@ -83,6 +91,10 @@ def report_home(request: HttpRequest) -> HttpResponse:
             "token": token,
             "uploads": uploads,
             "max_mib": MAX_UPLOAD_BYTES // 2**20,
+            "reviews": reviews_of(request.user),
+            "overdue_count": sum(
+                1 for line in grid for _m, figure, late in line["cells"] if late and not figure
+            ),
         },
     )
 

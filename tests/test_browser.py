@@ -178,3 +178,117 @@ def test_node_names_reach_the_map_as_text_not_markup(hostile_node, page, live_ap
     assert marker.get_attribute("title") == f"{hostile_node} (XSS_TEST)"
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+@pytest.fixture
+def reported_figures():
+    """Container calls at Qinzhou in September 2026 (for the AIS check), committed for the
+    served app; they, and the figures and uploads the browser commits, go afterwards."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import in_own_connection
+    from geo.models import Node
+    from ports.models import PortCall, ThroughputReport, UploadBatch, Vessel
+    from tests.factories import make_call, make_vessel
+
+    def calls():
+        qz = Node.objects.get(code="QZ_PORT")
+        for day in range(20):
+            vessel = make_vessel(ship_type=70, length_m=260)
+            make_call(qz, vessel, datetime(2026, 9, 1, tzinfo=UTC) + timedelta(days=day))
+
+    in_own_connection(calls)
+    yield
+
+    def clean():
+        ThroughputReport.objects.filter(source="operator").delete()
+        UploadBatch.objects.all().delete()
+        made = PortCall.objects.filter(
+            node__code="QZ_PORT", arrival_at__year=2026, arrival_at__month=9
+        )
+        vessels = list(made.values_list("vessel_id", flat=True))
+        made.delete()
+        Vessel.objects.filter(mmsi__in=vessels).delete()
+
+    in_own_connection(clean)
+
+
+def browser_login(page, base: str, username: str, next_path: str) -> None:
+    page.goto(f"{base}/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{base}{next_path}")
+
+
+def test_an_operator_reports_and_an_official_approves(reported_figures, page, live_app):
+    """Issue 9's acceptance: template, a GBK file with a bad row answered in Chinese, the
+    fix, pending; the official approves with the AIS check in view; the figure is official
+    on the node's panel."""
+    from ports.ingest.figures import template_header
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.context.add_cookies([{"name": "django_language", "value": "zh-hans", "url": live_app}])
+    browser_login(page, live_app, "operator", "/report/")
+    with page.expect_download() as download:
+        page.click("#report-template-csv")
+    template = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert template.splitlines()[0].startswith("节点代码 (node)")
+
+    def gbk(lines: list[str]) -> bytes:
+        return ("\n".join([",".join(template_header()), *lines]) + "\n").encode("gbk")
+
+    good = "QZ_PORT,2026-09,teu,teu,812345,total,total,all,total,来自码头月报,"
+    bad = "QZ_PORT,2026-08,teu,teu,-5,total,total,all,total,,"
+    page.set_input_files(
+        "#report-file",
+        files=[{"name": "月报.csv", "mimeType": "text/csv", "buffer": gbk([good, bad])}],
+    )
+    page.click("#report-preview")
+    errors = page.locator("#preview-errors")
+    errors.wait_for()
+    assert "数值不能为负" in errors.inner_text() and "3" in errors.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "report-errors.png"), full_page=True)
+
+    page.goto(f"{live_app}/report/")
+    fixed = bad.replace(",-5,", ",795000,")
+    page.set_input_files(
+        "#report-file",
+        files=[{"name": "月报.csv", "mimeType": "text/csv", "buffer": gbk([good, fixed])}],
+    )
+    page.click("#report-preview")
+    page.locator("#preview-changes").wait_for()
+    page.click("#preview-commit")
+    page.wait_for_url(f"{live_app}/report/")
+    assert page.locator("#report-grid .cw-state-submitted").count() == 2
+    page.screenshot(path=str(ARTIFACTS / "report-pending.png"), full_page=True)
+
+    official = page.context.browser.new_context(viewport={"width": 1400, "height": 900})
+    review = official.new_page()
+    browser_login(review, live_app, "official", "/review/")
+    queue = review.locator("#review-queue")
+    queue.wait_for()
+    row = queue.locator("tr", has_text="2026-09-01")
+    assert "AIS" in review.locator("#review-queue thead").inner_text()
+    assert "TEU" in row.locator("td[id^=review-ais]").inner_text()  # the AIS check is there
+    review.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
+    row.locator("input[name=comment]").fill("matches the terminal's report")
+    row.locator("button[value=approve]").click()
+    review.wait_for_url(f"{live_app}/review/")
+    assert review.locator("tr", has_text="2026-09-01").count() == 0
+
+    review.goto(f"{live_app}/dash/?lang=en")
+    review.wait_for_selector(".cw-node", timeout=30_000)
+    review.click("#overview-find")
+    review.keyboard.type("Qinzhou Port (QZ_PORT)")
+    review.keyboard.press("Enter")
+    panel = review.locator("#overview-node-panel")
+    panel.wait_for(timeout=15_000)
+    figures = panel.locator(".cw-figures").inner_text()
+    assert "2026-09" in figures and "812,345" in figures
+    line = panel.locator("tr", has_text="2026-09")
+    assert "official" in line.inner_text() and "cw-pending" not in (
+        line.get_attribute("class") or ""
+    )
+    review.screenshot(path=str(ARTIFACTS / "node-official-figure.png"))
+    official.close()

@@ -244,3 +244,36 @@ def test_the_form_refuses_bad_values_and_other_nodes(operator):
     assert (
         login_as(Client(), "analyst").get("/report/form/", {"node": "QZ_PORT"}).status_code == 403
     )
+
+
+def test_operators_hear_of_reviews_and_overdue_months(
+    operator, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    from django.contrib.auth import get_user_model
+
+    settings.EMAIL_HOST = "smtp.example.org"
+    get_user_model().objects.filter(username="operator").update(email="ops@qinzhou.example")
+    page = operator.get("/report/").content.decode()
+    assert 'id="report-overdue"' in page  # past months with nothing reported
+    upload(operator, csv_bytes([row()]))
+    operator.post(f"/report/upload/{UploadBatch.objects.get().pk}/commit/")
+    figure = ThroughputReport.objects.get(source="operator")
+    with django_capture_on_commit_callbacks(execute=True):
+        login_as(Client(), "official").post(
+            f"/review/{figure.pk}/", {"decision": "reject", "comment": "barges missing"}
+        )
+    [mail] = mailoutbox
+    assert mail.to == ["ops@qinzhou.example"] and "rejected" in mail.subject
+    assert "barges missing" in mail.body
+    page = operator.get("/report/").content.decode()
+    assert 'id="report-reviews"' in page and "barges missing" in page
+
+
+def test_pending_figures_show_as_pending_on_the_map_panel(operator):
+    from dash_app import gateway
+
+    upload(operator, csv_bytes([row()]))
+    operator.post(f"/report/upload/{UploadBatch.objects.get().pk}/commit/")
+    detail = gateway.node_detail("QZ_PORT", "en")
+    [pending] = [f for f in detail.figures if not f.official]
+    assert pending.period == "2026-09" and pending.value == "812,345"

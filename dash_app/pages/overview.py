@@ -220,9 +220,10 @@ def node_panel(d: gateway.NodeDetail) -> html.Div:
                 html.Td(
                     html.A(f.entity or _("source"), href=f.url, target="_blank", rel="noopener")
                     if f.url
-                    else f.entity
+                    else (f.entity or (_("official") if f.official else _("pending review")))
                 ),
-            ]
+            ],
+            className="" if f.official else "cw-pending",
         )
         for f in d.figures[:12]
     ]

@@ -13,7 +13,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -404,7 +406,37 @@ def review_figure(report_id: int, user: Any, approve: bool, comment: str = "") -
     report.save(
         update_fields=["official", "status", "reviewed_by", "reviewed_at", "review_comment"]
     )
+    transaction.on_commit(lambda: notify_review(report))
     return report
+
+
+def notify_review(report: ThroughputReport) -> bool:
+    """Mail the reporter the outcome of a review, where an SMTP server is configured and
+    the reporter has an address (the operator's page shows it in any case)."""
+    who = report.submitted_by
+    if not settings.EMAIL_HOST or who is None or not who.email:
+        return False
+    verdict = _("approved") if report.status == Status.APPROVED else _("rejected")
+    subject = _("Your figure %(node)s %(period)s was %(verdict)s") % {
+        "node": report.node.code,
+        "period": f"{report.period_start:%Y-%m}",
+        "verdict": verdict,
+    }
+    body = f"{report.metric} = {report.value} {report.unit}\n{report.review_comment}"
+    return bool(send_mail(subject, body, None, [who.email], fail_silently=True))
+
+
+def reviews_of(user: Any, days: int = 30) -> list[ThroughputReport]:
+    """The user's figures reviewed in the last `days` days, newest first."""
+    since = timezone.now() - timedelta(days=days)
+    found = ThroughputReport.objects.filter(submitted_by=user, reviewed_at__gte=since)
+    return list(found.select_related("node").order_by("-reviewed_at")[:50])
+
+
+def due_date(month_start: date) -> date:
+    """When a month's figures are due: CW_REPORT_DUE_DAY of the following month."""
+    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following.replace(day=min(settings.CW_REPORT_DUE_DAY, 28))
 
 
 def read_figures_file(

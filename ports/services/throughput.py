@@ -95,15 +95,18 @@ class Figure:
     entity: str
     url: str
     status: str
+    official: bool = True
 
 
-def node_figures(node: Node) -> list[Figure]:
-    """The figures that count for a node and, for a port group member, for its group:
-    ordered by metric, newest period first."""
+def node_figures(node: Node, include_pending: bool = False) -> list[Figure]:
+    """The figures that count for a node and, for a port group member, for its group
+    (and, with `include_pending`, the node's figures waiting for review): ordered by
+    metric, newest period first."""
     holders = [node.pk] + ([node.group_id] if node.group_id else [])
-    reports = (
-        ThroughputReport.objects.effective().filter(node_id__in=holders).select_related("node")
-    )
+    shown = ThroughputReport.objects.effective()
+    if include_pending:
+        shown = shown | ThroughputReport.objects.pending().filter(node=node)
+    reports = shown.filter(node_id__in=holders).select_related("node")
     ordered = sorted(
         reports,
         key=lambda t: (
@@ -124,6 +127,7 @@ def node_figures(node: Node) -> list[Figure]:
             entity=t.reporting_entity,
             url=t.source_url,
             status=t.status,
+            official=t.official,
         )
         for t in ordered
     ]
