@@ -186,7 +186,7 @@ CW_PUBLIC_LAYERS = env_bool("CW_PUBLIC_LAYERS", False)
 REST_FRAMEWORK = {
     # Token first: an anonymous API call is answered 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "core.api.auth.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.CorridorPermission"],
@@ -227,6 +227,8 @@ EMAIL_HOST_USER = os.environ.get("CW_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("CW_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CW_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CW_MAIL_FROM", "corridor-watch@localhost")
+# API tokens stop working after this many days.
+CW_TOKEN_DAYS = env_int("CW_TOKEN_DAYS", 365)
 # Monthly figures are due on this day of the following month.
 CW_REPORT_DUE_DAY = env_int("CW_REPORT_DUE_DAY", 10)
 

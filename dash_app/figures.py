@@ -106,3 +106,33 @@ def wait_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figur
     )
     fig.update_yaxes(title_text="h")
     return _layout(fig, title)
+
+
+def throughput_chart(series, labels: dict[str, str], title: str) -> go.Figure:
+    """Monthly TEU: official and pending figures as bars, the AIS estimate as a line."""
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(name=labels["official"], x=series.months, y=series.official, marker_color="#1971c2")
+    )
+    fig.add_trace(
+        go.Bar(
+            name=labels["pending"],
+            x=series.months,
+            y=series.pending,
+            marker_color="#f59f00",
+            opacity=0.7,
+        )
+    )
+    if any(v is not None for v in series.ais):
+        fig.add_trace(
+            go.Scatter(
+                name=labels["ais"],
+                x=series.months,
+                y=series.ais,
+                mode="lines+markers",
+                line={"color": "#2b8a3e", "dash": "dot"},
+            )
+        )
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="TEU")
+    return _layout(fig, title, height=240)

@@ -22,10 +22,11 @@ from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
 from geo.services.coverage import compute_coverage
 from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
-from ports.models import PortCall, Vessel
+from ports.models import PortCall, ThroughputReport, Vessel
 from ports.services import ais as ais_services
 from ports.services import metrics as metric_services
 from ports.services import portcalls as call_services
+from ports.services.estimates import estimate_teu
 from ports.services.throughput import latest_yearly_values, node_figures
 
 TYPE_COLOURS = {
@@ -430,3 +431,59 @@ def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | str | 
         )
     except metric_services.TooMuchWork as exc:
         return str(exc)
+
+
+@dataclass(frozen=True)
+class ThroughputSeries:
+    """A node's monthly container throughput (TEU) for the chart: official, pending and,
+    for a watched port, the AIS estimate, each None where there is none."""
+
+    months: list[str]
+    official: list[float | None]
+    pending: list[float | None]
+    ais: list[float | None]
+
+    @property
+    def empty(self) -> bool:
+        return not any(v is not None for v in [*self.official, *self.pending, *self.ais])
+
+
+def node_throughput(code: str, months: int = 12) -> ThroughputSeries | None:
+    """The last `months` full months of a node's container totals (None: unknown node)."""
+    node = Node.objects.filter(code=code).first()
+    if node is None:
+        return None
+    first = timezone.now().date().replace(day=1)
+    starts = []
+    for _i in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+        starts.append(first)
+    starts.reverse()
+    totals = ThroughputReport.objects.filter(
+        node=node,
+        period_kind="month",
+        metric="teu",
+        trade="total",
+        direction="total",
+        cargo_class__in=["all", "container"],
+        laden="total",
+        period_start__in=starts,
+    )
+    official = {r.period_start: float(r.value) for r in totals.filter(official=True)}
+    pending = {
+        r.period_start: float(r.value) for r in totals.filter(current=True, status="submitted")
+    }
+    watched = call_services.watched_ports().filter(pk=node.pk).exists()
+    ais: dict[Any, float] = {}
+    if watched:
+        for start in starts:
+            last = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            estimate = estimate_teu(node, start, last)
+            if estimate is not None and estimate.calls:
+                ais[start] = round(estimate.teu)
+    return ThroughputSeries(
+        months=[f"{m:%Y-%m}" for m in starts],
+        official=[official.get(m) for m in starts],
+        pending=[pending.get(m) for m in starts],
+        ais=[ais.get(m) for m in starts],
+    )

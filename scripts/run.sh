@@ -63,6 +63,9 @@ CONF
   program web "$ROOT/.venv/bin/waitress-serve --listen=$HOST:$PORT --threads=8 config.wsgi:application"
   # Port calls: recompute the last week, then follow new positions and late ones.
   program portcalls "$PY manage.py detect_port_calls --follow --interval ${CW_FOLLOW_INTERVAL:-30}"
+  if [[ -n "${CW_SMTP_HOST:-}" ]]; then
+    program reminders "$PY manage.py notify_overdue --every 86400"
+  fi
   if [[ "${CW_DEMO_FEED:-1}" != "0" ]]; then
     # A time-lapse (x${CW_DEMO_SPEED:-10}) simulated feed of the Beibu Gulf, stamped with
     # wall-clock times, and the ingester reading it like a shore station's feed.

@@ -11,7 +11,7 @@ from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dash_app import gateway
+from dash_app import figures, gateway
 from dash_app.components.legend import legend
 
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
@@ -169,7 +169,22 @@ def show_node(click: dict | None, found: str | None, lang: str):
     detail = gateway.node_detail(code, lang)
     if detail is None:
         return html.P(_("Unknown node."))
-    return node_panel(detail)
+    panel = node_panel(detail)
+    series = gateway.node_throughput(code)
+    if series is not None and not series.empty:
+        labels = {
+            "official": _("Official"),
+            "pending": _("Pending review"),
+            "ais": _("AIS estimate"),
+        }
+        panel.children.append(
+            dcc.Graph(
+                id="overview-node-throughput",
+                figure=figures.throughput_chart(series, labels, _("Containers by month (TEU)")),
+                config={"displayModeBar": False},
+            )
+        )
+    return panel
 
 
 @callback(

@@ -115,3 +115,43 @@ def test_port_sensitivity_unknown_port_and_budget(monkeypatch):
 
     monkeypatch.setattr(metrics, "sensitivity", refuse)
     assert gateway.port_sensitivity("QZ_PORT") == "too many positions"
+
+
+def test_node_throughput_distinguishes_official_pending_and_ais():
+    from datetime import UTC, datetime
+
+    from ports.models import ThroughputReport
+    from tests.factories import make_call, make_port, make_vessel
+
+    port = make_port("GW_TP", lon=114.0, lat=14.0)
+    today = timezone.now().date()
+    last = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    before = (last - timedelta(days=1)).replace(day=1)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    for start, end, status, official in (
+        (before, last - timedelta(days=1), "approved", True),
+        (last, month_end, "submitted", False),
+    ):
+        ThroughputReport.objects.create(
+            node=port,
+            period_kind="month",
+            period_start=start,
+            period_end=end,
+            metric="teu",
+            unit="teu",
+            value=1000,
+            source="operator",
+            status=status,
+            official=official,
+        )
+    make_call(
+        port,
+        make_vessel(ship_type=70, length_m=250),
+        datetime.combine(last, datetime.min.time(), UTC),
+    )
+    series = gateway.node_throughput("GW_TP")
+    assert series.months[-2:] == [f"{before:%Y-%m}", f"{last:%Y-%m}"]
+    assert series.official[-2:] == [1000.0, None] and series.pending[-2:] == [None, 1000.0]
+    assert series.ais[-1] is not None and series.ais[-2] is None
+    assert gateway.node_throughput("NOPE") is None
+    assert gateway.node_throughput("HH").empty

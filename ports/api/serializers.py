@@ -18,6 +18,8 @@ from ..services.portcalls import rule_in_words
 
 class ThroughputSerializer(serializers.ModelSerializer):
     node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ThroughputReport
@@ -45,6 +47,9 @@ class ThroughputSerializer(serializers.ModelSerializer):
             "revision",
             "note",
             "reason",
+            "submitted_by",
+            "reviewed_by",
+            "reviewed_at",
             "review_comment",
             "created_at",
         ]

@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,7 @@ from core.api.params import check_window, date_param, datetime_param, float_valu
 
 from ..choices import Channel
 from ..models import (
+    FIGURE_KEY,
     RULE_LIMITS,
     AisIngestRun,
     AisSource,
@@ -96,6 +97,26 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
             return Response(refusal_body(refused.plan), status=code)
         stored = ThroughputReport.objects.filter(upload=batch).select_related("node")
         return Response(ThroughputSerializer(stored, many=True).data, status=201)
+
+    @extend_schema(responses=ThroughputSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        """Every revision of this figure's key, oldest first: who reported what, when and
+        why, and who reviewed it."""
+        try:
+            figure_id = int(pk or "")
+        except ValueError as exc:
+            raise ValidationError({"id": "a figure id"}) from exc
+        figure = ThroughputReport.objects.filter(pk=figure_id).first()
+        if figure is None:
+            raise NotFound()
+        key = {name: getattr(figure, name) for name in FIGURE_KEY}
+        revisions = (
+            ThroughputReport.objects.filter(**key)
+            .select_related("node")
+            .order_by("revision", "created_at")
+        )
+        return Response(ThroughputSerializer(revisions, many=True).data)
 
     @extend_schema(request=ReviewSerializer, responses=ThroughputSerializer)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])

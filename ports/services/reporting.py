@@ -505,3 +505,51 @@ def commit_upload(user: Any, batch_id: int, confirm_warnings: bool) -> tuple[Upl
         problems=problems,
         batch=batch,
     )
+
+
+def overdue_months(codes: Iterable[str], today: date, months: int = 3) -> dict[str, list[date]]:
+    """Node code -> first days of the recent months past their due date with no reported
+    container total."""
+    first = today.replace(day=1)
+    recent = []
+    for _i in range(months):
+        first = (first - timedelta(days=1)).replace(day=1)
+        recent.append(first)
+    due = [m for m in recent if due_date(m) < today]
+    have = set(
+        ThroughputReport.objects.filter(
+            node__code__in=list(codes),
+            period_kind="month",
+            metric="teu",
+            period_start__in=due,
+            current=True,
+            source=Source.OPERATOR,
+        ).values_list("node__code", "period_start")
+    )
+    found = {code: [m for m in due if (code, m) not in have] for code in codes}
+    return {code: late for code, late in found.items() if late}
+
+
+def send_overdue_reminders(today: date | None = None) -> int:
+    """Mail each operator with an address the months overdue at their nodes (where an SMTP
+    server is configured); returns the mails sent. Run daily (`manage.py notify_overdue`)."""
+    if not settings.EMAIL_HOST:
+        return 0
+    from django.contrib.auth import get_user_model
+
+    today = today or timezone.now().date()
+    sent = 0
+    operators = (
+        get_user_model().objects.filter(is_active=True, profile__role="operator").exclude(email="")
+    )
+    for user in operators.prefetch_related("profile__nodes"):
+        codes = [n.code for n in user.profile.nodes.all()]
+        late = overdue_months(codes, today)
+        if not late:
+            continue
+        lines = [
+            f"{code}: " + ", ".join(f"{m:%Y-%m}" for m in months) for code, months in late.items()
+        ]
+        subject = _("Corridor Watch: monthly figures overdue")
+        sent += send_mail(subject, "\n".join(lines), None, [user.email], fail_silently=True)
+    return sent

@@ -230,3 +230,57 @@ def test_messages_come_in_the_users_language():
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
     assert response.json()["errors"][0]["message"] == "数值不能为负"
+
+
+def test_the_history_of_a_figure_says_who_changed_what_when_and_why():
+    operator = login_as(APIClient(), "operator")
+    first = post(operator, figure(value="800000")).json()[0]
+    post(operator, figure(value="812000", reason="late barges counted"))
+    official = login_as(APIClient(), "official")
+    latest = ThroughputReport.objects.get(current=True, source="operator")
+    official.post(f"/api/throughput/{latest.pk}/review/", {"decision": "approve"}, format="json")
+    history = login_as(APIClient(), "analyst").get(f"/api/throughput/{first['id']}/history/").json()
+    assert [(h["revision"], h["value"], h["submitted_by"], h["status"]) for h in history] == [
+        (1, "800000.00", "operator", "submitted"),
+        (2, "812000.00", "operator", "approved"),
+    ]
+    assert history[1]["reason"] == "late barges counted" and history[1]["reviewed_by"] == "official"
+    assert (
+        login_as(APIClient(), "analyst").get("/api/throughput/999999/history/").status_code == 404
+    )
+
+
+def test_expired_and_revoked_tokens_are_refused(settings):
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=get_user_model().objects.get(username="operator"))
+    machine = APIClient(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert post(machine, figure()).status_code == 201
+    Token.objects.filter(pk=token.pk).update(created=timezone.now() - timedelta(days=400))
+    expired = post(machine, figure(period="2026-08"))
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    token.delete()
+    assert post(machine, figure(period="2026-07")).status_code == 401
+
+
+def test_overdue_reminders_go_to_operators_with_an_address(settings, mailoutbox):
+    from django.contrib.auth import get_user_model
+
+    from ports.services.reporting import overdue_months, send_overdue_reminders
+
+    settings.EMAIL_HOST = "smtp.example.org"
+    get_user_model().objects.filter(username="operator").update(email="ops@qinzhou.example")
+    today = date(2026, 11, 27)
+    assert overdue_months(["QZ_PORT"], today) == {
+        "QZ_PORT": [date(2026, 10, 1), date(2026, 9, 1), date(2026, 8, 1)]
+    }
+    post(login_as(APIClient(), "operator"), figure(period="2026-10"))
+    assert send_overdue_reminders(today) == 1
+    [mail] = mailoutbox
+    assert "QZ_PORT: 2026-09, 2026-08" in mail.body and "QZ_ACT" in mail.body
+    settings.EMAIL_HOST = ""
+    assert send_overdue_reminders(today) == 0
