@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, Permission
 
 from .models import Role
 
-VIEW_APPS = ("geo", "corridors", "ports")
+VIEW_APPS = ("geo", "corridors", "ports", "rail", "alerts")
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICIAL: (
         "geo.add_geofence",
@@ -27,8 +27,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "geo.change_nodeservice",
         "ports.change_detectionrule",
         "ports.review_throughputreport",
+        "alerts.change_alert",
     ),
-    Role.OPERATOR: ("ports.add_throughputreport", "ports.change_throughputreport"),
+    Role.OPERATOR: (
+        "ports.add_throughputreport",
+        "ports.change_throughputreport",
+        "rail.add_railevent",
+    ),
     Role.ANALYST: (),
     Role.ADMIN: (),
 }

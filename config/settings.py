@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "geo",
     "corridors",
     "ports",
+    "rail",
+    "alerts",
     "dash_app",
 ]
 
@@ -212,6 +214,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "TrainStatusEnum": "rail.choices.TrainStatus",
+        "RailEventStateEnum": "rail.choices.EventState",
+        "AlertStateEnum": "alerts.models.AlertState",
+        "FigureStatusEnum": "ports.choices.Status",
+    },
 }
 
 # Map settings. The default basemap is the bundled vector layer; a tile URL (OSM,
@@ -227,10 +235,20 @@ EMAIL_HOST_USER = os.environ.get("CW_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("CW_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("CW_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CW_MAIL_FROM", "corridor-watch@localhost")
+# Request bodies: a batch of 10,000 rail events is ~4 MiB of JSON; 16 MiB bounds the rest.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
 # API tokens stop working after this many days.
 CW_TOKEN_DAYS = env_int("CW_TOKEN_DAYS", 365)
 # Monthly figures are due on this day of the following month.
 CW_REPORT_DUE_DAY = env_int("CW_REPORT_DUE_DAY", 10)
+# Rail KPIs: punctuality threshold (minutes, routes may set their own), the railway
+# statistical day's close (Beijing time), the sea-rail transfer threshold (hours).
+CW_PUNCTUALITY_MIN = env_int("CW_PUNCTUALITY_MIN", 30)
+CW_RAIL_DAY_CLOSE = os.environ.get("CW_RAIL_DAY_CLOSE", "18:00")
+CW_TRANSFER_THRESHOLD_H = env_int("CW_TRANSFER_THRESHOLD_H", 72)
+# Alerts: a vessel in port silent this many hours; new alerts POSTed as JSON here (optional).
+CW_AIS_GAP_H = env_int("CW_AIS_GAP_H", 6)
+CW_ALERT_WEBHOOK = os.environ.get("CW_ALERT_WEBHOOK", "")
 
 LOGGING = {
     "version": 1,

@@ -136,3 +136,120 @@ def throughput_chart(series, labels: dict[str, str], title: str) -> go.Figure:
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="TEU")
     return _layout(fig, title, height=240)
+
+
+def trains_chart(periods: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """Trains run and cancelled per week (stacked bars), TEU on a second axis."""
+    weeks = [p["period"] for p in periods]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            name=labels["run"],
+            x=weeks,
+            y=[p["trains_run"] for p in periods],
+            marker_color="#1971c2",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            name=labels["cancelled"],
+            x=weeks,
+            y=[p["cancelled"] for p in periods],
+            marker_color="#c92a2a",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=labels["teu"],
+            x=weeks,
+            y=[p["teu"] for p in periods],
+            yaxis="y2",
+            mode="lines+markers",
+            line={"color": "#2b8a3e"},
+        )
+    )
+    fig.update_layout(
+        barmode="stack", yaxis2={"overlaying": "y", "side": "right", "showgrid": False}
+    )
+    return _layout(fig, title)
+
+
+def transit_chart(periods: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """Median and 90th-percentile transit time per week (hours)."""
+    weeks = [p["period"] for p in periods]
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            name=labels["median"],
+            x=weeks,
+            y=[p["transit_median_h"] for p in periods],
+            mode="lines+markers",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=labels["p90"],
+            x=weeks,
+            y=[p["transit_p90_h"] for p in periods],
+            mode="lines+markers",
+            line={"dash": "dot"},
+        )
+    )
+    return _layout(fig, title)
+
+
+def punctuality_chart(periods: list[dict], labels: dict[str, str], title: str) -> go.Figure:
+    """Share of arrived trains on time (against the booked and the original plan), %."""
+    weeks = [p["period"] for p in periods]
+
+    def pct(v):
+        return None if v is None else round(100 * v, 1)
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            name=labels["booked"],
+            x=weeks,
+            y=[pct(p["punctuality"]) for p in periods],
+            mode="lines+markers",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            name=labels["original"],
+            x=weeks,
+            y=[pct(p["punctuality_original"]) for p in periods],
+            mode="lines+markers",
+            line={"dash": "dot"},
+        )
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    return _layout(fig, title)
+
+
+def transfer_histogram(
+    hours: dict[str, dict[str, list[float]]], threshold_h: float, labels: dict[str, str], title: str
+) -> go.Figure:
+    """Distribution of transfer times (hours) by direction, exact and estimated apart, with
+    the threshold drawn."""
+    fig = go.Figure()
+    colours = {"rail_to_sea": "#1971c2", "sea_to_rail": "#e8590c"}
+    for direction, kinds in hours.items():
+        for kind, values in kinds.items():
+            if not values:
+                continue
+            fig.add_trace(
+                go.Histogram(
+                    name=f"{labels[direction]} · {labels[kind]}",
+                    x=values,
+                    xbins={"size": 6},
+                    marker_color=colours.get(direction, "#555"),
+                    opacity=0.9 if kind == "exact" else 0.45,
+                )
+            )
+    fig.add_vline(
+        x=threshold_h, line_dash="dash", line_color="#c92a2a", annotation_text=labels["threshold"]
+    )
+    fig.update_layout(barmode="overlay")
+    fig.update_xaxes(title_text=labels["hours"])
+    return _layout(fig, title, height=300)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from alerts.models import Alert
 from corridors.models import Route
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
@@ -28,6 +29,10 @@ from ports.services import metrics as metric_services
 from ports.services import portcalls as call_services
 from ports.services.estimates import estimate_teu
 from ports.services.throughput import latest_yearly_values, node_figures
+from rail.models import RailEvent, Train
+from rail.services import kpis as rail_kpis
+from rail.services import live as rail_live
+from rail.services import transfer as rail_transfer
 
 TYPE_COLOURS = {
     "cargo": "#2b8a3e",
@@ -487,3 +492,176 @@ def node_throughput(code: str, months: int = 12) -> ThroughputSeries | None:
         pending=[pending.get(m) for m in starts],
         ais=[ais.get(m) for m in starts],
     )
+
+
+# -- rail --------------------------------------------------------------------------------
+DELAY_COLOURS = rail_live.DELAY_COLOURS
+
+
+def live_trains() -> dict[str, Any]:
+    """Running trains at their current positions (GeoJSON), coloured by delay."""
+    return rail_live.live_trains()
+
+
+def parse_id(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and value.isdigit() and len(value) <= 12:
+        n = int(value)
+    else:
+        return None
+    return n if 0 < n < 2**62 else None
+
+
+@dataclass(frozen=True)
+class StopView:
+    station: str
+    event: str
+    booked: datetime | None
+    original: datetime | None
+    actual: datetime | None
+    classifier: str
+    delay_min: int | None
+
+
+@dataclass(frozen=True)
+class TrainDetail:
+    id: int
+    train_no: str
+    service_date: str
+    service_type: str
+    route: str
+    origin: str
+    destination: str
+    status: str
+    delay_min: int | None
+    delay_original_min: int | None
+    threshold_min: int
+    transit_h: float | None
+    teu: int | None
+    stops: list[StopView]
+
+
+def train_detail(train_id: Any, lang: str) -> TrainDetail | None:
+    pk = parse_id(train_id)
+    train = (
+        Train.objects.select_related("route", "origin", "destination").filter(pk=pk).first()
+        if pk
+        else None
+    )
+    if train is None:
+        return None
+    events = (
+        RailEvent.objects.filter(train=train, state="current")
+        .exclude(event__in=("cancellation", "reinstatement", "origin_change"))
+        .select_related("node")
+        .order_by("booked_at", "id")
+    )
+    stops = [
+        StopView(
+            localized(e.node, lang),
+            e.get_event_display(),
+            e.booked_at,
+            e.original_at,
+            e.actual_at if e.classifier != "planned" else None,
+            e.classifier,
+            round((e.actual_at - e.booked_at).total_seconds() / 60)
+            if e.classifier == "actual" and e.actual_at and e.booked_at
+            else None,
+        )
+        for e in events
+    ]
+    return TrainDetail(
+        id=train.pk,
+        train_no=train.train_no,
+        service_date=train.service_date.isoformat(),
+        service_type=train.get_service_type_display(),
+        route=train.route.code if train.route else "",
+        origin=localized(train.origin, lang) if train.origin else "",
+        destination=localized(train.destination, lang) if train.destination else "",
+        status=train.get_status_display(),
+        delay_min=None if train.delay_booked_s is None else round(train.delay_booked_s / 60),
+        delay_original_min=None
+        if train.delay_original_s is None
+        else round(train.delay_original_s / 60),
+        threshold_min=rail_kpis.threshold_min(train.route),
+        transit_h=None if train.transit_s is None else round(train.transit_s / 3600, 1),
+        teu=train.teu,
+        stops=stops,
+    )
+
+
+@dataclass(frozen=True)
+class RouteKpis:
+    code: str
+    name: str
+    threshold_min: int
+    day_close: str
+    periods: list[dict[str, Any]]
+
+
+def route_kpis(code: str, lang: str, weeks: int = 12) -> RouteKpis | None:
+    route = Route.objects.filter(code=code).first() if isinstance(code, str) else None
+    if route is None:
+        return None
+    today = timezone.now().date()
+    rows = rail_kpis.route_kpis(route, today - timedelta(weeks=weeks), today, "week")
+    return RouteKpis(
+        code=route.code,
+        name=localized(route, lang),
+        threshold_min=rail_kpis.threshold_min(route),
+        day_close=rail_kpis.day_close().strftime("%H:%M"),
+        periods=[r.as_dict() for r in rows],
+    )
+
+
+def rail_routes(lang: str) -> list[dict[str, str]]:
+    """Routes that have trains, for the KPI page's menu."""
+    ids = Train.objects.values("route_id").distinct()
+    return [
+        {"label": f"{r.code} · {localized(r, lang)}", "value": r.code}
+        for r in Route.objects.filter(pk__in=ids)
+    ]
+
+
+def port_transfer(code: str, days: int = 28) -> dict[str, Any] | None:
+    """Transfer times at a port with a rail link (None: not such a port)."""
+    if code not in rail_transfer.PORT_STATIONS:
+        return None
+    node = Node.objects.filter(code=code).first()
+    if node is None:
+        return None
+    end = timezone.now()
+    return rail_transfer.port_transfer(node, end - timedelta(days=days), end)
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    kind: str
+    kind_label: str
+    subject: str
+    reason: str
+    state: str
+    raised_at: datetime
+    updated_at: datetime
+
+
+def live_alerts(limit: int = 20) -> list[AlertView]:
+    """Open and acknowledged alerts, newest first."""
+    rows = Alert.objects.exclude(state="closed").order_by("-raised_at")[:limit]
+    return [
+        AlertView(
+            a.pk,
+            a.kind,
+            a.get_kind_display(),
+            a.subject_label or a.subject,
+            a.reason,
+            a.state,
+            a.raised_at,
+            a.updated_at,
+        )
+        for a in rows
+    ]

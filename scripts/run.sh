@@ -63,6 +63,8 @@ CONF
   program web "$ROOT/.venv/bin/waitress-serve --listen=$HOST:$PORT --threads=8 config.wsgi:application"
   # Port calls: recompute the last week, then follow new positions and late ones.
   program portcalls "$PY manage.py detect_port_calls --follow --interval ${CW_FOLLOW_INTERVAL:-30}"
+  # Cross-modal alerts: raised, updated and closed every minute.
+  program alerts "$PY manage.py check_alerts --every 60"
   if [[ -n "${CW_SMTP_HOST:-}" ]]; then
     program reminders "$PY manage.py notify_overdue --every 86400"
   fi
@@ -71,6 +73,9 @@ CONF
     # wall-clock times, and the ingester reading it like a shore station's feed.
     program simulator "$PY manage.py simulate_ais --serve tcp://127.0.0.1:$FEED_PORT --speed ${CW_DEMO_SPEED:-10} --ships ${CW_DEMO_SHIPS:-150} --arrivals 30 --seed $(date +%j)"
     program ingester "$PY manage.py ingest_ais tcp://127.0.0.1:$FEED_PORT --summary-every 300"
+    # Simulated corridor trains in real time (two weeks of history first); their boxes go
+    # onto the container ships the AIS side detects at the Beibu Gulf ports.
+    program rail "$PY manage.py simulate_rail --follow --seed 1 --interval 60"
   fi
 } > "$CONF"
 

@@ -1,6 +1,7 @@
 """The house rules (issue 8), checked on the import graph: `core` and `geo` import no
-other app, `ports` does not import `corridors`, parsers and the pure algorithms import no
-Django (not even through another module), and `dash_app` reaches data only through its
+other app, `ports` does not import `corridors`, `corridors` and `ports` import neither
+`rail` nor `alerts` (rail builds on them, alerts on rail), parsers and the pure algorithms
+import no Django (not even through another module), and `dash_app` reaches data only through its
 gateway. The checker itself is tested on a made-up tree, so it can fail."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-APPS = ("core", "geo", "corridors", "ports", "accounts", "dash_app", "config")
+APPS = ("core", "geo", "corridors", "ports", "rail", "alerts", "accounts", "dash_app", "config")
 # Modules that must not need Django: parsers, transports, the detector, the router...
 PURE = (
     "core/geodesy.py",
@@ -23,6 +24,8 @@ PURE = (
     "ports/detection.py",
     "ports/demo/simulator.py",
     "ports/demo/feed.py",
+    "rail/ingest/",
+    "rail/demo/simulator.py",
 )
 
 
@@ -79,6 +82,8 @@ def violations(root: Path) -> list[str]:
             problems.append(f"{rel}: geo imports {sorted(apps - {'core'})}")
         if app == "ports" and "corridors" in apps:
             problems.append(f"{rel}: ports imports corridors")
+        if app in ("corridors", "ports", "rail") and apps & {"rail", "alerts"} - {app}:
+            problems.append(f"{rel}: {app} imports {sorted(apps & {'rail', 'alerts'} - {app})}")
         if app == "dash_app" and name != "dash_app.gateway" and apps - {"core", "config"}:
             problems.append(f"{rel}: dash_app reaches {sorted(apps)} outside its gateway")
         if rel.startswith(PURE):

@@ -103,7 +103,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
     try:
         wait_for(lambda: requests.get(f"{base}/healthz", timeout=2).ok, 60, "the web app")
         wait_for(lambda: positions() > 50, 60, "positions from the demo feed")
-        everyone = {"web", "portcalls", "simulator", "ingester"}
+        everyone = {"web", "portcalls", "simulator", "ingester", "rail", "alerts"}
         before = wait_for(
             lambda: (
                 (s := statuses(env))
@@ -147,6 +147,13 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
                 ).fetchone()[0]
 
         wait_for(follower_done, 60, "the port-call follower")
+
+        def trains() -> int:
+            with psycopg.connect(cluster["dsn"]) as conn:
+                return conn.execute("SELECT count(*) FROM rail_train").fetchone()[0]
+
+        # The rail simulator stored its history and lived through the outage.
+        wait_for(lambda: trains() > 100, 90, "simulated trains")
         after = statuses(env)
         assert after == before, "a process had to be restarted"
 

@@ -62,6 +62,18 @@ window.corridorMap = (function () {
         iconAnchor: [8, 8] });
       return L.marker(latlng, { icon: icon, title: String(p.name || ""), zIndexOffset: -100 });
     },
+    trainMarker: function (feature, latlng) {
+      var p = feature.properties;
+      var cls = String(p.delay_class || "").replace(/[^a-z_]/g, "");
+      var late = num(p.delay_min, 0);
+      var title = String(p.train || "") + " · " + (late > 0 ? "+" + late + " min" : "on time");
+      var html = '<div class="cw-train cw-delay-' + cls + '" data-train="' + esc(p.train) +
+        '" data-id="' + esc(p.id) + '" title="' + esc(title) + '" style="background:' +
+        colour(p.colour, "#2b8a3e") + '"></div>';
+      var icon = L.divIcon({ html: html, className: "cw-train-icon", iconSize: [14, 14],
+        iconAnchor: [7, 7] });
+      return L.marker(latlng, { icon: icon, title: title, zIndexOffset: 200 });
+    },
     fenceStyle: function (feature) {
       var kind = feature.properties.kind;
       var stroke = kind === "berth" ? "#1971c2" : kind === "anchorage" ? "#f59f00" : "#495057";

@@ -86,6 +86,11 @@ def layout(**query) -> html.Div:
             hideout={"typeColours": gateway.TYPE_COLOURS},
         ),
         dl.GeoJSON(
+            id="overview-trains",
+            data=gateway.live_trains(),
+            pointToLayer={"variable": "corridorMap.trainMarker"},
+        ),
+        dl.GeoJSON(
             id="overview-nodes",
             data=gateway.map_nodes(lang),
             pointToLayer={"variable": "corridorMap.nodeMarker"},
@@ -107,7 +112,10 @@ def layout(**query) -> html.Div:
             placeholder=_("All routes"),
             clearable=True,
         ),
+        html.Div(id="overview-route-link"),
         html.Div(id="overview-ais-status", className="cw-status"),
+        html.Div(id="overview-rail-status", className="cw-status"),
+        html.Div(id="overview-alerts", children=alerts_panel(gateway.live_alerts())),
         html.Div(
             id="overview-detail",
             children=html.P(
@@ -152,6 +160,49 @@ def filter_route(route: str | None, lang: str):
     route = route if isinstance(route, str) else None
     lang = lang if isinstance(lang, str) else "en"
     return gateway.map_nodes(lang, route), gateway.segments_url(route)
+
+
+@callback(
+    Output("overview-route-link", "children"),
+    Input("overview-route", "value"),
+    prevent_initial_call=True,
+)
+def route_link(route: str | None):
+    if not isinstance(route, str) or not route:
+        return None
+    return html.A(
+        _("Rail KPIs of this route →"), href=f"/dash/route/{route}", id="overview-kpi-link"
+    )
+
+
+def alerts_panel(alerts: list[gateway.AlertView]) -> html.Div:
+    if not alerts:
+        return html.Div([html.H3(_("Alerts")), html.P(_("No open alert."), className="cw-muted")])
+    return html.Div(
+        [
+            html.H3([_("Alerts"), f" ({len(alerts)})"]),
+            html.Ul(
+                [
+                    html.Li(
+                        [
+                            html.Strong(a.kind_label),
+                            html.Br(),
+                            a.reason,
+                            html.Span(
+                                f" · {a.raised_at:%m-%d %H:%M} UTC"
+                                + (" · " + _("acknowledged") if a.state == "acknowledged" else ""),
+                                className="cw-muted",
+                            ),
+                        ],
+                        className=f"cw-alert-{a.state}",
+                        **{"data-kind": a.kind},
+                    )
+                    for a in alerts
+                ],
+                className="cw-alerts",
+            ),
+        ]
+    )
 
 
 @callback(
@@ -275,6 +326,102 @@ def node_panel(d: gateway.NodeDetail) -> html.Div:
             html.Table([html.Tbody(figures)], className="cw-figures")
             if figures
             else html.P(_("No figures recorded."), className="cw-muted"),
+        ],
+    )
+
+
+@callback(
+    Output("overview-trains", "data"),
+    Output("overview-rail-status", "children"),
+    Output("overview-alerts", "children"),
+    Input("overview-tick", "n_intervals"),
+    prevent_initial_call=True,
+)
+def refresh_trains(_n: int):
+    layer = gateway.live_trains()
+    count = len(layer["features"])
+    late = sum(1 for f in layer["features"] if f["properties"]["delay_class"] != "on_time")
+    status = _("%(count)s trains running · %(late)s late") % {"count": count, "late": late}
+    return layer, status, alerts_panel(gateway.live_alerts())
+
+
+@callback(
+    Output("overview-detail", "children", allow_duplicate=True),
+    Input("overview-trains", "clickData"),
+    State("overview-lang", "data"),
+    prevent_initial_call=True,
+)
+def show_train(click: dict | None, lang: str):
+    lang = lang if isinstance(lang, str) else "en"
+    train_id = _property(click, "id")
+    if train_id is None:
+        return dash.no_update
+    d = gateway.train_detail(train_id, lang)
+    if d is None:
+        return html.P(_("Unknown train."))
+    return train_panel(d)
+
+
+def _when(t) -> str:
+    return "—" if t is None else t.strftime("%m-%d %H:%M")
+
+
+def train_panel(d: gateway.TrainDetail) -> html.Div:
+    late = (
+        "—"
+        if d.delay_min is None
+        else _("%(n)s min against plan (threshold %(t)s min)")
+        % {"n": d.delay_min, "t": d.threshold_min}
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(s.station),
+                html.Td(s.event),
+                html.Td(_when(s.booked)),
+                html.Td(_when(s.actual) + (" *" if s.classifier == "estimated" else "")),
+                html.Td("" if s.delay_min is None else f"{s.delay_min:+d}"),
+            ]
+        )
+        for s in d.stops
+    ]
+    return html.Div(
+        id="overview-train-panel",
+        **{"data-train": d.train_no},
+        children=[
+            html.H2(f"{d.train_no} · {d.service_date}"),
+            html.Div(f"{d.service_type} · {d.origin} → {d.destination}", className="cw-muted"),
+            html.Div([_("Status"), f": {d.status}"]),
+            html.Div([_("Delay"), f": {late}"]),
+            html.Div(
+                [
+                    _("Delay against the original plan"),
+                    ": ",
+                    "—" if d.delay_original_min is None else f"{d.delay_original_min} min",
+                ]
+            ),
+            html.Div([_("TEU"), f": {d.teu or '—'}"]),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(_("Station")),
+                                html.Th(_("Event")),
+                                html.Th(_("Booked")),
+                                html.Th(_("Actual")),
+                                html.Th(_("min")),
+                            ]
+                        )
+                    ),
+                    html.Tbody(rows),
+                ],
+                className="cw-figures",
+            ),
+            html.P(_("Times UTC; * estimated."), className="cw-muted"),
+            html.A(_("Rail KPIs of this route →"), href=f"/dash/route/{d.route}")
+            if d.route
+            else None,
         ],
     )
 

@@ -114,6 +114,7 @@ def layout(code: str = "", **query) -> html.Div:
                                     days, labels, _("Waiting and time in port (hours)")
                                 ),
                             ),
+                            *transfer_section(page.code),
                             dcc.Graph(
                                 id="port-timeline",
                                 figure=figures.calls_timeline(
@@ -126,6 +127,69 @@ def layout(code: str = "", **query) -> html.Div:
             ),
         ],
     )
+
+
+def transfer_section(code: str) -> list:
+    """The sea-rail transfer-time distribution of the last 4 weeks, with its rules."""
+    data = gateway.port_transfer(code)
+    if data is None:
+        return []
+    labels = {
+        "rail_to_sea": _("Rail to sea"),
+        "sea_to_rail": _("Sea to rail"),
+        "exact": _("exact"),
+        "estimated": _("estimated"),
+        "threshold": _("threshold %(h)s h") % {"h": f"{data['threshold_h']:g}"},
+        "hours": _("hours"),
+    }
+    weeks = [
+        html.Tr(
+            [
+                html.Td(w["week"]),
+                html.Td(labels[w["direction"]]),
+                html.Td(str(w["transfers"])),
+                html.Td(f"{w['exact']} / {w['estimated']}"),
+                html.Td(f"{w['median_h']:g}"),
+                html.Td(f"{w['p90_h']:g}"),
+                html.Td(f"{w['share_over']:.0%}"),
+            ]
+        )
+        for w in data["weeks"]
+    ]
+    excluded = ", ".join(f"{k}: {v}" for k, v in data["excluded"].items()) or _("none")
+    return [
+        dcc.Graph(
+            id="port-transfer",
+            figure=figures.transfer_histogram(
+                data["hours"],
+                data["threshold_h"],
+                labels,
+                _("Sea-rail transfer time, last 4 weeks"),
+            ),
+        ),
+        html.Table(
+            [
+                html.Thead(
+                    html.Tr(
+                        [
+                            html.Th(_("Week")),
+                            html.Th(_("Direction")),
+                            html.Th(_("Transfers")),
+                            html.Th(_("exact / estimated")),
+                            html.Th(_("Median (h)")),
+                            html.Th(_("P90 (h)")),
+                            html.Th(_("Over %(h)s h") % {"h": f"{data['threshold_h']:g}"}),
+                        ]
+                    )
+                ),
+                html.Tbody(weeks),
+            ],
+            className="cw-figures",
+            id="port-transfer-table",
+        ),
+        html.Ul([html.Li(rule) for rule in data["rules"]], className="cw-muted"),
+        html.P([_("Excluded"), ": ", excluded], className="cw-muted"),
+    ]
 
 
 @callback(

@@ -1,0 +1,241 @@
+"""Views of the rail API: trains, their events, ingest, KPIs and transfer times."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import django_filters
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.filters import BBoxFilter
+from core.api.limits import statement_timeout
+from core.api.params import check_window, date_param, datetime_param
+from corridors.models import Route
+from geo.models import Node
+from ports.services.reporting import reportable_nodes
+
+from ..choices import EventState, TrainStatus
+from ..ingest.events import parse_objects
+from ..models import RailEvent, Train
+from ..services.ingest import store_events
+from ..services.kpis import node_rail_teu, route_kpis
+from ..services.runs import position
+from ..services.transfer import PORT_STATIONS, port_transfer
+from .serializers import (
+    EventBatchSerializer,
+    RailEventSerializer,
+    TrainDetailSerializer,
+    TrainSerializer,
+)
+
+MAX_KPI_DAYS = 731
+MAX_TRANSFER_DAYS = 366
+QUERY_TIMEOUT_S = 20
+
+
+class TrainFilter(django_filters.FilterSet):
+    route = django_filters.CharFilter(field_name="route__code")
+    status = django_filters.MultipleChoiceFilter(choices=TrainStatus.choices)
+    service_type = django_filters.CharFilter()
+    date = django_filters.DateFilter(field_name="service_date")
+    date_from = django_filters.DateFilter(field_name="service_date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(field_name="service_date", lookup_expr="lte")
+    node = django_filters.CharFilter(method="filter_node", help_text="origin or destination")
+
+    class Meta:
+        model = Train
+        fields = ["route", "status", "service_type", "date", "date_from", "date_to", "node"]
+
+    def filter_node(self, queryset, name, value):
+        from django.db.models import Q
+
+        return queryset.filter(Q(origin__code=value) | Q(destination__code=value))
+
+
+class TrainBBoxFilter(BBoxFilter):
+    """`?bbox=`: trains whose current position is inside (applied to the page)."""
+
+    def filter_queryset(self, request, queryset, view):
+        view.bbox = self.get_filter_bbox(request)
+        return queryset
+
+
+def positions_of(trains, now: datetime) -> dict[int, object]:
+    """Current positions of the running (and standing) trains among `trains`."""
+    wanted = [t.pk for t in trains if t.status in (TrainStatus.RUNNING, TrainStatus.PLANNED)]
+    events: dict[int, list[RailEvent]] = {}
+    for e in RailEvent.objects.filter(train_id__in=wanted, state=EventState.CURRENT).select_related(
+        "node"
+    ):
+        events.setdefault(e.train_id, []).append(e)
+    out = {}
+    for t in trains:
+        if t.pk in events:
+            pos = position(t, events[t.pk], now)
+            if pos is not None:
+                out[t.pk] = pos
+    return out
+
+
+class TrainViewSet(viewsets.ReadOnlyModelViewSet):
+    """Train runs: status, delays (against booked and original plan), transit time and,
+    for running trains, the position along the line. `?bbox=` keeps trains whose position
+    is inside it."""
+
+    serializer_class = TrainSerializer
+    filterset_class = TrainFilter
+    filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, TrainBBoxFilter]
+    queryset = Train.objects.select_related("route", "origin", "destination").order_by(
+        "-service_date", "train_no", "id"
+    )
+
+    def list(self, request, *args, **kwargs):
+        self.bbox = None
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        rows = list(page if page is not None else queryset)
+        positions = positions_of(rows, timezone.now())
+        if self.bbox is not None:
+            rows = [
+                r for r in rows if r.pk in positions and self.bbox.contains(_pt(positions[r.pk]))
+            ]
+        data = TrainSerializer(rows, many=True, context={"positions": positions}).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
+    @extend_schema(responses=TrainDetailSerializer)
+    def retrieve(self, request, pk=None):
+        try:
+            train_id = int(pk or "")
+        except ValueError as exc:
+            raise ValidationError({"id": "a train id"}) from exc
+        train = get_object_or_404(self.get_queryset(), pk=train_id)
+        events = list(
+            RailEvent.objects.filter(train=train)
+            .select_related("node", "train")
+            .order_by("booked_at", "id")
+        )
+        current = [e for e in events if e.state == EventState.CURRENT]
+        pos = position(train, current, timezone.now())
+        context = {"events": events, "positions": {train.pk: pos} if pos else {}}
+        return Response(TrainDetailSerializer(train, context=context).data)
+
+
+def _pt(pos):
+    from django.contrib.gis.geos import Point
+
+    return Point(pos.lon, pos.lat, srid=4326)
+
+
+class RailEventViewSet(viewsets.ReadOnlyModelViewSet):
+    """Rail events as stored (every state: current, superseded, retracted). POST a batch
+    (`{"events": [...]}`, at most 10,000, the JSON-lines objects of `ingest_rail`): valid
+    events are stored, invalid ones refused one by one with their number and reason."""
+
+    serializer_class = RailEventSerializer
+    http_method_names = ["get", "post", "head", "options"]
+    queryset = RailEvent.objects.select_related("train", "node").order_by("-id")
+    filterset_fields = {"state": ["exact"], "event": ["exact"], "source": ["exact"]}
+
+    @extend_schema(
+        request=EventBatchSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+    )
+    def create(self, request):
+        incoming = EventBatchSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        events, refused = parse_objects(incoming.validated_data["events"])
+        result = store_events([*events, *refused], allowed_nodes=reportable_nodes(request.user))
+        return Response(result.as_dict(), status=200)
+
+
+def _route(code: str) -> Route:
+    return get_object_or_404(Route, code=code)
+
+
+class RouteKpiView(APIView):
+    """Weekly (or daily) KPIs of a route: trains run and cancelled, TEU, median and P90
+    transit time, punctuality within the route's threshold (stated in every row)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="default: 12 weeks ago"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: today"),
+            OpenApiParameter("by", str, enum=["week", "day"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, code: str):
+        route = _route(code)
+        today = timezone.now().date()
+        end = date_param(request, "end", today)
+        start = date_param(request, "start", end - timedelta(weeks=12))
+        check_window(start, end, MAX_KPI_DAYS)
+        by = request.query_params.get("by", "week")
+        if by not in ("week", "day"):
+            raise ParseError("by: week or day")
+        with statement_timeout(QUERY_TIMEOUT_S):
+            rows = route_kpis(route, start, end, by)
+        return Response(
+            {
+                "route": route.code,
+                "by": by,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "periods": [r.as_dict() for r in rows],
+            }
+        )
+
+
+class NodeRailTeuView(APIView):
+    """Rail TEU in (arrivals) and out (departures) at a node per week or day."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE),
+            OpenApiParameter("end", OpenApiTypes.DATE),
+            OpenApiParameter("by", str, enum=["week", "day"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, code: str):
+        node = get_object_or_404(Node, code=code)
+        today = timezone.now().date()
+        end = date_param(request, "end", today)
+        start = date_param(request, "start", end - timedelta(weeks=12))
+        check_window(start, end, MAX_KPI_DAYS)
+        by = request.query_params.get("by", "week")
+        if by not in ("week", "day"):
+            raise ParseError("by: week or day")
+        return Response(
+            {"node": node.code, "by": by, "periods": node_rail_teu(node, start, end, by)}
+        )
+
+
+class PortTransferView(APIView):
+    """Sea-rail transfer time at a port (QZ_PORT, BH_PORT, FCG_PORT), both directions:
+    weekly median, P90 and share over the threshold, exact and estimated apart, with the
+    rules and exclusions."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATETIME, description="default: end - 28 days"),
+            OpenApiParameter("end", OpenApiTypes.DATETIME, description="default: now"),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request, code: str):
+        if code not in PORT_STATIONS:
+            raise ValidationError({"code": f"one of {sorted(PORT_STATIONS)}"})
+        port = get_object_or_404(Node, code=code)
+        end = datetime_param(request, "end", timezone.now()) or datetime.now(UTC)
+        start = datetime_param(request, "start", end - timedelta(days=28)) or end
+        check_window(start, end, MAX_TRANSFER_DAYS)
+        with statement_timeout(QUERY_TIMEOUT_S):
+            return Response(port_transfer(port, start, end))

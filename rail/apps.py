@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RailConfig(AppConfig):
+    name = "rail"
+    default_auto_field = "django.db.models.BigAutoField"
