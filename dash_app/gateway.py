@@ -606,7 +606,7 @@ def route_kpis(code: str, lang: str, weeks: int = 12) -> RouteKpis | None:
     route = Route.objects.filter(code=code).first() if isinstance(code, str) else None
     if route is None:
         return None
-    today = timezone.now().date()
+    today = rail_kpis.statistical_day(timezone.now())  # after 18:00 Beijing: tomorrow
     rows = rail_kpis.route_kpis(route, today - timedelta(weeks=weeks), today, "week")
     return RouteKpis(
         code=route.code,

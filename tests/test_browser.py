@@ -312,3 +312,111 @@ def test_an_operator_reports_and_an_official_approves(reported_figures, page, li
     )
     review.screenshot(path=str(ARTIFACTS / "node-official-figure.png"))
     official.close()
+
+
+@pytest.fixture
+def rail_traffic():
+    """A train that left Chongqing Tuanjiecun just now for Huaihua, due there in 150 s (so it
+    moves visibly between two refreshes of the map), and three trains of route E that ran
+    last week (for the KPI page), committed for the served app; removed afterwards."""
+    from datetime import UTC, datetime, timedelta
+
+    from conftest import in_own_connection
+    from rail.ingest.events import parse_objects
+    from rail.models import Train
+    from rail.services.ingest import store_events
+
+    now = datetime.now(UTC)
+    base = {"route": "E", "origin": "CQ_TJC", "destination": "QZ_EAST", "source": "browser"}
+    events = [
+        {
+            **base,
+            "train": "X9TEST1",
+            "service_date": now.date().isoformat(),
+            "location": "CQ_TJC",
+            "event": "departure",
+            "classifier": "actual",
+            "actual": now.isoformat(),
+            "booked": (now - timedelta(minutes=50)).isoformat(),
+        },
+        {
+            **base,
+            "train": "X9TEST1",
+            "service_date": now.date().isoformat(),
+            "location": "HH",
+            "event": "pass",
+            "classifier": "planned",
+            "booked": (now + timedelta(seconds=150)).isoformat(),
+        },
+    ]
+    for i, late in enumerate((5, 20, 75)):
+        left = now - timedelta(days=7 + i)
+        day = left.date().isoformat()
+        events += [
+            {
+                **base,
+                "train": f"X9TESTW{i}",
+                "service_date": day,
+                "location": "CQ_TJC",
+                "event": "departure",
+                "classifier": "actual",
+                "actual": left.isoformat(),
+                "booked": left.isoformat(),
+                "teu": 90,
+            },
+            {
+                **base,
+                "train": f"X9TESTW{i}",
+                "service_date": day,
+                "location": "QZ_EAST",
+                "event": "arrival",
+                "classifier": "actual",
+                "actual": (left + timedelta(hours=40, minutes=late)).isoformat(),
+                "booked": (left + timedelta(hours=40)).isoformat(),
+            },
+        ]
+
+    def load():
+        parsed, refused = parse_objects(events)
+        assert store_events([*parsed, *refused]).refused == []
+
+    in_own_connection(load)
+    yield
+    in_own_connection(lambda: Train.objects.filter(train_no__startswith="X9TEST").delete())
+
+
+def test_trains_move_on_the_map_and_the_route_kpi_page(rail_traffic, page, live_app):
+    """Issue 10's acceptance: a running train moves along its line between two refreshes;
+    its panel shows its delay; the route's KPI page states the threshold."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    marker = page.locator('.cw-train[data-train="X9TEST1"]')
+    marker.wait_for(timeout=30_000)
+    first = marker.bounding_box()
+    # The layer refreshes every 10 s; the train covers ~7 % of a 400 km leg in that time.
+    page.wait_for_function(
+        """([x, y]) => {
+            const el = document.querySelector('.cw-train[data-train="X9TEST1"]');
+            if (!el) return false;
+            const r = el.getBoundingClientRect();
+            return Math.hypot(r.x - x, r.y - y) > 2;
+        }""",
+        arg=[first["x"], first["y"]],
+        timeout=30_000,
+    )
+    second = marker.bounding_box()
+    # Huaihua lies east-south-east of Chongqing: the train moved right (and down).
+    assert second["x"] > first["x"]
+    assert "trains running" in page.inner_text("#overview-rail-status")
+    page.screenshot(path=str(ARTIFACTS / "trains.png"))
+    marker.dispatch_event("click")
+    panel = page.locator('#overview-train-panel[data-train="X9TEST1"]')
+    panel.wait_for(timeout=15_000)
+    assert "50 min against plan (threshold 30 min)" in panel.inner_text()
+
+    page.goto(f"{live_app}/dash/route/E")
+    page.locator("#route-page").wait_for(timeout=30_000)
+    assert "4 trains run" in page.inner_text("#route-summary")  # 3 last week, 1 now
+    assert "30 minutes" in page.inner_text("#route-threshold")
+    page.wait_for_selector("#route-punctuality .main-svg", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "route-kpis.png"), full_page=True)

@@ -25,7 +25,7 @@ from ..choices import EventState, TrainStatus
 from ..ingest.events import parse_objects
 from ..models import RailEvent, Train
 from ..services.ingest import store_events
-from ..services.kpis import node_rail_teu, route_kpis
+from ..services.kpis import node_rail_teu, route_kpis, statistical_day
 from ..services.runs import position
 from ..services.transfer import PORT_STATIONS, port_transfer
 from .serializers import (
@@ -166,14 +166,16 @@ class RouteKpiView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("start", OpenApiTypes.DATE, description="default: 12 weeks ago"),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="default: today"),
+            OpenApiParameter(
+                "end", OpenApiTypes.DATE, description="default: today's statistical day"
+            ),
             OpenApiParameter("by", str, enum=["week", "day"]),
         ],
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str):
         route = _route(code)
-        today = timezone.now().date()
+        today = statistical_day(timezone.now())
         end = date_param(request, "end", today)
         start = date_param(request, "start", end - timedelta(weeks=12))
         check_window(start, end, MAX_KPI_DAYS)

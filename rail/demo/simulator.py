@@ -144,9 +144,10 @@ class RailSimulator:
                     count = int(service.per_day) + (rng.random() < service.per_day % 1)
                     for i in range(count):
                         dep = base + rng.uniform(0, DAY)
-                        if not start_s <= dep < start_s + days * DAY:
-                            continue
-                        trains.append(self._train(service, southbound, service_date, i, dep))
+                        # Drawn whether kept or not, so a day is the same in any window.
+                        train = self._train(service, southbound, service_date, i, dep)
+                        if start_s <= dep < start_s + days * DAY:
+                            trains.append(train)
         trains.sort(key=lambda t: t.booked[0][1] or 0.0)
         return trains
 

@@ -221,7 +221,7 @@ def _int(raw: Any, name: str, low: int, high: int) -> int | None:
         return None
     try:
         value = int(raw)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise EventError("bad value", f"{name} must be a whole number", name) from exc
     if isinstance(raw, float) and raw != value:
         raise EventError("bad value", f"{name} must be a whole number", name)

@@ -72,15 +72,16 @@ class Command(BaseCommand):
             while not stop.is_set():
                 try:
                     close_old_connections()
-                    n = self._round(sim, options, sent)
-                    self.stdout.write(f"simulate_rail: {n:,} new messages stored")
+                    said = self._round(sim, options, sent)
+                    if said:
+                        self.stdout.write(f"simulate_rail: {said}")
                     self.stdout.flush()
                 except DatabaseError as exc:
                     self.stderr.write(f"simulate_rail: database unavailable ({exc}); retrying")
                     close_old_connections()
                 stop.wait(options["interval"])
 
-    def _round(self, sim: RailSimulator, options, sent: set[str]) -> int:
+    def _round(self, sim: RailSimulator, options, sent: set[str]) -> str:
         now = time.time()
         start = now - options["history_days"] * DAY
         trains = sim.plan(start, options["history_days"] + 2)
@@ -91,8 +92,8 @@ class Command(BaseCommand):
             if key not in sent:
                 fresh.append((key, {k: v for k, v in message.items() if v is not None}))
         if not fresh:
-            return 0
+            return ""
         events, refused = parse_objects([m for _, m in fresh])
-        store_events([*events, *refused])
+        result = store_events([*events, *refused])
         sent.update(k for k, _ in fresh)  # only once stored: a failed round is re-sent
-        return len(fresh)
+        return f"{len(fresh):,} messages: {result.summary()}"
