@@ -223,3 +223,27 @@ def test_position_along_the_line_by_hand():
         position(train, events, datetime(2026, 11, 2, 10, tzinfo=UTC) + timedelta(hours=30)).share
         == 0.99
     )
+
+
+def test_a_correction_for_an_event_never_seen_is_kept_as_the_event():
+    fixed = {**day_of_x9001()[2], "revision": 2}
+    result = run(fixed)
+    assert (result.stored, result.refused) == (1, [])
+    assert RailEvent.objects.get().revision == 2
+
+
+def test_kpis_follow_a_correction_and_a_retraction():
+    from datetime import date
+
+    from rail.services.kpis import route_kpis
+
+    def week():
+        (row,) = route_kpis(Route.objects.get(code="E"), date(2026, 11, 2), date(2026, 11, 8))
+        return row
+
+    run(*day_of_x9001())
+    assert (week().arrived, week().punctuality) == (1, 0.0)  # 45 min late, threshold 30
+    run({**day_of_x9001()[2], "actual": "2026-11-03T12:15+08:00", "revision": 1})
+    assert week().punctuality == 1.0  # 15 min late: on time now
+    run({**day_of_x9001()[2], "retract": True})
+    assert (week().trains_run, week().arrived, week().punctuality) == (1, 0, None)
