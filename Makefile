@@ -55,6 +55,7 @@ bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/port_calls.py --runs 3
 	$(PY) benchmarks/throughput_upload.py --runs 3
 	$(PY) benchmarks/rail_ingest.py --runs 3
+	$(PY) benchmarks/exports.py --runs 3
 
 clean:
 	scripts/pg.sh stop || true

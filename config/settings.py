@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "ports",
     "rail",
     "alerts",
+    "exports",
     "dash_app",
 ]
 
@@ -249,13 +250,22 @@ CW_TRANSFER_THRESHOLD_H = env_int("CW_TRANSFER_THRESHOLD_H", 72)
 # Alerts: a vessel in port silent this many hours; new alerts POSTed as JSON here (optional).
 CW_AIS_GAP_H = env_int("CW_AIS_GAP_H", 6)
 CW_ALERT_WEBHOOK = os.environ.get("CW_ALERT_WEBHOOK", "")
+# Exports: where files are kept, for how many days, and the row count answered at once
+# (larger exports run in the background worker).
+CW_EXPORT_DIR = Path(os.environ.get("CW_EXPORT_DIR", BASE_DIR / ".var" / "exports"))
+CW_EXPORT_DAYS = env_int("CW_EXPORT_DAYS", 7)
+CW_EXPORT_INLINE_ROWS = env_int("CW_EXPORT_INLINE_ROWS", 20000)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CW_LOG_LEVEL", "INFO")},
-    "loggers": {"waitress.queue": {"level": "ERROR"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "waitress.queue": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        "pyogrio": {"level": "WARNING"},
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from alerts.models import Alert
 from corridors.models import Route
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
-from geo.services.coverage import compute_coverage
+from geo.services.coverage import compute_coverage, coverage_rgb
 from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
 from ports.models import PortCall, ThroughputReport, Vessel
 from ports.services import ais as ais_services
@@ -47,13 +46,6 @@ TYPE_COLOURS = {
 }
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 # Digital-service coverage colours (score 0..1), shared by the map markers and the legend.
-COVERAGE_STOPS: list[tuple[float, tuple[int, int, int]]] = [
-    (0.0, (215, 48, 39)),
-    (0.25, (252, 141, 89)),
-    (0.5, (254, 224, 139)),
-    (0.75, (145, 207, 96)),
-    (1.0, (26, 152, 80)),
-]
 NO_EVIDENCE_COLOUR = "#9aa5b1"
 # Drawn last (on top) where nodes share a place: ports over terminals over cities.
 KIND_Z = {
@@ -75,14 +67,8 @@ def localized(obj: Any, lang: str) -> str:
 
 
 def coverage_colour(score: float) -> str:
-    """The map's colour of a coverage score (linear between the stops), as CSS rgb()."""
-    score = min(max(score, 0.0), 1.0)
-    for (lo, a), (hi, b) in pairwise(COVERAGE_STOPS):
-        if score <= hi:
-            t = (score - lo) / (hi - lo)
-            rgb = (round(x + t * (y - x)) for x, y in zip(a, b, strict=True))
-            return "rgb({},{},{})".format(*rgb)
-    return "rgb({},{},{})".format(*COVERAGE_STOPS[-1][1])
+    """The map's colour of a coverage score (the one scale, geo.services.coverage), as CSS."""
+    return "rgb({},{},{})".format(*coverage_rgb(score))
 
 
 def ship_type_label(group: str) -> str:

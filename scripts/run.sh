@@ -65,6 +65,8 @@ CONF
   program portcalls "$PY manage.py detect_port_calls --follow --interval ${CW_FOLLOW_INTERVAL:-30}"
   # Cross-modal alerts: raised, updated and closed every minute.
   program alerts "$PY manage.py check_alerts --every 60"
+  # Exports too large to answer at once, one at a time.
+  program exports "$PY manage.py export_worker"
   if [[ -n "${CW_SMTP_HOST:-}" ]]; then
     program reminders "$PY manage.py notify_overdue --every 86400"
   fi

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import pairwise
 
 from ..choices import LEVEL_SCORES
 from ..models import DigitalServiceCategory, Node, NodeService
@@ -72,3 +73,31 @@ def compute_coverage(
             services=offered,
         )
     return result
+
+
+# The one coverage colour scale (map, legend, exports, reports): red (none) to green (all).
+COVERAGE_STOPS: list[tuple[float, tuple[int, int, int]]] = [
+    (0.0, (215, 48, 39)),
+    (0.25, (252, 141, 89)),
+    (0.5, (254, 224, 139)),
+    (0.75, (145, 207, 96)),
+    (1.0, (26, 152, 80)),
+]
+NO_EVIDENCE_RGB = (154, 165, 177)
+
+
+def coverage_rgb(score: float | None) -> tuple[int, int, int]:
+    """The colour of a coverage score (linear between the stops); grey without evidence."""
+    if score is None:
+        return NO_EVIDENCE_RGB
+    score = min(max(score, 0.0), 1.0)
+    for (lo, a), (hi, b) in pairwise(COVERAGE_STOPS):
+        if score <= hi:
+            t = (score - lo) / (hi - lo)
+            r, g, bl = (round(x + t * (y - x)) for x, y in zip(a, b, strict=True))
+            return r, g, bl
+    return COVERAGE_STOPS[-1][1]
+
+
+def coverage_hex(score: float | None) -> str:
+    return "#{:02x}{:02x}{:02x}".format(*coverage_rgb(score))

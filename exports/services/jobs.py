@@ -1,0 +1,216 @@
+"""Export jobs: asked for, run (at once when small, else by the worker), cancelled, expired.
+
+The queue is the `ExportJob` table: `manage.py export_worker` (started by `make run`) takes
+queued jobs one at a time with `SELECT ... FOR UPDATE SKIP LOCKED`, so more workers can be
+started on other machines sharing the database and files; moving to an existing task system
+means calling `run_job(id)` from it instead. Files live in CW_EXPORT_DIR and expire after
+CW_EXPORT_DAYS; a failure keeps its reason on the job.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+
+from ..models import ExportJob, JobState
+from .layers import CRS_CHOICES, LAYERS, ExportParams
+from .writer import FORMATS, Cancelled, ensure_dir, file_name, write_layer
+
+log = logging.getLogger(__name__)
+# Layers an analyst may export; positions and tracks need the AIS view permission too.
+PERMISSIONS = {
+    "positions": "ports.view_vesselposition",
+    "tracks": "ports.view_vesselposition",
+    "latest_positions": "ports.view_vessellatest",
+    "port_calls": "ports.view_portcall",
+}
+
+
+def export_dir() -> Path:
+    return ensure_dir(Path(settings.CW_EXPORT_DIR))
+
+
+def inline_limit() -> int:
+    return int(getattr(settings, "CW_EXPORT_INLINE_ROWS", 20_000))
+
+
+def check_request(
+    user: Any, layer: str, fmt: str, crs: int, filters: dict[str, Any]
+) -> ExportParams:
+    """The filters of a valid request; ValidationError naming what is wrong."""
+    errors: dict[str, Any] = {}
+    if layer not in LAYERS:
+        errors["layer"] = f"one of {sorted(LAYERS)}"
+    if fmt not in FORMATS:
+        errors["format"] = f"one of {sorted(FORMATS)}"
+    if crs not in CRS_CHOICES:
+        errors["crs"] = f"one of {list(CRS_CHOICES)}"
+    if fmt == "kml" and crs != 4326:
+        errors["crs"] = "KML is always EPSG:4326"
+    if errors:
+        raise ValidationError(errors)
+    params = ExportParams.parse(filters)
+    needed = PERMISSIONS.get(layer)
+    if needed and not user.has_perm(needed):
+        raise PermissionError(layer)
+    LAYERS[layer].count(params)  # windows and other limits are checked here, before a job
+    return params
+
+
+def create_job(
+    user: Any, layer: str, fmt: str, crs: int, filters: dict[str, Any], language: str = "en"
+) -> ExportJob:
+    """A queued job (checked first); small ones are run at once by the caller's choice."""
+    params = check_request(user, layer, fmt, crs, filters)
+    return ExportJob.objects.create(
+        user=user,
+        layer=layer,
+        fmt=fmt,
+        crs=crs,
+        params=params.as_dict(),
+        language=language,
+    )
+
+
+def estimated_rows(job: ExportJob) -> int:
+    spec = LAYERS[job.layer]
+    try:
+        return int(spec.count(ExportParams.parse(job.params)))
+    except ValidationError:
+        return 0
+
+
+def run_job(job_id: int) -> ExportJob:
+    """Run a job to the end (done, failed with its reason, or cancelled)."""
+    job = ExportJob.objects.get(pk=job_id)
+    spec = LAYERS[job.layer]
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now)
+    total = max(estimated_rows(job), 1)
+    name = file_name(spec, job.fmt, now)
+    out = export_dir() / f"{job.pk}-{name}"
+    last = [0.0]
+
+    def progress(rows: int) -> None:
+        if time.monotonic() - last[0] > 1.0:
+            last[0] = time.monotonic()
+            ExportJob.objects.filter(pk=job.pk).update(progress=min(rows / total, 0.99), rows=rows)
+
+    def cancelled() -> bool:
+        return ExportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
+
+    try:
+        with translation.override(job.language):
+            params = ExportParams.parse(job.params)
+            rows = write_layer(
+                spec,
+                spec.rows(params, job.crs, job.language),
+                job.fmt,
+                job.crs,
+                out,
+                progress,
+                cancelled,
+            )
+    except Cancelled:
+        out.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.CANCELLED, finished_at=timezone.now(), message="cancelled by the user"
+        )
+    except ValidationError as exc:
+        out.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, finished_at=timezone.now(), message="; ".join(exc.messages)
+        )
+    except Exception as exc:  # a failure is reported on the job, never silent
+        log.exception("export %s failed", job.pk)
+        out.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    else:
+        days = int(getattr(settings, "CW_EXPORT_DAYS", 7))
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.DONE,
+            progress=1.0,
+            rows=rows,
+            file_name=out.name,
+            size_bytes=out.stat().st_size,
+            finished_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+    return ExportJob.objects.get(pk=job.pk)
+
+
+def file_of(job: ExportJob) -> Path | None:
+    if job.state != JobState.DONE or not job.file_name:
+        return None
+    path = export_dir() / job.file_name
+    return path if path.is_file() else None
+
+
+def cancel_job(job: ExportJob) -> ExportJob:
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job.pk)
+        if job.state == JobState.QUEUED:
+            job.state, job.finished_at = JobState.CANCELLED, timezone.now()
+            job.message = "cancelled by the user"
+        elif job.state == JobState.RUNNING:
+            job.cancel_requested = True
+        job.save()
+    return job
+
+
+def rerun_job(job: ExportJob) -> ExportJob:
+    return ExportJob.objects.create(
+        user=job.user,
+        kind=job.kind,
+        layer=job.layer,
+        fmt=job.fmt,
+        crs=job.crs,
+        params=job.params,
+        language=job.language,
+    )
+
+
+def take_next() -> int | None:
+    """The oldest queued job, marked running (one worker each: SKIP LOCKED)."""
+    with transaction.atomic():
+        job = (
+            ExportJob.objects.select_for_update(skip_locked=True)
+            .filter(state=JobState.QUEUED)
+            .order_by("created_at", "id")
+            .first()
+        )
+        if job is None:
+            return None
+        job.state, job.started_at = JobState.RUNNING, timezone.now()
+        job.save(update_fields=["state", "started_at"])
+        return job.pk
+
+
+def expire_files() -> int:
+    """Delete files past their expiry; their jobs say expired."""
+    n = 0
+    for job in ExportJob.objects.filter(state=JobState.DONE, expires_at__lt=timezone.now()):
+        (export_dir() / job.file_name).unlink(missing_ok=True)
+        job.state = JobState.EXPIRED
+        job.save(update_fields=["state"])
+        n += 1
+    return n
+
+
+def recover_interrupted() -> int:
+    """Jobs left running by a worker that died go back to the queue."""
+    return ExportJob.objects.filter(state=JobState.RUNNING, cancel_requested=False).update(
+        state=JobState.QUEUED, progress=0.0
+    )
