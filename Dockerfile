@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 gettext \
+ && apt-get install -y --no-install-recommends libgdal32 libgeos-c1v5 libproj25 gettext fonts-wqy-microhei \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml requirements.lock ./

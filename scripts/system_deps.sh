@@ -3,9 +3,9 @@
 # Usage: scripts/system_deps.sh [--with-browser]
 set -euo pipefail
 
-packages=(postgresql-15 postgresql-15-postgis-3 libgdal32 libgeos-c1v5 libproj25 gdal-bin)
+packages=(postgresql-15 postgresql-15-postgis-3 libgdal32 libgeos-c1v5 libproj25 gdal-bin fonts-wqy-microhei)
 if [[ "${1:-}" == "--with-browser" ]]; then
-  packages+=(chromium fonts-wqy-microhei)
+  packages+=(chromium)
 fi
 
 missing=()

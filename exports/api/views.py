@@ -54,8 +54,11 @@ class ExportJobSerializer(serializers.ModelSerializer):
 
 
 class ExportRequestSerializer(serializers.Serializer):
-    layer = serializers.ChoiceField(choices=sorted(LAYERS))
-    format = serializers.ChoiceField(choices=sorted(FORMATS))
+    """`layer` one of the layers or `corridor_report` (format html or pdf; filters route,
+    start, end)."""
+
+    layer = serializers.ChoiceField(choices=sorted([*LAYERS, jobs.REPORT]))
+    format = serializers.ChoiceField(choices=sorted([*FORMATS, *jobs.REPORT_FORMATS]))
     crs = serializers.ChoiceField(choices=list(CRS_CHOICES), default=4326)
     filters = serializers.DictField(required=False, default=dict)
 
@@ -114,8 +117,10 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
         if path is None:
             raise NotFound("not ready, failed, cancelled or expired")
         name = path.name.split("-", 1)[1]
+        kind = jobs.REPORT_FORMATS.get(job.fmt) or content_type(job.fmt)
+        inline = request.query_params.get("inline") == "1" and job.fmt in jobs.REPORT_FORMATS
         return FileResponse(
-            path.open("rb"), as_attachment=True, filename=name, content_type=content_type(job.fmt)
+            path.open("rb"), as_attachment=not inline, filename=name, content_type=kind
         )
 
     @extend_schema(request=None, responses=ExportJobSerializer)
@@ -159,7 +164,7 @@ class LayerDownloadView(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request, layer: str):
-        if layer not in LAYERS:
+        if layer not in LAYERS:  # the report is always a job: POST /api/exports/
             raise NotFound()
         query = request.query_params
         fmt = query.get("format", "geojson")

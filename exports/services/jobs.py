@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +20,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from corridors.models import Route
+
 from ..models import ExportJob, JobState
 from .layers import CRS_CHOICES, LAYERS, ExportParams
+from .report import build, default_period, html_report, pdf_report
 from .writer import FORMATS, Cancelled, ensure_dir, file_name, write_layer
 
 log = logging.getLogger(__name__)
+REPORT = "corridor_report"
+REPORT_FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 # Layers an analyst may export; positions and tracks need the AIS view permission too.
 PERMISSIONS = {
     "positions": "ports.view_vesselposition",
@@ -47,8 +52,20 @@ def check_request(
 ) -> ExportParams:
     """The filters of a valid request; ValidationError naming what is wrong."""
     errors: dict[str, Any] = {}
+    if layer == REPORT:
+        if fmt not in REPORT_FORMATS:
+            errors["format"] = f"one of {list(REPORT_FORMATS)} for the report"
+        params = ExportParams.parse(filters)
+        if params.route and not Route.objects.filter(code=params.route).exists():
+            errors["route"] = "unknown route"
+        start, end = report_window(params)
+        if (end - start).days > 3 * 366:
+            errors["end"] = "a report covers at most three years"
+        if errors:
+            raise ValidationError(errors)
+        return params
     if layer not in LAYERS:
-        errors["layer"] = f"one of {sorted(LAYERS)}"
+        errors["layer"] = f"one of {sorted([*LAYERS, REPORT])}"
     if fmt not in FORMATS:
         errors["format"] = f"one of {sorted(FORMATS)}"
     if crs not in CRS_CHOICES:
@@ -72,6 +89,7 @@ def create_job(
     params = check_request(user, layer, fmt, crs, filters)
     return ExportJob.objects.create(
         user=user,
+        kind="report" if layer == REPORT else "layer",
         layer=layer,
         fmt=fmt,
         crs=crs,
@@ -80,7 +98,18 @@ def create_job(
     )
 
 
+def report_window(params: ExportParams) -> tuple[date, date]:
+    first, last = default_period()
+    start = params.start.date() if params.start else first
+    end = (
+        params.end.date() if params.end else (last if not params.start else start + (last - first))
+    )
+    return start, end
+
+
 def estimated_rows(job: ExportJob) -> int:
+    if job.layer == REPORT:
+        return 10**9  # always in the background: it draws maps and charts
     spec = LAYERS[job.layer]
     try:
         return int(spec.count(ExportParams.parse(job.params)))
@@ -91,6 +120,8 @@ def estimated_rows(job: ExportJob) -> int:
 def run_job(job_id: int) -> ExportJob:
     """Run a job to the end (done, failed with its reason, or cancelled)."""
     job = ExportJob.objects.get(pk=job_id)
+    if job.layer == REPORT:
+        return _run_report(job)
     spec = LAYERS[job.layer]
     now = timezone.now()
     ExportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now)
@@ -143,6 +174,42 @@ def run_job(job_id: int) -> ExportJob:
             state=JobState.DONE,
             progress=1.0,
             rows=rows,
+            file_name=out.name,
+            size_bytes=out.stat().st_size,
+            finished_at=timezone.now(),
+            expires_at=timezone.now() + timedelta(days=days),
+        )
+    return ExportJob.objects.get(pk=job.pk)
+
+
+def _run_report(job: ExportJob) -> ExportJob:
+    now = timezone.now()
+    ExportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now)
+    out = export_dir() / f"{job.pk}-corridor-watch-report-{now:%Y%m%dT%H%M%SZ}.{job.fmt}"
+    try:
+        with translation.override(job.language):
+            params = ExportParams.parse(job.params)
+            start, end = report_window(params)
+            data = build(params.route, start, end, job.language)
+            ExportJob.objects.filter(pk=job.pk).update(progress=0.3)
+            if job.fmt == "html":
+                out.write_text(html_report(data), encoding="utf-8")
+            else:
+                out.write_bytes(pdf_report(data))
+    except Exception as exc:  # reported on the job, never silent
+        log.exception("report %s failed", job.pk)
+        out.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:2000],
+        )
+    else:
+        days = int(getattr(settings, "CW_EXPORT_DAYS", 7))
+        ExportJob.objects.filter(pk=job.pk).update(
+            state=JobState.DONE,
+            progress=1.0,
+            rows=len(data.nodes),
             file_name=out.name,
             size_bytes=out.stat().st_size,
             finished_at=timezone.now(),

@@ -1,0 +1,768 @@
+"""The corridor report for a period and a route (or the whole corridor), in the user's
+language: a self-contained HTML map made with folium (works with the network cut off:
+Leaflet and the bundled basemap inlined, no tiles unless CW_TILE_URL is set), and the same
+report as PDF (reportlab: a map drawn without network by matplotlib, tables, charts, the
+source of every figure; a CJK font so Chinese renders).
+
+Figures: container throughput (TEU) per node in the period against the previous period of
+the same length and the same period a year earlier, from official figures only (a figure
+counts when its period lies inside the window); digital-service coverage and gaps along the
+route; port calls and the median anchorage wait per watched port; sea-rail trains run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from corridors.models import Route, RouteSegment
+from corridors.services.coverage import compute_route_coverage
+from geo.models import Node
+from geo.services.coverage import compute_coverage, coverage_hex
+from ports.models import PortCall, ThroughputReport
+from ports.services.portcalls import watched_ports
+from rail.models import Train
+
+MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
+FONT_PATHS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),
+)
+LEAFLET_DIR = Path(settings.BASE_DIR) / "static" / "vendor" / "leaflet"
+
+
+@dataclass
+class NodeRow:
+    code: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    coverage: float | None
+    teu: float | None
+    teu_previous: float | None
+    teu_last_year: float | None
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PortRow:
+    code: str
+    name: str
+    calls: int
+    median_wait_h: float | None
+
+
+@dataclass
+class ReportData:
+    title: str
+    route: str | None
+    route_name: str
+    start: date
+    end: date
+    language: str
+    nodes: list[NodeRow]
+    segments: list[dict[str, Any]]
+    gaps: list[tuple[str, str, str]]  # node, category, offered by
+    route_score: float | None
+    ports: list[PortRow]
+    trains_run: int
+    trains_cancelled: int
+    generated: datetime
+    sources: list[str]
+
+
+def _name(obj: Any, language: str) -> str:
+    return str(obj.name_zh if language.startswith("zh") else obj.name_en)
+
+
+def _teu(node_ids: list[int], first: date, last: date) -> dict[int, tuple[float, list[str]]]:
+    rows = (
+        ThroughputReport.objects.filter(
+            node_id__in=node_ids,
+            official=True,
+            metric="teu",
+            trade="total",
+            direction="total",
+            cargo_class__in=["all", "container"],
+            laden="total",
+            period_start__gte=first,
+            period_end__lte=last,
+        )
+        .values("node_id", "period_kind")
+        .annotate(total=Sum("value"))
+    )
+    out: dict[int, tuple[float, list[str]]] = {}
+    # A node reporting both months and a year in the window: the year's figure counts once.
+    for r in sorted(rows, key=lambda r: r["period_kind"] != "year"):
+        out.setdefault(r["node_id"], (float(r["total"]), []))
+    for t in ThroughputReport.objects.filter(
+        node_id__in=list(out),
+        official=True,
+        metric="teu",
+        period_start__gte=first,
+        period_end__lte=last,
+    ).values("node_id", "source_url", "reporting_entity", "source"):
+        label = t["source_url"] or t["reporting_entity"] or t["source"]
+        if label and label not in out[t["node_id"]][1]:
+            out[t["node_id"]][1].append(label)
+    return out
+
+
+def _shift_year(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def _months(d: date, n: int) -> date:
+    """The first day of the month `n` months from `d`'s."""
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before: whole months when the window is whole
+    months (September -> August), else the same number of days."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return _months(start, -months), start - timedelta(days=1)
+    return start - (end - start) - timedelta(days=1), start - timedelta(days=1)
+
+
+def build(route_code: str | None, start: date, end: date, language: str) -> ReportData:
+    route = Route.objects.filter(code=route_code).first() if route_code else None
+    nodes_qs = Node.objects.mapped().order_by("code")
+    if route is not None:
+        nodes_qs = nodes_qs.filter(routes=route).distinct()
+    nodes = list(nodes_qs)
+    coverage = compute_coverage(nodes)
+    now_teu = _teu([n.pk for n in nodes], start, end)
+    prev_teu = _teu([n.pk for n in nodes], *previous_period(start, end))
+    last_year = _teu([n.pk for n in nodes], _shift_year(start, -1), _shift_year(end, -1))
+    rows = []
+    sources: list[str] = []
+    for n in nodes:
+        cov = coverage.get(n.code)
+        cur = now_teu.get(n.pk)
+        if cur:
+            sources.extend(s for s in cur[1] if s not in sources)
+        rows.append(
+            NodeRow(
+                code=n.code,
+                name=_name(n, language),
+                kind=n.kind,
+                lon=n.geom.x,
+                lat=n.geom.y,
+                coverage=cov.score if cov and cov.assessed else None,
+                teu=cur[0] if cur else None,
+                teu_previous=prev_teu[n.pk][0] if n.pk in prev_teu else None,
+                teu_last_year=last_year[n.pk][0] if n.pk in last_year else None,
+                sources=cur[1] if cur else [],
+            )
+        )
+    seg_qs = RouteSegment.objects.select_related("route", "from_node", "to_node")
+    if route is not None:
+        seg_qs = seg_qs.filter(route=route)
+    segments = [
+        {
+            "route": s.route.code,
+            "mode": s.mode,
+            "coords": [(float(x), float(y)) for x, y in s.geom.coords],
+            "label": f"{s.route.code} {s.from_node.code}–{s.to_node.code}",
+            "schematic": s.schematic,
+        }
+        for s in seg_qs
+    ]
+    routes = [route] if route else list(Route.objects.all())
+    route_cov = compute_route_coverage(routes, node_coverage=coverage)
+    gaps = [(g.node, g.category, ", ".join(g.offered_by)) for rc in route_cov for g in rc.gaps]
+    score = next(
+        (rc.score for rc in route_cov if route is not None and rc.code == route.code), None
+    )
+    window = (
+        datetime.combine(start, time(), UTC),
+        datetime.combine(end + timedelta(days=1), time(), UTC),
+    )
+    ports = []
+    for port in watched_ports().order_by("code"):
+        if route is not None and port not in nodes:
+            continue
+        calls = PortCall.objects.filter(
+            node=port, arrival_at__gte=window[0], arrival_at__lt=window[1]
+        )
+        waits = [
+            w / 3600 for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None
+        ]
+        ports.append(
+            PortRow(
+                port.code,
+                _name(port, language),
+                calls.count(),
+                round(statistics.median(waits), 1) if waits else None,
+            )
+        )
+    trains = Train.objects.filter(service_date__gte=start, service_date__lte=end)
+    if route is not None:
+        trains = trains.filter(route=route)
+    return ReportData(
+        title=_("Corridor report"),
+        route=route.code if route else None,
+        route_name=_name(route, language) if route else _("Whole corridor"),
+        start=start,
+        end=end,
+        language=language,
+        nodes=rows,
+        segments=segments,
+        gaps=gaps,
+        route_score=score,
+        ports=ports,
+        trains_run=trains.exclude(status="cancelled").exclude(status="planned").count(),
+        trains_cancelled=trains.filter(status="cancelled").count(),
+        generated=datetime.now(UTC),
+        sources=sources,
+    )
+
+
+# -- HTML (folium) -------------------------------------------------------------------------
+def _basemap() -> dict[str, dict[str, Any]]:
+    folder = Path(settings.CW_DATA_DIR) / "basemap"
+    out = {}
+    for name in ("land", "lakes", "rivers", "country_borders"):
+        path = folder / f"{name}.geojson"
+        if path.exists():
+            out[name] = json.loads(path.read_text())
+    return out
+
+
+def _radius(teu: float | None) -> float:
+    return 5.0 if not teu else max(5.0, min(22.0, 3 + 3.2 * (teu / 1e5) ** 0.5))
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _change(now: float | None, then: float | None) -> str:
+    if now is None or not then:
+        return "—"
+    return f"{(now - then) / then:+.1%}"
+
+
+def html_report(data: ReportData) -> str:
+    import folium
+    from branca.element import Element
+
+    tile = getattr(settings, "CW_TILE_URL", "")
+    m = folium.Map(
+        location=[22, 106],
+        zoom_start=5,
+        tiles=tile or None,
+        attr=getattr(settings, "CW_TILE_ATTRIBUTION", "") or None,
+        control_scale=True,
+        prefer_canvas=False,
+    )
+    styles = {
+        "land": {"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
+        "lakes": {"color": "#9cc3dc", "weight": 0.5, "fillColor": "#cfe3f0", "fillOpacity": 1},
+        "rivers": {"color": "#8fbcd8", "weight": 1.2},
+        "country_borders": {"color": "#8a8a8a", "weight": 1, "dashArray": "4 3"},
+    }
+    base = folium.FeatureGroup(name=_("Basemap"), control=False).add_to(m)
+    for name, collection in _basemap().items():
+        style = styles[name]
+        folium.GeoJson(collection, style_function=lambda _f, s=style: s, interactive=False).add_to(
+            base
+        )
+    by_mode: dict[str, folium.FeatureGroup] = {}
+    for s in data.segments:
+        group = by_mode.get(s["mode"])
+        if group is None:
+            group = by_mode[s["mode"]] = folium.FeatureGroup(name=_("Routes") + f": {s['mode']}")
+            group.add_to(m)
+        folium.PolyLine(  # type: ignore[no-untyped-call]
+            [(y, x) for x, y in s["coords"]],
+            color=MODE_COLOURS.get(s["mode"], "#555"),
+            weight=3,
+            dash_array="6 5" if s["schematic"] else None,
+            tooltip=html.escape(s["label"]),
+        ).add_to(group)
+    nodes = folium.FeatureGroup(name=_("Nodes (size: TEU, colour: coverage)")).add_to(m)
+    for n in data.nodes:
+        tip = (
+            f"{n.name} ({n.code}) · TEU {_fmt(n.teu)} · "
+            + _("coverage")
+            + (f" {n.coverage:.0%}" if n.coverage is not None else " —")
+        )
+        folium.CircleMarker(
+            [n.lat, n.lon],
+            radius=_radius(n.teu),
+            color="#343a40",
+            weight=1,
+            fill=True,
+            fill_color=coverage_hex(n.coverage),
+            fill_opacity=0.9,
+            tooltip=html.escape(tip),
+            class_name="cw-report-node",
+        ).add_to(nodes)
+    if data.ports:
+        calls = folium.FeatureGroup(name=_("Port calls")).add_to(m)
+        positions = {n.code: (n.lat, n.lon) for n in data.nodes}
+        for p in data.ports:
+            if p.code in positions and p.calls:
+                folium.CircleMarker(
+                    positions[p.code],
+                    radius=min(25, 4 + p.calls**0.5),
+                    color="#e8590c",
+                    weight=2,
+                    fill=False,
+                    tooltip=html.escape(f"{p.name}: {p.calls} " + _("calls")),
+                ).add_to(calls)
+    folium.LayerControl(collapsed=False).add_to(m)
+    legend = (
+        '<div id="cw-report-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
+        'background:#fff;padding:6px 10px;border:1px solid #999;font:12px sans-serif">'
+        f"<b>{html.escape(_('Legend'))}</b><br>"
+        + "".join(
+            f'<span style="display:inline-block;width:18px;height:3px;background:{c};'
+            f'vertical-align:middle"></span> {html.escape(mode)}<br>'
+            for mode, c in MODE_COLOURS.items()
+        )
+        + f"{html.escape(_('Node colour: digital-service coverage (red none, green all)'))}<br>"
+        + f"{html.escape(_('Node size: container throughput (TEU)'))}</div>"
+    )
+    m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
+    page = m.get_root().render()
+    page = _inline_assets(page)
+    return _wrap(page, data)
+
+
+def _inline_assets(page: str) -> str:
+    """Leaflet inlined; every other CDN script and stylesheet folium adds removed (the map
+    uses none of them), so the file works with the network cut off."""
+    js = (LEAFLET_DIR / "leaflet.js").read_text()
+    css = (LEAFLET_DIR / "leaflet.css").read_text()
+
+    def script(match: re.Match[str]) -> str:
+        src = match.group(1)
+        if src.endswith("leaflet.js"):
+            return f"<script>{js}</script>"
+        return ""
+
+    def link(match: re.Match[str]) -> str:
+        href = match.group(1)
+        if href.endswith("leaflet.css"):
+            return f"<style>{css}</style>"
+        return ""
+
+    page = re.sub(r'<script src="(https?://[^"]+)"></script>', script, page)
+    page = re.sub(r'<link rel="stylesheet" href="(https?://[^"]+)"\s*/?>', link, page)
+    return page
+
+
+def _wrap(page: str, data: ReportData) -> str:
+    """The map page with the report's tables appended below the map."""
+    tables = _tables_html(data)
+    page = page.replace(
+        "<html>", f'<html lang="{"zh-Hans" if data.language.startswith("zh") else "en"}">', 1
+    )
+    page = page.replace(
+        "</head>",
+        "<style>.folium-map{height:60vh!important;position:relative!important}"
+        "body{font-family:'WenQuanYi Micro Hei',sans-serif;margin:0}"
+        ".cw-report{padding:12px 18px}.cw-report table{border-collapse:collapse;margin:6px 0 14px}"
+        ".cw-report td,.cw-report th{border:1px solid #ccc;padding:3px 8px;font-size:13px}"
+        ".cw-report th{background:#f1f3f5}</style></head>",
+        1,
+    )
+    head = (
+        f'<div class="cw-report"><h1>{html.escape(data.title)}: '
+        f"{html.escape(data.route_name)}</h1>"
+        f"<p>{data.start:%Y-%m-%d} – {data.end:%Y-%m-%d}</p></div>"
+    )
+    page = page.replace("<body>", f"<body>{head}", 1)
+    # The legend belongs inside the map's box.
+    move = (
+        "<script>document.querySelector('.folium-map')"
+        ".appendChild(document.getElementById('cw-report-legend'));</script>"
+    )
+    return page.replace("</body>", f'<div class="cw-report">{tables}</div>{move}</body>', 1)
+
+
+def _tables_html(data: ReportData) -> str:
+    e = html.escape
+    parts = [f"<h2>{e(_('Container throughput (TEU)'))}</h2><table><tr>"]
+    heads = [
+        _("Node"),
+        _("This period"),
+        _("Previous period"),
+        _("Change"),
+        _("Same period last year"),
+        _("Change"),
+        _("Source"),
+    ]
+    parts.append("".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
+    for n in data.nodes:
+        if n.teu is None and n.teu_previous is None and n.teu_last_year is None:
+            continue
+        src = "; ".join(
+            f'<a href="{e(s)}">{e(s)}</a>' if s.startswith("http") else e(s) for s in n.sources
+        )
+        parts.append(
+            f"<tr><td>{e(n.name)} ({e(n.code)})</td><td>{_fmt(n.teu)}</td>"
+            f"<td>{_fmt(n.teu_previous)}</td><td>{_change(n.teu, n.teu_previous)}</td>"
+            f"<td>{_fmt(n.teu_last_year)}</td><td>{_change(n.teu, n.teu_last_year)}</td>"
+            f"<td>{src or '—'}</td></tr>"
+        )
+    parts.append("</table>")
+    parts.append(f"<h2>{e(_('Digital-service coverage and gaps'))}</h2>")
+    if data.route_score is not None:
+        parts.append(f"<p>{e(_('Route coverage'))}: {data.route_score:.0%}</p>")
+    parts.append(f"<table><tr><th>{e(_('Node'))}</th><th>{e(_('Coverage'))}</th></tr>")
+    for n in data.nodes:
+        cov = "—" if n.coverage is None else f"{n.coverage:.0%}"
+        parts.append(f"<tr><td>{e(n.name)} ({e(n.code)})</td><td>{cov}</td></tr>")
+    parts.append("</table>")
+    if data.gaps:
+        parts.append(
+            f"<table><tr><th>{e(_('Node'))}</th><th>{e(_('Missing service'))}</th>"
+            f"<th>{e(_('Offered by neighbours'))}</th></tr>"
+        )
+        for node, cat, by in data.gaps[:60]:
+            parts.append(f"<tr><td>{e(node)}</td><td>{e(cat)}</td><td>{e(by)}</td></tr>")
+        parts.append("</table>")
+    parts.append(f"<h2>{e(_('Port calls and waiting'))}</h2><table><tr>")
+    parts.append(
+        f"<th>{e(_('Port'))}</th><th>{e(_('Calls'))}</th>"
+        f"<th>{e(_('Median anchorage wait (h)'))}</th></tr>"
+    )
+    for p in data.ports:
+        wait = "—" if p.median_wait_h is None else f"{p.median_wait_h:g}"
+        parts.append(
+            f"<tr><td>{e(p.name)} ({e(p.code)})</td><td>{p.calls}</td><td>{wait}</td></tr>"
+        )
+    parts.append("</table>")
+    parts.append(
+        f"<p>{e(_('Sea-rail and cross-border trains run'))}: {data.trains_run} · "
+        f"{e(_('cancelled'))}: {data.trains_cancelled}</p>"
+    )
+    parts.append(f"<h2>{e(_('Sources'))}</h2><ul>")
+    notes = [
+        _("Throughput: official figures only (published or approved operator reports)."),
+        _("Port calls: detected from AIS positions by the port's detection rule."),
+        _("Coverage: dated evidence of digital services per node (data/gis/node_services.csv)."),
+        _("Trains: rail events received by Corridor Watch."),
+    ]
+    for s in [*notes, *data.sources]:
+        parts.append(f"<li>{e(s)}</li>")
+    parts.append(
+        f"</ul><p>{e(_('Generated'))} {data.generated:%Y-%m-%d %H:%M} UTC · Corridor Watch</p>"
+    )
+    return "".join(parts)
+
+
+# -- PDF (reportlab + matplotlib) ------------------------------------------------------------
+def cjk_font() -> Path:
+    for path in FONT_PATHS:
+        if path.exists():
+            return path
+    raise FileNotFoundError(
+        "a CJK font is needed for PDF reports: install fonts-wqy-microhei (scripts/system_deps.sh)"
+    )
+
+
+def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
+    """A static map of the report (basemap, routes by mode, nodes by TEU and coverage)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    font = cjk_font()
+    font_manager.fontManager.addfont(str(font))
+    family = font_manager.FontProperties(fname=str(font)).get_name()
+    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.75), dpi=120)
+    ax.set_facecolor("#cfe3f0")
+    for name, collection in _basemap().items():
+        for feature in collection.get("features", []):
+            geom = feature.get("geometry") or {}
+            kind, coords = geom.get("type"), geom.get("coordinates", [])
+            polys = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+            for poly in polys:
+                ring = poly[0]
+                if name == "land":
+                    ax.fill(
+                        [p[0] for p in ring],
+                        [p[1] for p in ring],
+                        color="#f4f1e8",
+                        ec="#c9c2ae",
+                        lw=0.4,
+                    )
+                elif name == "lakes":
+                    ax.fill([p[0] for p in ring], [p[1] for p in ring], color="#cfe3f0", lw=0)
+            lines = (
+                [coords] if kind == "LineString" else coords if kind == "MultiLineString" else []
+            )
+            for line in lines:
+                style = (
+                    {"color": "#8a8a8a", "lw": 0.5, "ls": "--"}
+                    if name == "country_borders"
+                    else {"color": "#8fbcd8", "lw": 0.5}
+                )
+                ax.plot([p[0] for p in line], [p[1] for p in line], **style)  # type: ignore[arg-type]
+    xs, ys = [], []
+    for s in data.segments:
+        x = [c[0] for c in s["coords"]]
+        y = [c[1] for c in s["coords"]]
+        xs += x
+        ys += y
+        ax.plot(
+            x,
+            y,
+            color=MODE_COLOURS.get(s["mode"], "#555"),
+            lw=1.6,
+            ls="--" if s["schematic"] else "-",
+        )
+    for n in data.nodes:
+        xs.append(n.lon)
+        ys.append(n.lat)
+        ax.scatter(
+            [n.lon],
+            [n.lat],
+            s=(_radius(n.teu) * 2.2) ** 2,
+            c=coverage_hex(n.coverage),
+            edgecolors="#343a40",
+            linewidths=0.5,
+            zorder=3,
+        )
+    if xs:
+        pad = 1.5
+        ax.set_xlim(min(xs) - pad, max(xs) + pad)
+        ax.set_ylim(min(ys) - pad, max(ys) + pad)
+    ax.set_aspect("equal")
+    ax.set_title(
+        f"{data.route_name} {data.start:%Y-%m-%d} – {data.end:%Y-%m-%d}",
+        fontfamily=family,
+        fontsize=10,
+    )
+    ax.tick_params(labelsize=7)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def chart_png(data: ReportData) -> bytes | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    rows = [n for n in data.nodes if n.teu]
+    if not rows:
+        return None
+    rows.sort(key=lambda n: n.teu or 0, reverse=True)
+    rows = rows[:12]
+    font = cjk_font()
+    font_manager.fontManager.addfont(str(font))
+    family = font_manager.FontProperties(fname=str(font)).get_name()
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=120)
+    labels = [n.code for n in rows]
+    ax.bar(
+        [i - 0.2 for i in range(len(rows))],
+        [n.teu or 0 for n in rows],
+        width=0.4,
+        label=_("This period"),
+        color="#1971c2",
+    )
+    ax.bar(
+        [i + 0.2 for i in range(len(rows))],
+        [n.teu_last_year or 0 for n in rows],
+        width=0.4,
+        label=_("Same period last year"),
+        color="#adb5bd",
+    )
+    ax.set_xticks(range(len(rows)), labels, rotation=30, fontsize=7)
+    ax.legend(prop={"family": family, "size": 7})
+    ax.set_title(_("Container throughput (TEU)"), fontfamily=family, fontsize=9)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def pdf_report(data: ReportData) -> bytes:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    font = "CW-CJK"
+    if font not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(font, str(cjk_font()), subfontIndex=0))
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
+    h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
+    small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+
+    def table(rows: list[list[Any]], widths: list[float]) -> Table:
+        cells = [[Paragraph(html.escape(str(c)), small) for c in row] for row in rows]
+        t = Table(cells, colWidths=[w * cm for w in widths], repeatRows=1)
+        t.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f1f3f5")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        return t
+
+    story: list[Any] = [
+        Paragraph(html.escape(f"{data.title}: {data.route_name}"), h1),
+        Paragraph(f"{data.start:%Y-%m-%d} – {data.end:%Y-%m-%d}", body),
+        Spacer(1, 6),
+        Image(io.BytesIO(map_png(data)), width=17 * cm, height=12.75 * cm, kind="proportional"),
+        Paragraph(
+            html.escape(_("Node colour: digital-service coverage (red none, green all)"))
+            + " · "
+            + html.escape(_("Node size: container throughput (TEU)")),
+            small,
+        ),
+        Paragraph(html.escape(_("Container throughput (TEU)")), h2),
+    ]
+    rows = [
+        [
+            _("Node"),
+            _("This period"),
+            _("Previous period"),
+            _("Change"),
+            _("Same period last year"),
+            _("Change"),
+            _("Source"),
+        ]
+    ]
+    for n in data.nodes:
+        if n.teu is None and n.teu_previous is None and n.teu_last_year is None:
+            continue
+        rows.append(
+            [
+                f"{n.name} ({n.code})",
+                _fmt(n.teu),
+                _fmt(n.teu_previous),
+                _change(n.teu, n.teu_previous),
+                _fmt(n.teu_last_year),
+                _change(n.teu, n.teu_last_year),
+                "; ".join(n.sources) or "—",
+            ]
+        )
+    story.append(table(rows, [3.6, 1.8, 1.8, 1.3, 1.8, 1.3, 5.4]))
+    chart = chart_png(data)
+    if chart:
+        story.append(Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional"))
+    story.append(Paragraph(html.escape(_("Digital-service coverage and gaps")), h2))
+    if data.route_score is not None:
+        story.append(
+            Paragraph(html.escape(_("Route coverage")) + f": {data.route_score:.0%}", body)
+        )
+    story.append(
+        table(
+            [[_("Node"), _("Coverage")]]
+            + [
+                [f"{n.name} ({n.code})", "—" if n.coverage is None else f"{n.coverage:.0%}"]
+                for n in data.nodes
+            ],
+            [9, 3],
+        )
+    )
+    if data.gaps:
+        story.append(Spacer(1, 4))
+        story.append(
+            table(
+                [[_("Node"), _("Missing service"), _("Offered by neighbours")]]
+                + [list(g) for g in data.gaps[:60]],
+                [3, 5, 9],
+            )
+        )
+    story.append(Paragraph(html.escape(_("Port calls and waiting")), h2))
+    story.append(
+        table(
+            [[_("Port"), _("Calls"), _("Median anchorage wait (h)")]]
+            + [
+                [
+                    f"{p.name} ({p.code})",
+                    p.calls,
+                    "—" if p.median_wait_h is None else f"{p.median_wait_h:g}",
+                ]
+                for p in data.ports
+            ],
+            [8, 3, 5],
+        )
+    )
+    story.append(
+        Paragraph(
+            html.escape(_("Sea-rail and cross-border trains run"))
+            + f": {data.trains_run} · "
+            + html.escape(_("cancelled"))
+            + f": {data.trains_cancelled}",
+            body,
+        )
+    )
+    story.append(Paragraph(html.escape(_("Sources")), h2))
+    notes = [
+        _("Throughput: official figures only (published or approved operator reports)."),
+        _("Port calls: detected from AIS positions by the port's detection rule."),
+        _("Coverage: dated evidence of digital services per node (data/gis/node_services.csv)."),
+        _("Trains: rail events received by Corridor Watch."),
+    ]
+    for s in [*notes, *data.sources]:
+        story.append(Paragraph("• " + html.escape(s), small))
+    story.append(Spacer(1, 6))
+    story.append(
+        Paragraph(
+            html.escape(_("Generated")) + f" {data.generated:%Y-%m-%d %H:%M} UTC · Corridor Watch",
+            small,
+        )
+    )
+    buf = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buf,
+        pagesize=A4,
+        leftMargin=1.6 * cm,
+        rightMargin=1.6 * cm,
+        topMargin=1.5 * cm,
+        bottomMargin=1.5 * cm,
+        title=f"{data.title}: {data.route_name}",
+        author="Corridor Watch",
+    )
+    doc.build(story)
+    return buf.getvalue()
+
+
+def default_period(today: date | None = None) -> tuple[date, date]:
+    """The last full calendar year (published figures are yearly)."""
+    today = today or date.today()
+    return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
+
+
+def preview_data_uri(page: str) -> str:
+    return "data:text/html;base64," + base64.b64encode(page.encode()).decode()

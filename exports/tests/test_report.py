@@ -1,0 +1,92 @@
+"""The corridor report: figures against the previous period and last year by hand, an HTML
+map that needs no network, a PDF with the map image, tables and every source."""
+
+import io
+import re
+from datetime import date
+from decimal import Decimal
+
+import pypdf
+import pytest
+from rest_framework.test import APIClient
+
+from conftest import login_as
+from exports.services.jobs import run_job, take_next
+from exports.services.report import build, html_report, pdf_report
+from geo.models import Node
+from ports.models import ThroughputReport
+
+pytestmark = pytest.mark.django_db
+SOURCE = "https://example.org/qinzhou-monthly"
+
+
+def figure(node, start, end, value, kind="month"):
+    return ThroughputReport.objects.create(
+        node=node,
+        period_kind=kind,
+        period_start=start,
+        period_end=end,
+        metric="teu",
+        unit="teu",
+        value=Decimal(value),
+        source="operator",
+        status="approved",
+        official=True,
+        current=True,
+        source_url=SOURCE,
+    )
+
+
+@pytest.fixture
+def qinzhou_figures():
+    qz = Node.objects.get(code="QZ_PORT")
+    figure(qz, date(2026, 9, 1), date(2026, 9, 30), 800_000)
+    figure(qz, date(2026, 8, 1), date(2026, 8, 31), 640_000)
+    figure(qz, date(2025, 9, 1), date(2025, 9, 30), 500_000)
+    return qz
+
+
+def test_throughput_against_the_previous_period_and_last_year(qinzhou_figures):
+    data = build("E", date(2026, 9, 1), date(2026, 9, 30), "zh-hans")
+    qz = next(n for n in data.nodes if n.code == "QZ_PORT")
+    assert (qz.teu, qz.teu_previous, qz.teu_last_year) == (800_000, 640_000, 500_000)
+    assert qz.name == "钦州港" and SOURCE in qz.sources
+    page = html_report(data)
+    assert "+25.0%" in page and "+60.0%" in page  # 800k vs 640k and vs 500k
+    # Nothing is fetched from elsewhere: no external script or stylesheet.
+    assert not re.search(r'<script[^>]+src="https?://', page)
+    assert not re.search(r'<link[^>]+stylesheet[^>]+href="https?://', page)
+    assert "L.map(" in page and "钦州港" in page
+
+
+def test_the_pdf_has_the_map_the_tables_and_the_sources(qinzhou_figures):
+    data = build("E", date(2026, 9, 1), date(2026, 9, 30), "zh-hans")
+    reader = pypdf.PdfReader(io.BytesIO(pdf_report(data)))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert sum(len(page.images) for page in reader.pages) >= 2  # the map and the chart
+    assert "钦州港" in text and "800,000" in text and "+25.0%" in text
+    assert "example.org/qinzhou-monthly" in text.replace("\n", "")
+    assert "Port calls" in text or "挂靠" in text
+
+
+def test_a_report_job_through_the_api(qinzhou_figures, settings, tmp_path):
+    settings.CW_EXPORT_DIR = tmp_path
+    analyst = login_as(APIClient(), "analyst")
+    body = {
+        "layer": "corridor_report",
+        "format": "pdf",
+        "filters": {"route": "E", "start": "2026-09-01", "end": "2026-09-30"},
+    }
+    job = analyst.post("/api/exports/", body, format="json").json()
+    assert job["state"] == "queued"
+    while (job_id := take_next()) is not None:
+        run_job(job_id)
+    done = analyst.get(f"/api/exports/{job['id']}/").json()
+    assert done["state"] == "done", done["message"]
+    response = analyst.get(done["download"])
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    bad = {**body, "format": "gpkg"}
+    assert analyst.post("/api/exports/", bad, format="json").status_code == 400
+    bad = {**body, "filters": {"route": "NOPE"}}
+    assert analyst.post("/api/exports/", bad, format="json").status_code == 400
