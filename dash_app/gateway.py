@@ -13,11 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert
 from corridors.models import Route
+from exports.models import ExportJob
+from exports.services import jobs as export_jobs
+from exports.services import layers as export_layers
+from exports.services import report as export_report
+from exports.services import writer as export_writer
+from exports.services.layers import LAYERS
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node
 from geo.services.coverage import compute_coverage, coverage_rgb
@@ -651,3 +658,87 @@ def live_alerts(limit: int = 20) -> list[AlertView]:
         )
         for a in rows
     ]
+
+
+# -- exports -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportView:
+    id: int
+    layer: str
+    format: str
+    crs: int
+    params: dict[str, Any]
+    state: str
+    state_label: str
+    progress: float
+    rows: int | None
+    message: str
+    created_at: datetime
+    download: str | None
+
+
+def _export_view(job: ExportJob) -> ExportView:
+    return ExportView(
+        id=job.pk,
+        layer=job.layer,
+        format=job.fmt,
+        crs=job.crs,
+        params=dict(job.params),
+        state=job.state,
+        state_label=job.get_state_display(),
+        progress=job.progress,
+        rows=job.rows,
+        message=job.message,
+        created_at=job.created_at,
+        download=f"/api/exports/{job.pk}/download/" if job.state == "done" else None,
+    )
+
+
+def export_layer_options() -> list[dict[str, str]]:
+    return [{"label": f"{name} · {spec.title}", "value": name} for name, spec in LAYERS.items()]
+
+
+EXPORT_FORMATS = list(export_writer.FORMATS)
+EXPORT_CRS = list(export_layers.CRS_CHOICES)
+
+
+def request_export(
+    user: Any, layer: str, fmt: str, crs: int, filters: dict[str, Any], lang: str
+) -> ExportView | str:
+    """Ask for an export (run at once when small); the reason as text when refused."""
+    try:
+        job = export_jobs.create_job(user, layer, fmt, crs, filters, lang)
+    except DjangoValidationError as exc:
+        details = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        return "; ".join(f"{k}: {', '.join(v)}" if k else ", ".join(v) for k, v in details.items())
+    except PermissionError:
+        return "no permission to export this layer"
+    if export_jobs.estimated_rows(job) <= export_jobs.inline_limit():
+        job = export_jobs.run_job(job.pk)
+    return _export_view(job)
+
+
+def user_exports(user: Any, limit: int = 15) -> list[ExportView]:
+    return [_export_view(j) for j in ExportJob.objects.filter(user=user)[:limit]]
+
+
+def export_status(user: Any, job_id: Any) -> ExportView | None:
+    pk = parse_id(job_id)
+    job = ExportJob.objects.filter(user=user, pk=pk).first() if pk else None
+    return _export_view(job) if job else None
+
+
+def rerun_export(user: Any, job_id: Any) -> ExportView | None:
+    pk = parse_id(job_id)
+    job = ExportJob.objects.filter(user=user, pk=pk).first() if pk else None
+    if job is None:
+        return None
+    again = export_jobs.rerun_job(job)
+    if export_jobs.estimated_rows(again) <= export_jobs.inline_limit():
+        again = export_jobs.run_job(again.pk)
+    return _export_view(again)
+
+
+def report_period() -> tuple[str, str]:
+    first, last = export_report.default_period()
+    return first.isoformat(), last.isoformat()

@@ -420,3 +420,73 @@ def test_trains_move_on_the_map_and_the_route_kpi_page(rail_traffic, page, live_
     assert "30 minutes" in page.inner_text("#route-threshold")
     page.wait_for_selector("#route-punctuality .main-svg", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "route-kpis.png"), full_page=True)
+
+
+def test_exports_page_and_the_offline_corridor_report(page, live_app, settings, tmp_path):
+    """Issue 11's acceptance: an export from the page; the report made, previewed, and its
+    HTML opened with every request outside 127.0.0.1 blocked, its map layers drawn."""
+    from conftest import in_own_connection
+    from exports.models import ExportJob
+    from exports.services.jobs import run_job, take_next
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app, "analyst")
+    page.goto(f"{live_app}/dash/export?bbox=105,20,110,24")
+    page.locator("#export-page").wait_for(timeout=30_000)
+    assert page.input_value("#export-bbox") == "105,20,110,24"
+    page.click("#export-go")
+    link = page.locator("#export-download")
+    link.wait_for(timeout=30_000)
+    assert "nodes" in link.inner_text()
+    page.locator("#export-history-table").wait_for(timeout=15_000)
+    page.screenshot(path=str(ARTIFACTS / "export-page.png"), full_page=True)
+
+    page.goto(f"{live_app}/dash/report")
+    page.locator("#report-page").wait_for(timeout=30_000)
+    page.fill("#report-start", "2025-01-01")
+    page.fill("#report-end", "2025-12-31")
+    page.click("#report-go")
+    page.wait_for_timeout(1000)
+
+    def work():  # what the export worker does (scripts/run.sh runs it beside the web app)
+        while (job_id := take_next()) is not None:
+            run_job(job_id)
+
+    in_own_connection(work)
+    page.locator("#report-pdf").wait_for(timeout=30_000)
+    frame = page.frame_locator("#report-preview")
+    frame.locator(".cw-report-node").first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "report-page.png"), full_page=True)
+    html_url = live_app + page.get_attribute("#report-html", "href")
+
+    # The downloaded HTML, opened on its own with the network outside this machine cut off.
+    context = page.context
+    with page.expect_download() as download:
+        page.evaluate(
+            "url => { const a = document.createElement('a'); a.href = url; "
+            "a.download = 'r.html'; document.body.appendChild(a); a.click(); }",
+            html_url,
+        )
+    report_file = tmp_path / "report.html"
+    download.value.save_as(report_file)
+    offline = context.new_page()
+    blocked = []
+
+    def only_local(route):
+        url = route.request.url
+        if url.startswith(("file://", "data:", "http://127.0.0.1")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    offline.route("**/*", only_local)
+    offline.goto(report_file.as_uri())
+    offline.locator(".cw-report-node").first.wait_for(timeout=15_000)
+    assert offline.locator(".cw-report-node").count() >= 40  # the corridor's nodes
+    assert offline.locator("path.leaflet-interactive").count() >= 40  # routes and nodes
+    assert offline.locator(".leaflet-control-layers").count() == 1
+    assert "Legend" in offline.inner_text("#cw-report-legend")
+    offline.screenshot(path=str(ARTIFACTS / "report-offline.png"), full_page=True)
+    assert blocked == [], f"the report asked the network: {blocked[:5]}"
+    in_own_connection(lambda: ExportJob.objects.all().delete())

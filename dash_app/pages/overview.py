@@ -113,6 +113,14 @@ def layout(**query) -> html.Div:
             clearable=True,
         ),
         html.Div(id="overview-route-link"),
+        html.Div(
+            [
+                html.A(_("Export what I see"), href="/dash/export", id="overview-export"),
+                " · ",
+                html.A(_("Corridor report"), href="/dash/report"),
+            ],
+            className="cw-status",
+        ),
         html.Div(id="overview-ais-status", className="cw-status"),
         html.Div(id="overview-rail-status", className="cw-status"),
         html.Div(id="overview-alerts", children=alerts_panel(gateway.live_alerts())),
@@ -134,6 +142,7 @@ def layout(**query) -> html.Div:
                     dl.Map(
                         id="overview-map",
                         center=MAP_CENTER,
+                        trackViewport=True,
                         zoom=5,
                         minZoom=3,
                         maxZoom=13,
@@ -160,6 +169,22 @@ def filter_route(route: str | None, lang: str):
     route = route if isinstance(route, str) else None
     lang = lang if isinstance(lang, str) else "en"
     return gateway.map_nodes(lang, route), gateway.segments_url(route)
+
+
+@callback(
+    Output("overview-export", "href"),
+    Input("overview-map", "bounds"),
+    prevent_initial_call=True,
+)
+def export_link(bounds):
+    """The export page for the area on screen (bounds: [[south, west], [north, east]])."""
+    try:
+        (south, west), (north, east) = bounds
+        box = [max(-180.0, float(west)), max(-90.0, float(south))]
+        box += [min(180.0, float(east)), min(90.0, float(north))]
+    except (TypeError, ValueError):
+        return "/dash/export"
+    return "/dash/export?bbox=" + ",".join(f"{v:.4f}" for v in box)
 
 
 @callback(

@@ -119,9 +119,15 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
         name = path.name.split("-", 1)[1]
         kind = jobs.REPORT_FORMATS.get(job.fmt) or content_type(job.fmt)
         inline = request.query_params.get("inline") == "1" and job.fmt in jobs.REPORT_FORMATS
-        return FileResponse(
+        response = FileResponse(
             path.open("rb"), as_attachment=not inline, filename=name, content_type=kind
         )
+        if inline:
+            # Shown in the report page's frame, in a sandbox: its scripts (the map) run in an
+            # origin of their own, away from the site's cookies.
+            response["X-Frame-Options"] = "SAMEORIGIN"
+            response["Content-Security-Policy"] = "sandbox allow-scripts; frame-ancestors 'self'"
+        return response
 
     @extend_schema(request=None, responses=ExportJobSerializer)
     @action(detail=True, methods=["post"])

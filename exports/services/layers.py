@@ -29,6 +29,8 @@ from ports.services.throughput import latest_yearly_values
 from rail.models import Train
 from rail.services.kpis import route_kpis
 
+from .figures import teu_totals
+
 CHUNK = 20_000
 CRS_CHOICES = (4326, 4490, 3857)
 MAX_POSITION_DAYS = 31
@@ -227,11 +229,17 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
     qs = _nodes_qs(p)
     coverage = compute_coverage(list(qs), as_of=p.as_of)
     teu = latest_yearly_values("teu")
+    period: dict[int, tuple[float, list[str]]] | None = None
+    if p.start and p.end:  # throughput for the period asked, from official figures
+        period = teu_totals(list(qs.values_list("pk", flat=True)), p.start.date(), p.end.date())
 
     def convert(row: dict[str, Any]) -> dict[str, Any]:
         cov = coverage.get(row["code"])
         score = cov.score if cov and cov.assessed else None
         figure = teu.get(row["code"])
+        if period is not None:
+            got = period.get(row["pk"])
+            figure = (got[0], p.end.year if p.end else None, "") if got else None  # type: ignore[assignment]
         return {
             "code": row["code"],
             "name_en": row["name_en"],
@@ -245,12 +253,16 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
             "coverage": score,
             "teu_year": figure[1] if figure else None,
             "teu": float(figure[0]) if figure else None,
-            "teu_source": "published full-year figure" if figure else "",
+            "teu_source": (
+                ("official figures of the period" if period is not None else "latest full year")
+                if figure
+                else ""
+            ),
             "colour": coverage_hex(score),
         }
 
-    names = ["code", "name_en", "name_zh", "kind", "kinds", "country", "unlocode", "coord_quality"]
-    yield from _chunks(qs, srid, "geom", names, convert)
+    names = ["pk", "code", "name_en", "name_zh", "kind", "kinds", "country", "unlocode"]
+    yield from _chunks(qs, srid, "geom", [*names, "coord_quality"], convert)
 
 
 # -- routes and segments -------------------------------------------------------------------
@@ -297,9 +309,10 @@ def segment_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[C
             "schematic": r["schematic"],
             "branch": r["branch"],
             "colour": colours.get(r["mode"], "#555555"),
+            "source": r["notes"] or "data/gis/route_segments.csv",
         }
 
-    names = ["route__code", "seq", "from_node__code", "to_node__code", "mode", "length_m"]
+    names = ["route__code", "seq", "from_node__code", "to_node__code", "mode", "length_m", "notes"]
     yield from _chunks(qs, srid, "geom", [*names, "schematic", "branch"], convert)
 
 
@@ -363,6 +376,7 @@ def call_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
             "departure_at": r["departure_at"],
             "anchorage_wait_h": None if wait is None else round(wait / 3600, 2),
             "rule_version": r["rule__version"],
+            "source": f"AIS port-call detection, rule version {r['rule__version']}",
         }
 
     names = [
@@ -399,10 +413,11 @@ def latest_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Ch
             "sog_kn": r["sog_kn"],
             "cog_deg": r["cog_deg"],
             "destination": r["vessel__destination"],
+            "source": f"AIS ({r['source']})" if r["source"] else "AIS",
         }
 
     names = ["vessel_id", "vessel__name", "vessel__ship_type", "ts", "sog_kn", "cog_deg"]
-    yield from _chunks(qs, srid, "geom", [*names, "vessel__destination"], convert)
+    yield from _chunks(qs, srid, "geom", [*names, "vessel__destination", "source"], convert)
 
 
 def _position_where(p: ExportParams) -> tuple[str, list[Any]]:
@@ -483,6 +498,7 @@ def track_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
                     "positions": [r[2] for r in rows],
                     "first_ts": [r[3] for r in rows],
                     "last_ts": [r[4] for r in rows],
+                    "source": ["AIS positions"] * len(rows),
                 },
             )
 
@@ -614,6 +630,7 @@ def train_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
             "delay_min": None if r["delay_booked_s"] is None else round(r["delay_booked_s"] / 60),
             "transit_h": None if r["transit_s"] is None else round(r["transit_s"] / 3600, 2),
             "teu": r["teu"],
+            "source": "rail events",
         }
 
     names = [
@@ -655,7 +672,12 @@ def kpi_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk
     for route in routes:
         for row in route_kpis(route, first, end, "week"):
             chunk.wkb.append(bytes(route._wkb) if route._wkb is not None else None)
-            values = {"route": route.code, "name": route.code, **row.as_dict()}
+            values = {
+                "route": route.code,
+                "name": route.code,
+                **row.as_dict(),
+                "source": "rail events; statistical day closes 18:00 Beijing",
+            }
             values["period"] = row.period
             for k, v in values.items():
                 chunk.values.setdefault(k, []).append(v)
@@ -720,6 +742,7 @@ _register(
             ("schematic", "bool"),
             ("branch", "bool"),
             ("colour", "str"),
+            ("source", "str"),
         ],
         segment_rows,
         lambda p: RouteSegment.objects.count(),
@@ -763,6 +786,7 @@ _register(
             ("departure_at", "datetime"),
             ("anchorage_wait_h", "float"),
             ("rule_version", "int"),
+            ("source", "str"),
         ],
         call_rows,
         lambda p: PortCall.objects.filter(
@@ -783,6 +807,7 @@ _register(
             ("sog_kn", "float"),
             ("cog_deg", "float"),
             ("destination", "str"),
+            ("source", "str"),
         ],
         latest_rows,
         lambda p: VesselLatest.objects.count(),
@@ -818,6 +843,7 @@ _register(
             ("positions", "int"),
             ("first_ts", "datetime"),
             ("last_ts", "datetime"),
+            ("source", "str"),
         ],
         track_rows,
         lambda p: position_count(p) // 100,
@@ -889,6 +915,7 @@ _register(
             ("delay_min", "int"),
             ("transit_h", "float"),
             ("teu", "int"),
+            ("source", "str"),
         ],
         train_rows,
         lambda p: Train.objects.count(),
@@ -914,6 +941,7 @@ _register(
             ("punctuality", "float"),
             ("punctuality_original", "float"),
             ("threshold_min", "int"),
+            ("source", "str"),
         ],
         kpi_rows,
         lambda p: 100,

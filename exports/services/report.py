@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services.coverage import compute_coverage, coverage_hex
-from ports.models import PortCall, ThroughputReport
+from ports.models import PortCall
 from ports.services.portcalls import watched_ports
 from rail.models import Train
+
+from .figures import teu_totals
 
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 FONT_PATHS = (
@@ -88,39 +89,6 @@ def _name(obj: Any, language: str) -> str:
     return str(obj.name_zh if language.startswith("zh") else obj.name_en)
 
 
-def _teu(node_ids: list[int], first: date, last: date) -> dict[int, tuple[float, list[str]]]:
-    rows = (
-        ThroughputReport.objects.filter(
-            node_id__in=node_ids,
-            official=True,
-            metric="teu",
-            trade="total",
-            direction="total",
-            cargo_class__in=["all", "container"],
-            laden="total",
-            period_start__gte=first,
-            period_end__lte=last,
-        )
-        .values("node_id", "period_kind")
-        .annotate(total=Sum("value"))
-    )
-    out: dict[int, tuple[float, list[str]]] = {}
-    # A node reporting both months and a year in the window: the year's figure counts once.
-    for r in sorted(rows, key=lambda r: r["period_kind"] != "year"):
-        out.setdefault(r["node_id"], (float(r["total"]), []))
-    for t in ThroughputReport.objects.filter(
-        node_id__in=list(out),
-        official=True,
-        metric="teu",
-        period_start__gte=first,
-        period_end__lte=last,
-    ).values("node_id", "source_url", "reporting_entity", "source"):
-        label = t["source_url"] or t["reporting_entity"] or t["source"]
-        if label and label not in out[t["node_id"]][1]:
-            out[t["node_id"]][1].append(label)
-    return out
-
-
 def _shift_year(d: date, years: int) -> date:
     try:
         return d.replace(year=d.year + years)
@@ -150,9 +118,9 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
         nodes_qs = nodes_qs.filter(routes=route).distinct()
     nodes = list(nodes_qs)
     coverage = compute_coverage(nodes)
-    now_teu = _teu([n.pk for n in nodes], start, end)
-    prev_teu = _teu([n.pk for n in nodes], *previous_period(start, end))
-    last_year = _teu([n.pk for n in nodes], _shift_year(start, -1), _shift_year(end, -1))
+    now_teu = teu_totals([n.pk for n in nodes], start, end)
+    prev_teu = teu_totals([n.pk for n in nodes], *previous_period(start, end))
+    last_year = teu_totals([n.pk for n in nodes], _shift_year(start, -1), _shift_year(end, -1))
     rows = []
     sources: list[str] = []
     for n in nodes:
@@ -331,9 +299,15 @@ def html_report(data: ReportData) -> str:
                     fill=False,
                     tooltip=html.escape(f"{p.name}: {p.calls} " + _("calls")),
                 ).add_to(calls)
+    points = [(n.lat, n.lon) for n in data.nodes] + [
+        (y, x) for s in data.segments for x, y in s["coords"]
+    ]
+    if points:
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
     folium.LayerControl(collapsed=False).add_to(m)
     legend = (
-        '<div id="cw-report-legend" style="position:absolute;bottom:24px;left:10px;z-index:1000;'
+        '<div id="cw-report-legend" style="position:absolute;bottom:60px;left:10px;z-index:1000;'
         'background:#fff;padding:6px 10px;border:1px solid #999;font:12px sans-serif">'
         f"<b>{html.escape(_('Legend'))}</b><br>"
         + "".join(

@@ -90,3 +90,18 @@ def test_a_report_job_through_the_api(qinzhou_figures, settings, tmp_path):
     assert analyst.post("/api/exports/", bad, format="json").status_code == 400
     bad = {**body, "filters": {"route": "NOPE"}}
     assert analyst.post("/api/exports/", bad, format="json").status_code == 400
+
+
+def test_the_nodes_layer_carries_throughput_for_the_period_asked(qinzhou_figures):
+    from datetime import UTC, datetime
+
+    from exports.services.layers import LAYERS, ExportParams
+
+    params = ExportParams(
+        node="QZ_PORT",
+        start=datetime(2026, 9, 1, tzinfo=UTC),
+        end=datetime(2026, 9, 30, tzinfo=UTC),
+    )
+    (chunk,) = LAYERS["nodes"].rows(params, 4326)
+    assert chunk.values["teu"] == [800_000.0]
+    assert chunk.values["teu_source"] == ["official figures of the period"]
