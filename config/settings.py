@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # `/api/nodes/?format=gpkg` and the like: the layer's export.
+    "exports.middleware.ListFormatRedirect",
     # Last: turns a lockout flagged during authentication into a 429 answer.
     "axes.middleware.AxesMiddleware",
 ]

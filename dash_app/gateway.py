@@ -739,6 +739,12 @@ def rerun_export(user: Any, job_id: Any) -> ExportView | None:
     return _export_view(again)
 
 
+def cancel_export(user: Any, job_id: Any) -> ExportView | None:
+    pk = parse_id(job_id)
+    job = ExportJob.objects.filter(user=user, pk=pk).first() if pk else None
+    return _export_view(export_jobs.cancel_job(job)) if job else None
+
+
 def report_period() -> tuple[str, str]:
     first, last = export_report.default_period()
     return first.isoformat(), last.isoformat()

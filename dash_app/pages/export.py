@@ -121,7 +121,11 @@ def job_line(job: gateway.ExportView) -> html.Tr:
                 if job.download
                 else "—"
             ),
-            html.Td(html.Button(_("re-run"), id={"type": "export-rerun", "index": job.id})),
+            html.Td(
+                html.Button(_("cancel"), id={"type": "export-cancel", "index": job.id})
+                if job.state in ("queued", "running")
+                else html.Button(_("re-run"), id={"type": "export-rerun", "index": job.id})
+            ),
         ],
         className=f"cw-job-{job.state}",
     )
@@ -179,10 +183,14 @@ def export(_n, layer, fmt, crs, bbox, route, start, end, node):
     Input("export-tick", "n_intervals"),
     Input("export-result", "children"),
     Input({"type": "export-rerun", "index": ALL}, "n_clicks"),
+    Input({"type": "export-cancel", "index": ALL}, "n_clicks"),
 )
-def history(_n, _result, reruns):
+def history(_n, _result, reruns, cancels):
     user = flask.g.user
     trigger = dash.ctx.triggered_id
-    if isinstance(trigger, dict) and trigger.get("type") == "export-rerun" and any(reruns or []):
-        gateway.rerun_export(user, trigger.get("index"))
+    if isinstance(trigger, dict) and any([*(reruns or []), *(cancels or [])]):
+        if trigger.get("type") == "export-rerun":
+            gateway.rerun_export(user, trigger.get("index"))
+        elif trigger.get("type") == "export-cancel":
+            gateway.cancel_export(user, trigger.get("index"))
     return history_table(gateway.user_exports(user))

@@ -123,3 +123,13 @@ def test_a_layer_directly_with_format(export_dir, tmp_path, settings):
     assert analyst.get("/api/exports/nothing/?format=csv").status_code == 404
     settings.CW_EXPORT_INLINE_ROWS = 1
     assert analyst.get("/api/exports/nodes/?format=csv").status_code == 413
+
+
+def test_list_endpoints_hand_file_formats_to_the_export(export_dir):
+    analyst = login_as(APIClient(), "analyst")
+    response = analyst.get("/api/nodes/?format=gpkg&kind=sea_port")
+    assert response.status_code == 302
+    assert response["Location"] == "/api/exports/nodes/?format=gpkg&kind=sea_port"
+    data = download(analyst, response["Location"])
+    assert data[:16] == b"SQLite format 3\x00"
+    assert analyst.get("/api/nodes/?format=json").status_code == 200
