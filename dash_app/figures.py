@@ -18,10 +18,29 @@ def _layout(fig: go.Figure, title: str, height: int = 260) -> go.Figure:
     return fig
 
 
+def empty(title: str, message: str, height: int = 260) -> go.Figure:
+    """A chart with nothing to draw says so, instead of an empty axis."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 14, "color": "#868e96"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height=height)
+
+
 def calls_timeline(calls: list, labels: dict[str, str], title: str) -> go.Figure:
     """One row per call: the anchorage wait and the stay at berth as bars over time
     (`calls`: objects with vessel, anchorage_start/end, arrival, berth_start/end and
     departure as datetimes)."""
+    if not calls:
+        return empty(title, labels["empty"])
     fig = go.Figure()
     now = datetime.now().astimezone()
     for kind, start_key, end_key, colour in (
@@ -55,6 +74,8 @@ def calls_timeline(calls: list, labels: dict[str, str], title: str) -> go.Figure
 def queue_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
     """Vessels waiting at anchor per day against the baseline mean and 90th percentile;
     congested days marked."""
+    if not any(d["queue"] or d["baseline"]["queue_mean"] for d in days):
+        return empty(title, labels["empty"])
     x = [d["date"] for d in days]
     fig = go.Figure(
         [
@@ -85,6 +106,11 @@ def queue_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figu
 
 def wait_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
     """Median anchorage wait and median time in port per day, hours."""
+    if not any(
+        d["median_anchorage_wait_h"] is not None or d["median_hours_in_port"] is not None
+        for d in days
+    ):
+        return empty(title, labels["empty"])
     x = [d["date"] for d in days]
     fig = go.Figure(
         [
@@ -253,3 +279,20 @@ def transfer_histogram(
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(title_text=labels["hours"])
     return _layout(fig, title, height=300)
+
+
+def coverage_chart(points: list, title: str, empty_text: str) -> go.Figure:
+    """A node's coverage score over time (share of applicable services, %)."""
+    if not any(p.score is not None for p in points):
+        return empty(title, empty_text, height=220)
+    fig = go.Figure(
+        go.Scatter(
+            x=[p.month for p in points],
+            y=[None if p.score is None else round(100 * p.score, 1) for p in points],
+            mode="lines",
+            line={"shape": "hv", "color": "#1971c2"},
+            fill="tozeroy",
+        )
+    )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    return _layout(fig, title, height=220)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.utils import timezone
 from alerts.models import Alert
 from corridors.models import Route
 from exports.models import ExportJob
+from exports.services import figures as export_figures
 from exports.services import jobs as export_jobs
 from exports.services import layers as export_layers
 from exports.services import report as export_report
@@ -125,9 +127,12 @@ def node_position(code: str) -> tuple[float, float] | None:
     return (node.geom.x, node.geom.y) if node else None
 
 
-def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
-    """Nodes as a GeoJSON FeatureCollection for the map, with coverage score, latest
-    full-year TEU, congestion and a stack position for nodes that share a coordinate."""
+def map_nodes(
+    lang: str, route: str | None = None, period: tuple[date, date] | None = None
+) -> dict[str, Any]:
+    """Nodes as a GeoJSON FeatureCollection for the map, with coverage score, TEU (of the
+    period when given: official figures inside it; else the latest full year), congestion
+    and a stack position for nodes that share a coordinate."""
     nodes = Node.objects.mapped()
     if route:
         nodes = nodes.on_route(route)
@@ -135,6 +140,9 @@ def map_nodes(lang: str, route: str | None = None) -> dict[str, Any]:
     coverage = compute_coverage(node_list)
     congested = metric_services.congested_ports()
     teu = latest_yearly_values("teu")
+    if period is not None:
+        totals = export_figures.teu_totals([n.pk for n in node_list], *period)
+        teu = {n.code: (Decimal(str(totals[n.pk][0])), 0, "") for n in node_list if n.pk in totals}
     stacks: dict[tuple[float, float], list[Node]] = defaultdict(list)
     for node in node_list:
         stacks[(round(node.geom.x, 4), round(node.geom.y, 4))].append(node)
@@ -377,6 +385,19 @@ class PortPage:
     calls: list[CallView]
     fences_url: str
     center: tuple[float, float]  # (lat, lon) as Leaflet takes it
+    bounds: list[list[float]] | None = None  # [[south, west], [north, east]] of its fences
+
+
+def _fence_bounds(node: Node) -> list[list[float]] | None:
+    from django.contrib.gis.db.models import Extent
+
+    from geo.models import Geofence
+
+    box = Geofence.objects.current().filter(node=node).aggregate(e=Extent("geom"))["e"]
+    if not box:
+        return None
+    west, south, east, north = box
+    return [[south, west], [north, east]]
 
 
 def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
@@ -413,6 +434,7 @@ def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
         calls=calls,
         fences_url=reverse("geofence-list") + f"?node={node.code}",
         center=(node.geom.y, node.geom.x),
+        bounds=_fence_bounds(node),
     )
 
 
@@ -748,3 +770,138 @@ def cancel_export(user: Any, job_id: Any) -> ExportView | None:
 def report_period() -> tuple[str, str]:
     first, last = export_report.default_period()
     return first.isoformat(), last.isoformat()
+
+
+# -- node page -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoveragePoint:
+    month: str
+    score: float | None
+
+
+def coverage_history(code: str, months: int = 36) -> list[CoveragePoint] | None:
+    """A node's coverage score at the end of each of the last `months` months, by the date
+    each current service is evidenced from (its year; its record date when no year is
+    known). None before any evidence."""
+    node = Node.objects.filter(code=code).first()
+    if node is None:
+        return None
+    from geo.choices import LEVEL_SCORES
+    from geo.models import NodeService
+
+    current = compute_coverage([node])[node.code]
+    weights = {c.code: c.weight for c in DigitalServiceCategory.objects.all()}
+    total = sum(weights.get(c, 0) for c in current.applicable)
+    services = [
+        (s.category.code, s.level, s.since_year, s.valid_from.date())
+        for s in NodeService.objects.current().filter(node=node).select_related("category")
+    ]
+    today = timezone.now().date()
+    points = []
+    for i in range(months - 1, -1, -1):
+        index = today.year * 12 + today.month - 1 - i
+        year, month = index // 12, index % 12 + 1
+        seen = [
+            (cat, level)
+            for cat, level, since, recorded in services
+            if (since is not None and since <= year)
+            or (since is None and (recorded.year, recorded.month) <= (year, month))
+        ]
+        if not seen or not total:
+            points.append(CoveragePoint(f"{year}-{month:02d}", None))
+            continue
+        got = sum(
+            weights.get(cat, 0) * LEVEL_SCORES[level]
+            for cat, level in seen
+            if cat in current.applicable
+        )
+        points.append(CoveragePoint(f"{year}-{month:02d}", round(got / total, 4)))
+    return points
+
+
+# -- coverage page ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoverageCell:
+    level: str  # none, pilot, partial, operational, "" (not applicable)
+    evidence_url: str
+    since_year: int | None
+
+
+@dataclass(frozen=True)
+class CoverageMatrix:
+    categories: list[tuple[str, str]]  # code, name
+    rows: list[tuple[str, str, float | None, list[CoverageCell]]]  # code, name, score, cells
+    routes: list[tuple[str, str, float]]  # code, name, score (best first)
+    gaps: list[tuple[str, str, str, str]]  # route, node, category, offered by
+
+
+def coverage_matrix(lang: str, route: str | None = None) -> CoverageMatrix:
+    from corridors.services.coverage import compute_route_coverage
+
+    categories = list(DigitalServiceCategory.objects.order_by("code"))
+    nodes = Node.objects.mapped().order_by("code")
+    if route:
+        nodes = nodes.filter(routes__code=route).distinct()
+    node_list = list(nodes)
+    coverage = compute_coverage()
+    rows = []
+    for n in node_list:
+        cov = coverage[n.code]
+        cells = []
+        for c in categories:
+            if c.code not in cov.applicable:
+                cells.append(CoverageCell("", "", None))
+                continue
+            s = cov.services.get(c.code)
+            cells.append(
+                CoverageCell(
+                    s.level if s else "none",
+                    s.evidence_url if s else "",
+                    s.since_year if s else None,
+                )
+            )
+        rows.append((n.code, localized(n, lang), cov.score if cov.assessed else None, cells))
+    route_rows = sorted(
+        compute_route_coverage(node_coverage=coverage), key=lambda r: r.score, reverse=True
+    )
+    names = {r.code: localized(r, lang) for r in Route.objects.all()}
+    return CoverageMatrix(
+        categories=[(c.code, localized(c, lang)) for c in categories],
+        rows=rows,
+        routes=[(r.code, names.get(r.code, r.code), r.score) for r in route_rows],
+        gaps=[
+            (g.route, g.node, g.category, ", ".join(g.offered_by))
+            for r in route_rows
+            if not route or r.code == route
+            for g in r.gaps
+        ],
+    )
+
+
+# -- period and headline figures ---------------------------------------------------------------
+FIRST_MONTH = (2017, 1)  # the corridor's first sea-rail trains ran in 2017
+
+
+def month_index(d: date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def month_bounds(first_index: int, last_index: int) -> tuple[date, date]:
+    """The dates of whole months [first, last] given as month indexes."""
+    first = date(first_index // 12, first_index % 12 + 1, 1)
+    after = date((last_index + 1) // 12, (last_index + 1) % 12 + 1, 1)
+    return first, after - timedelta(days=1)
+
+
+def default_period_months() -> tuple[int, int]:
+    """The last full calendar year (published figures are yearly)."""
+    year = timezone.now().year - 1
+    return year * 12, year * 12 + 11
+
+
+def month_range() -> tuple[int, int]:
+    return FIRST_MONTH[0] * 12 + FIRST_MONTH[1] - 1, month_index(timezone.now().date())
+
+
+def headline(first: date, last: date) -> export_figures.HeadlineStrip:
+    return export_figures.headline(first, last)

@@ -98,6 +98,12 @@ def violations(root: Path) -> list[str]:
         higher = sorted(a for a in apps if floors.get(a, -1) > floors.get(app, 99))
         if higher:
             problems.append(f"{rel}: {app} imports {higher}")
+        if name.startswith("dash_app.pages.") and any(
+            m.startswith("dash_app.pages.") for m in imported
+        ):
+            # Dash registers a page module under its own name: imported by another page it
+            # is registered twice and every page fails ("duplicate paths").
+            problems.append(f"{rel}: a page imports another page")
         if app == "dash_app" and name != "dash_app.gateway" and apps - {"core", "config"}:
             problems.append(f"{rel}: dash_app reaches {sorted(apps)} outside its gateway")
         if rel.startswith(PURE):

@@ -490,3 +490,44 @@ def test_exports_page_and_the_offline_corridor_report(page, live_app, settings, 
     offline.screenshot(path=str(ARTIFACTS / "report-offline.png"), full_page=True)
     assert blocked == [], f"the report asked the network: {blocked[:5]}"
     in_own_connection(lambda: ExportJob.objects.all().delete())
+
+
+def test_period_headline_node_and_coverage_pages(page, live_app):
+    """Issue 12 (first part): moving the period changes the headline figures and a node's
+    size; the node page and the coverage page open; nothing leaves 127.0.0.1."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    teu = page.locator("#overview-headline-teu strong")
+    teu.wait_for(timeout=30_000)
+    page.wait_for_selector('.cw-node[data-code="CQ"]', timeout=30_000)
+    before_teu = teu.inner_text()
+    before_size = page.locator('.cw-node[data-code="CQ"]').evaluate("e => e.style.width")
+    assert before_teu != "—"  # last calendar year's published figures
+    page.screenshot(path=str(ARTIFACTS / "overview-period.png"))
+    page.click("#overview-play")  # one month on: the window no longer holds a whole year
+    page.wait_for_function(
+        "t => document.querySelector('#overview-headline-teu strong').innerText !== t",
+        arg=before_teu,
+        timeout=20_000,
+    )
+    page.click("#overview-play")  # stop
+    page.wait_for_function(
+        "w => document.querySelector('.cw-node[data-code=\"CQ\"]').style.width !== w",
+        arg=before_size,
+        timeout=20_000,
+    )
+
+    page.goto(f"{live_app}/dash/node/QZ_PORT")
+    page.locator("#node-page").wait_for(timeout=30_000)
+    assert "钦州港" in page.inner_text("#node-panel")
+    page.wait_for_selector("#node-coverage .main-svg", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "node-page.png"), full_page=True)
+
+    page.goto(f"{live_app}/dash/coverage?route=E")
+    page.locator("#coverage-matrix").wait_for(timeout=30_000)
+    assert "QZ_PORT" in page.inner_text("#coverage-matrix")
+    assert page.locator("#coverage-gaps tbody tr").count() > 0
+    page.screenshot(path=str(ARTIFACTS / "coverage-page.png"), full_page=True)
+
+    offsite = [u for u in page.requested if not u.startswith((live_app, "data:"))]
+    assert offsite == [], f"requests left the machine: {offsite[:5]}"

@@ -64,7 +64,8 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
             *lines,
             *nodes,
             html.P(
-                _("Marker size: latest full-year container throughput (TEU)."), className="cw-muted"
+                _("Marker size: container throughput (TEU) in the period chosen above."),
+                className="cw-muted",
             ),
             html.H3(_("Vessels (AIS)")),
             *vessels,

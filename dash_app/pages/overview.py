@@ -10,9 +10,11 @@ import flask
 from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from dash_app import figures, gateway
 from dash_app.components.legend import legend
+from dash_app.components.panels import node_panel
 
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
 
@@ -133,9 +135,36 @@ def layout(**query) -> html.Div:
         ),
         legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
     ]
+    low, high = gateway.month_range()
+    first, last = gateway.default_period_months()
+    marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
+    period = html.Div(
+        className="cw-period",
+        children=[
+            html.Button("▶", id="overview-play", title=_("Step through the months")),
+            html.Div(
+                dcc.RangeSlider(
+                    id="overview-period",
+                    min=low,
+                    max=high,
+                    step=1,
+                    value=[first, last],
+                    marks=marks,
+                    allowCross=False,
+                    updatemode="mouseup",
+                    allow_direct_input=False,
+                ),
+                className="cw-period-slider",
+            ),
+            html.Span(id="overview-period-label", className="cw-muted"),
+            dcc.Interval(id="overview-play-tick", interval=1500, disabled=True),
+        ],
+    )
     return html.Div(
         [
             _top_bar(lang),
+            period,
+            html.Div(id="overview-headline", className="cw-headline"),
             html.Div(
                 className="cw-body",
                 children=[
@@ -158,17 +187,117 @@ def layout(**query) -> html.Div:
     )
 
 
+def period_of(value: object) -> tuple[int, int]:
+    """Month indexes [first, last] from the slider (anything else: the default)."""
+    low, high = gateway.month_range()
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        first, last = sorted(value)
+        return max(low, first), min(high, last)
+    return gateway.default_period_months()
+
+
 @callback(
     Output("overview-nodes", "data"),
     Output("overview-routes", "url"),
     Input("overview-route", "value"),
     Input("overview-lang", "data"),
+    Input("overview-period", "value"),
     prevent_initial_call=True,
 )
-def filter_route(route: str | None, lang: str):
+def filter_route(route: str | None, lang: str, period: object = None):
     route = route if isinstance(route, str) else None
     lang = lang if isinstance(lang, str) else "en"
-    return gateway.map_nodes(lang, route), gateway.segments_url(route)
+    dates = gateway.month_bounds(*period_of(period))
+    return gateway.map_nodes(lang, route, dates), gateway.segments_url(route)
+
+
+HEADLINE_LABELS = {
+    "teu": (gettext_noop("Containers (TEU)"), "{:,.0f}"),
+    "tonnes": (gettext_noop("Cargo (tonnes)"), "{:,.0f}"),
+    "trains": (gettext_noop("Sea-rail trains"), "{:,.0f}"),
+    "calls": (gettext_noop("Port calls"), "{:,.0f}"),
+    "wait": (gettext_noop("Median anchorage wait (h)"), "{:.1f}"),
+    "coverage": (gettext_noop("Mean digital-service coverage (now)"), "{:.0%}"),
+}
+
+
+def headline_strip(strip) -> list:
+    cards = []
+    for f in strip.figures:
+        title, fmt = HEADLINE_LABELS[f.key]
+        value = "—" if f.value is None else fmt.format(f.value)
+        changes = []
+        for label, then in ((_("vs previous"), f.previous), (_("vs last year"), f.last_year)):
+            change = f.change(then)
+            if change is not None:
+                changes.append(
+                    html.Span(
+                        f"{label} {change:+.1%}",
+                        className="cw-up" if change >= 0 else "cw-down",
+                    )
+                )
+        cards.append(
+            html.Div(
+                [html.Div(_(title), className="cw-muted"), html.Strong(value), *changes],
+                className="cw-card",
+                id=f"overview-headline-{f.key}",
+            )
+        )
+    cards.append(
+        html.Div(
+            [
+                html.Div(_("Figures in the period"), className="cw-muted"),
+                html.Span(
+                    _("%(o)s official · %(p)s pending · %(e)s estimated")
+                    % {"o": strip.official, "p": strip.pending, "e": strip.estimated}
+                ),
+            ],
+            className="cw-card",
+        )
+    )
+    return cards
+
+
+@callback(
+    Output("overview-headline", "children"),
+    Output("overview-period-label", "children"),
+    Input("overview-period", "value"),
+)
+def show_headline(period: object):
+    first, last = gateway.month_bounds(*period_of(period))
+    return headline_strip(gateway.headline(first, last)), f"{first:%Y-%m} – {last:%Y-%m}"
+
+
+@callback(
+    Output("overview-play-tick", "disabled"),
+    Output("overview-play", "children"),
+    Input("overview-play", "n_clicks"),
+    State("overview-play-tick", "disabled"),
+    prevent_initial_call=True,
+)
+def toggle_play(_n, disabled):
+    playing = bool(disabled)  # it was stopped: start
+    return (not playing), ("⏸" if playing else "▶")
+
+
+@callback(
+    Output("overview-period", "value"),
+    Input("overview-play-tick", "n_intervals"),
+    State("overview-period", "value"),
+    prevent_initial_call=True,
+)
+def step_period(_n, period: object):
+    """Move the window one month on (back to the start after the last month)."""
+    low, high = gateway.month_range()
+    first, last = period_of(period)
+    if last + 1 > high:
+        width = last - first
+        return [low, low + width]
+    return [first + 1, last + 1]
 
 
 @callback(
@@ -282,77 +411,6 @@ def _property(click: object, name: str) -> object:
         return None
     properties = click.get("properties")
     return properties.get(name) if isinstance(properties, dict) else None
-
-
-def node_panel(d: gateway.NodeDetail) -> html.Div:
-    other_name = d.name_zh if d.name == d.name_en else d.name_en
-    score = f"{d.coverage_score:.0%}" if d.coverage_assessed else _("no evidence recorded")
-    services = [
-        html.Li(
-            [
-                html.Span(s.category),
-                " — ",
-                html.Span(s.level_label, className=f"cw-level-{s.level}"),
-                f" ({s.since_year})" if s.since_year else "",
-                " ",
-                html.A(_("evidence"), href=s.evidence_url, target="_blank", rel="noopener")
-                if s.evidence_url
-                else "",
-            ]
-        )
-        for s in d.services
-    ]
-    figures = [
-        html.Tr(
-            [
-                html.Td(f.metric),
-                html.Td(f.period),
-                html.Td(f.value),
-                html.Td(
-                    html.A(f.entity or _("source"), href=f.url, target="_blank", rel="noopener")
-                    if f.url
-                    else (f.entity or (_("official") if f.official else _("pending review")))
-                ),
-            ],
-            className="" if f.official else "cw-pending",
-        )
-        for f in d.figures[:12]
-    ]
-    return html.Div(
-        id="overview-node-panel",
-        **{"data-code": d.code},
-        children=[
-            html.H2(d.name),
-            html.Div(
-                f"{other_name} · {d.code}" + (f" · {d.unlocode}" if d.unlocode else ""),
-                className="cw-muted",
-            ),
-            html.Div(", ".join(d.kinds)),
-            html.Div(
-                [_("Coordinates"), f": {d.lat:.3f}, {d.lon:.3f} — {d.coord_quality}"],
-                className="cw-muted",
-            ),
-            html.Div([_("Routes"), ": ", ", ".join(d.routes) or "—"]),
-            html.A(
-                _("Port calls and congestion →"),
-                href=f"/dash/port/{d.code}",
-                id="overview-port-link",
-            )
-            if d.port_page
-            else None,
-            html.H3([_("Digital services"), " · ", _("coverage"), " ", score]),
-            html.Ul(services, className="cw-services", id="overview-services")
-            if services
-            else html.P(_("No digital service recorded."), className="cw-muted"),
-            html.Div([_("Not recorded"), ": ", ", ".join(d.missing)], className="cw-muted")
-            if d.missing
-            else None,
-            html.H3([_("Figures"), " (" + _("incl.") + " " + d.group + ")" if d.group else ""]),
-            html.Table([html.Tbody(figures)], className="cw-figures")
-            if figures
-            else html.P(_("No figures recorded."), className="cw-muted"),
-        ],
-    )
 
 
 @callback(

@@ -36,6 +36,7 @@ def layout(code: str = "", **query) -> html.Div:
         "p90": _("Baseline 90th percentile"),
         "wait": _("Median anchorage wait"),
         "stay": _("Median time in port"),
+        "empty": _("No data for this period"),
     }
     status = (
         _("Congested: the queue is above the baseline's 90th percentile.")
@@ -73,6 +74,7 @@ def layout(code: str = "", **query) -> html.Div:
                             dl.Map(
                                 center=list(page.center),
                                 zoom=10,
+                                bounds=page.bounds,
                                 className="cw-port-map",
                                 children=[
                                     dl.GeoJSON(

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from statistics import median
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
-from ports.models import ThroughputReport
+from geo.models import Node
+from geo.services.coverage import compute_coverage
+from ports.models import PortCall, ThroughputReport
+from rail.models import Train
 
 
 def teu_totals(node_ids: list[int], first: date, last: date) -> dict[int, tuple[float, list[str]]]:
@@ -42,3 +47,133 @@ def teu_totals(node_ids: list[int], first: date, last: date) -> dict[int, tuple[
         if label and label not in out[t["node_id"]][1]:
             out[t["node_id"]][1].append(label)
     return out
+
+
+# -- the corridor's headline figures for a period (dashboard strip and reports) -------------
+
+
+@dataclass(frozen=True)
+class Headline:
+    key: str
+    value: float | None
+    previous: float | None
+    last_year: float | None
+
+    def change(self, then: float | None) -> float | None:
+        if self.value is None or not then:
+            return None
+        return (self.value - then) / then
+
+
+@dataclass(frozen=True)
+class HeadlineStrip:
+    first: date
+    last: date
+    figures: list[Headline]
+    official: int
+    pending: int
+    estimated: int
+
+
+def _months(d: date, n: int) -> date:
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The period of the same length just before: whole months when the window is whole
+    months (September -> August), else the same number of days."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        return _months(start, -months), start - timedelta(days=1)
+    return start - (end - start) - timedelta(days=1), start - timedelta(days=1)
+
+
+def shift_year(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def corridor_total(metric: str, first: date, last: date) -> float | None:
+    """The corridor's official total of a metric over figures inside the window; a port
+    group's figure counts instead of its members' when both exist (no double count)."""
+    rows = (
+        ThroughputReport.objects.filter(
+            official=True,
+            metric=metric,
+            trade="total",
+            direction="total",
+            cargo_class__in=["all", "container"] if metric == "teu" else ["all"],
+            laden="total",
+            period_start__gte=first,
+            period_end__lte=last,
+        )
+        .values("node_id", "period_kind")
+        .annotate(total=Sum("value"))
+    )
+    by_node: dict[int, float] = {}
+    for r in sorted(rows, key=lambda r: r["period_kind"] != "year"):
+        by_node.setdefault(r["node_id"], float(r["total"]))
+    if not by_node:
+        return None
+    groups = dict(Node.objects.filter(pk__in=by_node).values_list("pk", "group_id"))
+    return sum(v for pk, v in by_node.items() if groups.get(pk) not in by_node)
+
+
+def _calls(first: date, last: date) -> tuple[float | None, float | None]:
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    calls = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
+    n = calls.count()
+    waits = [w for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None]
+    return (float(n) if n else None), (round(median(waits) / 3600, 2) if waits else None)
+
+
+def _trains(first: date, last: date) -> float | None:
+    n = (
+        Train.objects.filter(
+            service_date__gte=first, service_date__lte=last, service_type="sea_rail"
+        )
+        .filter(Q(status="running") | Q(status="arrived"))
+        .count()
+    )
+    return float(n) if n else None
+
+
+def headline(first: date, last: date) -> HeadlineStrip:
+    """Corridor totals for [first, last] against the period before and a year earlier:
+    container TEU, cargo tonnes, sea-rail trains, port calls, median anchorage wait (h),
+    mean digital-service coverage (now); and how many figures are official, pending, or
+    estimates ("about")."""
+    periods = [
+        (first, last),
+        previous_period(first, last),
+        (shift_year(first, -1), shift_year(last, -1)),
+    ]
+    values: dict[str, list[float | None]] = {
+        k: [] for k in ("teu", "tonnes", "trains", "calls", "wait")
+    }
+    for a, b in periods:
+        values["teu"].append(corridor_total("teu", a, b))
+        values["tonnes"].append(corridor_total("tonnes", a, b))
+        values["trains"].append(_trains(a, b))
+        calls, wait = _calls(a, b)
+        values["calls"].append(calls)
+        values["wait"].append(wait)
+    coverage = [c.score for c in compute_coverage().values() if c.assessed]
+    mean_cov = round(sum(coverage) / len(coverage), 4) if coverage else None
+    figures = [Headline(k, *v) for k, v in values.items()]
+    figures.append(Headline("coverage", mean_cov, None, None))
+    window = ThroughputReport.objects.filter(
+        current=True, period_start__gte=first, period_end__lte=last
+    )
+    return HeadlineStrip(
+        first=first,
+        last=last,
+        figures=figures,
+        official=window.filter(official=True).count(),
+        pending=window.filter(status="submitted").count(),
+        estimated=window.filter(official=True, qualifier="~").count(),
+    )

@@ -34,7 +34,7 @@ from ports.models import PortCall
 from ports.services.portcalls import watched_ports
 from rail.models import Train
 
-from .figures import teu_totals
+from .figures import previous_period, shift_year, teu_totals
 
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 FONT_PATHS = (
@@ -89,28 +89,6 @@ def _name(obj: Any, language: str) -> str:
     return str(obj.name_zh if language.startswith("zh") else obj.name_en)
 
 
-def _shift_year(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def _months(d: date, n: int) -> date:
-    """The first day of the month `n` months from `d`'s."""
-    index = d.year * 12 + d.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of the same length just before: whole months when the window is whole
-    months (September -> August), else the same number of days."""
-    if start.day == 1 and (end + timedelta(days=1)).day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        return _months(start, -months), start - timedelta(days=1)
-    return start - (end - start) - timedelta(days=1), start - timedelta(days=1)
-
-
 def build(route_code: str | None, start: date, end: date, language: str) -> ReportData:
     route = Route.objects.filter(code=route_code).first() if route_code else None
     nodes_qs = Node.objects.mapped().order_by("code")
@@ -120,7 +98,7 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
     coverage = compute_coverage(nodes)
     now_teu = teu_totals([n.pk for n in nodes], start, end)
     prev_teu = teu_totals([n.pk for n in nodes], *previous_period(start, end))
-    last_year = teu_totals([n.pk for n in nodes], _shift_year(start, -1), _shift_year(end, -1))
+    last_year = teu_totals([n.pk for n in nodes], shift_year(start, -1), shift_year(end, -1))
     rows = []
     sources: list[str] = []
     for n in nodes:

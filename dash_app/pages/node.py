@@ -1,0 +1,76 @@
+"""Node page: where it is (and how good the coordinate is), what it is, its digital services
+with their evidence, its coverage over time, its throughput (official, pending, AIS
+estimate), and links to its port page and routes."""
+
+from __future__ import annotations
+
+import dash
+from dash import dcc, html
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from dash_app import figures, gateway
+from dash_app.components.panels import node_panel
+
+dash.register_page(__name__, path_template="/node/<code>", name="Node", title="Node")
+
+
+def layout(code: str = "", **query) -> html.Div:
+    lang = translation.get_language() or "en"
+    detail = gateway.node_detail(code, lang) if isinstance(code, str) else None
+    if detail is None:
+        return html.Div(
+            [html.H2(_("Unknown node.")), html.A(_("Back to the map"), href="/dash/")],
+            className="cw-main",
+        )
+    history = gateway.coverage_history(detail.code) or []
+    series = gateway.node_throughput(detail.code)
+    labels = {"official": _("Official"), "pending": _("Pending review"), "ais": _("AIS estimate")}
+    charts = [
+        dcc.Graph(
+            id="node-coverage",
+            figure=figures.coverage_chart(
+                history, _("Digital-service coverage over time"), _("No evidence recorded")
+            ),
+            config={"displayModeBar": False},
+        )
+    ]
+    if series is not None and not series.empty:
+        charts.append(
+            dcc.Graph(
+                id="node-throughput",
+                figure=figures.throughput_chart(series, labels, _("Containers by month (TEU)")),
+                config={"displayModeBar": False},
+            )
+        )
+    else:
+        charts.append(
+            dcc.Graph(
+                id="node-throughput",
+                figure=figures.empty(_("Containers by month (TEU)"), _("No data for this period")),
+                config={"displayModeBar": False},
+            )
+        )
+    panel = node_panel(detail)
+    panel.id = "node-panel"
+    return html.Div(
+        id="node-page",
+        **{"data-code": detail.code},
+        children=[
+            html.Div(
+                className="cw-bar",
+                children=[
+                    html.A("← " + _("Corridor map"), href="/dash/", className="cw-title"),
+                    html.Span(f"{detail.name} · {detail.code}"),
+                    html.A(_("Coverage"), href="/dash/coverage"),
+                ],
+            ),
+            html.Div(
+                className="cw-port-grid",
+                children=[
+                    html.Div(className="cw-port-side", children=[panel]),
+                    html.Div(className="cw-port-main", children=charts),
+                ],
+            ),
+        ],
+    )
