@@ -28,7 +28,7 @@ from exports.services import report as export_report
 from exports.services import writer as export_writer
 from exports.services.layers import LAYERS
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
-from geo.models import DigitalServiceCategory, Node
+from geo.models import DigitalServiceCategory, Node, ServiceEvidence
 from geo.services.coverage import compute_coverage, coverage_rgb
 from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
 from ports.models import PortCall, ThroughputReport, Vessel
@@ -844,6 +844,10 @@ def coverage_matrix(lang: str, route: str | None = None) -> CoverageMatrix:
         nodes = nodes.filter(routes__code=route).distinct()
     node_list = list(nodes)
     coverage = compute_coverage()
+    unverified = {
+        (e.node_id, e.category_id): e.source_url
+        for e in ServiceEvidence.objects.filter(confidence="low")
+    }
     rows = []
     for n in node_list:
         cov = coverage[n.code]
@@ -853,6 +857,9 @@ def coverage_matrix(lang: str, route: str | None = None) -> CoverageMatrix:
                 cells.append(CoverageCell("", "", None))
                 continue
             s = cov.services.get(c.code)
+            if s is None and (n.pk, c.pk) in unverified:
+                cells.append(CoverageCell("unverified", unverified[(n.pk, c.pk)], None))
+                continue
             cells.append(
                 CoverageCell(
                     s.level if s else "none",
@@ -905,3 +912,29 @@ def month_range() -> tuple[int, int]:
 
 def headline(first: date, last: date) -> export_figures.HeadlineStrip:
     return export_figures.headline(first, last)
+
+
+@dataclass(frozen=True)
+class EvidenceView:
+    category: str
+    level: str
+    as_of: str
+    confidence: str
+    source_url: str
+    summary: str
+
+
+def node_evidence(code: str, lang: str) -> list[EvidenceView]:
+    """The dated, sourced statements about a node's digital services, newest first."""
+    rows = ServiceEvidence.objects.filter(node__code=code).select_related("category")
+    return [
+        EvidenceView(
+            localized(e.category, lang),
+            e.get_level_display(),
+            e.as_of,
+            e.get_confidence_display(),
+            e.source_url,
+            e.summary,
+        )
+        for e in rows.order_by("-as_of")
+    ]

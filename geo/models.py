@@ -92,6 +92,36 @@ class DigitalServiceCategory(Seeded):
         return not self.applies_to or bool(set(self.applies_to) & set(node_kinds))
 
 
+class ServiceEvidence(Seeded):
+    """A dated, sourced statement that a node offers (or pilots) a digital service, with the
+    confidence of the source. Confident statements (high, medium) support a node service;
+    low-confidence ones are shown as unverified and never scored."""
+
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="evidence")
+    category = models.ForeignKey(
+        "DigitalServiceCategory", on_delete=models.PROTECT, related_name="evidence"
+    )
+    level = models.CharField(max_length=8, choices=ServiceLevel.choices)
+    as_of = models.CharField(max_length=10, help_text=_("YYYY, YYYY-MM or YYYY-MM-DD"))
+    source_url = models.URLField(max_length=500)
+    summary = models.TextField(blank=True)
+    confidence = models.CharField(
+        max_length=6,
+        choices=[("high", _("High")), ("medium", _("Medium")), ("low", _("Low (unverified)"))],
+    )
+
+    class Meta:
+        ordering = ["node__code", "category__code", "as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["node", "category", "as_of", "source_url"], name="evidence_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.node.code}/{self.category.code} {self.as_of} ({self.confidence})"
+
+
 class NodeService(Seeded):
     """Evidence that a node offers a digital service at some level, over a time span.
 

@@ -69,7 +69,7 @@ def test_map_shows_nodes_and_qinzhou_services(page, live_app):
     text = panel.inner_text()
     assert "Qinzhou Port" in text and "钦州港" in text
     assert "Terminal automation" in text and "Operational" in text
-    assert "coverage 25%" in text
+    assert "coverage 33%" in text
     page.screenshot(path=str(ARTIFACTS / "qinzhou.png"))
 
     offsite = [u for u in page.requested if not u.startswith((live_app, "data:"))]

@@ -10,11 +10,22 @@ from django.db import transaction
 
 from core.imports import ImportCounts
 from core.ingest.errors import LayerError
-from geo.ingest.nodes import parse_categories, parse_node_services, parse_nodes
+from geo.ingest.nodes import (
+    parse_categories,
+    parse_node_services,
+    parse_nodes,
+    parse_service_evidence,
+    services_from_evidence,
+)
 from geo.models import Node
 from geo.services.basemap import import_basemap
 from geo.services.geofences import import_geofences
-from geo.services.nodes import import_categories, import_node_services, import_nodes
+from geo.services.nodes import (
+    import_categories,
+    import_node_services,
+    import_nodes,
+    import_service_evidence,
+)
 from ports.ingest.published import parse_published
 from ports.services.portcalls import ensure_default_rules
 from ports.services.throughput import import_published_figures
@@ -63,6 +74,21 @@ def load_corridor(data_dir: Path, reset: bool = False, dry_run: bool = False) ->
         for row in rows:
             if row.node not in known:
                 raise LayerError(file_name, f"unknown node code '{row.node}'", row.row, "node")
+    evidence_path = data_dir / "service_evidence.csv"
+    evidence_rows = list(parse_service_evidence(evidence_path)) if evidence_path.exists() else []
+    for statement in evidence_rows:
+        if statement.node not in known:
+            raise LayerError(
+                "service_evidence.csv",
+                f"unknown node code '{statement.node}'",
+                statement.row,
+                "node_code",
+            )
+    # Confident evidence for a (node, category) that node_services.csv does not hold makes
+    # a node service; node_services.csv keeps the last word where it has one.
+    service_rows += services_from_evidence(
+        evidence_rows, {(r.node, r.category) for r in service_rows}
+    )
     summary = LoadSummary()
     counts = summary.counts
     with transaction.atomic():
@@ -70,6 +96,9 @@ def load_corridor(data_dir: Path, reset: bool = False, dry_run: bool = False) ->
         counts["service categories"] = import_categories(category_rows, reset=reset)
         counts["node services"] = import_node_services(
             service_rows, "node_services.csv", reset=reset
+        )
+        counts["service evidence"] = import_service_evidence(
+            evidence_rows, "service_evidence.csv", reset=reset
         )
         counts["routes"], counts["segments"] = import_routes(
             route_rows, segment_rows, data_dir, reset=reset

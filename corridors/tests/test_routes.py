@@ -93,7 +93,8 @@ def test_route_coverage_and_gaps():
     assert 0 < east.score < 1
     assert east.score == pytest.approx(sum(east.nodes.values()) / len(east.nodes), abs=1e-4)
     gaps = {(g.node, g.category): g.offered_by for g in east.gaps}
-    # Qinzhou Port East station lacks terminal automation that the terminal next to it has.
-    assert "QZ_ACT" in gaps[("QZ_EAST", "terminal_automation")]
-    # Huaihua has no neighbour offering anything: no gaps reported against it.
-    assert not any(node == "HH" for node, _ in gaps)
+    # Beihai lacks the terminal automation of Qinzhou Port East, its neighbour on the line.
+    assert "QZ_EAST" in gaps[("BH_PORT", "terminal_automation")]
+    # A gap needs a neighbour offering the service: Huaihua's only one is data exchange,
+    # which Chongqing Tuanjiecun offers.
+    assert {category for node, category in gaps if node == "HH"} == {"data_exchange"}

@@ -13,7 +13,15 @@ from dash_app import gateway
 
 dash.register_page(__name__, path="/coverage", name="Coverage", title="Coverage")
 
-SYMBOLS = {"operational": "●", "partial": "◐", "pilot": "◐", "none": "○", "": ""}
+SYMBOLS = {
+    "full": "●",
+    "operational": "●",
+    "partial": "◐",
+    "pilot": "◐",
+    "none": "○",
+    "unverified": "?",
+    "": "",
+}
 
 
 def layout(route: str = "", **query) -> html.Div:
@@ -41,6 +49,7 @@ def layout(route: str = "", **query) -> html.Div:
                     html.P(
                         _(
                             "● operational · ◐ pilot or partial · ○ none recorded · "
+                            "? unverified (low-confidence source, not scored) · "
                             "blank: not applicable"
                         ),
                         className="cw-muted",

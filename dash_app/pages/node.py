@@ -53,6 +53,53 @@ def layout(code: str = "", **query) -> html.Div:
         )
     panel = node_panel(detail)
     panel.id = "node-panel"
+    evidence = gateway.node_evidence(detail.code, lang)
+    if evidence:
+        charts.append(html.H3(_("Evidence of digital services")))
+        charts.append(
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [
+                                html.Th(_("Date")),
+                                html.Th(_("Service")),
+                                html.Th(_("Level")),
+                                html.Th(_("Confidence")),
+                                html.Th(_("Statement")),
+                            ]
+                        )
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Td(e.as_of),
+                                    html.Td(e.category),
+                                    html.Td(e.level),
+                                    html.Td(e.confidence),
+                                    html.Td(
+                                        [
+                                            e.summary,
+                                            " ",
+                                            html.A(
+                                                _("source"),
+                                                href=e.source_url,
+                                                target="_blank",
+                                                rel="noopener",
+                                            ),
+                                        ]
+                                    ),
+                                ]
+                            )
+                            for e in evidence
+                        ]
+                    ),
+                ],
+                className="cw-figures",
+                id="node-evidence",
+            )
+        )
     return html.Div(
         id="node-page",
         **{"data-code": detail.code},

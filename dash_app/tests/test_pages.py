@@ -24,7 +24,7 @@ def test_node_page_shows_services_coverage_over_time_and_links(pages):
     assert "钦州港" in text and "Terminal automation" in text
     assert "/dash/port/QZ_PORT" in text
     history = gateway.coverage_history("QZ_PORT", months=36)
-    assert len(history) == 36 and history[-1].score == pytest.approx(0.25)
+    assert len(history) == 36 and history[-1].score == pytest.approx(4 / 12, abs=1e-4)
     # Coverage grew over the years the evidence covers (or stayed): never shrinks here.
     scores = [p.score or 0 for p in history]
     assert scores == sorted(scores)
@@ -48,3 +48,16 @@ def test_port_page_without_calls_says_no_data(pages):
     text = text_of(pages["port"].layout(code="BH_PORT"))
     assert "No data for this period" in text
     assert "2000" not in text.split("port-timeline")[-1][:2000]
+
+
+def test_low_confidence_evidence_is_shown_unverified_and_not_scored(pages):
+    m = gateway.coverage_matrix("en", "E")
+    codes = [c for c, _ in m.categories]
+    row = next(r for r in m.rows if r[0] == "QZ_EAST")
+    cell = row[3][codes.index("cargo_tracking")]  # one low-confidence statement (2019)
+    assert cell.level == "unverified" and cell.evidence_url.startswith("http")
+    from geo.services.coverage import compute_coverage
+
+    assert "cargo_tracking" not in compute_coverage()["QZ_EAST"].services
+    text = text_of(pages["node"].layout(code="QZ_EAST"))
+    assert "node-evidence" in text and "Low (unverified)" in text

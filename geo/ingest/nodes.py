@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,3 +185,97 @@ def parse_node_services(path: Path) -> Iterator[NodeServiceRow]:
             evidence_url=parse_url(name, row, "evidence_url", r["evidence_url"]),
             note=r["note"],
         )
+
+
+EVIDENCE_COLUMNS = [
+    "node_code",
+    "category",
+    "level",
+    "as_of",
+    "source_url",
+    "quote_or_summary",
+    "confidence",
+]
+EVIDENCE_LEVELS = {"operational": "full", "pilot": "partial"}
+CONFIDENCE = ("high", "medium", "low")
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    """A dated, sourced statement that a node offers (or pilots) a digital service.
+    `as_of` keeps the precision given (YYYY, YYYY-MM or YYYY-MM-DD); `year` is its year."""
+
+    row: int
+    node: str
+    category: str
+    level: str  # full or partial, as NodeService levels
+    as_of: str
+    year: int
+    source_url: str
+    summary: str
+    confidence: str
+
+    @property
+    def confident(self) -> bool:
+        """Low-confidence statements are shown as unverified, never scored."""
+        return self.confidence in ("high", "medium")
+
+
+def parse_service_evidence(path: Path) -> Iterator[EvidenceRow]:
+    name = path.name
+    for row, r in read_rows(path, EVIDENCE_COLUMNS):
+        node = parse_code(name, row, "node_code", r["node_code"])
+        category = r["category"].strip()
+        if not re.match(r"^[a-z0-9_]{1,40}$", category):
+            raise LayerError(name, f"bad category '{category[:40]}'", row, "category")
+        level = EVIDENCE_LEVELS.get(r["level"].strip())
+        if level is None:
+            raise LayerError(name, f"level must be one of {sorted(EVIDENCE_LEVELS)}", row, "level")
+        as_of = r["as_of"].strip()
+        if not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", as_of):
+            raise LayerError(name, "as_of must be YYYY, YYYY-MM or YYYY-MM-DD", row, "as_of")
+        confidence = r["confidence"].strip()
+        if confidence not in CONFIDENCE:
+            raise LayerError(
+                name, f"confidence must be one of {list(CONFIDENCE)}", row, "confidence"
+            )
+        url = parse_url(name, row, "source_url", r["source_url"])
+        yield EvidenceRow(
+            row=row,
+            node=node,
+            category=category,
+            level=level,
+            as_of=as_of,
+            year=int(as_of[:4]),
+            source_url=url,
+            summary=r["quote_or_summary"].strip(),
+            confidence=confidence,
+        )
+
+
+def services_from_evidence(
+    evidence: Iterable[EvidenceRow], have: set[tuple[str, str]]
+) -> list[NodeServiceRow]:
+    """Node services the confident evidence supports, for (node, category) pairs `have`
+    does not already hold: the level of the latest confident statement, since the year of
+    the earliest, with the latest statement's source."""
+    groups: dict[tuple[str, str], list[EvidenceRow]] = {}
+    for e in evidence:
+        if e.confident and (e.node, e.category) not in have:
+            groups.setdefault((e.node, e.category), []).append(e)
+    rows = []
+    for (node, category), items in sorted(groups.items()):
+        items.sort(key=lambda e: e.as_of)
+        latest, earliest = items[-1], items[0]
+        rows.append(
+            NodeServiceRow(
+                row=latest.row,
+                node=node,
+                category=category,
+                level=latest.level,
+                since_year=earliest.year,
+                evidence_url=latest.source_url,
+                note=f"{latest.summary} ({latest.confidence} confidence, {latest.as_of})"[:2000],
+            )
+        )
+    return rows

@@ -19,8 +19,8 @@ from core.ingest.errors import LayerError
 from core.models import Origin
 from core.versioning import add_version
 
-from ..ingest.nodes import CategoryRow, NodeRow, NodeServiceRow
-from ..models import DigitalServiceCategory, Node, NodeService
+from ..ingest.nodes import CategoryRow, EvidenceRow, NodeRow, NodeServiceRow
+from ..models import DigitalServiceCategory, Node, NodeService, ServiceEvidence
 
 
 def import_nodes(rows: Iterable[NodeRow], reset: bool = False) -> ImportCounts:
@@ -184,3 +184,36 @@ def update_node(node: Node, values: dict[str, Any]) -> Node:
     node.full_clean()
     node.save()
     return node
+
+
+def import_service_evidence(
+    rows: Iterable[EvidenceRow], file_name: str, reset: bool = False
+) -> ImportCounts:
+    """Record the evidence statements (a statement a user edited is kept)."""
+    counts = ImportCounts()
+    nodes = {n.code: n for n in Node.objects.all()}
+    cats = {c.code: c for c in DigitalServiceCategory.objects.all()}
+    existing: dict[Any, ServiceEvidence] = {
+        (e.node_id, e.category_id, e.as_of, e.source_url): e for e in ServiceEvidence.objects.all()
+    }
+    for r in rows:
+        node, cat = nodes.get(r.node), cats.get(r.category)
+        if node is None:
+            raise LayerError(file_name, f"unknown node code '{r.node}'", r.row, "node_code")
+        if cat is None:
+            raise LayerError(file_name, f"unknown category '{r.category}'", r.row, "category")
+        upsert_by_key(
+            ServiceEvidence,
+            existing,
+            (node.pk, cat.pk, r.as_of, r.source_url),
+            {"node": node, "category": cat, "as_of": r.as_of, "source_url": r.source_url},
+            {
+                "level": r.level,
+                "summary": r.summary,
+                "confidence": r.confidence,
+                "origin": Origin.SEED,
+            },
+            counts,
+            reset=reset,
+        )
+    return counts

@@ -158,3 +158,32 @@ def test_basemap_layers_are_valid():
     land = list(read_features(path, {"Polygon", "MultiPolygon"}))
     # Every feature of the file is read (none dropped or refused).
     assert len(land) == len(json.loads(path.read_text())["features"]) > 100
+
+
+def test_service_evidence_rows_and_the_services_they_support(tmp_path):
+    from core.ingest.errors import LayerError
+    from geo.ingest.nodes import parse_service_evidence, services_from_evidence
+
+    head = "node_code,category,level,as_of,source_url,quote_or_summary,confidence\n"
+    rows = [
+        "QZ_PORT,smart_gate,pilot,2019-05,https://a.example/1,first pilot,high",
+        "QZ_PORT,smart_gate,operational,2023,https://a.example/2,in service,medium",
+        "QZ_PORT,e_payment,operational,2024-01-02,https://a.example/3,a mirror copy,low",
+        "CQ,one_bill,operational,2020,https://a.example/4,held already,high",
+    ]
+    path = tmp_path / "service_evidence.csv"
+    path.write_text(head + "\n".join(rows) + "\n")
+    evidence = list(parse_service_evidence(path))
+    assert [e.year for e in evidence] == [2019, 2023, 2024, 2020]
+    made = services_from_evidence(evidence, have={("CQ", "one_bill")})
+    # Low confidence makes nothing; held pairs are left to node_services.csv; the latest
+    # level, since the earliest confident year.
+    assert [(r.node, r.category, r.level, r.since_year) for r in made] == [
+        ("QZ_PORT", "smart_gate", "full", 2019)
+    ]
+    path.write_text(head + "QZ_PORT,smart_gate,pilot,2019-5,https://a.example/1,x,high\n")
+    with pytest.raises(LayerError, match="as_of"):
+        list(parse_service_evidence(path))
+    path.write_text(head + "QZ_PORT,smart_gate,pilot,2019,https://a.example/1,x,sure\n")
+    with pytest.raises(LayerError, match="confidence"):
+        list(parse_service_evidence(path))
