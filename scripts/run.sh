@@ -19,6 +19,11 @@ if [[ "${1:-}" == "status" ]]; then
   exec "$ROOT/.venv/bin/supervisorctl" -c "$CONF" status
 fi
 
+oneshot() {  # name, command: a child run once in the background (not restarted on success)
+  program "$1" "$2" | sed -e 's/^autorestart=true$/autorestart=unexpected\nexitcodes=0/' \
+    -e 's/^startsecs=5$/startsecs=0/'
+}
+
 program() {  # name, command: a supervised child logging to this terminal
   cat <<CONF
 
@@ -77,7 +82,11 @@ CONF
     program ingester "$PY manage.py ingest_ais tcp://127.0.0.1:$FEED_PORT --summary-every 300"
     # Simulated corridor trains in real time (two weeks of history first); their boxes go
     # onto the container ships the AIS side detects at the Beibu Gulf ports.
-    program rail "$PY manage.py simulate_rail --follow --seed 1 --interval 60"
+    program rail "$PY manage.py simulate_rail --follow --seed 1 --interval 60 --history-days 56"
+    if [[ "${CW_DEMO_HISTORY:-1}" != "0" ]]; then
+      # Eight weeks of past traffic, once per database, while the site is already up.
+      oneshot history "$PY manage.py backfill_demo --weeks 8"
+    fi
   fi
 } > "$CONF"
 

@@ -62,6 +62,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
         "CW_DEMO_SPEED": "20",
         "CW_DEMO_SHIPS": "40",
         "CW_FOLLOW_INTERVAL": "2",
+        "CW_DEMO_HISTORY": "0",  # the one-off history backfill has its own test
     }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "load_corridor"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -175,4 +176,6 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(system.pid, signal.SIGKILL)
             out, _ = system.communicate()
-    assert "FATAL" not in out and "gave up" not in out, out[-3000:]
+    # A child given up by supervisord ("entered FATAL state", "gave up"); the database's own
+    # "FATAL: the database system is shutting down", quoted by a retrying worker, is fine.
+    assert "entered FATAL state" not in out and "gave up" not in out, out[-3000:]

@@ -308,11 +308,19 @@ class Simulator:
     # -- rendering ------------------------------------------------------------------------
 
     def sentences(
-        self, plan: Plan, start: float, end: float, noise: float = 0.01, stamp=None
+        self,
+        plan: Plan,
+        start: float,
+        end: float,
+        noise: float = 0.01,
+        stamp=None,
+        sparse: float = 1.0,
     ) -> Iterator[tuple[float, str]]:
         """(unix time, line) of every report between start and end, in time order.
         `stamp(t)` maps simulation time to the time written in the tag block (a time-lapse
-        feed stamps wall-clock times); by default they are the same."""
+        feed stamps wall-clock times); by default they are the same. `sparse` stretches the
+        reporting intervals (30: a report every 5 minutes under way), for weeks of history
+        at a fraction of the volume."""
         rng = self.rng
         heap: list[tuple[float, int, int]] = []
         for i, ship in enumerate(plan.ships):
@@ -340,7 +348,7 @@ class Simulator:
             if noise and rng.random() < noise:
                 yield t, self._noise(station, stamped)
             # Class A every 10 s under way, class B every 30 s; 3 min at anchor or moored.
-            step = 180.0 if sog <= 2 else (30.0 if ship.class_b else 10.0)
+            step = (180.0 if sog <= 2 else (30.0 if ship.class_b else 10.0)) * sparse
             heapq.heappush(heap, (t + step * rng.uniform(0.9, 1.1), i, n + 1))
 
     @staticmethod
