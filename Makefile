@@ -56,6 +56,7 @@ bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/throughput_upload.py --runs 3
 	$(PY) benchmarks/rail_ingest.py --runs 3
 	$(PY) benchmarks/exports.py --runs 3
+	$(PY) benchmarks/dashboard.py --runs 3
 
 clean:
 	scripts/pg.sh stop || true

@@ -79,8 +79,11 @@ def install(server: flask.Flask, prefix: str) -> None:
         flask.g.user = user
         chosen = flask.request.args.get("lang")
         if chosen in {code for code, _ in settings.LANGUAGES}:
-            # A language link: remember it the way Django does (its cookie), then reload.
-            response = flask.redirect(prefix)
+            # A language link: remember it the way Django does (its cookie), then reload the
+            # same view (a shared link keeps its period, route and node).
+            rest = [(k, v) for k, v in flask.request.args.items(multi=True) if k != "lang"]
+            target = prefix.rstrip("/") + flask.request.path
+            response = flask.redirect(target + (f"?{urlencode(rest)}" if rest else ""))
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,
                 chosen,

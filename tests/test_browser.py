@@ -531,3 +531,25 @@ def test_period_headline_node_and_coverage_pages(page, live_app):
 
     offsite = [u for u in page.requested if not u.startswith((live_app, "data:"))]
     assert offsite == [], f"requests left the machine: {offsite[:5]}"
+
+
+def test_a_deep_link_restores_the_view(page, live_app):
+    """Issue 12: the URL carries period, route, node and language; opening it shows the same
+    view, and changing the view rewrites it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.goto(f"{live_app}/dash/?from=2025-02&to=2026-01&route=E&node=QZ_PORT&lang=zh-hans")
+    panel = page.locator('#overview-node-panel[data-code="QZ_PORT"]')
+    panel.wait_for(timeout=30_000)
+    assert "钦州港" in panel.inner_text()
+    page.wait_for_function(
+        "document.querySelector('#overview-period-label').innerText.includes('2025-02')",
+        timeout=20_000,
+    )
+    assert "2026-01" in page.inner_text("#overview-period-label")
+    assert "E" in page.inner_text("#overview-route")
+    page.screenshot(path=str(ARTIFACTS / "deep-link.png"))
+    page.click("#overview-play")  # the period moves on: the address follows
+    page.wait_for_function("location.search.includes('from=2025-03')", timeout=20_000)
+    page.click("#overview-play")
+    assert "route=E" in page.evaluate("location.search")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 import dash
 import dash_leaflet as dl
@@ -19,6 +20,7 @@ from dash_app.components.panels import node_panel
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
 
 MAP_CENTER = [19.0, 106.0]
+CORRIDOR_BOUNDS = [[0.8, 98.0], [32.5, 118.0]]
 VESSEL_REFRESH_MS = 10_000
 
 
@@ -61,13 +63,38 @@ def _top_bar(lang: str) -> html.Div:
     )
 
 
+def _month(text: object) -> int | None:
+    """A month index from "YYYY-MM" (None when it is not one)."""
+    if not isinstance(text, str) or len(text) != 7 or text[4] != "-":
+        return None
+    try:
+        year, month = int(text[:4]), int(text[5:])
+    except ValueError:
+        return None
+    return year * 12 + month - 1 if 1 <= month <= 12 and 1990 <= year <= 2100 else None
+
+
+def view_from_query(query: dict) -> tuple[tuple[int, int], str | None, str | None]:
+    """The period, route and node a shared link names (`?from=2025-01&to=2025-12&route=E&
+    node=QZ_PORT`); what is missing or wrong falls back to the defaults."""
+    first, last = _month(query.get("from")), _month(query.get("to"))
+    period = period_of([first, last]) if first is not None and last is not None else None
+    route = query.get("route") if isinstance(query.get("route"), str) else None
+    node = query.get("node") if isinstance(query.get("node"), str) else None
+    return period or gateway.default_period_months(), route or None, node or None
+
+
 def layout(**query) -> html.Div:
     lang = translation.get_language() or "en"
+    (first, last), route, node = view_from_query(query)
+    if route and route not in {o["value"] for o in gateway.route_options(lang)}:
+        route = None
+    detail = gateway.node_detail(node, lang) if node else None
     map_layers = [
         *_basemap_layers(),
         dl.GeoJSON(
             id="overview-routes",
-            url=gateway.segments_url(),
+            url=gateway.segments_url(route),
             style={"variable": "corridorMap.routeStyle"},
             onEachFeature={"variable": "corridorMap.segmentTooltip"},
             hideout={"modeColours": gateway.MODE_COLOURS},
@@ -94,7 +121,7 @@ def layout(**query) -> html.Div:
         ),
         dl.GeoJSON(
             id="overview-nodes",
-            data=gateway.map_nodes(lang),
+            data=gateway.map_nodes(lang, route, gateway.month_bounds(first, last)),
             pointToLayer={"variable": "corridorMap.nodeMarker"},
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
@@ -104,6 +131,7 @@ def layout(**query) -> html.Div:
         dcc.Dropdown(
             id="overview-find",
             options=gateway.node_options(lang),
+            value=detail.code if detail else None,
             placeholder=_("Name or code"),
             clearable=True,
         ),
@@ -111,6 +139,7 @@ def layout(**query) -> html.Div:
         dcc.Dropdown(
             id="overview-route",
             options=gateway.route_options(lang),
+            value=route,
             placeholder=_("All routes"),
             clearable=True,
         ),
@@ -128,7 +157,9 @@ def layout(**query) -> html.Div:
         html.Div(id="overview-alerts", children=alerts_panel(gateway.live_alerts())),
         html.Div(
             id="overview-detail",
-            children=html.P(
+            children=node_panel(detail)
+            if detail
+            else html.P(
                 _("Click a node on the map to see its services and figures."),
                 className="cw-muted",
             ),
@@ -136,7 +167,6 @@ def layout(**query) -> html.Div:
         legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
     ]
     low, high = gateway.month_range()
-    first, last = gateway.default_period_months()
     marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
     period = html.Div(
         className="cw-period",
@@ -164,15 +194,22 @@ def layout(**query) -> html.Div:
         [
             _top_bar(lang),
             period,
-            html.Div(id="overview-headline", className="cw-headline"),
+            dcc.Loading(
+                html.Div(id="overview-headline", className="cw-headline"),
+                type="dot",
+                delay_show=300,
+            ),
             html.Div(
                 className="cw-body",
                 children=[
                     dl.Map(
                         id="overview-map",
-                        center=MAP_CENTER,
+                        center=[detail.lat, detail.lon] if detail else MAP_CENTER,
+                        # The whole corridor, Chongqing and Chengdu to Singapore (or the node
+                        # a link names).
+                        bounds=None if detail else CORRIDOR_BOUNDS,
                         trackViewport=True,
-                        zoom=5,
+                        zoom=10 if detail else 5,
                         minZoom=3,
                         maxZoom=13,
                         className="cw-map",
@@ -182,6 +219,7 @@ def layout(**query) -> html.Div:
                 ],
             ),
             dcc.Store(id="overview-lang", data=lang),
+            dcc.Location(id="overview-url", refresh=False),
             dcc.Interval(id="overview-tick", interval=VESSEL_REFRESH_MS),
         ]
     )
@@ -260,6 +298,27 @@ def headline_strip(strip) -> list:
         )
     )
     return cards
+
+
+@callback(
+    Output("overview-url", "search"),
+    Input("overview-period", "value"),
+    Input("overview-route", "value"),
+    Input("overview-find", "value"),
+    State("overview-lang", "data"),
+    prevent_initial_call=True,
+)
+def share_view(period: object, route: object, node: object, lang: object) -> str:
+    """The view in the address bar, so it can be shared and restored."""
+    first, last = gateway.month_bounds(*period_of(period))
+    query = {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
+    if isinstance(route, str) and route:
+        query["route"] = route
+    if isinstance(node, str) and node:
+        query["node"] = node
+    if isinstance(lang, str) and lang:
+        query["lang"] = lang
+    return "?" + urlencode(query)
 
 
 @callback(

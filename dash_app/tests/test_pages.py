@@ -61,3 +61,23 @@ def test_low_confidence_evidence_is_shown_unverified_and_not_scored(pages):
     assert "cargo_tracking" not in compute_coverage()["QZ_EAST"].services
     text = text_of(pages["node"].layout(code="QZ_EAST"))
     assert "node-evidence" in text and "Low (unverified)" in text
+
+
+def test_deep_link_parameters_are_checked(app):
+    from conftest import dash_page
+
+    overview = dash_page(app, "overview")
+    period, route, node = overview.view_from_query(
+        {"from": "2025-02", "to": "2025-04", "route": "E", "node": "QZ_PORT"}
+    )
+    assert period == (2025 * 12 + 1, 2025 * 12 + 3) and (route, node) == ("E", "QZ_PORT")
+    default = gateway.default_period_months()
+    for junk in ({"from": "2025-13", "to": "2025-04"}, {"from": ["x"]}, {"to": "1800-01"}):
+        assert overview.view_from_query(junk)[0] == default
+    import flask
+
+    with flask.Flask("t").test_request_context("/dash/"):
+        text = text_of(overview.layout(node="NOPE", route="<script>"))
+        assert "<script>" not in text.split('"overview-route"')[1][:300]
+        shared = text_of(overview.layout(**{"from": "2025-02", "to": "2026-01", "node": "QZ_PORT"}))
+    assert '"data-code": "QZ_PORT"' in shared and "24301" in shared

@@ -293,7 +293,7 @@ def html_report(data: ReportData) -> str:
             f'vertical-align:middle"></span> {html.escape(mode)}<br>'
             for mode, c in MODE_COLOURS.items()
         )
-        + f"{html.escape(_('Node colour: digital-service coverage (red none, green all)'))}<br>"
+        + f"{html.escape(_('Node colour: digital-service coverage (red none, blue all)'))}<br>"
         + f"{html.escape(_('Node size: container throughput (TEU)'))}</div>"
     )
     m.get_root().html.add_child(Element(legend))  # type: ignore[attr-defined]
@@ -595,7 +595,7 @@ def pdf_report(data: ReportData) -> bytes:
         Spacer(1, 6),
         Image(io.BytesIO(map_png(data)), width=17 * cm, height=12.75 * cm, kind="proportional"),
         Paragraph(
-            html.escape(_("Node colour: digital-service coverage (red none, green all)"))
+            html.escape(_("Node colour: digital-service coverage (red none, blue all)"))
             + " · "
             + html.escape(_("Node size: container throughput (TEU)")),
             small,

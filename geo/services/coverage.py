@@ -75,13 +75,15 @@ def compute_coverage(
     return result
 
 
-# The one coverage colour scale (map, legend, exports, reports): red (none) to green (all).
+# The one coverage colour scale (map, legend, exports, reports): red (none) through yellow
+# to blue (all), ColorBrewer's RdYlBu, which readers with red-green colour blindness can
+# tell apart (a red-to-green scale they cannot).
 COVERAGE_STOPS: list[tuple[float, tuple[int, int, int]]] = [
     (0.0, (215, 48, 39)),
     (0.25, (252, 141, 89)),
-    (0.5, (254, 224, 139)),
-    (0.75, (145, 207, 96)),
-    (1.0, (26, 152, 80)),
+    (0.5, (254, 224, 144)),
+    (0.75, (145, 191, 219)),
+    (1.0, (69, 117, 180)),
 ]
 NO_EVIDENCE_RGB = (154, 165, 177)
 
