@@ -278,9 +278,23 @@ def node_detail(code: str, lang: str) -> NodeDetail | None:
     )
 
 
-def live_vessels(max_age_min: float = 60.0) -> dict[str, Any]:
-    """The live vessels layer (all vessels seen within `max_age_min`)."""
-    return ais_services.live_vessels(max_age_min)
+def live_vessels_url(tick: int = 0) -> str:
+    """Where the map fetches the live vessel layer (`t` makes each refresh a new URL)."""
+    return reverse("ais-live") + f"?t={int(tick)}"
+
+
+def live_vessel_status(max_age_min: float = 60.0) -> tuple[int, datetime | None]:
+    """How many vessels are live and the newest report's time."""
+    from django.db.models import Count, Max
+
+    from ports.models import VesselLatest
+
+    got = (
+        VesselLatest.objects.vessels()
+        .seen_within(max_age_min)
+        .aggregate(n=Count("pk"), t=Max("ts"))
+    )
+    return int(got["n"] or 0), got["t"]
 
 
 def parse_mmsi(value: Any) -> int | None:

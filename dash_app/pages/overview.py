@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from urllib.parse import urlencode
 
 import dash
@@ -107,7 +107,7 @@ def layout(**query) -> html.Div:
         # Thousands of vessels: clustered below zoom 9, arrows (heading) above.
         dl.GeoJSON(
             id="overview-vessels",
-            data=gateway.live_vessels(),
+            url=gateway.live_vessels_url(),
             cluster=True,
             zoomToBoundsOnClick=True,
             superClusterOptions={"radius": 60, "maxZoom": 8},
@@ -569,21 +569,23 @@ def train_panel(d: gateway.TrainDetail) -> html.Div:
 
 
 @callback(
-    Output("overview-vessels", "data"),
+    Output("overview-vessels", "url"),
     Output("overview-ais-status", "children"),
     Input("overview-tick", "n_intervals"),
     prevent_initial_call=True,
 )
-def refresh_vessels(_n: int):
-    layer = gateway.live_vessels()
-    features = layer["features"]
-    if not features:
-        return layer, _("No vessel reported in the last hour.")
-    newest = max(f["properties"]["ts"] for f in features)
-    stamp = datetime.fromtimestamp(newest, UTC).strftime("%H:%M:%S")
-    return layer, _("%(count)s vessels live · last report %(time)s UTC") % {
-        "count": len(features),
-        "time": stamp,
+def refresh_vessels(n: object):
+    """A new URL for the layer (the browser fetches it: thousands of vessels never pass
+    through a callback) and the status line."""
+    tick = n if isinstance(n, int) and not isinstance(n, bool) else 0
+    count, newest = gateway.live_vessel_status()
+    if not count or newest is None:
+        return gateway.live_vessels_url(tick), _("No vessel reported in the last hour.")
+    return gateway.live_vessels_url(tick), _(
+        "%(count)s vessels live · last report %(time)s UTC"
+    ) % {
+        "count": count,
+        "time": newest.astimezone(UTC).strftime("%H:%M:%S"),
     }
 
 

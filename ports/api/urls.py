@@ -3,7 +3,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import AisStatsView, PortCallViewSet, PortViewSet, ThroughputViewSet, VesselViewSet
+from .views import (
+    AisStatsView,
+    LiveVesselsView,
+    PortCallViewSet,
+    PortViewSet,
+    ThroughputViewSet,
+    VesselViewSet,
+)
 
 router = SimpleRouter()
 router.register("throughput", ThroughputViewSet, basename="throughput")
@@ -13,5 +20,6 @@ router.register("ports", PortViewSet, basename="port")
 
 urlpatterns = [
     path("ais/stats/", AisStatsView.as_view(), name="ais-stats"),
+    path("ais/live/", LiveVesselsView.as_view(), name="ais-live"),
     *router.urls,
 ]

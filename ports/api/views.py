@@ -34,7 +34,7 @@ from ..models import (
     Vessel,
     VesselLatest,
 )
-from ..services.ais import vessel_track
+from ..services.ais import live_vessels, vessel_track
 from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
 from ..services.portcalls import update_rule, watched_ports
 from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
@@ -179,6 +179,22 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         start = datetime_param(request, "start", end - timedelta(hours=24))
         check_window(start, end, MAX_TRACK_DAYS)
         return Response(vessel_track(int(mmsi), start, end))
+
+
+class LiveVesselsView(APIView):
+    """The live vessel layer as the map draws it (compact GeoJSON: `g` ship type group,
+    `sog` kn, `dir` degrees, `ts` unix seconds): vessels seen within `?within=` minutes
+    (default 60, at most a day). Fetched by URL, so the map's callbacks stay small."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("within", int, description="minutes, 1-1440")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        within = int_param(request, "within", 60, 1, 1440)
+        response = Response(live_vessels(float(within)))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class AisStatsView(APIView):
