@@ -258,6 +258,8 @@ def transfer_histogram(
 ) -> go.Figure:
     """Distribution of transfer times (hours) by direction, exact and estimated apart, with
     the threshold drawn."""
+    if not any(values for kinds in hours.values() for values in kinds.values()):
+        return empty(title, labels["empty"], height=300)
     fig = go.Figure()
     colours = {"rail_to_sea": "#1971c2", "sea_to_rail": "#e8590c"}
     for direction, kinds in hours.items():

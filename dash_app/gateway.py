@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -414,17 +414,31 @@ def _fence_bounds(node: Node) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
-def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
-    """The current rule in words, recent calls, daily metrics against the baseline,
+PORT_DAYS = 56  # the port page's default period: the last eight weeks
+PORT_MAX_DAYS = 92
+PORT_TIMELINE_DAYS = 14
+
+
+def port_page(
+    code: str, lang: str, first: date | None = None, last: date | None = None
+) -> PortPage | None:
+    """The current rule in words, daily metrics against the baseline over the period
+    (default the last eight weeks, at most 92 days), the calls of its last two weeks,
     vessels at anchor now. None when the node is not a watched port."""
     node = call_services.watched_ports().filter(code=code).first()
     if node is None:
         return None
     rule = call_services.current_rule(node)
     today = timezone.now().date()
-    metrics = metric_services.port_metrics(node, today - timedelta(days=days - 1), today)
+    last = min(last or today, today)
+    first = first or last - timedelta(days=PORT_DAYS - 1)
+    first = max(first, last - timedelta(days=PORT_MAX_DAYS - 1))
+    if first > last:
+        first = last
+    metrics = metric_services.port_metrics(node, first, last)
     now = timezone.now()
-    since = now - timedelta(days=days)
+    end = min(now, datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC))
+    since = end - timedelta(days=PORT_TIMELINE_DAYS)
     calls = [
         CallView(
             vessel=f"{c.vessel.name or c.vessel_id}",
@@ -435,7 +449,7 @@ def port_page(code: str, lang: str, days: int = 14) -> PortPage | None:
             anchorage_start=c.anchorage_start_at,
             anchorage_end=c.anchorage_end_at or c.berth_start_at,
         )
-        for c in PortCall.objects.filter(node=node)
+        for c in PortCall.objects.filter(node=node, arrival_at__lt=end)
         .exclude(departure_at__lt=since)
         .select_related("vessel")
         .order_by("arrival_at")[:200]

@@ -16,9 +16,21 @@ dash.register_page(__name__, path_template="/port/<code>", name="Port", title="P
 FENCE_STYLE = {"variable": "corridorMap.fenceStyle"}
 
 
+def _day(text: object):
+    from datetime import date
+
+    if not isinstance(text, str) or len(text) != 10:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def layout(code: str = "", **query) -> html.Div:
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD` picks the period (default the last eight weeks)."""
     lang = translation.get_language() or "en"
-    page = gateway.port_page(code, lang)
+    page = gateway.port_page(code, lang, _day(query.get("from")), _day(query.get("to")))
     if page is None:
         return html.Div(
             [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
@@ -120,7 +132,9 @@ def layout(code: str = "", **query) -> html.Div:
                             dcc.Graph(
                                 id="port-timeline",
                                 figure=figures.calls_timeline(
-                                    page.calls, labels, _("Port calls of the last 14 days")
+                                    page.calls,
+                                    labels,
+                                    _("Port calls of the period's last 14 days"),
                                 ),
                             ),
                         ],
@@ -143,6 +157,7 @@ def transfer_section(code: str) -> list:
         "estimated": _("estimated"),
         "threshold": _("threshold %(h)s h") % {"h": f"{data['threshold_h']:g}"},
         "hours": _("hours"),
+        "empty": _("No data for this period"),
     }
     weeks = [
         html.Tr(

@@ -62,7 +62,14 @@ def test_port_page_for_a_watched_port_and_none_otherwise():
     assert page.code == "GW_PORT" and "1 kn or slower" in page.rule_text
     [call] = page.calls
     assert call.vessel == "BERTHED ONE" and call.berth_end is not None  # open: ends now
-    assert len(page.metrics["days"]) == 14
+    assert len(page.metrics["days"]) == 56  # the last eight weeks by default
+    from datetime import date
+
+    week = gateway.port_page(port.code, "en", date(2026, 9, 1), date(2026, 9, 7))
+    assert week.metrics["days"][0]["date"] == "2026-09-01"
+    assert len(week.metrics["days"]) == 7 and week.calls == []  # the call is not in it
+    wide = gateway.port_page(port.code, "en", date(2020, 1, 1), date(2026, 9, 30))
+    assert len(wide.metrics["days"]) == 92  # capped
     assert gateway.port_page("HH", "en") is None  # a node without a rule is not a port
 
 
