@@ -94,6 +94,20 @@ def bench_database_url() -> str:
     return base.rsplit("/", 1)[0] + "/" + name
 
 
+def seeded_bench_django() -> None:
+    """Point this process at the scratch database, migrate and seed it, set Django up (the
+    set-up of the benchmarks that call the services in-process)."""
+    os.environ["DATABASE_URL"] = bench_database_url()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    for step in (["migrate", "-v0"], ["load_corridor"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *step], cwd=ROOT, check=True, capture_output=True
+        )
+    import django
+
+    django.setup()
+
+
 def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int, str]:
     import psycopg
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,17 +31,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from benchmarks.ais_ingest import bench_database_url
+    from benchmarks.ais_ingest import seeded_bench_django
 
-    os.environ["DATABASE_URL"] = bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    for step in (["migrate", "-v0"], ["load_corridor"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *step], cwd=ROOT, check=True, capture_output=True
-        )
-    import django
-
-    django.setup()
+    seeded_bench_django()
     import requests
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -66,7 +56,7 @@ def main() -> None:
     path = Path(tempfile.mkdtemp()) / "rail.jsonl"
     path.write_text("\n".join(lines) + "\n")
     print(
-        f"a year: {len(trains):,} trains, {len(lines):,} events, "
+        f"{args.days:g} days: {len(trains):,} trains, {len(lines):,} events, "
         f"{path.stat().st_size / 2**20:.1f} MiB"
     )
 
@@ -114,6 +104,7 @@ def main() -> None:
             r = session.post(f"{base}/api/rail-events/", json={"events": batch}, timeout=600)
             r.raise_for_status()
         api_s.append(time.perf_counter() - t0)
+        session.close()
         print(
             f"run {run + 1}: parse {parse_s[-1]:.1f} s, ingest_rail {file_s[-1]:.1f} s, "
             f"API {api_s[-1]:.1f} s, KPIs {kpi_s[-1]:.2f} s ({parsed:,} events)"
@@ -122,9 +113,9 @@ def main() -> None:
     n = len(lines)
     p, f, a, k = (statistics.median(x) for x in (parse_s, file_s, api_s, kpi_s))
     print(f"median of {args.runs}: parse-only {n / p:,.0f} events/s")
-    print(f"  ingest_rail: {f:.1f} s for a year, {n / f:,.0f} events/s ({f / p:.1f}x parse)")
+    print(f"  ingest_rail: {f:.1f} s for the period, {n / f:,.0f} events/s ({f / p:.1f}x parse)")
     print(f"  API (HTTP, 10,000 per batch): {a:.1f} s, {n / a:,.0f} events/s ({a / p:.1f}x parse)")
-    print(f"  weekly KPIs of {len(routes)} routes over the year: {k:.2f} s")
+    print(f"  weekly KPIs of {len(routes)} routes over the period: {k:.2f} s")
     print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
 
 

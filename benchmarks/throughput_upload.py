@@ -12,10 +12,8 @@ Figures, not assertions.
 from __future__ import annotations
 
 import argparse
-import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,17 +28,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
 
-    from benchmarks.ais_ingest import bench_database_url
+    from benchmarks.ais_ingest import seeded_bench_django
 
-    os.environ["DATABASE_URL"] = bench_database_url()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    for step in (["migrate", "-v0"], ["load_corridor"]):
-        subprocess.run(
-            [sys.executable, "manage.py", *step], cwd=ROOT, check=True, capture_output=True
-        )
-    import django
-
-    django.setup()
+    seeded_bench_django()
     from django.contrib.auth import get_user_model
 
     from core.ingest.spreadsheets import write_csv
