@@ -685,10 +685,6 @@ def kpi_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk
         yield chunk
 
 
-def _qs_count(make: Callable[[ExportParams], QuerySet[Any]]) -> Callable[[ExportParams], int]:
-    return lambda p: make(p).count()
-
-
 LAYERS: dict[str, LayerSpec] = {}
 
 

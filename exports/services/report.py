@@ -12,7 +12,6 @@ route; port calls and the median anchorage wait per watched port; sea-rail train
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -714,7 +713,3 @@ def default_period(today: date | None = None) -> tuple[date, date]:
     """The last full calendar year (published figures are yearly)."""
     today = today or date.today()
     return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
-
-
-def preview_data_uri(page: str) -> str:
-    return "data:text/html;base64," + base64.b64encode(page.encode()).decode()

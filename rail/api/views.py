@@ -26,7 +26,7 @@ from ..ingest.events import parse_objects
 from ..models import RailEvent, Train
 from ..services.ingest import store_events
 from ..services.kpis import node_rail_teu, route_kpis, statistical_day
-from ..services.runs import position
+from ..services.runs import position, positions
 from ..services.transfer import PORT_STATIONS, port_transfer
 from .serializers import (
     EventBatchSerializer,
@@ -67,23 +67,6 @@ class TrainBBoxFilter(BBoxFilter):
         return queryset
 
 
-def positions_of(trains, now: datetime) -> dict[int, object]:
-    """Current positions of the running (and standing) trains among `trains`."""
-    wanted = [t.pk for t in trains if t.status in (TrainStatus.RUNNING, TrainStatus.PLANNED)]
-    events: dict[int, list[RailEvent]] = {}
-    for e in RailEvent.objects.filter(train_id__in=wanted, state=EventState.CURRENT).select_related(
-        "node"
-    ):
-        events.setdefault(e.train_id, []).append(e)
-    out = {}
-    for t in trains:
-        if t.pk in events:
-            pos = position(t, events[t.pk], now)
-            if pos is not None:
-                out[t.pk] = pos
-    return out
-
-
 class TrainViewSet(viewsets.ReadOnlyModelViewSet):
     """Train runs: status, delays (against booked and original plan), transit time and,
     for running trains, the position along the line. `?bbox=` keeps trains whose position
@@ -101,12 +84,10 @@ class TrainViewSet(viewsets.ReadOnlyModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = list(page if page is not None else queryset)
-        positions = positions_of(rows, timezone.now())
+        where = positions(rows, timezone.now())
         if self.bbox is not None:
-            rows = [
-                r for r in rows if r.pk in positions and self.bbox.contains(_pt(positions[r.pk]))
-            ]
-        data = TrainSerializer(rows, many=True, context={"positions": positions}).data
+            rows = [r for r in rows if r.pk in where and self.bbox.contains(_pt(where[r.pk]))]
+        data = TrainSerializer(rows, many=True, context={"positions": where}).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(responses=TrainDetailSerializer)

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 
-from ..choices import EventState, TrainStatus
-from ..models import RailEvent, Train
+from ..choices import TrainStatus
+from ..models import Train
 from .kpis import threshold_min
-from .runs import position
+from .runs import positions
 
 # Delay classes against the route's punctuality threshold.
 ON_TIME, LATE, VERY_LATE = "on_time", "late", "very_late"
@@ -33,15 +32,11 @@ def live_trains(now: datetime | None = None, limit: int = 2000) -> dict[str, Any
         .select_related("route", "origin", "destination")
         .order_by("dep_actual")[:limit]
     )
-    events: dict[int, list[RailEvent]] = defaultdict(list)
-    for e in RailEvent.objects.filter(
-        train_id__in=[t.pk for t in trains], state=EventState.CURRENT
-    ).select_related("node"):
-        events[e.train_id].append(e)
+    where = positions(trains, now)
     thresholds: dict[int | None, int] = {}
     features = []
     for t in trains:
-        pos = position(t, events[t.pk], now)
+        pos = where.get(t.pk)
         if pos is None:
             continue
         if t.route_id not in thresholds:

@@ -239,3 +239,21 @@ def position(train: Train, events: Sequence[RailEvent], now: datetime) -> Positi
     line = rail_line(train.route_id, last.node_id, nxt.node_id) or (start, stop)
     lon, lat = along(line, share)
     return Position(lon, lat, last.node.code, nxt.node.code, share)
+
+
+def positions(trains: Sequence[Train], now: datetime) -> dict[int, Position]:
+    """Where each running (or not yet departed) train among `trains` is at `now`: one query
+    for their current events."""
+    wanted = [t.pk for t in trains if t.status in (TrainStatus.RUNNING, TrainStatus.PLANNED)]
+    events: dict[int, list[RailEvent]] = defaultdict(list)
+    for e in RailEvent.objects.filter(train_id__in=wanted, state=EventState.CURRENT).select_related(
+        "node"
+    ):
+        events[e.train_id].append(e)
+    out = {}
+    for t in trains:
+        if t.pk in events:
+            pos = position(t, events[t.pk], now)
+            if pos is not None:
+                out[t.pk] = pos
+    return out
