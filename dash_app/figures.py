@@ -298,3 +298,24 @@ def coverage_chart(points: list, title: str, empty_text: str) -> go.Figure:
     )
     fig.update_yaxes(range=[0, 100], ticksuffix="%")
     return _layout(fig, title, height=220)
+
+
+def coverage_lines(
+    months: list[str], lines: dict[str, list[float | None]], title: str, empty_text: str
+) -> go.Figure:
+    """Coverage over time, one line per route (and the corridor), in %."""
+    if not any(v is not None for values in lines.values() for v in values):
+        return empty(title, empty_text, height=300)
+    fig = go.Figure()
+    for name, values in lines.items():
+        fig.add_trace(
+            go.Scatter(
+                name=name,
+                x=months,
+                y=[None if v is None else round(100 * v, 1) for v in values],
+                mode="lines",
+                line={"shape": "hv", "width": 3 if name == next(iter(lines)) else 1.5},
+            )
+        )
+    fig.update_yaxes(range=[0, 100], ticksuffix="%")
+    return _layout(fig, title, height=300)

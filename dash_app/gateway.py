@@ -115,8 +115,15 @@ def route_options(lang: str) -> list[dict[str, str]]:
 
 
 def node_options(lang: str) -> list[dict[str, str]]:
+    """The search menu: a node is found by its English or Chinese name, code or UN/LOCODE
+    (Dash's dropdown searches `search` as well as the label)."""
     return [
-        {"label": f"{localized(n, lang)} ({n.code})", "value": n.code}
+        {
+            "label": f"{localized(n, lang)} ({n.code})"
+            + (f" · {n.unlocode}" if n.unlocode else ""),
+            "value": n.code,
+            "search": " ".join(filter(None, [n.name_en, n.name_zh, n.code, n.unlocode])),
+        }
         for n in Node.objects.mapped().order_by("name_en")
     ]
 
@@ -130,14 +137,18 @@ def node_position(code: str) -> tuple[float, float] | None:
 def map_nodes(
     lang: str, route: str | None = None, period: tuple[date, date] | None = None
 ) -> dict[str, Any]:
-    """Nodes as a GeoJSON FeatureCollection for the map, with coverage score, TEU (of the
-    period when given: official figures inside it; else the latest full year), congestion
-    and a stack position for nodes that share a coordinate."""
+    """Nodes as a GeoJSON FeatureCollection for the map, with coverage score (on the
+    period's last day when given, by the evidence), TEU (of the period: official figures
+    inside it; else the latest full year), a headline line for the hover, congestion and a
+    stack position for nodes that share a coordinate."""
+    from django.utils.translation import gettext as _
+
     nodes = Node.objects.mapped()
     if route:
         nodes = nodes.on_route(route)
     node_list = list(nodes)
-    coverage = compute_coverage(node_list)
+    on = min(period[1], timezone.now().date()) if period else None
+    coverage = compute_coverage(node_list, on=on)
     congested = metric_services.congested_ports()
     teu = latest_yearly_values("teu")
     if period is not None:
@@ -152,6 +163,16 @@ def map_nodes(
         for index, node in enumerate(group):
             cov = coverage[node.code]
             latest = teu.get(node.code)
+            figure = (
+                _("%(teu)s TEU") % {"teu": f"{float(latest[0]):,.0f}"}
+                if latest
+                else _("no TEU figure")
+            )
+            figure += " · " + (
+                _("coverage %(score)s") % {"score": f"{cov.score:.0%}"}
+                if cov.assessed
+                else _("no service evidence")
+            )
             features.append(
                 {
                     "type": "Feature",
@@ -167,6 +188,7 @@ def map_nodes(
                         if cov.assessed
                         else NO_EVIDENCE_COLOUR,
                         "latest_teu": float(latest[0]) if latest else None,
+                        "headline": figure,
                         "stack_index": index,
                         "stack_size": len(group),
                         "z": KIND_Z.get(node.kind, 0),
@@ -174,6 +196,49 @@ def map_nodes(
                     },
                 }
             )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def fences_url() -> str:
+    """Every current port limit, berth area and anchorage (the map's fence layer)."""
+    return reverse("geofence-list")
+
+
+def coverage_gap_layer(lang: str, route: str | None = None, on: date | None = None) -> dict:
+    """Nodes lacking a service that their route neighbours offer (GeoJSON points), by what
+    was in place on `on` (now when None); each says what it lacks and who offers it."""
+    from django.utils.translation import gettext as _
+
+    from corridors.services.coverage import compute_route_coverage
+
+    on = min(on, timezone.now().date()) if on else None
+    routes = Route.objects.filter(code=route) if route else Route.objects.all()
+    result = compute_route_coverage(routes, node_coverage=compute_coverage(on=on))
+    lacking: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for r in result:
+        for gap in r.gaps:
+            lacking[gap.node][gap.category].update(gap.offered_by)
+    names = {c.code: localized(c, lang) for c in DigitalServiceCategory.objects.all()}
+    features = []
+    for node in Node.objects.mapped().filter(code__in=lacking).order_by("code"):
+        gaps = lacking[node.code]
+        features.append(
+            {
+                "type": "Feature",
+                "id": node.code,
+                "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
+                "properties": {
+                    "code": node.code,
+                    "label": f"{localized(node, lang)} ({node.code})",
+                    "gaps": len(gaps),
+                    "heading": _("Lacks what its route neighbours offer:"),
+                    "lacks": [
+                        f"{names.get(c, c)} ({', '.join(sorted(by))})"
+                        for c, by in sorted(gaps.items())
+                    ],
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -221,12 +286,13 @@ class NodeDetail:
     port_page: bool
 
 
-def node_detail(code: str, lang: str) -> NodeDetail | None:
-    """What the node panel shows: names, kind, coordinate quality, services, figures."""
+def node_detail(code: str, lang: str, on: date | None = None) -> NodeDetail | None:
+    """What the node panel shows: names, kind, coordinate quality, services (in place on
+    `on` by their evidence; now when None), figures."""
     node = Node.objects.select_related("group").filter(code=code).first()
     if node is None:
         return None
-    cov = compute_coverage([node])[node.code]
+    cov = compute_coverage([node], on=on)[node.code]
     categories = {c.code: c for c in DigitalServiceCategory.objects.all()}
     services = [
         ServiceView(
@@ -400,6 +466,9 @@ class PortPage:
     fences_url: str
     center: tuple[float, float]  # (lat, lon) as Leaflet takes it
     bounds: list[list[float]] | None = None  # [[south, west], [north, east]] of its fences
+    first: date | None = None  # the period shown (after the 92-day cap)
+    last: date | None = None
+    capped: bool = False  # the period asked for was longer: its last 92 days are shown
 
 
 def _fence_bounds(node: Node) -> list[list[float]] | None:
@@ -432,6 +501,7 @@ def port_page(
     today = timezone.now().date()
     last = min(last or today, today)
     first = first or last - timedelta(days=PORT_DAYS - 1)
+    capped = first < last - timedelta(days=PORT_MAX_DAYS - 1)
     first = max(first, last - timedelta(days=PORT_MAX_DAYS - 1))
     if first > last:
         first = last
@@ -463,6 +533,9 @@ def port_page(
         fences_url=reverse("geofence-list") + f"?node={node.code}",
         center=(node.geom.y, node.geom.x),
         bounds=_fence_bounds(node),
+        first=first,
+        last=last,
+        capped=capped,
     )
 
 
@@ -496,17 +569,31 @@ class ThroughputSeries:
         return not any(v is not None for v in [*self.official, *self.pending, *self.ais])
 
 
-def node_throughput(code: str, months: int = 12) -> ThroughputSeries | None:
-    """The last `months` full months of a node's container totals (None: unknown node)."""
+NODE_MONTHS = 12  # the node chart's default: the last twelve full months
+NODE_MAX_MONTHS = 36
+
+
+def month_starts(first: date | None, last: date | None, default: int, most: int) -> list[date]:
+    """First days of the whole months from `first` to `last` (the latest `most` of them);
+    without a period, the last `default` full months."""
+    if first is None or last is None:
+        end = month_index(timezone.now().date()) - 1
+        begin = end - default + 1
+    else:
+        begin, end = month_index(first), month_index(last)
+        begin = max(begin, end - most + 1)
+    return [date(i // 12, i % 12 + 1, 1) for i in range(begin, end + 1)]
+
+
+def node_throughput(
+    code: str, first: date | None = None, last: date | None = None
+) -> ThroughputSeries | None:
+    """A node's monthly container totals over the months of [first, last] (at most 36;
+    default the last twelve full months). None: unknown node."""
     node = Node.objects.filter(code=code).first()
     if node is None:
         return None
-    first = timezone.now().date().replace(day=1)
-    starts = []
-    for _i in range(months):
-        first = (first - timedelta(days=1)).replace(day=1)
-        starts.append(first)
-    starts.reverse()
+    starts = month_starts(first, last, NODE_MONTHS, NODE_MAX_MONTHS)
     totals = ThroughputReport.objects.filter(
         node=node,
         period_kind="month",
@@ -645,12 +732,24 @@ class RouteKpis:
     periods: list[dict[str, Any]]
 
 
-def route_kpis(code: str, lang: str, weeks: int = 12) -> RouteKpis | None:
+ROUTE_WEEKS = 12  # the KPI page's default: the last twelve weeks
+ROUTE_MAX_DAYS = 731
+
+
+def route_kpis(
+    code: str, lang: str, first: date | None = None, last: date | None = None
+) -> RouteKpis | None:
+    """Weekly KPIs of a route over [first, last] (at most two years, ending at `last`;
+    default the last twelve weeks)."""
     route = Route.objects.filter(code=code).first() if isinstance(code, str) else None
     if route is None:
         return None
     today = rail_kpis.statistical_day(timezone.now())  # after 18:00 Beijing: tomorrow
-    rows = rail_kpis.route_kpis(route, today - timedelta(weeks=weeks), today, "week")
+    if first is None or last is None:
+        first, last = today - timedelta(weeks=ROUTE_WEEKS), today
+    last = min(last, today)
+    first = min(max(first, last - timedelta(days=ROUTE_MAX_DAYS - 1)), last)
+    rows = rail_kpis.route_kpis(route, first, last, "week")
     return RouteKpis(
         code=route.code,
         name=localized(route, lang),
@@ -669,14 +768,17 @@ def rail_routes(lang: str) -> list[dict[str, str]]:
     ]
 
 
-def port_transfer(code: str, days: int = 28) -> dict[str, Any] | None:
-    """Transfer times at a port with a rail link (None: not such a port)."""
+def port_transfer(code: str, days: int = 28, until: date | None = None) -> dict[str, Any] | None:
+    """Transfer times at a port with a rail link over the `days` before the end of `until`
+    (default now). None: not such a port."""
     if code not in rail_transfer.PORT_STATIONS:
         return None
     node = Node.objects.filter(code=code).first()
     if node is None:
         return None
     end = timezone.now()
+    if until is not None:
+        end = min(end, datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC))
     return rail_transfer.port_transfer(node, end - timedelta(days=days), end)
 
 
@@ -807,47 +909,68 @@ class CoveragePoint:
     score: float | None
 
 
-def coverage_history(code: str, months: int = 36) -> list[CoveragePoint] | None:
-    """A node's coverage score at the end of each of the last `months` months, by the date
-    each current service is evidenced from (its year; its record date when no year is
-    known). None before any evidence."""
+def coverage_history(
+    code: str, months: int = 36, until: date | None = None
+) -> list[CoveragePoint] | None:
+    """A node's coverage score at the end of each of the `months` months up to `until`'s
+    (default this month), by what the evidence says was in place then (a service counts
+    from its year; from its record date when no year is known). None for an unknown node;
+    a month's score is None before any evidence."""
     node = Node.objects.filter(code=code).first()
     if node is None:
         return None
-    from geo.choices import LEVEL_SCORES
-    from geo.models import NodeService
-
-    current = compute_coverage([node])[node.code]
-    weights = {c.code: c.weight for c in DigitalServiceCategory.objects.all()}
-    total = sum(weights.get(c, 0) for c in current.applicable)
-    services = [
-        (s.category.code, s.level, s.since_year, s.valid_from.date())
-        for s in NodeService.objects.current().filter(node=node).select_related("category")
-    ]
     today = timezone.now().date()
+    end = month_index(min(until or today, today))
     points = []
-    for i in range(months - 1, -1, -1):
-        index = today.year * 12 + today.month - 1 - i
-        year, month = index // 12, index % 12 + 1
-        seen = [
-            (cat, level)
-            for cat, level, since, recorded in services
-            if (since is not None and since <= year)
-            or (since is None and (recorded.year, recorded.month) <= (year, month))
-        ]
-        if not seen or not total:
-            points.append(CoveragePoint(f"{year}-{month:02d}", None))
-            continue
-        got = sum(
-            weights.get(cat, 0) * LEVEL_SCORES[level]
-            for cat, level in seen
-            if cat in current.applicable
+    for index in range(end - months + 1, end + 1):
+        day = min(month_bounds(index, index)[1], today)
+        cov = compute_coverage([node], on=day)[node.code]
+        points.append(
+            CoveragePoint(f"{day:%Y-%m}", cov.score if cov.assessed and cov.applicable else None)
         )
-        points.append(CoveragePoint(f"{year}-{month:02d}", round(got / total, 4)))
     return points
 
 
 # -- coverage page ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CoverageTrend:
+    months: list[str]
+    corridor: list[float | None]  # mean over every node with evidence
+    routes: dict[str, list[float | None]]  # route code -> mean over its nodes
+
+
+def coverage_trend(
+    lang: str, route: str | None = None, until: date | None = None, months: int = 36
+) -> CoverageTrend:
+    """Coverage at the end of each of `months` months up to `until`'s (default now), by what
+    the evidence says was in place: the corridor's mean over the nodes that have evidence
+    (the same nodes every month, so that months compare) and each route's mean over its
+    nodes (port groups excluded), as on the route ranking."""
+    today = timezone.now().date()
+    end = month_index(min(until or today, today))
+    nodes = list(Node.objects.all())
+    assessed = {c.code for c in compute_coverage(nodes).values() if c.assessed}
+    routes = Route.objects.filter(code=route) if route else Route.objects.all()
+    members = {
+        r.code: list(r.members.exclude(kind="port_group").values_list("code", flat=True))
+        for r in routes
+    }
+    labels, corridor = [], []
+    by_route: dict[str, list[float | None]] = {name: [] for name in members}
+    for index in range(end - months + 1, end + 1):
+        day = min(month_bounds(index, index)[1], today)
+        cov = compute_coverage(nodes, on=day)
+        labels.append(f"{day:%Y-%m}")
+        corridor.append(
+            round(sum(cov[c].score for c in assessed) / len(assessed), 4) if assessed else None
+        )
+        for name, codes in members.items():
+            by_route[name].append(
+                round(sum(cov[c].score for c in codes) / len(codes), 4) if codes else None
+            )
+    return CoverageTrend(labels, corridor, by_route)
+
+
 @dataclass(frozen=True)
 class CoverageCell:
     level: str  # none, pilot, partial, operational, "" (not applicable)
@@ -863,7 +986,9 @@ class CoverageMatrix:
     gaps: list[tuple[str, str, str, str]]  # route, node, category, offered by
 
 
-def coverage_matrix(lang: str, route: str | None = None) -> CoverageMatrix:
+def coverage_matrix(lang: str, route: str | None = None, on: date | None = None) -> CoverageMatrix:
+    """The node x service matrix, routes ranked and their gaps, by what was in place on
+    `on` (now when None)."""
     from corridors.services.coverage import compute_route_coverage
 
     categories = list(DigitalServiceCategory.objects.order_by("code"))
@@ -871,11 +996,14 @@ def coverage_matrix(lang: str, route: str | None = None) -> CoverageMatrix:
     if route:
         nodes = nodes.filter(routes__code=route).distinct()
     node_list = list(nodes)
-    coverage = compute_coverage()
-    unverified = {
-        (e.node_id, e.category_id): e.source_url
-        for e in ServiceEvidence.objects.filter(confidence="low")
-    }
+    on = min(on, timezone.now().date()) if on else None
+    coverage = compute_coverage(on=on)
+    evidence = ServiceEvidence.objects.filter(confidence="low")
+    if on is not None:
+        # `as_of` is "YYYY", "YYYY-MM" or "YYYY-MM-DD": a shorter form sorts before the
+        # days it covers, so a string comparison keeps what was said by then.
+        evidence = evidence.filter(as_of__lte=on.isoformat())
+    unverified = {(e.node_id, e.category_id): e.source_url for e in evidence}
     rows = []
     for n in node_list:
         cov = coverage[n.code]
@@ -952,9 +1080,12 @@ class EvidenceView:
     summary: str
 
 
-def node_evidence(code: str, lang: str) -> list[EvidenceView]:
-    """The dated, sourced statements about a node's digital services, newest first."""
+def node_evidence(code: str, lang: str, until: date | None = None) -> list[EvidenceView]:
+    """The dated, sourced statements about a node's digital services (made by `until`,
+    when given), newest first."""
     rows = ServiceEvidence.objects.filter(node__code=code).select_related("category")
+    if until is not None:
+        rows = rows.filter(as_of__lte=until.isoformat())
     return [
         EvidenceView(
             localized(e.category, lang),

@@ -33,7 +33,15 @@ def page(live_app):
         context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
         page = context.new_page()
         page.requested = []
+        page.blocked_by_csp = []  # asked for, refused by the page's policy: never sent
         page.on("request", lambda r: page.requested.append(r.url))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                (r.failure or "").lower() in ("csp", "net::err_blocked_by_csp")
+                and page.blocked_by_csp.append(r.url)
+            ),
+        )
         yield page
         browser.close()
 
@@ -195,7 +203,11 @@ def hostile_node():
 def test_node_names_reach_the_map_as_text_not_markup(hostile_node, page, live_app):
     login(page, live_app)
     marker = page.wait_for_selector('.cw-node[data-code="XSS_TEST"]', timeout=30_000)
-    assert marker.get_attribute("title") == f"{hostile_node} (XSS_TEST)"
+    assert marker.get_attribute("aria-label") == f"{hostile_node} (XSS_TEST)"
+    marker.hover()  # the hover names the node (as text) with its headline figure
+    tip = page.locator(".cw-node-tip")
+    tip.wait_for(timeout=10_000)
+    assert hostile_node in tip.inner_text() and "no TEU figure" in tip.inner_text()
     assert page.locator('img[src="x"]').count() == 0
     assert page.evaluate("window.__xss") is None
 
@@ -603,3 +615,118 @@ def test_a_fresh_start_shows_eight_weeks_on_the_qinzhou_page(demo_history, page,
     assert "No data for this period" not in page.inner_text("#port-wait")
     assert "No data for this period" not in page.inner_text("#port-queue")
     page.screenshot(path=str(ARTIFACTS / "qinzhou-eight-weeks.png"), full_page=True)
+
+
+def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
+    """Issue 12: layer switches (fences, coverage gaps) carried by the address and restored
+    from it; a node found by its UN/LOCODE; the hover's headline figure; the period chosen
+    on the map carried to the node, port, coverage and KPI pages, each with its own period
+    control."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.goto(f"{live_app}/dash/?from=2025-01&to=2025-12")
+    control = page.locator(".leaflet-control-layers")
+    control.wait_for(timeout=30_000)
+    page.wait_for_selector('.cw-node[data-code="CQ"]', timeout=30_000)
+    assert page.locator("path.cw-gap").count() == 0  # gaps are off by default
+    control.get_by_text("Coverage gaps").click()
+    page.wait_for_selector("path.cw-gap", timeout=20_000)
+    page.wait_for_function("location.search.includes('gaps')", timeout=20_000)
+    control.get_by_text("Port fences").click()
+    page.wait_for_function("location.search.includes('fences')", timeout=20_000)
+    assert "gaps" in page.evaluate("location.search")
+    page.screenshot(path=str(ARTIFACTS / "overview-layers.png"))
+
+    # The same address in a fresh load: the same layers are on.
+    page.goto(page.url)
+    page.wait_for_selector("path.cw-gap", timeout=30_000)
+    boxes = page.locator(".leaflet-control-layers input[type=checkbox]")
+    checked = [boxes.nth(i).is_checked() for i in range(boxes.count())]
+    assert checked == [True, True, True, True]
+
+    # Search by UN/LOCODE.
+    page.click("#overview-find")
+    page.keyboard.type("CNQZH")
+    page.keyboard.press("Enter")
+    page.locator('#overview-node-panel[data-code="QZ_PORT"]').wait_for(timeout=20_000)
+
+    # The hover: name and headline figure.
+    page.hover('.cw-node[data-code="CQ"]', force=True)
+    tip = page.locator(".cw-node-tip")
+    tip.wait_for(timeout=10_000)
+    assert "TEU" in tip.inner_text() or "no TEU figure" in tip.inner_text()
+
+    # The period goes with the official: the node page link carries it.
+    page.click("#overview-node-link")
+    page.locator("#node-page").wait_for(timeout=30_000)
+    assert "from=2025-01" in page.url and "to=2025-12" in page.url
+    assert "2025-01 – 2025-12" in page.inner_text("#node-period-label")
+    page.wait_for_selector("#node-throughput .main-svg", timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "node-page-period.png"), full_page=True)
+    for path, label in (
+        ("/dash/coverage", "#coverage-period-label"),
+        ("/dash/route/E", "#route-period-label"),
+    ):
+        page.evaluate(
+            "p => { const a = document.createElement('a'); a.href = p; a.id = 'cw-test-link';"
+            " a.textContent = 'go'; document.body.prepend(a); }",
+            path,
+        )
+        page.click("#cw-test-link")
+        page.locator(label).wait_for(timeout=30_000)
+        assert "from=2025-01" in page.url, path
+        assert "2025-01 – 2025-12" in page.inner_text(label)
+    assert "2025-01-01 – 2025-12-31" in page.inner_text("#route-heading")
+    page.goto(f"{live_app}/dash/port/QZ_PORT?from=2025-01&to=2025-12")
+    page.locator("#port-period").wait_for(timeout=30_000)
+    assert "92 days" in page.inner_text("#port-period")
+
+    # Moving a page's own period slider reloads that page for the new period.
+    page.goto(f"{live_app}/dash/coverage?from=2018-01&to=2018-12")
+    page.locator("#coverage-matrix").wait_for(timeout=30_000)
+    assert "2018-12-31" in page.inner_text("#coverage-period-label")
+    handle = page.locator("#coverage-period [role=slider]").last
+    handle.focus()
+    page.keyboard.press("End")  # the last month: today
+    page.wait_for_function(
+        "!document.querySelector('#coverage-period-label').innerText.includes('2018-12-31')",
+        timeout=20_000,
+    )
+    assert "to=2018-12" not in page.url
+    page.screenshot(path=str(ARTIFACTS / "coverage-period.png"), full_page=True)
+
+
+def test_no_page_asks_anything_of_another_host(page, live_app):
+    """Issue 12: every dashboard page (and the wall mode) loads with no request leaving
+    127.0.0.1: no CDN, no tile server, no font service."""
+    login(page, live_app)
+    pages = {
+        "/dash/": ".cw-node",
+        "/dash/?wall=1&every=600": ".cw-node",
+        "/dash/node/QZ_PORT": "#node-page",
+        "/dash/coverage": "#coverage-matrix",
+        "/dash/port/QZ_PORT": "#port-page",
+        "/dash/route/E": "#route-page",
+        "/dash/export": "#export-page",
+        "/dash/report": "#report-page",
+        "/": "body",
+        "/review/": "body",
+        "/api/": "body",
+        "/api/schema/swagger/": ".swagger-ui",
+        "/api/schema/redoc/": "body",
+        "/admin/": "body",
+    }
+    for path, ready in pages.items():
+        page.goto(f"{live_app}{path}")
+        page.wait_for_selector(ready, timeout=30_000)
+        page.wait_for_load_state("networkidle")
+    visited = {u.split("?")[0] for u in page.requested}
+    assert any("/_dash-component-suites/" in u for u in visited)
+    offsite = [
+        u
+        for u in page.requested
+        if not u.startswith((live_app, "data:", "blob:")) and u not in page.blocked_by_csp
+    ]
+    assert offsite == [], f"requests left the machine: {offsite[:5]}"
+    # Redoc always asks for its logo from cdn.redoc.ly: our page's policy refuses it.
+    assert all(u.startswith("https://cdn.redoc.ly/") for u in page.blocked_by_csp)

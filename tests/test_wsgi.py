@@ -58,7 +58,7 @@ def test_dash_callback_returns_node_panel(app):
             {"id": "overview-lang", "property": "data", "value": "zh-hans"},
         ],
         "changedPropIds": ["overview-nodes.clickData"],
-        "state": [],
+        "state": [{"id": "overview-period", "property": "value", "value": [24300, 24311]}],
     }
     response = client.post("/dash/_dash-update-component", json=payload)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]

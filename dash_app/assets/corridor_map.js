@@ -39,12 +39,27 @@ window.corridorMap = (function () {
       var dx = Math.round(Math.cos(angle) * spread), dy = Math.round(Math.sin(angle) * spread);
       var kind = String(p.kind || "").replace(/[^a-z_]/g, "");
       var html = '<div class="cw-node cw-kind-' + kind + (p.congested ? ' cw-congested' : '') +
-        '" data-code="' + esc(p.code) + '" title="' + esc(p.label) + '" style="width:' + size +
+        '" data-code="' + esc(p.code) + '" role="img" aria-label="' + esc(p.label) +
+        '" style="width:' + size +
         'px;height:' + size + 'px;background:' + colour(p.colour, "#9aa5b1") + ';"></div>';
       var icon = L.divIcon({ html: html, className: "cw-node-icon",
         iconSize: [size, size], iconAnchor: [size / 2 - dx, size / 2 - dy] });
-      return L.marker(latlng, { icon: icon, title: String(p.label || ""), riseOnHover: true,
-        zIndexOffset: num(p.z, 0) });
+      return L.marker(latlng, { icon: icon, riseOnHover: true, zIndexOffset: num(p.z, 0) });
+    },
+    nodeTooltip: function (feature, layer) {
+      // The hover: the node's name and its headline figure for the period.
+      var p = feature.properties;
+      layer.bindTooltip('<strong>' + esc(p.label) + '</strong><br>' + esc(p.headline),
+        { direction: "top", className: "cw-node-tip" });
+    },
+    gapMarker: function (feature, latlng) {
+      return L.circleMarker(latlng, { radius: 15, color: "#d6336c", weight: 2.5,
+        dashArray: "4 3", fill: false, className: "cw-gap" });
+    },
+    gapTooltip: function (feature, layer) {
+      var p = feature.properties, lacks = Array.isArray(p.lacks) ? p.lacks : [];
+      layer.bindTooltip('<strong>' + esc(p.label) + '</strong><br>' + esc(p.heading) +
+        '<br>' + lacks.map(esc).join("<br>"), { sticky: true, className: "cw-gap-tip" });
     },
     vesselMarker: function (feature, latlng, context) {
       var p = feature.properties, colours = (context.hideout || {}).typeColours || {};

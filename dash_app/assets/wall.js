@@ -9,7 +9,11 @@
   document.documentElement.classList.add("cw-wall");
   var here = pages.indexOf(window.location.pathname);
   var next = pages[(here + 1) % pages.length];
+  var keep = new URLSearchParams({ wall: "1", every: String(every) });
+  ["from", "to", "lang"].forEach(function (name) {
+    if (params.get(name)) { keep.set(name, params.get(name)); }  // the period stays on the wall
+  });
   window.setTimeout(function () {
-    window.location.href = next + "?wall=1&every=" + every;
+    window.location.href = next + "?" + keep.toString();
   }, every * 1000);
 })();

@@ -49,6 +49,13 @@ def legend(mode_colours: dict[str, str], type_colours: dict[str, str]) -> html.D
             _("No evidence recorded"),
         )
     )
+    nodes.append(
+        _row(
+            "cw-swatch-dot cw-swatch-gap",
+            {},
+            _("Coverage gap: lacks a service its route neighbours offer"),
+        )
+    )
     vessels = [
         _row(
             "cw-swatch-dot cw-swatch-vessel",

@@ -5,11 +5,12 @@ neighbours offer)."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dash_app import gateway
+from dash_app import figures, gateway
+from dash_app.components import period as period_bar
 
 dash.register_page(__name__, path="/coverage", name="Coverage", title="Coverage")
 
@@ -25,7 +26,17 @@ SYMBOLS = {
 
 
 def layout(route: str = "", **query) -> html.Div:
+    """`?route=` narrows to one route; `?from=&to=` shows coverage as it stood at the
+    period's end, by the evidence (default: now)."""
     lang = translation.get_language() or "en"
+    route = route if isinstance(route, str) and route else None
+    if route and route not in {o["value"] for o in gateway.route_options(lang)}:
+        route = None
+    period = period_bar.period_from_query(query)
+    months = period_bar.months_from_query(query)
+    if months is None:
+        high = gateway.month_range()[1]
+        months = (high - 11, high)
     return html.Div(
         id="coverage-page",
         children=[
@@ -36,6 +47,13 @@ def layout(route: str = "", **query) -> html.Div:
                     html.Span(_("Digital-service coverage")),
                 ],
             ),
+            period_bar.month_slider(
+                "coverage",
+                *months,
+                note=_("coverage as at %(day)s") % {"day": period[1].isoformat()}
+                if period
+                else _("coverage now"),
+            ),
             html.Div(
                 className="cw-main",
                 children=[
@@ -43,7 +61,7 @@ def layout(route: str = "", **query) -> html.Div:
                     dcc.Dropdown(
                         id="coverage-route",
                         options=gateway.route_options(lang),
-                        value=route if isinstance(route, str) and route else None,
+                        value=route,
                         placeholder=_("All routes"),
                     ),
                     html.P(
@@ -54,7 +72,10 @@ def layout(route: str = "", **query) -> html.Div:
                         ),
                         className="cw-muted",
                     ),
-                    html.Div(id="coverage-body"),
+                    html.Div(
+                        id="coverage-body",
+                        children=body(lang, route, period[1] if period else None),
+                    ),
                 ],
             ),
         ],
@@ -72,10 +93,20 @@ def _table(head: list, rows: list[list], table_id: str) -> html.Table:
     )
 
 
-@callback(Output("coverage-body", "children"), Input("coverage-route", "value"))
-def body(route):
-    lang = translation.get_language() or "en"
-    m = gateway.coverage_matrix(lang, route if isinstance(route, str) and route else None)
+@callback(
+    Output({"type": "cw-period-url", "page": "coverage"}, "search", allow_duplicate=True),
+    Input("coverage-route", "value"),
+    State({"type": "cw-period-url", "page": "coverage"}, "search"),
+    prevent_initial_call=True,
+)
+def choose_route(route: object, search: object) -> str:
+    """A route chosen: the address names it (and the page follows)."""
+    return period_bar.with_param(search, "route", route if isinstance(route, str) else "")
+
+
+def body(lang: str, route: str | None, on) -> list:
+    m = gateway.coverage_matrix(lang, route, on)
+    trend = gateway.coverage_trend(lang, route, on)
     head = [html.Th(_("Node")), html.Th(_("Coverage"))]
     head += [html.Th(name, title=code) for code, name in m.categories]
     rows = []
@@ -117,4 +148,14 @@ def body(route):
         ranking,
         html.H3(_("Gaps along the routes")),
         gaps,
+        dcc.Graph(
+            id="coverage-trend",
+            figure=figures.coverage_lines(
+                trend.months,
+                {_("Corridor (nodes with evidence)"): trend.corridor, **trend.routes},
+                _("Coverage over time, by the evidence"),
+                _("No evidence recorded"),
+            ),
+            config={"displayModeBar": False},
+        ),
     ]

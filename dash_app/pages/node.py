@@ -10,21 +10,31 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import figures, gateway
+from dash_app.components import period as period_bar
 from dash_app.components.panels import node_panel
 
 dash.register_page(__name__, path_template="/node/<code>", name="Node", title="Node")
 
 
 def layout(code: str = "", **query) -> html.Div:
+    """`?from=&to=` (months or days) picks the period: the throughput chart shows its
+    months, services and evidence are as they stood at its end (default: the last twelve
+    full months, services now)."""
     lang = translation.get_language() or "en"
-    detail = gateway.node_detail(code, lang) if isinstance(code, str) else None
+    period = period_bar.period_from_query(query)
+    end = period[1] if period else None
+    detail = gateway.node_detail(code, lang, on=end) if isinstance(code, str) else None
     if detail is None:
         return html.Div(
             [html.H2(_("Unknown node.")), html.A(_("Back to the map"), href="/dash/")],
             className="cw-main",
         )
-    history = gateway.coverage_history(detail.code) or []
-    series = gateway.node_throughput(detail.code)
+    history = gateway.coverage_history(detail.code, until=end) or []
+    series = gateway.node_throughput(detail.code, *(period or (None, None)))
+    months = period_bar.months_from_query(query)
+    if months is None:
+        high = gateway.month_range()[1] - 1
+        months = (high - gateway.NODE_MONTHS + 1, high)
     labels = {"official": _("Official"), "pending": _("Pending review"), "ais": _("AIS estimate")}
     charts = [
         dcc.Graph(
@@ -53,7 +63,7 @@ def layout(code: str = "", **query) -> html.Div:
         )
     panel = node_panel(detail)
     panel.id = "node-panel"
-    evidence = gateway.node_evidence(detail.code, lang)
+    evidence = gateway.node_evidence(detail.code, lang, until=end)
     if evidence:
         charts.append(html.H3(_("Evidence of digital services")))
         charts.append(
@@ -111,6 +121,11 @@ def layout(code: str = "", **query) -> html.Div:
                     html.Span(f"{detail.name} · {detail.code}"),
                     html.A(_("Coverage"), href="/dash/coverage"),
                 ],
+            ),
+            period_bar.month_slider(
+                "node",
+                *months,
+                note=_("services and evidence as at the period's end") if end else "",
             ),
             html.Div(
                 className="cw-port-grid",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from dash_app import figures, gateway
+from dash_app.components import period as period_bar
 from dash_app.components.legend import legend
 from dash_app.components.panels import node_panel
 
@@ -63,25 +64,46 @@ def _top_bar(lang: str) -> html.Div:
     )
 
 
-def _month(text: object) -> int | None:
-    """A month index from "YYYY-MM" (None when it is not one)."""
-    if not isinstance(text, str) or len(text) != 7 or text[4] != "-":
-        return None
-    try:
-        year, month = int(text[:4]), int(text[5:])
-    except ValueError:
-        return None
-    return year * 12 + month - 1 if 1 <= month <= 12 and 1990 <= year <= 2100 else None
+# The layers an official switches on and off (the address names those shown: `layers=`).
+LAYER_NAMES = {
+    "vessels": gettext_noop("Vessels"),
+    "trains": gettext_noop("Trains"),
+    "fences": gettext_noop("Port fences"),
+    "gaps": gettext_noop("Coverage gaps"),
+}
+DEFAULT_LAYERS = ("vessels", "trains")
+
+
+def layers_from_query(query: dict) -> tuple[str, ...]:
+    """The overlays a link names (`layers=vessels,fences`; empty: none); default vessels
+    and trains."""
+    text = query.get("layers")
+    if not isinstance(text, str):
+        return DEFAULT_LAYERS
+    return tuple(k for k in LAYER_NAMES if k in text.split(","))
+
+
+def layer_keys(names: object) -> list[str]:
+    """The keys of the overlays the map reports by their shown (translated) names."""
+    if not isinstance(names, list):
+        return list(DEFAULT_LAYERS)
+    shown = {_(label): key for key, label in LAYER_NAMES.items()}
+    shown.update({label: key for key, label in LAYER_NAMES.items()})
+    return [k for k in LAYER_NAMES if k in {shown.get(n) for n in names if isinstance(n, str)}]
 
 
 def view_from_query(query: dict) -> tuple[tuple[int, int], str | None, str | None]:
     """The period, route and node a shared link names (`?from=2025-01&to=2025-12&route=E&
-    node=QZ_PORT`); what is missing or wrong falls back to the defaults."""
-    first, last = _month(query.get("from")), _month(query.get("to"))
-    period = period_of([first, last]) if first is not None and last is not None else None
+    node=QZ_PORT`; days are taken as their months); what is missing or wrong falls back to
+    the defaults."""
+    period = period_bar.months_from_query(query)
     route = query.get("route") if isinstance(query.get("route"), str) else None
     node = query.get("node") if isinstance(query.get("node"), str) else None
     return period or gateway.default_period_months(), route or None, node or None
+
+
+def _overlay(key: str, shown: tuple[str, ...], layer) -> dl.Overlay:
+    return dl.Overlay(layer, name=_(LAYER_NAMES[key]), checked=key in shown)
 
 
 def layout(**query) -> html.Div:
@@ -89,7 +111,61 @@ def layout(**query) -> html.Div:
     (first, last), route, node = view_from_query(query)
     if route and route not in {o["value"] for o in gateway.route_options(lang)}:
         route = None
-    detail = gateway.node_detail(node, lang) if node else None
+    dates = gateway.month_bounds(first, last)
+    detail = gateway.node_detail(node, lang, on=dates[1]) if node else None
+    shown = layers_from_query(query)
+    overlays = dl.LayersControl(
+        id="overview-layers",
+        collapsed=False,
+        position="topright",
+        # Named from the start: the control adds and removes names from this list as the
+        # official switches layers (left unset, the first switch forgot those shown).
+        overlays=[_(LAYER_NAMES[k]) for k in shown],
+        children=[
+            _overlay(
+                "vessels",
+                shown,
+                # Thousands of vessels: clustered below zoom 9, arrows (heading) above.
+                dl.GeoJSON(
+                    id="overview-vessels",
+                    url=gateway.live_vessels_url(),
+                    cluster=True,
+                    zoomToBoundsOnClick=True,
+                    superClusterOptions={"radius": 60, "maxZoom": 8},
+                    pointToLayer={"variable": "corridorMap.vesselMarker"},
+                    hideout={"typeColours": gateway.TYPE_COLOURS},
+                ),
+            ),
+            _overlay(
+                "trains",
+                shown,
+                dl.GeoJSON(
+                    id="overview-trains",
+                    data=gateway.live_trains(),
+                    pointToLayer={"variable": "corridorMap.trainMarker"},
+                ),
+            ),
+            _overlay(
+                "fences",
+                shown,
+                dl.GeoJSON(
+                    id="overview-fences",
+                    url=gateway.fences_url(),
+                    style={"variable": "corridorMap.fenceStyle"},
+                ),
+            ),
+            _overlay(
+                "gaps",
+                shown,
+                dl.GeoJSON(
+                    id="overview-gaps",
+                    data=gateway.coverage_gap_layer(lang, route, dates[1]),
+                    pointToLayer={"variable": "corridorMap.gapMarker"},
+                    onEachFeature={"variable": "corridorMap.gapTooltip"},
+                ),
+            ),
+        ],
+    )
     map_layers = [
         *_basemap_layers(),
         dl.GeoJSON(
@@ -104,25 +180,12 @@ def layout(**query) -> html.Div:
             data=None,
             style={"color": "#e8590c", "weight": 3, "dashArray": "2 4"},
         ),
-        # Thousands of vessels: clustered below zoom 9, arrows (heading) above.
-        dl.GeoJSON(
-            id="overview-vessels",
-            url=gateway.live_vessels_url(),
-            cluster=True,
-            zoomToBoundsOnClick=True,
-            superClusterOptions={"radius": 60, "maxZoom": 8},
-            pointToLayer={"variable": "corridorMap.vesselMarker"},
-            hideout={"typeColours": gateway.TYPE_COLOURS},
-        ),
-        dl.GeoJSON(
-            id="overview-trains",
-            data=gateway.live_trains(),
-            pointToLayer={"variable": "corridorMap.trainMarker"},
-        ),
+        overlays,
         dl.GeoJSON(
             id="overview-nodes",
-            data=gateway.map_nodes(lang, route, gateway.month_bounds(first, last)),
+            data=gateway.map_nodes(lang, route, dates),
             pointToLayer={"variable": "corridorMap.nodeMarker"},
+            onEachFeature={"variable": "corridorMap.nodeTooltip"},
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
@@ -132,7 +195,7 @@ def layout(**query) -> html.Div:
             id="overview-find",
             options=gateway.node_options(lang),
             value=detail.code if detail else None,
-            placeholder=_("Name or code"),
+            placeholder=_("Name, code or UN/LOCODE"),
             clearable=True,
         ),
         html.Label(_("Route"), htmlFor="overview-route"),
@@ -241,6 +304,7 @@ def period_of(value: object) -> tuple[int, int]:
 @callback(
     Output("overview-nodes", "data"),
     Output("overview-routes", "url"),
+    Output("overview-gaps", "data"),
     Input("overview-route", "value"),
     Input("overview-lang", "data"),
     Input("overview-period", "value"),
@@ -250,7 +314,11 @@ def filter_route(route: str | None, lang: str, period: object = None):
     route = route if isinstance(route, str) else None
     lang = lang if isinstance(lang, str) else "en"
     dates = gateway.month_bounds(*period_of(period))
-    return gateway.map_nodes(lang, route, dates), gateway.segments_url(route)
+    return (
+        gateway.map_nodes(lang, route, dates),
+        gateway.segments_url(route),
+        gateway.coverage_gap_layer(lang, route, dates[1]),
+    )
 
 
 HEADLINE_LABELS = {
@@ -259,7 +327,7 @@ HEADLINE_LABELS = {
     "trains": (gettext_noop("Sea-rail trains"), "{:,.0f}"),
     "calls": (gettext_noop("Port calls"), "{:,.0f}"),
     "wait": (gettext_noop("Median anchorage wait (h)"), "{:.1f}"),
-    "coverage": (gettext_noop("Mean digital-service coverage (now)"), "{:.0%}"),
+    "coverage": (gettext_noop("Mean digital-service coverage (period end)"), "{:.0%}"),
 }
 
 
@@ -305,10 +373,11 @@ def headline_strip(strip) -> list:
     Input("overview-period", "value"),
     Input("overview-route", "value"),
     Input("overview-find", "value"),
+    Input("overview-layers", "overlays"),
     State("overview-lang", "data"),
     prevent_initial_call=True,
 )
-def share_view(period: object, route: object, node: object, lang: object) -> str:
+def share_view(period: object, route: object, node: object, layers: object, lang: object) -> str:
     """The view in the address bar, so it can be shared and restored."""
     first, last = gateway.month_bounds(*period_of(period))
     query = {"from": f"{first:%Y-%m}", "to": f"{last:%Y-%m}"}
@@ -316,6 +385,9 @@ def share_view(period: object, route: object, node: object, lang: object) -> str
         query["route"] = route
     if isinstance(node, str) and node:
         query["node"] = node
+    keys = layer_keys(layers)
+    if tuple(keys) != DEFAULT_LAYERS:
+        query["layers"] = ",".join(keys)
     if isinstance(lang, str) and lang:
         query["lang"] = lang
     return "?" + urlencode(query)
@@ -423,18 +495,20 @@ def alerts_panel(alerts: list[gateway.AlertView]) -> html.Div:
     Input("overview-nodes", "clickData"),
     Input("overview-find", "value"),
     Input("overview-lang", "data"),
+    State("overview-period", "value"),
     prevent_initial_call=True,
 )
-def show_node(click: dict | None, found: str | None, lang: str):
+def show_node(click: dict | None, found: str | None, lang: str, period: object = None):
     lang = lang if isinstance(lang, str) else "en"
     code = found if dash.ctx.triggered_id == "overview-find" else _property(click, "code")
     if not isinstance(code, str) or not code:
         return dash.no_update
-    detail = gateway.node_detail(code, lang)
+    first, last = gateway.month_bounds(*period_of(period))
+    detail = gateway.node_detail(code, lang, on=last)
     if detail is None:
         return html.P(_("Unknown node."))
     panel = node_panel(detail)
-    series = gateway.node_throughput(code)
+    series = gateway.node_throughput(code, first, last)
     if series is not None and not series.empty:
         labels = {
             "official": _("Official"),

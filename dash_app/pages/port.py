@@ -10,27 +10,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import figures, gateway
+from dash_app.components import period as period_bar
 
 dash.register_page(__name__, path_template="/port/<code>", name="Port", title="Port")
 
 FENCE_STYLE = {"variable": "corridorMap.fenceStyle"}
 
 
-def _day(text: object):
-    from datetime import date
-
-    if not isinstance(text, str) or len(text) != 10:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def layout(code: str = "", **query) -> html.Div:
-    """`?from=YYYY-MM-DD&to=YYYY-MM-DD` picks the period (default the last eight weeks)."""
+    """`?from=&to=` (days, or whole months as the other pages carry them) picks the period:
+    its last 92 days at most, default the last eight weeks."""
     lang = translation.get_language() or "en"
-    page = gateway.port_page(code, lang, _day(query.get("from")), _day(query.get("to")))
+    period = period_bar.period_from_query(query) or (None, None)
+    page = gateway.port_page(code, lang, *period)
     if page is None:
         return html.Div(
             [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
@@ -65,6 +57,12 @@ def layout(code: str = "", **query) -> html.Div:
                     html.A("← " + _("Corridor map"), href="/dash/", className="cw-title"),
                     html.Span(page.name),
                 ],
+            ),
+            period_bar.day_range(
+                "port",
+                page.first,
+                page.last,
+                _("the last 92 days of the period asked for") if page.capped else "",
             ),
             html.Div(
                 className="cw-port-grid",
@@ -128,7 +126,7 @@ def layout(code: str = "", **query) -> html.Div:
                                     days, labels, _("Waiting and time in port (hours)")
                                 ),
                             ),
-                            *transfer_section(page.code),
+                            *transfer_section(page.code, page.last),
                             dcc.Graph(
                                 id="port-timeline",
                                 figure=figures.calls_timeline(
@@ -145,9 +143,10 @@ def layout(code: str = "", **query) -> html.Div:
     )
 
 
-def transfer_section(code: str) -> list:
-    """The sea-rail transfer-time distribution of the last 4 weeks, with its rules."""
-    data = gateway.port_transfer(code)
+def transfer_section(code: str, until=None) -> list:
+    """The sea-rail transfer-time distribution of the period's last 4 weeks, with its
+    rules."""
+    data = gateway.port_transfer(code, until=until)
     if data is None:
         return []
     labels = {
@@ -181,7 +180,7 @@ def transfer_section(code: str) -> list:
                 data["hours"],
                 data["threshold_h"],
                 labels,
-                _("Sea-rail transfer time, last 4 weeks"),
+                _("Sea-rail transfer time, the period's last 4 weeks"),
             ),
         ),
         html.Table(

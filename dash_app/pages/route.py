@@ -9,13 +9,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import figures, gateway
+from dash_app.components import period as period_bar
 
 dash.register_page(__name__, path_template="/route/<code>", name="Route", title="Route KPIs")
 
 
 def layout(code: str = "", **query) -> html.Div:
+    """`?from=&to=` picks the weeks (at most two years; default the last twelve weeks)."""
     lang = translation.get_language() or "en"
-    kpis = gateway.route_kpis(code, lang)
+    period = period_bar.period_from_query(query)
+    kpis = gateway.route_kpis(code, lang, *(period or (None, None)))
     if kpis is None:
         return html.Div(
             [html.H2(_("Unknown route.")), html.A(_("Back to the map"), href="/dash/")],
@@ -29,6 +32,15 @@ def layout(code: str = "", **query) -> html.Div:
         "apart, not in punctuality. A train counts on the statistical day of its departure "
         "(the day closes at %(close)s Beijing time); weeks start on Monday."
     ) % {"t": kpis.threshold_min, "close": kpis.day_close}
+    months = period_bar.months_from_query(query)
+    if months is None:
+        high = gateway.month_range()[1]
+        months = (high - 2, high)
+    heading = (
+        _("Rail KPIs, %(first)s – %(last)s") % {"first": period[0], "last": period[1]}
+        if period
+        else _("Rail KPIs, last 12 weeks")
+    )
     return html.Div(
         id="route-page",
         **{"data-code": kpis.code},
@@ -40,10 +52,11 @@ def layout(code: str = "", **query) -> html.Div:
                     html.Span(f"{kpis.code} · {kpis.name}"),
                 ],
             ),
+            period_bar.month_slider("route", *months),
             html.Div(
                 className="cw-main",
                 children=[
-                    html.H2(_("Rail KPIs, last 12 weeks")),
+                    html.H2(heading, id="route-heading"),
                     html.P(
                         _("%(run)s trains run, %(cancelled)s cancelled.")
                         % {"run": run, "cancelled": cancelled},

@@ -69,13 +69,18 @@ def test_vessel_click(pages):
 
 def test_route_filter_and_fly_to(pages):
     overview, _ = pages
-    nodes, url = overview.filter_route("E", "en")
+    nodes, url, gaps = overview.filter_route("E", "en")
     assert url.endswith("?route=E") and {f["id"] for f in nodes["features"]} >= {
         "CQ_TJC",
         "QZ_PORT",
     }
-    everything, plain = overview.filter_route(["E"], 7)  # tampered values: no filter
+    # the coverage-gap layer follows the route: only nodes of the east channel
+    assert gaps["features"] and {f["id"] for f in gaps["features"]} <= {
+        f["id"] for f in nodes["features"]
+    }
+    everything, plain, all_gaps = overview.filter_route(["E"], 7)  # tampered: no filter
     assert "?" not in plain and len(everything["features"]) > len(nodes["features"])
+    assert len(all_gaps["features"]) > len(gaps["features"])
     assert overview.fly_to_node("QZ_PORT")["zoom"] == 10
     assert overview.fly_to_node({"$ne": 1}) is dash.no_update
 
@@ -86,3 +91,17 @@ def test_port_sensitivity_callback(pages):
     assert isinstance(table, html.Table)
     assert "Unknown port" in text_of(port.run_sensitivity(1, "NOPE"))
     assert "Unknown port" in text_of(port.run_sensitivity(1, {"code": "QZ_PORT"}))
+
+
+def test_layer_switches_are_carried_by_the_address(pages):
+    overview, _ = pages
+    assert overview.layers_from_query({}) == ("vessels", "trains")
+    assert overview.layers_from_query({"layers": "fences,gaps,<x>"}) == ("fences", "gaps")
+    assert overview.layers_from_query({"layers": ""}) == ()
+    assert overview.layer_keys(["Port fences", "Vessels", 5]) == ["vessels", "fences"]
+    assert overview.layer_keys("junk") == ["vessels", "trains"]
+    period = [2025 * 12, 2025 * 12 + 11]
+    search = overview.share_view(period, "E", None, ["Coverage gaps"], "en")
+    assert "layers=gaps" in search and "route=E" in search and "from=2025-01" in search
+    assert "layers" not in overview.share_view(period, None, None, ["Vessels", "Trains"], "en")
+    assert "layers=&" in overview.share_view(period, None, None, [], "en") + "&"

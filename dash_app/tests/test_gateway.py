@@ -162,3 +162,36 @@ def test_node_throughput_distinguishes_official_pending_and_ais():
     assert series.ais[-1] is not None and series.ais[-2] is None
     assert gateway.node_throughput("NOPE") is None
     assert gateway.node_throughput("HH").empty
+
+
+def test_nodes_are_found_by_either_name_code_or_unlocode():
+    options = {o["value"]: o for o in gateway.node_options("en")}
+    qinzhou = options["QZ_PORT"]
+    for word in ("Qinzhou", "钦州港", "QZ_PORT", "CNQZH"):
+        assert word in qinzhou["search"], word
+    assert "CNQZH" in qinzhou["label"]
+
+
+def test_the_map_nodes_carry_a_hover_line_for_the_period():
+    from datetime import date
+
+    nodes = gateway.map_nodes("en", None, (date(2025, 1, 1), date(2025, 12, 31)))
+    with_teu = [f["properties"] for f in nodes["features"] if f["properties"]["latest_teu"]]
+    assert with_teu  # the published figures of 2025
+    for p in with_teu:
+        assert f"{p['latest_teu']:,.0f} TEU" in p["headline"]
+    qz = next(f for f in nodes["features"] if f["id"] == "QZ_PORT")["properties"]
+    assert "coverage 33%" in qz["headline"]
+    empty = gateway.map_nodes("en", None, (date(1995, 1, 1), date(1995, 12, 31)))
+    qz = next(f for f in empty["features"] if f["id"] == "QZ_PORT")["properties"]
+    assert qz["latest_teu"] is None and "no TEU figure" in qz["headline"]
+
+
+def test_the_coverage_gap_layer_names_what_is_lacking_and_who_offers_it():
+    layer = gateway.coverage_gap_layer("en", "E")
+    m = gateway.coverage_matrix("en", "E")
+    assert {f["id"] for f in layer["features"]} == {g[1] for g in m.gaps}
+    feature = layer["features"][0]
+    gaps = [g for g in m.gaps if g[1] == feature["id"]]
+    assert feature["properties"]["gaps"] == len({g[2] for g in gaps})
+    assert all("(" in line for line in feature["properties"]["lacks"])

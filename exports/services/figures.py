@@ -142,11 +142,22 @@ def _trains(first: date, last: date) -> float | None:
     return float(n) if n else None
 
 
+def mean_coverage(day: date) -> float | None:
+    """The mean coverage on `day` (by the evidence) over the nodes that have evidence at all,
+    the same nodes for every day so that periods compare: a node whose services came later
+    counts 0 before them. None when no node has evidence."""
+    assessed = [c.code for c in compute_coverage().values() if c.assessed]
+    if not assessed:
+        return None
+    then = compute_coverage(Node.objects.filter(code__in=assessed), on=day)
+    return round(sum(c.score for c in then.values()) / len(assessed), 4)
+
+
 def headline(first: date, last: date) -> HeadlineStrip:
     """Corridor totals for [first, last] against the period before and a year earlier:
     container TEU, cargo tonnes, sea-rail trains, port calls, median anchorage wait (h),
-    mean digital-service coverage (now); and how many figures are official, pending, or
-    estimates ("about")."""
+    mean digital-service coverage at the period's end (by the evidence); and how many
+    figures are official, pending, or estimates ("about")."""
     periods = [
         (first, last),
         previous_period(first, last),
@@ -162,10 +173,8 @@ def headline(first: date, last: date) -> HeadlineStrip:
         calls, wait = _calls(a, b)
         values["calls"].append(calls)
         values["wait"].append(wait)
-    coverage = [c.score for c in compute_coverage().values() if c.assessed]
-    mean_cov = round(sum(coverage) / len(coverage), 4) if coverage else None
+    values["coverage"] = [mean_coverage(b) for _a, b in periods]
     figures = [Headline(k, *v) for k, v in values.items()]
-    figures.append(Headline("coverage", mean_cov, None, None))
     window = ThroughputReport.objects.filter(
         current=True, period_start__gte=first, period_end__lte=last
     )

@@ -105,3 +105,22 @@ def test_the_nodes_layer_carries_throughput_for_the_period_asked(qinzhou_figures
     (chunk,) = LAYERS["nodes"].rows(params, 4326)
     assert chunk.values["teu"] == [800_000.0]
     assert chunk.values["teu_source"] == ["official figures of the period"]
+
+
+def test_the_headline_strip_against_the_previous_period_and_last_year(qinzhou_figures):
+    """The dashboard's strip: TEU for the month against the month before and a year earlier;
+    coverage as the evidence stood at each period's end (lower in 2018 than in 2026)."""
+    from exports.services.figures import headline
+
+    strip = headline(date(2026, 9, 1), date(2026, 9, 30))
+    teu = next(f for f in strip.figures if f.key == "teu")
+    assert (teu.value, teu.previous, teu.last_year) == (800_000, 640_000, 500_000)
+    assert teu.change(teu.previous) == pytest.approx(0.25)
+    assert strip.official >= 1
+    coverage = next(
+        f for f in headline(date(2018, 1, 1), date(2018, 12, 31)).figures if f.key == "coverage"
+    )
+    now = next(f for f in strip.figures if f.key == "coverage")
+    assert coverage.value is not None and now.value is not None
+    assert coverage.value < now.value
+    assert coverage.last_year is not None and coverage.last_year <= coverage.value

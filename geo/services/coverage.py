@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import pairwise
 
 from ..choices import LEVEL_SCORES
@@ -37,17 +37,30 @@ class NodeCoverage:
         return service.score if service else 0.0
 
 
+def evidenced_by(service: NodeService, day: date) -> bool:
+    """Whether a service was in place on `day` by its evidence: from the start of the year it
+    is evidenced since, or, when no year is known, from the day it was recorded."""
+    if service.since_year is not None:
+        return service.since_year <= day.year
+    return service.valid_from.date() <= day
+
+
 def compute_coverage(
-    nodes: Iterable[Node] | None = None, as_of: datetime | None = None
+    nodes: Iterable[Node] | None = None,
+    as_of: datetime | None = None,
+    on: date | None = None,
 ) -> dict[str, NodeCoverage]:
-    """Coverage of each node (all nodes when `nodes` is None), now or as of a moment."""
+    """Coverage of each node (all nodes when `nodes` is None): by the records as they stood
+    at a moment (`as_of`, the audit view) and/or by what the evidence says was in place on a
+    day (`on`, the view of a period's end); now when neither is given."""
     node_list = list(Node.objects.all() if nodes is None else nodes)
     categories = list(DigitalServiceCategory.objects.all())
     services = NodeService.objects.filter(node__in=[n.pk for n in node_list])
     services = services.as_of(as_of) if as_of else services.current()
     by_node: dict[int, list[NodeService]] = {}
     for s in services.select_related("category"):
-        by_node.setdefault(s.node_id, []).append(s)
+        if on is None or evidenced_by(s, on):
+            by_node.setdefault(s.node_id, []).append(s)
     result: dict[str, NodeCoverage] = {}
     for node in node_list:
         applicable = [c for c in categories if c.applies(node.kinds)]

@@ -1,0 +1,164 @@
+"""The period every page follows.
+
+The address carries it (`?from=2025-01&to=2025-12`: whole months; or days,
+`?from=2025-10-01&to=2025-11-25`), so a view can be shared; a month slider (a day-range
+picker on the port page) rewrites it and Dash Pages renders the page again; links between
+pages carry it (`assets/period.js`), so an official who chose a period on the map keeps it
+on the node, port, coverage and KPI pages.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date
+from urllib.parse import parse_qsl, urlencode
+
+from dash import MATCH, Input, Output, State, callback, dcc, html
+from dash.exceptions import PreventUpdate
+from django.utils.translation import gettext as _
+
+from dash_app import gateway
+
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+
+
+def parse_day(text: object, end: bool = False) -> date | None:
+    """A day from "YYYY-MM-DD", or a month's first (last, when `end`) day from "YYYY-MM";
+    None for anything else (it comes from an address: anything may arrive)."""
+    if not isinstance(text, str) or len(text) not in (7, 10):
+        return None
+    try:
+        year, month = int(text[:4]), int(text[5:7])
+        if text[4] != "-" or not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+            return None
+        if len(text) == 7:
+            return date(year, month, monthrange(year, month)[1] if end else 1)
+        if text[7] != "-":
+            return None
+        return date(year, month, int(text[8:]))
+    except ValueError:
+        return None
+
+
+def period_from_query(query: dict) -> tuple[date, date] | None:
+    """The period a link names (None when it names none, or not both ends)."""
+    first, last = parse_day(query.get("from")), parse_day(query.get("to"), end=True)
+    if first is None or last is None:
+        return None
+    return (first, last) if first <= last else (last, first)
+
+
+def months_from_query(query: dict) -> tuple[int, int] | None:
+    """The period a link names as month indexes within the slider's range."""
+    period = period_from_query(query)
+    if period is None:
+        return None
+    low, high = gateway.month_range()
+    first = min(max(gateway.month_index(period[0]), low), high)
+    last = min(max(gateway.month_index(period[1]), low), high)
+    return first, last
+
+
+def with_period(search: object, first: str, last: str) -> str:
+    """The query string `search` with its period replaced (everything else kept)."""
+    pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True) if isinstance(search, str) else []
+    kept = [(k, v) for k, v in pairs if k not in ("from", "to")]
+    return "?" + urlencode([*kept, ("from", first), ("to", last)])
+
+
+def with_param(search: object, name: str, value: str) -> str:
+    """The query string `search` with `name` set to `value` (removed when empty)."""
+    pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True) if isinstance(search, str) else []
+    kept = [(k, v) for k, v in pairs if k != name]
+    return "?" + urlencode([*kept, (name, value)] if value else kept)
+
+
+def month_slider(page: str, first: int, last: int, note: str = "") -> html.Div:
+    """A month range slider whose change reloads the page for the new period."""
+    low, high = gateway.month_range()
+    marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
+    a, b = gateway.month_bounds(first, last)
+    return html.Div(
+        className="cw-period",
+        id=f"{page}-period",
+        children=[
+            html.Span(_("Period"), className="cw-muted"),
+            html.Div(
+                dcc.RangeSlider(
+                    id={"type": "cw-period", "page": page},
+                    min=low,
+                    max=high,
+                    step=1,
+                    value=[first, last],
+                    marks=marks,
+                    allowCross=False,
+                    updatemode="mouseup",
+                    allow_direct_input=False,
+                ),
+                className="cw-period-slider",
+            ),
+            html.Span(
+                f"{a:%Y-%m} – {b:%Y-%m}" + (f" · {note}" if note else ""),
+                id=f"{page}-period-label",
+                className="cw-muted",
+            ),
+            dcc.Location(id={"type": "cw-period-url", "page": page}, refresh="callback-nav"),
+        ],
+    )
+
+
+def day_range(page: str, first: date, last: date, note: str = "") -> html.Div:
+    """A day-range picker whose change reloads the page for the new period."""
+    return html.Div(
+        className="cw-period",
+        id=f"{page}-period",
+        children=[
+            html.Span(_("Period"), className="cw-muted"),
+            dcc.DatePickerRange(
+                id={"type": "cw-period-days", "page": page},
+                start_date=first,
+                end_date=last,
+                min_date_allowed=date(2017, 1, 1),
+                max_date_allowed=date.today(),
+                display_format="YYYY-MM-DD",
+                first_day_of_week=1,
+                minimum_nights=0,
+            ),
+            html.Span(note, id=f"{page}-period-label", className="cw-muted"),
+            dcc.Location(id={"type": "cw-period-url", "page": page}, refresh="callback-nav"),
+        ],
+    )
+
+
+@callback(
+    Output({"type": "cw-period-url", "page": MATCH}, "search"),
+    Input({"type": "cw-period", "page": MATCH}, "value"),
+    State({"type": "cw-period-url", "page": MATCH}, "search"),
+    prevent_initial_call=True,
+)
+def follow_months(value: object, search: object) -> str:
+    low, high = gateway.month_range()
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        value = list(gateway.default_period_months())
+    first, last = (min(max(v, low), high) for v in sorted(value))
+    a, b = gateway.month_bounds(first, last)
+    return with_period(search, f"{a:%Y-%m}", f"{b:%Y-%m}")
+
+
+@callback(
+    Output({"type": "cw-period-url", "page": MATCH}, "search", allow_duplicate=True),
+    Input({"type": "cw-period-days", "page": MATCH}, "start_date"),
+    Input({"type": "cw-period-days", "page": MATCH}, "end_date"),
+    State({"type": "cw-period-url", "page": MATCH}, "search"),
+    prevent_initial_call=True,
+)
+def follow_days(start: object, end: object, search: object) -> str:
+    first, last = parse_day(start), parse_day(end)
+    if first is None or last is None:
+        raise PreventUpdate
+    first, last = min(first, last), max(first, last)
+    return with_period(search, first.isoformat(), last.isoformat())
