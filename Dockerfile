@@ -12,4 +12,4 @@ RUN pip install --no-cache-dir -c requirements.lock -e .
 EXPOSE 8000
 # Demo accounts are made once, with random passwords printed to the log and kept in
 # /app/.var/demo-accounts.txt (CW_DEMO_ACCOUNTS=0: none). No known password ships.
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_corridor && python manage.py demo_accounts create && python manage.py collectstatic --noinput -v0 && waitress-serve --listen=0.0.0.0:8000 --threads=8 config.wsgi:application"]
+CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_corridor && python manage.py demo_accounts create && python manage.py collectstatic --noinput -v0 && exec gunicorn config.wsgi:application --bind 0.0.0.0:8000 --workers ${CW_WEB_WORKERS:-$(( $(nproc) + 1 ))} --threads ${CW_WEB_THREADS:-4} --worker-class gthread --preload --timeout 120"]

@@ -50,6 +50,16 @@ def ensure_test_partitions() -> None:
             cursor.execute("SELECT ports_ensure_position_partition(%s)", [month])
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Each test starts with an empty cache: a test's writes are rolled back, so the table
+    versions that name cached layers repeat from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def app():
     """The application called in this thread, inside the test's transaction: like Django's

@@ -108,6 +108,34 @@ def seeded_bench_django() -> None:
     django.setup()
 
 
+def seed_live_vessels(count: int, source: str) -> None:
+    """`count` live vessels (a newest position now) spread over the Beibu Gulf and beyond."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ports_vessellatest WHERE source = %s", [source])
+        cursor.execute(
+            """
+            INSERT INTO ports_vessel (mmsi, name, callsign, ship_type, first_seen_at, destination,
+                                      ais_class, imo)
+            SELECT 414000000 + i, 'BENCH ' || i, '', 70, now(), '', 'A', NULL
+            FROM generate_series(1, %s) AS i ON CONFLICT (mmsi) DO NOTHING
+            """,
+            [count],
+        )
+        cursor.execute(
+            """
+            INSERT INTO ports_vessellatest (mmsi, ts, geom, sog_kn, cog_deg, msg_type, source)
+            SELECT 414000000 + i, now(),
+                   ST_SetSRID(ST_MakePoint(104 + (i %% 97) * 0.1, 4 + (i %% 89) * 0.2), 4326),
+                   8 + i %% 5, (i * 7) %% 360, 1, %s
+            FROM generate_series(1, %s) AS i
+            ON CONFLICT (mmsi) DO UPDATE SET ts = now(), source = EXCLUDED.source
+            """,
+            [source, count],
+        )
+
+
 def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int, str]:
     import psycopg
 

@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--weeks", type=float, default=8)
     args = parser.parse_args()
 
-    from benchmarks.ais_ingest import bench_database_url
+    from benchmarks.ais_ingest import bench_database_url, seed_live_vessels
 
     os.environ["DATABASE_URL"] = bench_database_url()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -51,7 +51,6 @@ def main() -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from playwright.sync_api import sync_playwright
     from waitress.server import create_server
 
@@ -61,28 +60,7 @@ def main() -> None:
     user.set_password(PASSWORD)
     user.is_superuser = True
     user.save()
-    with connection.cursor() as cursor:  # live vessels spread over the Beibu Gulf and beyond
-        cursor.execute("DELETE FROM ports_vessellatest WHERE source = 'BENCH-DASH'")
-        cursor.execute(
-            """
-            INSERT INTO ports_vessel (mmsi, name, callsign, ship_type, first_seen_at, destination,
-                                      ais_class, imo)
-            SELECT 414000000 + i, 'BENCH ' || i, '', 70, now(), '', 'A', NULL
-            FROM generate_series(1, %s) AS i ON CONFLICT (mmsi) DO NOTHING
-            """,
-            [args.vessels],
-        )
-        cursor.execute(
-            """
-            INSERT INTO ports_vessellatest (mmsi, ts, geom, sog_kn, cog_deg, msg_type, source)
-            SELECT 414000000 + i, now(),
-                   ST_SetSRID(ST_MakePoint(104 + (i %% 97) * 0.1, 4 + (i %% 89) * 0.2), 4326),
-                   8 + i %% 5, (i * 7) %% 360, 1, 'BENCH-DASH'
-            FROM generate_series(1, %s) AS i
-            ON CONFLICT (mmsi) DO UPDATE SET ts = now(), source = 'BENCH-DASH'
-            """,
-            [args.vessels],
-        )
+    seed_live_vessels(args.vessels, "BENCH-DASH")
     server = create_server(application, host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     base = f"http://127.0.0.1:{server.effective_port}"

@@ -1,7 +1,8 @@
 """The whole system as one WSGI application: Django at /, the Dash app at /dash/.
 
 A path dispatcher sends /dash/... to the Dash (Flask) server, which checks the Django
-session of every request; everything else goes to Django.
+session of every request; everything else goes to Django. Text answers of both are
+compressed (brotli or gzip, core.compression).
 """
 
 import os
@@ -16,10 +17,11 @@ django_application = get_wsgi_application()
 def build_application():
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from core.compression import Compress
     from dash_app.app import create_dash_app
 
     dash = create_dash_app()
-    return DispatcherMiddleware(django_application, {"/dash": dash.server})
+    return Compress(DispatcherMiddleware(django_application, {"/dash": dash.server}))
 
 
 application = build_application()

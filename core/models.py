@@ -1,4 +1,5 @@
-"""Model pieces the apps share (abstract: core has no tables of its own)."""
+"""Model pieces the apps share, and core's one table: the versions of the tables that map
+layers read (for HTTP caching, see core.layercache)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ class Seeded(models.Model):
 
     class Meta:
         abstract = True
+
+
+class TableVersion(models.Model):
+    """How many write statements a watched table has seen, and when the last one ran;
+    bumped by a statement trigger on the table (see core.layercache.watch_sql)."""
+
+    table_name = models.CharField(max_length=63, primary_key=True)
+    version = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.table_name} v{self.version}"

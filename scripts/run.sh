@@ -12,6 +12,9 @@ VAR=${CW_VAR_DIR:-$ROOT/.var}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 FEED_PORT=${CW_FEED_PORT:-10110}
+CORES=$(nproc 2>/dev/null || echo 2)
+WEB_WORKERS=${CW_WEB_WORKERS:-$((CORES + 1))}
+WEB_THREADS=${CW_WEB_THREADS:-4}
 CONF="$VAR/supervisord.conf"
 mkdir -p "$VAR/log"
 
@@ -65,7 +68,13 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
 serverurl=unix://$VAR/supervisor.sock
 CONF
-  program web "$ROOT/.venv/bin/waitress-serve --listen=$HOST:$PORT --threads=8 config.wsgi:application"
+  # The web app: gunicorn, one process per core plus one (threads share a GIL, processes
+  # do not), a few threads each for requests that wait on the database. CW_WEB_WORKERS and
+  # CW_WEB_THREADS override; the app is loaded once before the fork (copy-on-write memory).
+  program web "$ROOT/.venv/bin/gunicorn config.wsgi:application --bind $HOST:$PORT \
+    --workers $WEB_WORKERS --threads $WEB_THREADS --worker-class gthread --preload \
+    --timeout 120 --graceful-timeout 20 --max-requests 5000 --max-requests-jitter 500 \
+    --log-level warning"
   # Port calls: recompute the last week, then follow new positions and late ones.
   program portcalls "$PY manage.py detect_port_calls --follow --interval ${CW_FOLLOW_INTERVAL:-30}"
   # Cross-modal alerts: raised, updated and closed every minute.

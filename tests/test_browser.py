@@ -644,17 +644,21 @@ def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
     checked = [boxes.nth(i).is_checked() for i in range(boxes.count())]
     assert checked == [True, True, True, True]
 
+    # The hover: name and headline figure. (The mouse event goes to the marker itself:
+    # Chongqing's markers are fanned out and a gap ring may lie over the point.)
+    page.evaluate(
+        "document.querySelector('.cw-node[data-code=\"CQ\"]').closest('.leaflet-marker-icon')"
+        ".dispatchEvent(new MouseEvent('mouseover', {bubbles: true}))"
+    )
+    tip = page.locator(".cw-node-tip")
+    tip.wait_for(timeout=10_000)
+    assert "Chongqing" in tip.inner_text() and "coverage" in tip.inner_text()
+
     # Search by UN/LOCODE.
     page.click("#overview-find")
     page.keyboard.type("CNQZH")
     page.keyboard.press("Enter")
     page.locator('#overview-node-panel[data-code="QZ_PORT"]').wait_for(timeout=20_000)
-
-    # The hover: name and headline figure.
-    page.hover('.cw-node[data-code="CQ"]', force=True)
-    tip = page.locator(".cw-node-tip")
-    tip.wait_for(timeout=10_000)
-    assert "TEU" in tip.inner_text() or "no TEU figure" in tip.inner_text()
 
     # The period goes with the official: the node page link carries it.
     page.click("#overview-node-link")

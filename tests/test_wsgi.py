@@ -92,3 +92,40 @@ def test_port_page_shows_rule_charts_and_sensitivity(app):
     table = port.run_sensitivity(1, "QZ_PORT")
     assert isinstance(table, html.Table) and table.id == "port-sensitivity-table"
     assert "Unknown port" in plotly.io.json.to_json_plotly(port.layout(code="HH").to_plotly_json())
+
+
+def test_text_answers_are_compressed_for_clients_that_take_it(app):
+    """Brotli when offered, else gzip, else none; the same bytes once decoded; the ETag turns
+    weak and still gives 304; small answers and downloads of other types pass untouched."""
+    import gzip
+
+    import brotli
+
+    client = WsgiClient(app)
+    client.set_cookie("sessionid", session_cookie())
+    plain = client.get("/api/route-segments/")
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+    body = plain.get_data()
+    br = client.get("/api/route-segments/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert br.headers["Content-Encoding"] == "br" and "Accept-Encoding" in br.headers["Vary"]
+    assert brotli.decompress(br.get_data()) == body
+    assert int(br.headers["Content-Length"]) < len(body) / 4
+    gz = client.get("/api/route-segments/", headers={"Accept-Encoding": "gzip;q=1, br;q=0"})
+    assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.get_data()) == body
+    assert br.headers["ETag"] == "W/" + plain.headers["ETag"]
+    again = client.get(
+        "/api/route-segments/",
+        headers={"Accept-Encoding": "br", "If-None-Match": br.headers["ETag"]},
+    )
+    assert again.status_code == 304 and again.get_data() == b""
+    small = client.get("/healthz", headers={"Accept-Encoding": "br"})
+    assert "Content-Encoding" not in small.headers
+    # The Dash half too: its bundles are the heaviest part of a first visit.
+    page = client.get("/dash/", headers={"Accept-Encoding": "br"})
+    assert page.headers["Content-Encoding"] == "br"
+    html = brotli.decompress(page.get_data()).decode()
+    bundle = next(s for s in html.split('"') if "_dash-component-suites" in s and ".js" in s)
+    js = client.get(bundle, headers={"Accept-Encoding": "br"})
+    assert js.status_code == 200 and js.headers["Content-Encoding"] == "br"
+    identity = client.get(bundle).get_data()
+    assert brotli.decompress(js.get_data()) == identity

@@ -1,5 +1,6 @@
 """Pagination with a ceiling: a caller cannot ask for more than `max_limit` rows a page."""
 
+from django.core.paginator import InvalidPage
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
@@ -16,3 +17,26 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         if offset > self.max_offset:
             raise ValidationError({self.offset_query_param: f"at most {self.max_offset}"})
         return offset
+
+
+def page_of(pagination, queryset, request, view=None):
+    """The rows of the asked-for page as a queryset, not yet read (for answers written by
+    the database, core.geojson), with the page's envelope members (count, next,
+    previous). A page-number pagination's rules as DRF applies them: 404 past the last
+    page."""
+    from rest_framework.exceptions import NotFound
+
+    pagination.request = request
+    paginator = pagination.django_paginator_class(queryset, pagination.get_page_size(request))
+    number = pagination.get_page_number(request, paginator)
+    try:
+        pagination.page = paginator.page(number)
+    except InvalidPage as exc:
+        message = pagination.invalid_page_message.format(page_number=number, message=exc)
+        raise NotFound(message) from None
+    members = {
+        "count": paginator.count,
+        "next": pagination.get_next_link(),
+        "previous": pagination.get_previous_link(),
+    }
+    return pagination.page.object_list, members

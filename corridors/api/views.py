@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.params import datetime_param
+from core.layercache import CachedLayerMixin
 from geo.services.coverage import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
@@ -20,9 +21,14 @@ from ..services.coverage import compute_route_coverage
 from .filters import RouteSegmentFilter
 from .serializers import RouteSegmentSerializer, RouteSerializer
 
+ROUTE_TABLES = ("corridors_route", "corridors_routesegment", "corridors_routemember", "geo_node")
+COVERAGE_TABLES = (*ROUTE_TABLES, "geo_nodeservice", "geo_digitalservicecategory")
 
-class RouteViewSet(viewsets.ReadOnlyModelViewSet):
+
+class RouteViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """Corridor routes with their ordered segments (GeoJSON, EPSG:4326)."""
+
+    layer_tables = ROUTE_TABLES
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -37,8 +43,10 @@ class RouteViewSet(viewsets.ReadOnlyModelViewSet):
     )
 
 
-class RouteSegmentViewSet(viewsets.ReadOnlyModelViewSet):
+class RouteSegmentViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """Every route leg as a GeoJSON feature, for map layers (filter by route and mode)."""
+
+    layer_tables = ROUTE_TABLES
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -79,9 +87,11 @@ _route_cov = inline_serializer(
 )
 
 
-class CoverageView(APIView):
+class CoverageView(CachedLayerMixin, APIView):
     """Digital-service coverage per node and per route, with gaps (a node lacking a service
     that a route neighbour offers)."""
+
+    layer_tables = COVERAGE_TABLES
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -100,6 +110,9 @@ class CoverageView(APIView):
         ),
     )
     def get(self, request):
+        return self._cached(request, lambda: self.compute(request))
+
+    def compute(self, request):
         as_of = datetime_param(request, "as_of", None)
         routes = Route.objects.all()
         if code := request.query_params.get("route"):

@@ -16,6 +16,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
+from core.layercache import CachedLayerMixin
 
 from ..choices import BasemapLayerName
 from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
@@ -37,8 +38,20 @@ class NodePagination(GeoJsonPagination):
     page_size_query_param = "page_size"
 
 
-class NodeViewSet(viewsets.ReadOnlyModelViewSet):
-    """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat)."""
+NODE_TABLES = (
+    "geo_node",
+    "geo_nodeservice",
+    "geo_digitalservicecategory",
+    "corridors_routemember",
+    "ports_throughputreport",
+)
+
+
+class NodeViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
+    """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat). The list has an
+    ETag: a client sending it back gets 304 while nothing it shows has changed."""
+
+    layer_tables = NODE_TABLES
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -61,8 +74,10 @@ class NodeViewSet(viewsets.ReadOnlyModelViewSet):
         return context
 
 
-class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """The digital-service categories scored in coverage."""
+
+    layer_tables = ("geo_digitalservicecategory",)
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -100,13 +115,14 @@ def basemap_layer(request, layer: str):
     return response
 
 
-class GeofenceViewSet(viewsets.ModelViewSet):
+class GeofenceViewSet(CachedLayerMixin, viewsets.ModelViewSet):
     """Port limits, berth areas and anchorages (GeoJSON). `?node=` filters; `?all=1`
     includes past versions. Creating or editing a fence needs the permission to; an edit
     saves a new version of every field given, the old one is kept."""
 
     serializer_class = GeofenceSerializer
     pagination_class = None
+    layer_tables = ("geo_geofence", "geo_node")
     filterset_fields = ["kind"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import Count, Max, Sum
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +21,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
 from core.api.limits import cached, one_at_a_time, statement_timeout
+from core.api.pagination import page_of
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
 
 from ..choices import Channel
@@ -34,7 +36,7 @@ from ..models import (
     Vessel,
     VesselLatest,
 )
-from ..services.ais import live_vessels, vessel_track
+from ..services import layers
 from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
 from ..services.portcalls import update_rule, watched_ports
 from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
@@ -158,6 +160,15 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_field = "mmsi"
     lookup_value_regex = r"\d{1,9}"
 
+    def list(self, request, *args, **kwargs):
+        """The page written by PostGIS in one query (core.geojson): the same features the
+        serializer writes (a test compares them), without a Python object per vessel."""
+        if request.accepted_renderer.format != "json":
+            return super().list(request, *args, **kwargs)
+        rows, members = page_of(self.paginator, self.filter_queryset(self.get_queryset()), request)
+        body = layers.vessels_json(rows, **members)
+        return HttpResponse(body, content_type="application/json")
+
     @extend_schema(responses=VesselSerializer)
     def retrieve(self, request, mmsi=None):
         vessel = get_object_or_404(Vessel.objects.select_related("latest"), mmsi=mmsi)
@@ -178,7 +189,9 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(hours=24))
         check_window(start, end, MAX_TRACK_DAYS)
-        return Response(vessel_track(int(mmsi), start, end))
+        return HttpResponse(
+            layers.track_json(int(mmsi), start, end), content_type="application/json"
+        )
 
 
 class LiveVesselsView(APIView):
@@ -192,7 +205,7 @@ class LiveVesselsView(APIView):
     )
     def get(self, request):
         within = int_param(request, "within", 60, 1, 1440)
-        response = Response(live_vessels(float(within)))
+        response = HttpResponse(layers.live_json(float(within)), content_type="application/json")
         response["Cache-Control"] = "no-store"
         return response
 

@@ -12,15 +12,13 @@ from typing import Any
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from core.functions import StX, StY
 from core.imports import file_sha256
 
-from ..choices import ship_type_group
 from ..ingest.ais import TimeWindow
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter, PositionStore
 from ..ingest.transports import parse_source
-from ..models import AisIngestRun, VesselLatest, VesselPosition
+from ..models import AisIngestRun, VesselPosition
 
 
 def db_conninfo(alias: str = "default") -> str:
@@ -178,44 +176,3 @@ def vessel_track(
             }
         )
     return {"type": "FeatureCollection", "features": features + points}
-
-
-def live_vessels(
-    max_age_min: float = 60.0, bbox: tuple[float, float, float, float] | None = None
-) -> dict[str, Any]:
-    """The live map layer: newest position of each vessel seen within `max_age_min`, as a
-    compact GeoJSON FeatureCollection (`g` ship type group, `sog` kn, `dir` heading or
-    course in degrees, `ts` unix seconds)."""
-    qs = VesselLatest.objects.vessels().seen_within(max_age_min)
-    if bbox:
-        qs = qs.within_bbox(*bbox)
-    rows = qs.annotate(lon=StX("geom"), lat=StY("geom")).values_list(
-        "vessel_id",
-        "vessel__name",
-        "vessel__ship_type",
-        "sog_kn",
-        "cog_deg",
-        "heading_deg",
-        "ts",
-        "lon",
-        "lat",
-    )
-    features = []
-    for mmsi, name, ship_type, sog, cog, heading, ts, lon, lat in rows:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-                "properties": {
-                    "mmsi": mmsi,
-                    "name": name or str(mmsi),
-                    "g": ship_type_group(ship_type),
-                    "sog": None if sog is None else round(sog, 1),
-                    "dir": heading
-                    if heading is not None
-                    else (None if cog is None else round(cog)),
-                    "ts": int(ts.timestamp()),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}

@@ -374,6 +374,8 @@ def test_invalid_mmsis_are_counted_and_kept_off_the_map(tmp_path, ais_tables):
             "INSERT INTO ports_vessellatest (mmsi, ts, geom, msg_type, source) VALUES "
             "(0, now(), ST_SetSRID(ST_MakePoint(40, -5), 4326), 1, '')"
         )
-    from ports.services.ais import live_vessels
+    import json
 
-    assert not [f for f in live_vessels()["features"] if f["properties"]["mmsi"] == 0]
+    from ports.services.layers import live_json
+
+    assert not [f for f in json.loads(live_json())["features"] if f["properties"]["mmsi"] == 0]

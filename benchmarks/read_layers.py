@@ -1,0 +1,116 @@
+"""Read layers written by PostGIS against the Python serializers they replaced (issue 13).
+
+Server time in-process (no HTTP), medians of --runs: `/api/vessels/` for N live vessels and
+one vessel's track of a day, each through the old path (DRF serializer or Python dicts, then
+JSON) and the new one (one SQL statement answering the JSON text), with their ratio; the
+gzip and brotli sizes of the vessel layer. Prints figures; asserts nothing.
+
+    .venv/bin/python benchmarks/read_layers.py [--vessels 5000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    """Median milliseconds of `runs` calls (after one warm-up) and the last answer."""
+    answer = fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), answer
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--vessels", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--track-step-s", type=int, default=10, help="one position every ...")
+    args = parser.parse_args()
+
+    from benchmarks.ais_ingest import seed_live_vessels, seeded_bench_django
+
+    seeded_bench_django()
+    import brotli
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.renderers import JSONRenderer
+
+    from ports.api.serializers import VesselLatestSerializer
+    from ports.models import VesselLatest
+    from ports.services import layers
+    from ports.services.ais import vessel_track
+
+    seed_live_vessels(args.vessels, "BENCH-LAYERS")
+    mmsi, end = 414000001, timezone.now()
+    start = end - timedelta(days=1)
+    with connection.cursor() as cursor:  # a day of one vessel, underway: a report every 10 s
+        cursor.execute("DELETE FROM ports_vesselposition WHERE mmsi = %s", [mmsi])
+        for day in (start, end):
+            cursor.execute("SELECT ports_ensure_position_partition(%s::date)", [day.date()])
+        cursor.execute(
+            """
+            INSERT INTO ports_vesselposition (mmsi, ts, geom, sog_kn, cog_deg, msg_type, source)
+            SELECT %s, %s + make_interval(secs => i * %s),
+                   ST_SetSRID(ST_MakePoint(108 + i * 0.00003, 21 + i * 0.00001), 4326),
+                   11.5, 64.2, 1, 'BENCH-LAYERS'
+            FROM generate_series(0, floor(86400 / %s)::int - 1) AS i
+            """,
+            [mmsi, start, args.track_step_s, args.track_step_s],
+        )
+    rows = (
+        VesselLatest.objects.vessels()
+        .filter(source="BENCH-LAYERS")
+        .select_related("vessel")
+        .order_by("vessel_id")
+    )
+    count = rows.count()
+
+    def old_vessels() -> bytes:
+        data = VesselLatestSerializer(rows.all()[:count], many=True).data
+        return JSONRenderer().render(data)
+
+    def new_vessels() -> bytes:
+        return layers.vessels_json(rows.all()[:count], count=count).encode()
+
+    def old_track() -> bytes:
+        return json.dumps(vessel_track(mmsi, start, end)).encode()
+
+    def new_track() -> bytes:
+        return layers.track_json(mmsi, start, end).encode()
+
+    old_v, body_v = timed(old_vessels, args.runs)
+    new_v, body_new = timed(new_vessels, args.runs)
+    old_t, _ = timed(old_track, args.runs)
+    new_t, body_t = timed(new_track, args.runs)
+    points = len(json.loads(body_t)["features"]) - 1
+    print(
+        f"vessel layer, {count} vessels: serializer {old_v:.1f} ms, PostGIS {new_v:.1f} ms "
+        f"({old_v / new_v:.1f}x faster; aim < 50 ms)"
+    )
+    print(
+        f"  {len(body_new) / 1e6:.2f} MB, gzip {len(gzip.compress(body_new, 5)) / 1e6:.2f} MB, "
+        f"brotli {len(brotli.compress(body_new, quality=5)) / 1e6:.2f} MB "
+        f"(serializer's answer {len(body_v) / 1e6:.2f} MB)"
+    )
+    print(
+        f"track of a day, {points} positions: Python {old_t:.1f} ms, PostGIS {new_t:.1f} ms "
+        f"({old_t / new_t:.1f}x faster; aim < 20 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()
