@@ -57,6 +57,8 @@ bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/rail_ingest.py --runs 3
 	$(PY) benchmarks/exports.py --runs 3
 	$(PY) benchmarks/dashboard.py --runs 3
+	$(PY) benchmarks/read_layers.py --runs 5
+	$(PY) benchmarks/load.py --users 16 --seconds 30
 
 clean:
 	scripts/pg.sh stop || true

@@ -10,6 +10,9 @@ bytes differ from the identity ones).
 from __future__ import annotations
 
 import gzip
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
 from typing import Any
@@ -21,6 +24,7 @@ except ImportError:  # pragma: no cover - brotli is in the lock; gzip alone stil
 
 MIN_BYTES = 512
 MAX_BYTES = 32 << 20
+MEMO_BYTES = 64 << 20  # the encoded answers kept, per process (see `Memo`)
 TYPES = (
     "text/",
     "application/json",
@@ -56,9 +60,39 @@ def encode(body: bytes, coding: str) -> bytes:
     return gzip.compress(body, compresslevel=5, mtime=0)
 
 
+class Memo:
+    """The encoded bodies of recent answers, by a digest of the identity body: a layer that
+    hundreds of maps ask for between two changes is compressed once, not per request
+    (hashing a megabyte costs a millisecond, compressing it ten or more). Least recently
+    used first out, `limit` bytes in all; shared by the threads of a process."""
+
+    def __init__(self, limit: int = MEMO_BYTES):
+        self.limit, self.size = limit, 0
+        self.items: OrderedDict[tuple[bytes, str], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def encoded(self, body: bytes, coding: str) -> bytes:
+        key = (hashlib.blake2b(body, digest_size=16).digest(), coding)
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+                return found
+        found = encode(body, coding)
+        with self.lock:
+            if key not in self.items and len(found) <= self.limit:
+                self.items[key] = found
+                self.size += len(found)
+                while self.size > self.limit:
+                    _, dropped = self.items.popitem(last=False)
+                    self.size -= len(dropped)
+        return found
+
+
 class Compress:
     def __init__(self, app: Callable[..., Iterable[bytes]]):
         self.app = app
+        self.memo = Memo()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
         coding = choose(environ.get("HTTP_ACCEPT_ENCODING", ""))
@@ -87,7 +121,7 @@ class Compress:
         if len(body) < MIN_BYTES:
             start_response(status, headers, captured["exc_info"])
             return [body]
-        encoded = encode(body, coding)
+        encoded = self.memo.encoded(body, coding)
         out = []
         vary = "Accept-Encoding"
         for name, value in headers:

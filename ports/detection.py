@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
@@ -68,6 +69,46 @@ class PortFences:
         """How far outside the port limit a point is, metres (0 inside)."""
         return float(self.limit.distance(Point(lon, lat))) * self._m_per_deg
 
+    def outside_m_array(self, lon: np.ndarray, lat: np.ndarray, within_m: float) -> np.ndarray:
+        """`outside_m` of many points at once, exact (the same GEOS distance) for every
+        point within `within_m` of the limit; +inf for the points farther out, whose
+        distance is not computed. Cheap tests first: the bounding box, then a prepared
+        buffer of the limit a tenth wider than `within_m` (its chords lie inside the true
+        offset curve, so nothing within `within_m` falls outside it), then "inside" (0);
+        the exact distance only for the thin ring left."""
+        out = np.full(lon.shape, np.inf)
+        reach = 1.1 * within_m / self._m_per_deg + 1e-7
+        west, south, east, north = self.limit.bounds
+        box = (lon >= west - reach) & (lon <= east + reach)
+        box &= (lat >= south - reach) & (lat <= north + reach)
+        rows = np.flatnonzero(box)
+        if rows.size:
+            rows = rows[shapely.intersects_xy(self._reach(reach), lon[rows], lat[rows])]
+            inside = shapely.contains_xy(self.limit, lon[rows], lat[rows])
+            out[rows[inside]] = 0.0  # the distance of a point inside is exactly 0
+            ring = rows[~inside]
+            if ring.size:
+                points = shapely.points(lon[ring], lat[ring])
+                out[ring] = shapely.distance(self.limit, points) * self._m_per_deg
+        return out
+
+    def _reach(self, degrees: float) -> BaseGeometry:
+        cached = getattr(self, "_reach_cache", None)
+        if cached is None or cached[0] != degrees:
+            geom = self.limit.buffer(degrees)
+            shapely.prepare(geom)
+            cached = self._reach_cache = (degrees, geom)
+        return cached[1]
+
+    def zones_array(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """`zone` of many points at once: 2 berth, 1 anchorage, 0 elsewhere in the port."""
+        zone = np.zeros(lon.shape, dtype=np.int8)
+        if self.anchorages is not None:
+            zone[shapely.contains_xy(self.anchorages, lon, lat)] = 1
+        if self.berths is not None:
+            zone[shapely.contains_xy(self.berths, lon, lat)] = 2
+        return zone
+
     def zone(self, lon: float, lat: float) -> str:
         p = Point(lon, lat)
         if self.berths is not None and self.berths.contains(p):
@@ -106,6 +147,7 @@ class Call:
 
 
 GAP_S = 300.0  # a silence longer than this between two reports is a reporting gap
+ZONES = ("port", "anchorage", "berth")
 
 
 def _crossing_time(
@@ -192,8 +234,18 @@ class VesselTracker:
     late: int = 0
     calls: list[Call] = field(default_factory=list)
 
-    def feed(self, ts: float, lon: float, lat: float, sog_kn: float | None) -> list[Call]:
-        """Process one position; returns the calls closed by it."""
+    def feed(
+        self,
+        ts: float,
+        lon: float,
+        lat: float,
+        sog_kn: float | None,
+        outside: float | None = None,
+        zone: str | None = None,
+    ) -> list[Call]:
+        """Process one position; returns the calls closed by it. `outside` (metres outside
+        the limit) and `zone` may come computed for many positions at once (the array
+        path); they are computed here otherwise."""
         if self.last_ts is not None and ts < self.last_ts:
             self.late += 1
             return []
@@ -210,7 +262,8 @@ class VesselTracker:
         gap = prev_ts is not None and ts - prev_ts > GAP_S
         # Inside the limit opens a visit; only leaving the limit by more than the exit
         # hysteresis ends it. The departure is the last report inside the limit itself.
-        outside = self.fences.outside_m(lon, lat)
+        if outside is None:
+            outside = self.fences.outside_m(lon, lat)
         if (self.visit is None and outside > 0) or outside > rule.exit_hysteresis_m:
             if self.visit is not None:
                 departure = self.visit.last_inside_s
@@ -227,7 +280,8 @@ class VesselTracker:
         if outside == 0:
             v.last_inside_s = ts
         slow = sog_kn is not None and sog_kn <= rule.speed_kn
-        zone = self.fences.zone(lon, lat)
+        if zone is None:
+            zone = self.fences.zone(lon, lat)
         if slow:
             if v.slow_since_s is None:
                 v.slow_since_s = ts
@@ -327,3 +381,80 @@ def detect_calls(
             call = tracker.open_call()
             if call is not None:
                 yield call
+
+
+def detect_calls_arrays(
+    mmsi: np.ndarray,
+    ts: np.ndarray,
+    lon: np.ndarray,
+    lat: np.ndarray,
+    sog_kn: np.ndarray,
+    fences: PortFences,
+    rule: Rule,
+    include_open: bool = True,
+    until: float | None = None,
+) -> list[Call]:
+    """`detect_calls` over columns (numpy arrays; `sog_kn` NaN where unknown), with exactly
+    its calls (a test compares them), at array speed.
+
+    The geometry of every position is computed at once (GEOS over arrays). Then only the
+    positions that can change a tracker's state are fed to it: those within the exit
+    hysteresis of the limit, with the position before each (the "previous report" a gap
+    estimate needs) and the one after (the one that ends a visit). Every other position is
+    far outside with no visit open, where feeding it would only move "the last report" on,
+    and the next position fed is the one just before the vessel comes near again, so the
+    skipped ones change nothing. At sea, that is almost every position.
+    """
+    order = np.lexsort((ts, mmsi))
+    mmsi, ts, lon, lat, sog_kn = (a[order] for a in (mmsi, ts, lon, lat, sog_kn))
+    outside = fences.outside_m_array(lon, lat, rule.exit_hysteresis_m)
+    near = outside <= rule.exit_hysteresis_m
+    same = mmsi[1:] == mmsi[:-1]
+    keep = near.copy()
+    keep[:-1] |= near[1:] & same  # the report before one near the port
+    keep[1:] |= near[:-1] & same  # the report after one near the port
+    rows = np.flatnonzero(keep)
+    zones = fences.zones_array(lon[rows], lat[rows])
+    calls: list[Call] = []
+    trackers: dict[int, VesselTracker] = {}
+    columns = zip(
+        mmsi[rows].tolist(),
+        ts[rows].tolist(),
+        lon[rows].tolist(),
+        lat[rows].tolist(),
+        sog_kn[rows].tolist(),
+        outside[rows].tolist(),
+        zones.tolist(),
+        strict=True,
+    )
+    for m, t, x, y, sog, out, zone in columns:
+        tracker = trackers.get(m)
+        if tracker is None:
+            tracker = trackers[m] = VesselTracker(m, fences, rule)
+        calls += tracker.feed(t, x, y, None if sog != sog else sog, out, ZONES[zone])
+    for tracker in trackers.values():
+        if until is not None:
+            calls += tracker.expire(until)
+        if include_open:
+            call = tracker.open_call()
+            if call is not None:
+                calls.append(call)
+    return calls
+
+
+def as_columns(
+    rows: Iterable[tuple[int, float, float, float, float | None]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(mmsi, ts, lon, lat, sog_kn) rows as the columns `detect_calls_arrays` takes."""
+    table = list(rows)
+    if not table:
+        empty = np.empty(0)
+        return np.empty(0, dtype=np.int64), empty, empty, empty, empty
+    mmsi, ts, lon, lat, sog = zip(*table, strict=True)
+    return (
+        np.array(mmsi, dtype=np.int64),
+        np.array(ts, dtype=float),
+        np.array(lon, dtype=float),
+        np.array(lat, dtype=float),
+        np.array([np.nan if v is None else v for v in sog], dtype=float),
+    )

@@ -109,6 +109,11 @@ def test_text_answers_are_compressed_for_clients_that_take_it(app):
     br = client.get("/api/route-segments/", headers={"Accept-Encoding": "gzip, deflate, br"})
     assert br.headers["Content-Encoding"] == "br" and "Accept-Encoding" in br.headers["Vary"]
     assert brotli.decompress(br.get_data()) == body
+    kept = len(app.memo.items)  # the same body again: encoded once, served from memory
+    assert client.get(br.request.path, headers={"Accept-Encoding": "br"}).get_data() == (
+        br.get_data()
+    )
+    assert len(app.memo.items) == kept
     assert int(br.headers["Content-Length"]) < len(body) / 4
     gz = client.get("/api/route-segments/", headers={"Accept-Encoding": "gzip;q=1, br;q=0"})
     assert gz.headers["Content-Encoding"] == "gzip" and gzip.decompress(gz.get_data()) == body

@@ -59,6 +59,7 @@ MAX_SENSITIVITY_DAYS = 31
 QUERY_TIMEOUT_S = 20
 METRICS_CACHE_S = 120
 SENSITIVITY_CACHE_S = 600
+LIVE_CACHE_S = 3
 
 
 class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
@@ -205,7 +206,12 @@ class LiveVesselsView(APIView):
     )
     def get(self, request):
         within = int_param(request, "within", 60, 1, 1440)
-        response = HttpResponse(layers.live_json(float(within)), content_type="application/json")
+        # Every map asks for the same layer every 10 s: one worker process writes it once
+        # per LIVE_CACHE_S, however many maps are open (the feed reports every few seconds).
+        body = cached(
+            "live-vessels", {"within": within}, LIVE_CACHE_S, lambda: layers.live_json(within)
+        )
+        response = HttpResponse(body, content_type="application/json")
         response["Cache-Control"] = "no-store"
         return response
 

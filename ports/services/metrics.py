@@ -15,7 +15,7 @@ from django.utils import timezone
 from geo.models import Node
 
 from ..choices import ship_type_group
-from ..detection import Rule, detect_calls
+from ..detection import Rule, as_columns, detect_calls_arrays
 from ..models import PortCall
 from .portcalls import (
     LOOKBACK,
@@ -60,11 +60,12 @@ def sensitivity(
             f"{len(variants) + 1} rules: narrow the window or ask for fewer variants"
         )
     out = []
+    columns = as_columns(rows)
     for variant in [{}, *variants]:
         rule = Rule(**{**base.__dict__, **variant})
         calls = [
             c
-            for c in detect_calls(rows, fences, rule)
+            for c in detect_calls_arrays(*columns, fences, rule)
             if start.timestamp() <= c.arrival_s < end.timestamp()
         ]
         waits = [c.anchorage_wait_s for c in calls if c.anchorage_wait_s is not None]

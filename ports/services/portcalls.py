@@ -27,7 +27,15 @@ from core.models import Origin
 from core.versioning import add_version
 from geo.models import Geofence, Node
 
-from ..detection import DEFAULT_RULE, Call, PortFences, Rule, VesselTracker, detect_calls
+from ..detection import (
+    DEFAULT_RULE,
+    Call,
+    PortFences,
+    Rule,
+    VesselTracker,
+    as_columns,
+    detect_calls_arrays,
+)
 from ..ingest.store import LATE_AFTER_S
 from ..models import (
     RULE_LIMITS,
@@ -227,7 +235,9 @@ def detect_port_calls(
     rows = near_positions(fences, start - LOOKBACK, min(end + LOOKBACK, now))
     calls = [
         c
-        for c in detect_calls(rows, fences, as_rule(rule_row), until=now.timestamp())
+        for c in detect_calls_arrays(
+            *as_columns(rows), fences, as_rule(rule_row), until=now.timestamp()
+        )
         if start.timestamp() <= c.arrival_s < end.timestamp()
     ]
     removed, _ = PortCall.objects.filter(
@@ -350,7 +360,9 @@ def recompute_vessel_calls(node: Node, mmsis: Iterable[int], start: datetime, en
     rows = near_positions(fences, lo - LOOKBACK, min(hi + LOOKBACK, now), mmsis=vessels)
     calls = [
         c
-        for c in detect_calls(rows, fences, as_rule(rule_row), until=now.timestamp())
+        for c in detect_calls_arrays(
+            *as_columns(rows), fences, as_rule(rule_row), until=now.timestamp()
+        )
         if lo.timestamp() <= c.arrival_s < hi.timestamp()
     ]
     with transaction.atomic():

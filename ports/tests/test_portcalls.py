@@ -173,3 +173,42 @@ def test_thresholds_move_the_counts(scenario):
         for s in (600, 1800, 6 * 3600, 48 * 3600)
     ]
     assert counts == sorted(counts, reverse=True) and counts[-1] < counts[0]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [Rule(), Rule(speed_kn=0.5, min_stay_s=600, gap_timeout_s=3600, exit_hysteresis_m=200)],
+)
+def test_the_array_path_gives_exactly_the_calls_of_the_detector(scenario, rule):
+    """Issue 13: `detect_calls_arrays` (geometry over arrays, far positions skipped) gives
+    the very calls of `detect_calls`, to the second and the field, at every port, with
+    reporting gaps, unknown speeds, duplicate reports, shuffled input and a "now"."""
+    import numpy as np
+
+    from ports.detection import detect_calls_arrays
+
+    _, rows = scenario
+    rng = random.Random(3)
+    rows = [
+        (m, t, x, y, None if rng.random() < 0.02 else s) for m, t, x, y, s in rows
+    ]  # some reports without a speed
+    rows += rng.sample(rows, 200)  # the same report twice
+    rng.shuffle(rows)
+    columns = [np.array(c, dtype=float) for c in zip(*rows, strict=True)]
+    columns[0] = columns[0].astype(np.int64)
+    columns[4] = np.array([np.nan if s is None else s for *_, s in rows])
+    until = START + HOURS * 3600 + 7 * 3600
+    ports = load_fences() if rule == Rule() else {"QZ_PORT": load_fences()["QZ_PORT"]}
+    for port, fences in ports.items():
+        expected = list(detect_calls(rows, fences, rule, until=until))
+        got = detect_calls_arrays(*columns, fences, rule, until=until)
+        assert got == expected, port
+        if port == "QZ_PORT":
+            assert len(expected) >= 10  # a test with something in it
+    fences = load_fences()["QZ_PORT"]
+    open_calls = list(detect_calls(rows, fences, rule, until=None))
+    assert detect_calls_arrays(*columns, fences, rule) == open_calls
+    assert any(c.departure_s is None for c in open_calls)
+    for hysteresis in (0.0, 60_000.0):  # on the limit itself, and far out
+        wide = Rule(exit_hysteresis_m=hysteresis)
+        assert detect_calls_arrays(*columns, fences, wide) == list(detect_calls(rows, fences, wide))
