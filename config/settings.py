@@ -255,6 +255,7 @@ CW_ALERT_WEBHOOK = os.environ.get("CW_ALERT_WEBHOOK", "")
 # Exports: where files are kept, for how many days, and the row count answered at once
 # (larger exports run in the background worker).
 CW_EXPORT_DIR = Path(os.environ.get("CW_EXPORT_DIR", BASE_DIR / ".var" / "exports"))
+CW_ARCHIVE_DIR = Path(os.environ.get("CW_ARCHIVE_DIR", VAR_DIR / "archive"))
 CW_EXPORT_DAYS = env_int("CW_EXPORT_DAYS", 7)
 CW_EXPORT_INLINE_ROWS = env_int("CW_EXPORT_INLINE_ROWS", 20000)
 
