@@ -59,6 +59,7 @@ bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/dashboard.py --runs 3
 	$(PY) benchmarks/read_layers.py --runs 5
 	$(PY) benchmarks/load.py --users 16 --seconds 30
+	$(PY) benchmarks/size.py --positions 5000000
 
 clean:
 	scripts/pg.sh stop || true

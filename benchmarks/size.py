@@ -1,0 +1,166 @@
+"""Size (issue 13): a month of corridor-wide positions in the positions table, and what
+stays fast at that size. Prints disk per million positions, a box and an hour (the map
+zoomed in), one vessel's day (its track), the port-call batch over the month at every
+watched port, and how many partitions each query touched (pruning). Asserts nothing.
+
+    .venv/bin/python benchmarks/size.py [--positions 5000000] [--runs 5] [--keep]
+
+The issue's 50 million: `--positions 50000000` (about 10 GB of disk and a quarter of an
+hour of inserts on 2 cores). Positions are made by PostgreSQL itself (generate_series):
+vessels sailing loops over the corridor's seas, one report a minute, in January 2024 (a
+month of its own, dropped afterwards unless --keep).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MONTH = datetime(2024, 1, 1, tzinfo=UTC)
+PARTITION = "ports_vesselposition_y2024m01"
+PER_VESSEL = 31 * 1440  # a report a minute for the month
+
+
+def timed(fn, runs: int) -> tuple[float, object]:
+    answer = fn()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        answer = fn()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times), answer
+
+
+def partitions_touched(cursor, sql: str, params: list) -> int:
+    cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+    plan = json.dumps(cursor.fetchone()[0])
+    return plan.count('"Relation Name": "ports_vesselposition_y')
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--positions", type=int, default=5_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    from benchmarks.ais_ingest import seeded_bench_django
+
+    seeded_bench_django()
+    from django.db import connection
+
+    from ports.detection import as_columns, detect_calls_arrays
+    from ports.services import layers
+    from ports.services import portcalls as calls
+
+    vessels = max(1, args.positions // PER_VESSEL)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {PARTITION}")
+        cursor.execute("SELECT ports_ensure_position_partition(%s::date)", [MONTH.date()])
+        started = time.perf_counter()
+        for day in range(31):  # in time order, as a feed stores them (BRIN on ts works)
+            cursor.execute(
+                """
+                INSERT INTO ports_vesselposition (mmsi, ts, geom, sog_kn, cog_deg, msg_type,
+                                                  source)
+                SELECT 300000000 + v, %s + make_interval(mins => i),
+                       ST_SetSRID(ST_MakePoint(
+                           108 + 6 * sin(v) + 2.5 * sin(i / 3000.0 + v),
+                           14 + 6 * cos(v) + 2.5 * cos(i / 3000.0 + v)), 4326),
+                       11.5, (i %% 360), 1, 'BENCH-SIZE'
+                FROM generate_series(%s, %s) AS i, generate_series(1, %s) AS v
+                ORDER BY i, v
+                """,
+                [MONTH, day * 1440, day * 1440 + 1439, vessels],
+            )
+            done = (day + 1) * 1440 * vessels
+            print(
+                f"  {done:,} positions stored ({time.perf_counter() - started:.0f} s)",
+                end="\r",
+                flush=True,
+            )
+        insert_s = time.perf_counter() - started
+        # What autovacuum does to settled data: statistics, and the BRIN ranges summarised
+        # (unsummarised ranges match every time window).
+        cursor.execute(f"VACUUM ANALYZE {PARTITION}")
+        cursor.execute(f"SELECT count(*), pg_total_relation_size('{PARTITION}') FROM {PARTITION}")
+        total, size = cursor.fetchone()
+    print(
+        f"\n{total:,} positions of {vessels} vessels stored in {insert_s:.0f} s "
+        f"({total / insert_s:,.0f} rows/s through SQL, indexes maintained)"
+    )
+    print(f"disk: {size / total * 1e6 / 1e6:.0f} MB per million positions (table and indexes)")
+
+    hour = MONTH + timedelta(days=15, hours=10)
+    box_sql = (
+        "SELECT mmsi, ts, ST_X(geom), ST_Y(geom), sog_kn FROM ports_vesselposition "
+        "WHERE ts >= %s AND ts < %s AND geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"
+    )
+    box_params = [hour, hour + timedelta(hours=1), 111.0, 15.0, 115.0, 19.0]
+
+    def box() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(box_sql, box_params)
+            return len(cursor.fetchall())
+
+    box_ms, box_rows = timed(box, args.runs)
+    with connection.cursor() as cursor:
+        touched = partitions_touched(cursor, box_sql, box_params)
+    print(
+        f"a 4x4 degree box and an hour: {box_ms:.1f} ms for {box_rows:,} positions "
+        f"({touched} partition scanned; aim < 20 ms; the planner ANDs the month's GiST)"
+    )
+    first_sql = box_sql.replace(
+        "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
+        "ST_X(geom) BETWEEN %s AND %s AND ST_Y(geom) BETWEEN %s AND %s",
+    )
+    first_params = [hour, hour + timedelta(hours=1), 111.0, 115.0, 15.0, 19.0]
+
+    def time_first() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(first_sql, first_params)
+            return len(cursor.fetchall())
+
+    first_ms, first_rows = timed(time_first, args.runs)
+    print(
+        f"  the same, time first (BRIN on ts, the box as a filter): {first_ms:.1f} ms for "
+        f"{first_rows:,} positions"
+    )
+    day = MONTH + timedelta(days=20)
+    day_ms, body = timed(
+        lambda: layers.track_json(300000001, day, day + timedelta(days=1)), args.runs
+    )
+    points = len(json.loads(body)["features"]) - 1
+    print(
+        f"one vessel's day (the track API's query and JSON): {day_ms:.1f} ms for {points:,} "
+        f"positions (aim < 20 ms)"
+    )
+
+    end = MONTH + timedelta(days=31)
+    batch_total, batch_rows, found = 0.0, 0, 0
+    for node in calls.watched_ports():
+        fences, rule = calls.port_fences(node), calls.as_rule(calls.current_rule(node))
+        started = time.perf_counter()
+        rows = calls.near_positions(fences, MONTH, end)
+        found += len(detect_calls_arrays(*as_columns(rows), fences, rule))
+        batch_total += time.perf_counter() - started
+        batch_rows += len(rows)
+    print(
+        f"port-call batch over the month at every watched port: {batch_total:.1f} s "
+        f"({batch_rows:,} positions near the ports read and run, {found} calls)"
+    )
+    if not args.keep:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {PARTITION}")
+
+
+if __name__ == "__main__":
+    main()
