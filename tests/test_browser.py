@@ -734,3 +734,36 @@ def test_no_page_asks_anything_of_another_host(page, live_app):
     assert offsite == [], f"requests left the machine: {offsite[:5]}"
     # Redoc always asks for its logo from cdn.redoc.ly: our page's policy refuses it.
     assert all(u.startswith("https://cdn.redoc.ly/") for u in page.blocked_by_csp)
+
+
+def test_readable_at_1366x768_and_on_a_wall_without_layout_jumps(page, live_app):
+    """Issue 12: at 1366x768 nothing overflows sideways and the map keeps a useful height;
+    the map does not move when the headline figures arrive (the strip's room is kept); on a
+    1920x1080 wall the controls are hidden."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/")
+    page.wait_for_selector("#overview-map", timeout=30_000)
+    top_before = page.evaluate(
+        "document.querySelector('#overview-map').getBoundingClientRect().top"
+    )
+    page.wait_for_selector("#overview-headline-teu strong", timeout=30_000)
+    page.wait_for_selector('.cw-node[data-code="CQ"]', timeout=30_000)
+    top_after = page.evaluate("document.querySelector('#overview-map').getBoundingClientRect().top")
+    assert abs(top_after - top_before) <= 2, (top_before, top_after)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.evaluate("document.querySelector('#overview-map').offsetHeight") >= 400
+    assert page.locator("#overview-find").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "overview-1366x768.png"))
+    for path in ("/dash/coverage", "/dash/node/QZ_PORT", "/dash/port/QZ_PORT", "/dash/route/E"):
+        page.goto(f"{live_app}{path}")
+        page.wait_for_selector(".cw-period", timeout=30_000)
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{live_app}/dash/?wall=1&every=600")
+    page.wait_for_selector('.cw-node[data-code="CQ"]', timeout=30_000)
+    assert page.evaluate("document.documentElement.classList.contains('cw-wall')")
+    assert not page.locator("#overview-find").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "wall-1920x1080.png"))

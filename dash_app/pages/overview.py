@@ -348,7 +348,11 @@ def headline_strip(strip) -> list:
                 )
         cards.append(
             html.Div(
-                [html.Div(_(title), className="cw-muted"), html.Strong(value), *changes],
+                [
+                    html.Div(_(title), className="cw-muted", title=_(title)),
+                    html.Strong(value),
+                    *changes,
+                ],
                 className="cw-card",
                 id=f"overview-headline-{f.key}",
             )
