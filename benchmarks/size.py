@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,16 +26,6 @@ sys.path.insert(0, str(ROOT))
 MONTH = datetime(2024, 1, 1, tzinfo=UTC)
 PARTITION = "ports_vesselposition_y2024m01"
 PER_VESSEL = 31 * 1440  # a report a minute for the month
-
-
-def timed(fn, runs: int) -> tuple[float, object]:
-    answer = fn()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        answer = fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times), answer
 
 
 def partitions_touched(cursor, sql: str, params: list) -> int:
@@ -53,6 +42,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from benchmarks.ais_ingest import seeded_bench_django
+    from benchmarks.read_layers import timed
 
     seeded_bench_django()
     from django.db import connection

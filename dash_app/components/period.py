@@ -73,30 +73,35 @@ def with_param(search: object, name: str, value: str) -> str:
     return "?" + urlencode([*kept, (name, value)] if value else kept)
 
 
-def month_slider(page: str, first: int, last: int, note: str = "") -> html.Div:
-    """A month range slider whose change reloads the page for the new period."""
+def range_slider(slider_id: str | dict[str, str], first: int, last: int) -> html.Div:
+    """The month range slider (month indexes, a mark each January) of every page."""
     low, high = gateway.month_range()
     marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
+    return html.Div(
+        dcc.RangeSlider(
+            id=slider_id,
+            min=low,
+            max=high,
+            step=1,
+            value=[first, last],
+            marks=marks,
+            allowCross=False,
+            updatemode="mouseup",
+            allow_direct_input=False,
+        ),
+        className="cw-period-slider",
+    )
+
+
+def month_slider(page: str, first: int, last: int, note: str = "") -> html.Div:
+    """A month range slider whose change reloads the page for the new period."""
     a, b = gateway.month_bounds(first, last)
     return html.Div(
         className="cw-period",
         id=f"{page}-period",
         children=[
             html.Span(_("Period"), className="cw-muted"),
-            html.Div(
-                dcc.RangeSlider(
-                    id={"type": "cw-period", "page": page},
-                    min=low,
-                    max=high,
-                    step=1,
-                    value=[first, last],
-                    marks=marks,
-                    allowCross=False,
-                    updatemode="mouseup",
-                    allow_direct_input=False,
-                ),
-                className="cw-period-slider",
-            ),
+            range_slider({"type": "cw-period", "page": page}, first, last),
             html.Span(
                 f"{a:%Y-%m} – {b:%Y-%m}" + (f" · {note}" if note else ""),
                 id=f"{page}-period-label",

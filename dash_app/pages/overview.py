@@ -229,26 +229,11 @@ def layout(**query) -> html.Div:
         ),
         legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
     ]
-    low, high = gateway.month_range()
-    marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
     period = html.Div(
         className="cw-period",
         children=[
             html.Button("▶", id="overview-play", title=_("Step through the months")),
-            html.Div(
-                dcc.RangeSlider(
-                    id="overview-period",
-                    min=low,
-                    max=high,
-                    step=1,
-                    value=[first, last],
-                    marks=marks,
-                    allowCross=False,
-                    updatemode="mouseup",
-                    allow_direct_input=False,
-                ),
-                className="cw-period-slider",
-            ),
+            period_bar.range_slider("overview-period", first, last),
             html.Span(id="overview-period-label", className="cw-muted"),
             dcc.Interval(id="overview-play-tick", interval=1500, disabled=True),
         ],
