@@ -57,6 +57,50 @@ def pyais_decode_only(path: Path) -> tuple[int, float]:
     return decoded, time.perf_counter() - started
 
 
+def our_decode_only(path: Path) -> tuple[list, list, float]:
+    """Our decoder alone, one process: the file's lines to positions and static reports
+    (tag-block times, multi-part assembly, MMSI checks), nothing stored."""
+    from ports.ingest.ais import AisDecoder
+
+    decoder = AisDecoder("BENCH")
+    positions: list = []
+    statics: list = []
+    started = time.perf_counter()
+    with path.open("rb") as fh:
+        while block := fh.readlines(1 << 20):
+            decoder.decode_into(block, time.time(), positions, statics)
+    decoder.close()
+    return positions, statics, time.perf_counter() - started
+
+
+def store_only(positions: list, statics: list, database_url: str, rows: int = 5000) -> float:
+    """The store alone: pre-decoded reports written in batches of `rows` (the pipeline's
+    batch) through `PositionStore.write_batch` into the emptied tables, one process."""
+    import psycopg
+
+    from ports.ingest.batch import Batch
+    from ports.ingest.store import PositionStore
+
+    conninfo = database_url.replace("postgis://", "postgresql://")
+    with psycopg.connect(conninfo) as conn:
+        conn.execute(
+            "TRUNCATE ports_vesselposition, ports_vessellatest, ports_vessel, "
+            "ports_aissource, ports_aisingestrun, ports_portcallrecompute CASCADE"
+        )
+    store = PositionStore(conninfo)
+    started = time.perf_counter()
+    batches = max(1, -(-len(positions) // rows))
+    for k in range(batches):  # the static reports spread over the batches as they came
+        batch = Batch(
+            positions=positions[k * rows : (k + 1) * rows],
+            statics=statics[k * len(statics) // batches : (k + 1) * len(statics) // batches],
+        )
+        store.write_batch(batch, flush_latest=k == batches - 1)
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed
+
+
 def tree_pss_kb(pid: int) -> int:
     """Proportional set size of a process and all its descendants (kB, from /proc): pages
     shared by forked workers are counted once, unlike a sum of RSS."""
@@ -203,6 +247,16 @@ def main() -> None:
         f"({lines / statistics.median(ingest_runs):,.0f} lines/s)"
     )
     print(f"ratio ingest / decode-only: {ingest_rate / pyais_rate:.2f}")
+    # The stages alone (issue 13: the pipeline should reach 0.8x the slower one).
+    positions, statics, decode_s = our_decode_only(path)
+    store_s = store_only(positions, statics, env["DATABASE_URL"])
+    stage = min(decoded / decode_s, decoded / store_s)
+    print(
+        f"stages alone, one process each: our decoder {decoded / decode_s:,.0f} msg/s, "
+        f"the store (COPY, partitions, latest, vessels) {decoded / store_s:,.0f} msg/s "
+        f"({len(positions):,} positions); end-to-end / slower stage: {ingest_rate / stage:.2f} "
+        f"(aim >= 0.8)"
+    )
     print(f"ingester peak memory (PSS of all its processes): {max(peaks) / 1024:.0f} MiB")
 
 
