@@ -52,7 +52,7 @@ def main() -> None:
     from ports.api.serializers import VesselLatestSerializer
     from ports.models import VesselLatest
     from ports.services import layers
-    from ports.services.ais import vessel_track
+    from ports.tests.test_layers_sql import vessel_track  # the Python path it replaced
 
     seed_live_vessels(args.vessels, "BENCH-LAYERS")
     mmsi, end = 414000001, timezone.now()

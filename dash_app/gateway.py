@@ -7,6 +7,7 @@ GeoJSON as dicts. Functions given an unknown code or id return None (pages say s
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -32,7 +33,7 @@ from geo.models import DigitalServiceCategory, Node, ServiceEvidence
 from geo.services.coverage import compute_coverage, coverage_rgb
 from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
 from ports.models import PortCall, ThroughputReport, Vessel
-from ports.services import ais as ais_services
+from ports.services import layers as ais_layers
 from ports.services import metrics as metric_services
 from ports.services import portcalls as call_services
 from ports.services.estimates import estimate_teu
@@ -433,7 +434,7 @@ def vessel_track_line(mmsi: Any, hours: float = 6.0) -> dict[str, Any] | None:
     if number is None:
         return None
     end = timezone.now()
-    track = ais_services.vessel_track(number, end - timedelta(hours=hours), end)
+    track = json.loads(ais_layers.track_json(number, end - timedelta(hours=hours), end))
     line = [f for f in track["features"] if f["geometry"]["type"] == "LineString"]
     return {"type": "FeatureCollection", "features": line}
 
@@ -949,7 +950,7 @@ def coverage_trend(
     today = timezone.now().date()
     end = month_index(min(until or today, today))
     nodes = list(Node.objects.all())
-    assessed = {c.code for c in compute_coverage(nodes).values() if c.assessed}
+    evidenced = export_figures.evidenced_nodes()
     routes = Route.objects.filter(code=route) if route else Route.objects.all()
     members = {
         r.code: list(r.members.exclude(kind="port_group").values_list("code", flat=True))
@@ -961,9 +962,7 @@ def coverage_trend(
         day = min(month_bounds(index, index)[1], today)
         cov = compute_coverage(nodes, on=day)
         labels.append(f"{day:%Y-%m}")
-        corridor.append(
-            round(sum(cov[c].score for c in assessed) / len(assessed), 4) if assessed else None
-        )
+        corridor.append(export_figures.mean_of(cov, evidenced))
         for name, codes in members.items():
             by_route[name].append(
                 round(sum(cov[c].score for c in codes) / len(codes), 4) if codes else None

@@ -9,7 +9,7 @@ from statistics import median
 from django.db.models import Q, Sum
 
 from geo.models import Node
-from geo.services.coverage import compute_coverage
+from geo.services.coverage import NodeCoverage, compute_coverage
 from ports.models import PortCall, ThroughputReport
 from rail.models import Train
 
@@ -142,15 +142,25 @@ def _trains(first: date, last: date) -> float | None:
     return float(n) if n else None
 
 
-def mean_coverage(day: date) -> float | None:
-    """The mean coverage on `day` (by the evidence) over the nodes that have evidence at all,
-    the same nodes for every day so that periods compare: a node whose services came later
-    counts 0 before them. None when no node has evidence."""
-    assessed = [c.code for c in compute_coverage().values() if c.assessed]
-    if not assessed:
+def evidenced_nodes() -> list[Node]:
+    """The nodes with any digital-service evidence: the set coverage means are taken over."""
+    codes = [c.code for c in compute_coverage().values() if c.assessed]
+    return list(Node.objects.filter(code__in=codes))
+
+
+def mean_coverage(day: date, nodes: list[Node] | None = None) -> float | None:
+    """The mean coverage on `day` (by the evidence) over the nodes that have evidence at all
+    (`nodes`, from `evidenced_nodes`), the same nodes for every day so that periods compare:
+    a node whose services came later counts 0 before them. None when no node has evidence."""
+    nodes = evidenced_nodes() if nodes is None else nodes
+    return mean_of(compute_coverage(nodes, on=day), nodes) if nodes else None
+
+
+def mean_of(coverage: dict[str, NodeCoverage], nodes: list[Node]) -> float | None:
+    """The mean score of `nodes` in a computed coverage (which may hold more nodes)."""
+    if not nodes:
         return None
-    then = compute_coverage(Node.objects.filter(code__in=assessed), on=day)
-    return round(sum(c.score for c in then.values()) / len(assessed), 4)
+    return round(sum(coverage[n.code].score for n in nodes) / len(nodes), 4)
 
 
 def headline(first: date, last: date) -> HeadlineStrip:
@@ -173,7 +183,8 @@ def headline(first: date, last: date) -> HeadlineStrip:
         calls, wait = _calls(a, b)
         values["calls"].append(calls)
         values["wait"].append(wait)
-    values["coverage"] = [mean_coverage(b) for _a, b in periods]
+    evidenced = evidenced_nodes()
+    values["coverage"] = [mean_coverage(b, evidenced) for _a, b in periods]
     figures = [Headline(k, *v) for k, v in values.items()]
     window = ThroughputReport.objects.filter(
         current=True, period_start__gte=first, period_end__lte=last

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
@@ -18,7 +16,7 @@ from ..ingest.ais import TimeWindow
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter, PositionStore
 from ..ingest.transports import parse_source
-from ..models import AisIngestRun, VesselPosition
+from ..models import AisIngestRun
 
 
 def db_conninfo(alias: str = "default") -> str:
@@ -131,48 +129,3 @@ def _with_reconnect(action: Callable[[], None], attempts: int = 8) -> None:
             connection.close()
             time.sleep(delay)
             delay = min(delay * 2, 8.0)
-
-
-def vessel_track(
-    mmsi: int, start: datetime, end: datetime, max_points: int = 20_000
-) -> dict[str, Any]:
-    """A vessel's track in [start, end] as GeoJSON: a LineString then Point features
-    (lon/lat EPSG:4326; `sog_kn` knots, `cog_deg` degrees, `ts` ISO 8601 UTC)."""
-    rows = list(
-        VesselPosition.objects.track(mmsi, start, end).values_list(
-            "ts", "geom", "sog_kn", "cog_deg", "heading_deg", "nav_status"
-        )[:max_points]
-    )
-    points = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [g.x, g.y]},
-            # Stored as float4: rounded back to the 0.1 kn / 0.1 degree AIS resolution.
-            "properties": {
-                "ts": ts.isoformat(),
-                "sog_kn": None if sog is None else round(sog, 1),
-                "cog_deg": None if cog is None else round(cog, 1),
-                "heading_deg": heading,
-                "nav_status": status,
-            },
-        }
-        for ts, g, sog, cog, heading, status in rows
-    ]
-    features = []
-    if len(rows) >= 2:
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {
-                    "type": "LineString",
-                    "coordinates": [[g.x, g.y] for _, g, *_ in rows],
-                },
-                "properties": {
-                    "mmsi": mmsi,
-                    "start": rows[0][0].isoformat(),
-                    "end": rows[-1][0].isoformat(),
-                    "points": len(rows),
-                },
-            }
-        )
-    return {"type": "FeatureCollection", "features": features + points}

@@ -108,7 +108,8 @@ LINE = json_object(
 
 
 def track_json(mmsi: int, start: datetime, end: datetime, max_points: int = 20_000) -> str:
-    """A vessel's track in [start, end] (see services.ais.vessel_track), written by PostGIS
+    """A vessel's track in [start, end] (`sog_kn`, `cog_deg` rounded back to the AIS 0.1
+    resolution from float4; times ISO 8601 UTC), written by PostGIS
     from one primary-key range scan: a LineString (two points or more), then a Point per
     position."""
     points_sql, params = (

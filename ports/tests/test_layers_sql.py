@@ -16,9 +16,8 @@ from django.utils import timezone
 from core.functions import StX, StY
 from ports.api.serializers import VesselLatestSerializer
 from ports.choices import ship_type_group
-from ports.models import VesselLatest
+from ports.models import VesselLatest, VesselPosition
 from ports.services import layers
-from ports.services.ais import vessel_track
 from tests.factories import make_positions, make_vessel
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +80,51 @@ def live_vessels(  # the Python layer before issue 13: the reference
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def vessel_track(  # the Python track before issue 13: the reference
+    mmsi: int, start: datetime, end: datetime, max_points: int = 20_000
+) -> dict[str, Any]:
+    """A vessel's track in [start, end] as GeoJSON: a LineString then Point features
+    (lon/lat EPSG:4326; `sog_kn` knots, `cog_deg` degrees, `ts` ISO 8601 UTC)."""
+    rows = list(
+        VesselPosition.objects.track(mmsi, start, end).values_list(
+            "ts", "geom", "sog_kn", "cog_deg", "heading_deg", "nav_status"
+        )[:max_points]
+    )
+    points = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [g.x, g.y]},
+            # Stored as float4: rounded back to the 0.1 kn / 0.1 degree AIS resolution.
+            "properties": {
+                "ts": ts.isoformat(),
+                "sog_kn": None if sog is None else round(sog, 1),
+                "cog_deg": None if cog is None else round(cog, 1),
+                "heading_deg": heading,
+                "nav_status": status,
+            },
+        }
+        for ts, g, sog, cog, heading, status in rows
+    ]
+    features = []
+    if len(rows) >= 2:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[g.x, g.y] for _, g, *_ in rows],
+                },
+                "properties": {
+                    "mmsi": mmsi,
+                    "start": rows[0][0].isoformat(),
+                    "end": rows[-1][0].isoformat(),
+                    "points": len(rows),
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features + points}
 
 
 @pytest.fixture
