@@ -1,14 +1,17 @@
 """Size (issue 13): a month of corridor-wide positions in the positions table, and what
-stays fast at that size. Prints disk per million positions, a box and an hour (the map
-zoomed in), one vessel's day (its track), the port-call batch over the month at every
-watched port, and how many partitions each query touched (pruning). Asserts nothing.
+stays fast at that size. Prints the insert rate while the month is open (no spatial index,
+see ports.partitions), a box and an hour then, the closing step (its GiST index on
+(ts, geom) built by `index_closed_months`, as `manage.py index_positions` does), then on
+the closed month: a box and an hour, one vessel's day (its track), the port-call batch over
+the month at every watched port, disk per million positions, and how many partitions
+each query touched (pruning). Asserts nothing.
 
     .venv/bin/python benchmarks/size.py [--positions 5000000] [--runs 5] [--keep]
 
-The issue's 50 million: `--positions 50000000` (about 10 GB of disk and a quarter of an
-hour of inserts on 2 cores). Positions are made by PostgreSQL itself (generate_series):
-vessels sailing loops over the corridor's seas, one report a minute, in January 2024 (a
-month of its own, dropped afterwards unless --keep).
+The issue's 50 million: `--positions 50000000` (about 12 GB of disk and half an hour on
+2 cores). Positions are made by PostgreSQL itself (generate_series): vessels sailing loops
+over the corridor's seas, one report a minute, in January 2024 (a month of its own,
+dropped afterwards unless --keep).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def main() -> None:
     from django.db import connection
 
     from ports.detection import as_columns, detect_calls_arrays
+    from ports.partitions import index_closed_months
     from ports.services import layers
     from ports.services import portcalls as calls
 
@@ -78,16 +82,14 @@ def main() -> None:
                 flush=True,
             )
         insert_s = time.perf_counter() - started
-        # What autovacuum does to settled data: statistics, and the BRIN ranges summarised
-        # (unsummarised ranges match every time window).
+        # What autovacuum does to settled data: statistics, and the BRIN ranges summarised.
         cursor.execute(f"VACUUM ANALYZE {PARTITION}")
-        cursor.execute(f"SELECT count(*), pg_total_relation_size('{PARTITION}') FROM {PARTITION}")
-        total, size = cursor.fetchone()
+        cursor.execute(f"SELECT count(*) FROM {PARTITION}")
+        total = cursor.fetchone()[0]
     print(
         f"\n{total:,} positions of {vessels} vessels stored in {insert_s:.0f} s "
-        f"({total / insert_s:,.0f} rows/s through SQL, indexes maintained)"
+        f"({total / insert_s:,.0f} rows/s through SQL, open month: primary key and BRIN)"
     )
-    print(f"disk: {size / total * 1e6 / 1e6:.0f} MB per million positions (table and indexes)")
 
     hour = MONTH + timedelta(days=15, hours=10)
     box_sql = (
@@ -101,28 +103,27 @@ def main() -> None:
             cursor.execute(box_sql, box_params)
             return len(cursor.fetchall())
 
+    open_ms, open_rows = timed(box, args.runs)
+    print(
+        f"a 4x4 degree box and an hour, open month (BRIN on ts, the box as a filter): "
+        f"{open_ms:.1f} ms for {open_rows:,} positions"
+    )
+    started = time.perf_counter()
+    indexed = index_closed_months(connection)
+    print(
+        f"the month closed: GiST (ts, geom) built concurrently and VACUUM ANALYZE in "
+        f"{time.perf_counter() - started:.0f} s ({', '.join(indexed)})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT pg_total_relation_size('{PARTITION}')")
+        size = cursor.fetchone()[0]
+    print(f"disk: {size / total:.0f} MB per million positions (table and indexes)")
     box_ms, box_rows = timed(box, args.runs)
     with connection.cursor() as cursor:
         touched = partitions_touched(cursor, box_sql, box_params)
     print(
-        f"a 4x4 degree box and an hour: {box_ms:.1f} ms for {box_rows:,} positions "
-        f"({touched} partition scanned; aim < 20 ms; the planner ANDs the month's GiST)"
-    )
-    first_sql = box_sql.replace(
-        "geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)",
-        "ST_X(geom) BETWEEN %s AND %s AND ST_Y(geom) BETWEEN %s AND %s",
-    )
-    first_params = [hour, hour + timedelta(hours=1), 111.0, 115.0, 15.0, 19.0]
-
-    def time_first() -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(first_sql, first_params)
-            return len(cursor.fetchall())
-
-    first_ms, first_rows = timed(time_first, args.runs)
-    print(
-        f"  the same, time first (BRIN on ts, the box as a filter): {first_ms:.1f} ms for "
-        f"{first_rows:,} positions"
+        f"a 4x4 degree box and an hour, closed month: {box_ms:.1f} ms for {box_rows:,} "
+        f"positions ({touched} partition scanned; aim < 20 ms)"
     )
     day = MONTH + timedelta(days=20)
     day_ms, body = timed(

@@ -26,3 +26,30 @@ def on_stop_signals(handler: Callable[[int, object], None]) -> Iterator[None]:
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def run_every(
+    every: float,
+    step: Callable[[], str],
+    out: Callable[[str], object],
+    err: Callable[[str], object],
+    name: str,
+) -> None:
+    """Run `step` once, or every `every` seconds until SIGINT/SIGTERM, writing what it
+    returns with `out`. A database that goes away (restart, network) is reported with `err`
+    and the step runs again at the next turn: the loop outlives the server's restarts."""
+    from django.db import Error as DatabaseError
+    from django.db import close_old_connections
+
+    stop = threading.Event()
+    with on_stop_signals(lambda *a: stop.set()):
+        while True:
+            try:
+                close_old_connections()
+                out(f"{name}: {step()}")
+            except DatabaseError as exc:
+                first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                err(f"{name}: database unavailable ({first}); retrying")
+                close_old_connections()
+            if not every or stop.wait(every):
+                return

@@ -81,6 +81,8 @@ CONF
   program alerts "$PY manage.py check_alerts --every 60"
   # Exports too large to answer at once, one at a time.
   program exports "$PY manage.py export_worker"
+  # Closed months of AIS positions get their spatial index (the open month has none).
+  program positions "$PY manage.py index_positions --every 3600"
   if [[ -n "${CW_SMTP_HOST:-}" ]]; then
     program reminders "$PY manage.py notify_overdue --every 86400"
   fi

@@ -104,7 +104,16 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
     try:
         wait_for(lambda: requests.get(f"{base}/healthz", timeout=2).ok, 60, "the web app")
         wait_for(lambda: positions() > 50, 60, "positions from the demo feed")
-        everyone = {"web", "portcalls", "simulator", "ingester", "rail", "alerts", "exports"}
+        everyone = {
+            "web",
+            "portcalls",
+            "simulator",
+            "ingester",
+            "rail",
+            "alerts",
+            "exports",
+            "positions",
+        }
         before = wait_for(
             lambda: (
                 (s := statuses(env))

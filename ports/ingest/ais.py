@@ -11,12 +11,17 @@ Times are timezone-aware UTC datetimes; coordinates WGS84 lon/lat degrees; speed
 courses and headings degrees. AIS "not available" values (lon 181, lat 91, speed 102.3,
 course 360, heading 511) become None; a report without a position yields no Position.
 
-Every payload is decoded by pyais (`decode()`, attribute access); message types that are
-neither position nor static reports are counted and not decoded.
+Payloads are decoded by pyais (`decode()`, attribute access), except the common case of a
+single-sentence class A or B position report (types 1-3 and 18, 168 bits, no fill bits),
+whose few stored fields are read straight from the payload (`decode_into`): the same
+values pyais gives (its converters' arithmetic; a test compares both paths on whole feeds and
+on mutated lines), at a fraction of the cost of building pyais's message objects. Message
+types that are neither position nor static reports are counted and not decoded.
 """
 
 from __future__ import annotations
 
+import binascii
 import re
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+import numpy as np
 from pyais.exceptions import InvalidNMEAMessageException
 from pyais.messages import NMEAMessage
 from pyais.util import checksum
@@ -42,6 +48,23 @@ _PREFIX_RE = re.compile(
     rb"[\s,;]+"
 )
 _EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01
+
+# The fast path (see the module's docstring). AIS armours six bits per character, as
+# base64 does: translated into the base64 alphabet, a payload is decoded by binascii. Only
+# characters of the AIS alphabet (0-W, `-w) qualify; anything else goes to pyais.
+_AIS_ALPHABET = bytes(range(48, 88)) + bytes(range(96, 120))
+_TO_BASE64 = bytes.maketrans(
+    _AIS_ALPHABET, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+)
+_a2b = binascii.a2b_base64
+_FAST_FIRST = {b"1": 1, b"2": 2, b"3": 3, b"B": 18}  # a payload's first character: its type
+_VDM_VDO = frozenset({b"VDM", b"VDO"})
+_SEQ_IDS = frozenset({b"", *(str(i).encode() for i in range(10))})
+
+
+def _running_xor(lines: list[bytes]) -> bytes:
+    """The running XOR of the lines' bytes, joined (see AisDecoder.decode_into)."""
+    return np.bitwise_xor.accumulate(np.frombuffer(b"".join(lines), np.uint8)).tobytes()
 
 
 class Position(NamedTuple):
@@ -106,13 +129,13 @@ def _utc(seconds: float) -> datetime:
 # MMSIs of vessels (ITU-R M.585): a ship's (nine digits, MID 2xx-7xx) or a craft
 # associated with a parent ship (98MIDxxxx). 0, short numbers, coast stations, aids to
 # navigation, SAR aircraft and test numbers are not vessels.
-VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))
+VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))  # valid_mmsi
 
 
 def valid_mmsi(mmsi: int) -> bool:
     """Whether an MMSI is a vessel's (see VESSEL_MMSI_RANGES): only those reach the map
     and the port calls."""
-    return any(lo <= mmsi <= hi for lo, hi in VESSEL_MMSI_RANGES)
+    return 200_000_000 <= mmsi <= 799_999_999 or 980_000_000 <= mmsi <= 989_999_999
 
 
 @dataclass(frozen=True)
@@ -175,6 +198,7 @@ class AisDecoder:
         self._last_sweep = 0.0
         self._tag_cache: dict[bytes, TagInfo] = {}
         self._ts_cache: dict[float, datetime] = {}
+        self.fast_path = True  # False: every payload through pyais (tests compare both)
 
     # -- lines -------------------------------------------------------------------------
 
@@ -209,16 +233,19 @@ class AisDecoder:
         counts = self.counts
         tag_cache = self._tag_cache
         decode = self._decode
+        position_of, ts_cache = self._position, self._ts_cache
+        fast = self.fast_path
         lo, hi = self.window.bounds(received_at) if self.window else (_DATETIME_MIN, _DATETIME_MAX)
         n = 0
-        offset = byte_offset
-        for line in lines:
+        # The fast path's checksums for a whole block at once: `xors[i]` is the XOR of the
+        # block's bytes 0..i, so a sentence's checksum is two lookups.
+        xors = _running_xor(lines) if fast and isinstance(lines, list) and len(lines) > 16 else None
+        next_start = 0
+        for raw in lines:
+            line = raw
+            line_start = next_start
+            next_start += len(raw)
             n += 1
-            if offset is not None:
-                when_untimed = received_at + offset * 1e-6
-                offset += len(line)
-            else:
-                when_untimed = received_at
             if len(line) > MAX_LINE_BYTES:
                 counts["overlong"] += 1
                 continue
@@ -255,6 +282,68 @@ class AisDecoder:
             if line[:1] != b"!":
                 counts["other_nmea" if line[:1] == b"$" else "garbage"] += 1
                 continue
+            if fast:
+                # A single-sentence type 1-3/18 report in its one canonical shape, checksum
+                # right: decoded here. Anything else (and any doubt) goes to pyais below.
+                f = line.split(b",")
+                if (
+                    len(f) == 7
+                    and len(f[5]) == 28
+                    and f[1] == b"1"
+                    and f[2] == b"1"
+                    and (ais_id := _FAST_FIRST.get(f[5][:1])) is not None
+                    and f[6][:2] == b"0*"
+                    and len(f[6]) == 4
+                    and f[0][3:] in _VDM_VDO
+                    and len(f[0]) == 6
+                    and f[3] in _SEQ_IDS
+                    and line.isascii()
+                    and not f[5].translate(None, _AIS_ALPHABET)
+                    and f[6][2:].isalnum()
+                    and int(f[6][2:], 16)
+                    == (
+                        checksum(line[1:-3])
+                        if xors is None  # the sentence ends the line: from '!' to '*'
+                        else xors[(e := line_start + len(raw.rstrip())) - 4] ^ xors[e - len(line)]
+                    )
+                ):
+                    if msg_time is not None:
+                        when = msg_time
+                    elif byte_offset is None:
+                        when = received_at
+                    else:
+                        when = received_at + (byte_offset + line_start) * 1e-6
+                    if not lo <= when <= hi:
+                        counts["bad_time"] += 1
+                        continue
+                    counts["messages"] += 1
+                    # The stored fields' bits, converted as pyais converts them.
+                    v = int.from_bytes(_a2b(f[5].translate(_TO_BASE64)), "big")
+                    if ais_id == 18:
+                        lon, lat, sog = (v >> 83) & 0xFFFFFFF, (v >> 56) & 0x7FFFFFF, v >> 112
+                        cog, heading, status = (v >> 44) & 0xFFF, (v >> 35) & 0x1FF, 0
+                    else:
+                        lon, lat, sog = (v >> 79) & 0xFFFFFFF, (v >> 52) & 0x7FFFFFF, v >> 108
+                        cog, heading, status = (v >> 40) & 0xFFF, (v >> 31) & 0x1FF, v >> 126
+                    position = position_of(
+                        (v >> 130) & 0x3FFFFFFF,
+                        ((10 * ((lon ^ 0x8000000) - 0x8000000) + 3) // 6) / 1e6,
+                        ((10 * ((lat ^ 0x4000000) - 0x4000000) + 3) // 6) / 1e6,
+                        (sog & 0x3FF) / 10.0,
+                        cog / 10.0,
+                        heading,
+                        status & 0xF,
+                        ais_id,
+                        ts_cache.get(when) or self._ts(when),
+                        source,
+                    )
+                    if position is not None:
+                        if valid_mmsi(position.mmsi):
+                            counts["positions"] += 1
+                            positions.append(position)
+                        else:
+                            counts["invalid_mmsi"] += 1
+                    continue
             try:
                 sentence = NMEAMessage(line)
             except (InvalidNMEAMessageException, ValueError, IndexError, TypeError):
@@ -266,7 +355,12 @@ class AisDecoder:
             if not sentence.is_valid:
                 counts["bad_checksum"] += 1
                 continue
-            when = when_untimed if msg_time is None else msg_time
+            if msg_time is not None:
+                when = msg_time
+            elif byte_offset is None:
+                when = received_at
+            else:
+                when = received_at + (byte_offset + line_start) * 1e-6
             if not lo <= when <= hi:  # also refuses nan and infinities
                 counts["bad_time"] += 1
                 continue
@@ -437,57 +531,109 @@ class AisDecoder:
         positions: list[Position],
         statics: list[StaticReport],
     ) -> None:
-        counts = self.counts
         ais_id = msg.ais_id
-        counts["messages"] += 1
+        self.counts["messages"] += 1
         if ais_id not in POSITION_TYPES and ais_id not in STATIC_TYPES:
-            counts["other_types"] += 1
+            self.counts["other_types"] += 1
             return
-        ts = self._ts_cache.get(when)
-        if ts is None:
-            if len(self._ts_cache) > 50_000:
-                self._ts_cache.clear()
-            ts = self._ts_cache[when] = _utc(when)
         try:
             data = msg.decode()
-            position = (
-                self._position(data, ais_id, ts, source) if ais_id in POSITION_TYPES else None
-            )
-            report = self._static(data, ais_id, ts, source) if ais_id in STATIC_TYPES else None
-            found = position or report
-            if found is not None and not valid_mmsi(found.mmsi):
-                counts["invalid_mmsi"] += 1
-                return
-            if position is not None:
-                counts["positions"] += 1
-                positions.append(position)
-            if report is not None:
-                counts["static_reports"] += 1
-                statics.append(report)
         except Exception:  # pyais raises many kinds on short or corrupt payloads
-            counts["undecodable"] += 1
+            self.counts["undecodable"] += 1
+            return
+        self._emit(data, ais_id, when, source, positions, statics)
 
-    def _position(self, data: Any, ais_id: int, ts: datetime, source: str) -> Position | None:
-        lon, lat = data.lon, data.lat
+    def _emit(
+        self,
+        data: Any,
+        ais_id: int,
+        when: float,
+        source: str,
+        positions: list[Position],
+        statics: list[StaticReport],
+    ) -> None:
+        """Turn a message decoded by pyais into its reports."""
+        ts = self._ts_cache.get(when) or self._ts(when)
+        try:
+            position = None
+            if ais_id in POSITION_TYPES:
+                position = self._position(
+                    int(data.mmsi),
+                    data.lon,
+                    data.lat,
+                    data.speed,
+                    data.course,
+                    511 if ais_id == 27 else data.heading,
+                    0 if ais_id in (18, 19) else data.status,
+                    ais_id,
+                    ts,
+                    source,
+                )
+            report = self._static(data, ais_id, ts, source) if ais_id in STATIC_TYPES else None
+        except Exception:  # a field pyais could not give
+            self.counts["undecodable"] += 1
+            return
+        if position is not None or report is not None:
+            self._keep(position, report, positions, statics)
+
+    def _ts(self, when: float) -> datetime:
+        """The datetime of a unix time (kept: a station's reports share their seconds)."""
+        if len(self._ts_cache) > 50_000:
+            self._ts_cache.clear()
+        ts = self._ts_cache[when] = _utc(when)
+        return ts
+
+    def _keep(
+        self,
+        position: Position | None,
+        report: StaticReport | None,
+        positions: list[Position],
+        statics: list[StaticReport],
+    ) -> None:
+        """Keep a message's reports, unless its MMSI is not a vessel's."""
+        counts = self.counts
+        if not valid_mmsi((position or report).mmsi):  # type: ignore[union-attr]
+            counts["invalid_mmsi"] += 1
+            return
+        if position is not None:
+            counts["positions"] += 1
+            positions.append(position)
+        if report is not None:
+            counts["static_reports"] += 1
+            statics.append(report)
+
+    def _position(
+        self,
+        mmsi: int,
+        lon: float,
+        lat: float,
+        speed: float,
+        course: float,
+        heading: int,
+        status: int,
+        ais_id: int,
+        ts: datetime,
+        source: str,
+    ) -> Position | None:
+        """A Position from a report's raw values (AIS "not available" values to None), or
+        None (counted) when it has no usable position."""
         if lon == 181.0 or lat == 91.0:
             self.counts["no_position"] += 1
             return None
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
             self.counts["bad_position"] += 1
             return None
-        speed, course = data.speed, data.course
+        hdg: int | None
         if ais_id == 27:
             sog = None if speed >= 63 else float(speed)
             cog = None if course >= 511 else float(course)
-            heading = None
+            hdg = None
         else:
             sog = None if speed >= 102.3 else speed
             cog = None if course >= 360.0 else course
-            heading = data.heading
-            if heading >= 360:
-                heading = None
-        status = None if ais_id >= 18 and ais_id != 27 else int(data.status)
-        return Position(int(data.mmsi), ts, lon, lat, sog, cog, heading, status, ais_id, source)
+            hdg = None if heading >= 360 else heading
+        nav = None if ais_id >= 18 and ais_id != 27 else int(status)
+        return Position(mmsi, ts, lon, lat, sog, cog, hdg, nav, ais_id, source)
 
     def _static(self, data: Any, ais_id: int, ts: datetime, source: str) -> StaticReport | None:
         mmsi = int(data.mmsi)

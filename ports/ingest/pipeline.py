@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
-from .store import Batch, BufferedWriter, PositionStore
+from .store import MMSI, Batch, BufferedWriter, PositionStore
 from .transports import (
     Block,
     InputTooLarge,
@@ -85,6 +85,7 @@ class Ingest:
         self.transport_counts: Counter[str] = Counter()
         self.vessels: set[int] = set()
         self.stop = threading.Event()
+        self.started = time.monotonic()
         self.failed: list[str] = []
         self._lock = threading.Lock()
 
@@ -162,7 +163,7 @@ class Ingest:
         """Hand a batch to the writer and move the decoder's counts into the run's."""
         with self._lock:
             self.counts.update(counts)
-            self.vessels.update(p.mmsi for p in positions)
+            self.vessels.update(map(MMSI, positions))
             self.vessels.update(s.mmsi for s in statics)
         counts.clear()
         if positions or statics:
@@ -299,6 +300,8 @@ class Ingest:
             parts.append(f"{self.writer.backlog_rows:,} rows still buffered")
         if self.failed:
             parts.append("failed: " + "; ".join(self.failed))
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        parts.append(f"{elapsed:,.1f} s, {c['messages'] / elapsed:,.0f} messages/s")
         return "; ".join(parts)
 
 

@@ -22,6 +22,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from .ais import Position, StaticReport
 from .batch import Batch as Batch  # re-exported: callers build batches
 from .sql import (
     INSERT_POSITIONS,
+    INSERT_POSITIONS_NEW,
     INSERT_VESSELS_SEEN,
     REQUEST_RECOMPUTE,
     STAGE_COPY,
@@ -49,6 +51,10 @@ PARTITION_LOCK_TIMEOUT = "5s"
 # A batch refused this many times in a row by a reachable server is set aside.
 POISON_AFTER = 5
 FUTURE_HORIZON = timedelta(days=1)
+# Fields of a Position, for passes over a batch at C speed (map).
+MMSI, TS, SOURCE = itemgetter(0), itemgetter(1), itemgetter(9)
+# After a batch met reports already stored, this many more go straight to ON CONFLICT.
+REPLAY_BATCHES = 20
 # The port-call follower reads positions up to this long before now: a position stored
 # later than that behind its time is "late" and its calls are recomputed.
 LATE_AFTER_S = 120.0
@@ -111,6 +117,7 @@ class PositionStore:
         self._known: set[int] = set()
         self._latest: dict[int, Position] = {}
         self._latest_at = 0.0
+        self._conflicts_left = 0  # batches still to insert with ON CONFLICT
 
     def connect(self) -> None:
         self.close()
@@ -141,7 +148,7 @@ class PositionStore:
             held = latest.get(p.mmsi)
             if held is None or p.ts > held.ts:
                 latest[p.mmsi] = p
-        new_vessels = {p.mmsi for p in batch.positions} - self._known
+        new_vessels = set(map(MMSI, batch.positions)) - self._known
         upsert_latest = flush_latest or time.monotonic() - self._latest_at >= self.latest_interval_s
         try:
             if batch.positions:
@@ -151,8 +158,7 @@ class PositionStore:
                     self._copy_stage(cur, batch.positions)
                     if new_vessels:
                         cur.execute(INSERT_VESSELS_SEEN, (sorted(new_vessels),))
-                    cur.execute(INSERT_POSITIONS)
-                    inserted = cur.rowcount
+                    inserted = self._insert_positions(cur)
                     cur.execute(REQUEST_RECOMPUTE, (self.late_after_s,))
                     requested = cur.rowcount
                 if upsert_latest and latest:
@@ -181,6 +187,25 @@ class PositionStore:
             self._latest = latest
         return inserted
 
+    def _insert_positions(self, cur: psycopg.Cursor[Any]) -> int:
+        """Move the staged positions into the partitions; returns how many were new. A
+        plain insert first (under a savepoint); if a report is already stored, ON CONFLICT
+        for this batch and the next `REPLAY_BATCHES` (a replay comes in runs)."""
+        if self._conflicts_left > 0:
+            self._conflicts_left -= 1
+        else:
+            cur.execute("SAVEPOINT positions")
+            try:
+                cur.execute(INSERT_POSITIONS_NEW)
+                inserted = cur.rowcount
+                cur.execute("RELEASE SAVEPOINT positions")
+                return inserted
+            except psycopg.errors.UniqueViolation:
+                cur.execute("ROLLBACK TO SAVEPOINT positions")
+                self._conflicts_left = REPLAY_BATCHES
+        cur.execute(INSERT_POSITIONS)
+        return cur.rowcount
+
     @property
     def holds_latest(self) -> bool:
         """Whether latest positions wait in memory for their upsert."""
@@ -198,7 +223,7 @@ class PositionStore:
         a short transaction of its own. Creating a partition locks the parent table, so it
         gives up after `PARTITION_LOCK_TIMEOUT` rather than queue behind a long reader
         (the batch is then retried)."""
-        months = {(p.ts.year, p.ts.month) for p in positions} - self._months
+        months = {(t.year, t.month) for t in set(map(TS, positions))} - self._months
         for year, month in sorted(months):
             following = (year + 1, 1) if month == 12 else (year, month + 1)
             for y, m in ((year, month), following):
@@ -212,11 +237,16 @@ class PositionStore:
 
 def _per_source(batch: Batch) -> dict[str, tuple[datetime, int, int]]:
     stats: dict[str, list[Any]] = {}
-    for p in batch.positions:
-        s = stats.setdefault(p.source, [p.ts, 0, 0])
-        s[1] += 1
-        if p.ts > s[0]:
-            s[0] = p.ts
+    sources = Counter(map(SOURCE, batch.positions))
+    if len(sources) == 1:  # the usual batch: one station (C-speed passes only)
+        ((source, n),) = sources.items()
+        stats[source] = [max(map(TS, batch.positions)), n, 0]
+    else:
+        for p in batch.positions:
+            s = stats.setdefault(p.source, [p.ts, 0, 0])
+            s[1] += 1
+            if p.ts > s[0]:
+                s[0] = p.ts
     for r in batch.statics:
         s = stats.setdefault(r.source, [r.ts, 0, 0])
         s[2] += 1
@@ -276,7 +306,7 @@ class BufferedWriter:
         # Whatever a decoder believed, nothing is stored more than a day ahead of now (no
         # partition for a far-off month, no vessel "live" in the future).
         horizon = datetime.now(UTC) + FUTURE_HORIZON
-        if batch.positions and max(p.ts for p in batch.positions) > horizon:
+        if batch.positions and max(map(TS, batch.positions)) > horizon:
             kept = [p for p in batch.positions if p.ts <= horizon]
             self.counts["future_refused"] += len(batch.positions) - len(kept)
             batch = Batch(kept, batch.statics)

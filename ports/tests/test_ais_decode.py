@@ -179,3 +179,94 @@ def test_simulator_feed_round_trips(tmp_path):
         ship = next(s for s in plan.ships if s.mmsi == p.mmsi)
         lon, lat, *_ = ship.state(p.ts.timestamp())
         assert p.lon == pytest.approx(lon, abs=2e-6) and p.lat == pytest.approx(lat, abs=2e-6)
+
+
+def both_paths(lines, received_at=RECEIVED):
+    """The reports and counts of the same lines through the fast path and through pyais."""
+    out = []
+    for fast in (True, False):
+        decoder = AisDecoder("both")
+        decoder.fast_path = fast
+        positions: list = []
+        statics: list = []
+        decoder.decode_into(lines, received_at, positions, statics)
+        decoder.close()
+        out.append((positions, statics, +decoder.counts))
+    return out
+
+
+def sentence(payload: str, fill: int = 0, talker: str = "AI", channel: str = "A") -> bytes:
+    from pyais.util import checksum
+
+    body = f"{talker}VDM,1,1,,{channel},{payload},{fill}"
+    return f"!{body}*{checksum(body.encode()):02X}".encode()
+
+
+def test_fast_path_equals_pyais_on_a_feed_with_noise(monkeypatch):
+    """The simulator's feed (tag blocks, multi-part statics, class A and B, noise): the
+    fast path gives exactly pyais's reports and counts, and takes most lines."""
+    from ports.demo.simulator import Simulator, load_lanes
+    from ports.ingest import ais
+
+    taken = []  # payloads the fast path decoded (it alone uses _a2b)
+    a2b = ais._a2b
+    monkeypatch.setattr(ais, "_a2b", lambda payload: taken.append(1) or a2b(payload))
+
+    data = Path(__file__).resolve().parents[2] / "data" / "gis" / "sea_lanes.geojson"
+    sim = Simulator(load_lanes(data), seed=5)
+    plan = sim.plan(1_764_115_200.0, 7200, initial=40)
+    lines = [line.encode() for _, line in sim.sentences(plan, 1_764_115_200.0, 1_764_118_800.0)]
+    fast, slow = both_paths(lines)
+    assert fast == slow
+    assert len(taken) > 0.9 * fast[2]["positions"]
+    assert fast[2]["positions"] > 5000 and {p.msg_type for p in fast[0]} >= {1, 18}
+
+
+def test_fast_path_equals_pyais_on_random_and_mutated_sentences():
+    """Random 168-bit type 1/2/3/18 payloads (every field's range: negative and 'not
+    available' positions, speeds and headings, MMSIs of every kind) and mutations of them
+    (a character replaced, dropped or added, with the checksum fixed or not, other
+    talkers, fill bits, fields): each line gives the same reports and counts both ways."""
+    import random
+
+    from pyais.util import checksum
+
+    rng = random.Random(13)
+    alphabet = "".join(map(chr, [*range(48, 88), *range(96, 120)]))
+    lines: list[bytes] = []
+    for _ in range(3000):
+        first = rng.choice("123B")
+        payload = first + "".join(rng.choice(alphabet) for _ in range(27))
+        line = sentence(payload, talker=rng.choice(["AI", "BS", "AB"]))
+        lines.append(line)
+        text = bytearray(line)
+        kind = rng.randrange(6)
+        at = rng.randrange(1, len(text) - 3)
+        if kind == 0:
+            text[at] = rng.randrange(32, 127)
+        elif kind == 1:
+            del text[at]
+        elif kind == 2:
+            text.insert(at, rng.randrange(32, 127))
+        elif kind == 3:
+            text[at] = rng.randrange(128, 256)
+        elif kind == 4:
+            text = bytearray(sentence(payload[: rng.randrange(20, 30)] + "0" * 2, fill=2))
+        else:
+            fields = bytes(text).split(b",")
+            fields[rng.randrange(0, 6)] = rng.choice([b"", b"2", b"x", b"!AIVDO", b"10"])
+            text = bytearray(b",".join(fields))
+        if rng.random() < 0.5 and b"*" in text:  # the mutation keeps a right checksum
+            body = bytes(text[1 : text.rindex(b"*")])
+            text = bytearray(b"!" + body + b"*%02X" % checksum(body))
+        ends = [b"", b"\n", b"\r\n", b" \n", b"\t"]
+        lines.append(rng.choice([b"", b" ", b"\\s:X,c:1764200000*7B\\"]) + text + rng.choice(ends))
+    for line in lines:  # one at a time (each checksum on its own) ...
+        fast, slow = both_paths([line])
+        assert fast == slow, line
+    fast, slow = both_paths(lines)  # ... and as a block (the block's running XOR)
+    assert fast == slow
+    assert fast[2]["positions"] > 1000 and fast[2]["bad_checksum"] > 100
+    assert fast[2]["invalid_mmsi"] > 100 and fast[2]["bad_position"] > 100
+    assert {p.msg_type for p in fast[0]} >= {1, 2, 3, 18}
+    assert any(p.lon < 0 for p in fast[0]) and any(p.sog_kn is None for p in fast[0])

@@ -100,3 +100,30 @@ def test_latest_is_upserted_only_when_newer(tmp_path):
         assert store.write_batch(batch(1, start=100)) == 0  # already stored
     finally:
         store.close()
+
+
+def test_reports_already_stored_are_skipped_and_the_rest_stored(monkeypatch):
+    """A batch that repeats stored reports (a replay, two stations hearing one message)
+    fails the plain insert, goes in with ON CONFLICT (only its new rows), and the next
+    batches of the replay go straight there; afterwards plain inserts again."""
+    from ports.ingest import store as store_module
+
+    monkeypatch.setattr(store_module, "REPLAY_BATCHES", 1)
+    store = PositionStore(db_conninfo())
+    statements: list[str] = []
+    try:
+        assert store.write_batch(batch(40)) == 40
+        original = store._insert_positions
+
+        def watched(cur):
+            statements.append("plain" if store._conflicts_left == 0 else "on conflict")
+            return original(cur)
+
+        store._insert_positions = watched  # type: ignore[method-assign]
+        assert store.write_batch(batch(60)) == 20  # 40 stored already, 20 new
+        assert store.write_batch(batch(80)) == 20  # straight to ON CONFLICT
+        assert store.write_batch(batch(10, start=500)) == 10  # plain again
+    finally:
+        store.close()
+    assert statements == ["plain", "on conflict", "plain"]
+    assert VesselPosition.objects.count() == 90

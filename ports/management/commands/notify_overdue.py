@@ -1,11 +1,10 @@
 """manage.py notify_overdue: mail operators the months overdue at their nodes (where an
-SMTP server is configured). Run it daily (cron), or with --every SECONDS as a loop."""
-
-import threading
+SMTP server is configured). Run it daily (cron), or with --every SECONDS as a loop (which
+outlives a database restart)."""
 
 from django.core.management.base import BaseCommand
 
-from core.process import on_stop_signals
+from core.process import run_every
 from ports.services.reporting import send_overdue_reminders
 
 
@@ -16,10 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=float, default=0, help="repeat every N seconds")
 
     def handle(self, *args, **options):
-        stop = threading.Event()
-        with on_stop_signals(lambda *a: stop.set()):
-            while True:
-                sent = send_overdue_reminders()
-                self.stdout.write(f"notify_overdue: {sent} reminders sent")
-                if not options["every"] or stop.wait(options["every"]):
-                    return
+        run_every(
+            options["every"],
+            lambda: f"{send_overdue_reminders()} reminders sent",
+            self.stdout.write,
+            self.stderr.write,
+            "notify_overdue",
+        )
