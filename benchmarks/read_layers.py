@@ -3,7 +3,8 @@
 Server time in-process (no HTTP), medians of --runs: `/api/vessels/` for N live vessels and
 one vessel's track of a day, each through the old path (DRF serializer or Python dicts, then
 JSON) and the new one (one SQL statement answering the JSON text), with their ratio; the
-gzip and brotli sizes of the vessel layer. Prints figures; asserts nothing.
+gzip and brotli sizes of the vessel layer; the corridor's nodes, routes, segments and
+fences the same way. Prints figures; asserts nothing.
 
     .venv/bin/python benchmarks/read_layers.py [--vessels 5000] [--runs 5]
 """
@@ -110,6 +111,63 @@ def main() -> None:
         f"track of a day, {points} positions: Python {old_t:.1f} ms, PostGIS {new_t:.1f} ms "
         f"({old_t / new_t:.1f}x faster; aim < 20 ms)"
     )
+    corridor_layers(args.runs)
+
+
+def corridor_layers(runs: int) -> None:
+    """Nodes (with coverage and TEU), routes (legs nested), segments and fences of the seed
+    corridor, uncached: the serializers against PostGIS."""
+    from rest_framework.renderers import JSONRenderer
+
+    from corridors.api.serializers import RouteSegmentSerializer, RouteSerializer
+    from corridors.api.views import RouteSegmentViewSet, RouteViewSet
+    from corridors.services import layers as corridor
+    from geo.api.extensions import node_context
+    from geo.api.serializers import GeofenceSerializer, NodeSerializer
+    from geo.models import Geofence, Node
+    from geo.services import layers as geo
+    from geo.services.coverage import compute_coverage
+
+    nodes = Node.objects.select_related("group").order_by("code")
+    fences = Geofence.objects.select_related("node").current()
+    routes, segments = RouteViewSet.queryset, RouteSegmentViewSet.queryset
+
+    def node_serializer() -> bytes:
+        context = {"coverage": compute_coverage(), **node_context()}
+        return JSONRenderer().render(NodeSerializer(nodes.all(), many=True, context=context).data)
+
+    cases = [
+        (
+            "nodes",
+            node_serializer,
+            lambda: geo.nodes_json(
+                nodes.all(), geo.node_figures(compute_coverage(), node_context())
+            ),
+        ),
+        (
+            "routes",
+            lambda: JSONRenderer().render(RouteSerializer(routes.all(), many=True).data),
+            lambda: corridor.routes_json(routes.all()),
+        ),
+        (
+            "segments",
+            lambda: JSONRenderer().render(RouteSegmentSerializer(segments.all(), many=True).data),
+            lambda: corridor.segments_json(segments.all()),
+        ),
+        (
+            "fences",
+            lambda: JSONRenderer().render(GeofenceSerializer(fences.all(), many=True).data),
+            lambda: geo.fences_json(fences.all()),
+        ),
+    ]
+    for name, old, new in cases:
+        old_ms, _ = timed(old, runs)
+        new_ms, body = timed(new, runs)
+        features = len(json.loads(body)["features"])
+        print(
+            f"{name}, {features} features: serializer {old_ms:.1f} ms, PostGIS {new_ms:.1f} ms "
+            f"({old_ms / new_ms:.1f}x; answered from the layer cache until a table changes)"
+        )
 
 
 if __name__ == "__main__":

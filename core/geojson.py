@@ -9,7 +9,7 @@ is the `ids` subquery of the layer's statement, so rules stay in one place.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,8 +42,20 @@ def string(expr: str) -> str:
 
 
 def number(expr: str) -> str:
-    """JSON text of an SQL number (float8 is written shortest-exact; null stays null)."""
+    """JSON text of an SQL number or boolean (float8 is written shortest-exact, booleans
+    true/false; null stays null)."""
     return f"coalesce(({expr})::text, 'null')"
+
+
+def value(expr: str) -> str:
+    """JSON text of any SQL value PostgreSQL can write as JSON (an array of texts...)."""
+    return f"coalesce(to_json({expr})::text, 'null')"
+
+
+def member(obj: str, key: str, default: str = "null") -> str:
+    """JSON text of a member of a `json` value, verbatim (a number keeps the text Python
+    wrote), `default` when absent."""
+    return f"coalesce(({obj} -> '{key}')::text, '{default}')"
 
 
 def case_ranges(column: str, ranges: dict[str, list[tuple[int, int]]], default: str) -> str:
@@ -88,18 +100,21 @@ class SqlLayer:
     precision: int = PRECISION
 
     def feature_sql(self) -> str:
-        parts = [("type", "'\"Feature\"'")]
-        if self.feature_id:
-            parts.append(("id", self.feature_id))
-        parts.append(("geometry", f"ST_AsGeoJSON({self.geometry}, {self.precision})"))
+        parts = [("id", self.feature_id)] if self.feature_id else []  # first, as drf-gis
+        parts.append(("type", "'\"Feature\"'"))
+        geometry = f"coalesce(ST_AsGeoJSON({self.geometry}, {self.precision}), 'null')"
+        parts.append(("geometry", geometry))
         parts.append(("properties", json_object(self.properties)))
         return json_object(parts)
 
-    def features(self, ids: QuerySet[Any]) -> str:
+    def features(self, ids: QuerySet[Any], params: Sequence[Any] = ()) -> str:
         """The JSON text of the features (an array) of the rows whose key is in the
-        queryset's one column, in the layer's order."""
+        queryset's one column, in the layer's order. `params`: the values of the
+        placeholders in `source`."""
+        if not ids.query.is_sliced:  # a page keeps its order; otherwise order is the layer's
+            ids = ids.order_by()  # (a DISTINCT filter would add its ORDER BY columns)
         try:
-            ids_sql, params = ids.query.sql_with_params()
+            ids_sql, ids_params = ids.query.sql_with_params()
         except EmptyResultSet:  # e.g. `.none()`: nothing to ask the database
             return "[]"
         sql = (
@@ -108,12 +123,19 @@ class SqlLayer:
             f"FROM {self.source} WHERE {self.key} IN ({ids_sql})"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*params, *ids_params])
             return str(cursor.fetchone()[0])
 
-    def collection(self, ids: QuerySet[Any], **members: object) -> str:
-        """A FeatureCollection's JSON text, with extra top-level members (count, next...)."""
+    def collection(
+        self,
+        ids: QuerySet[Any],
+        members: Mapping[str, object] | None = None,
+        params: Sequence[Any] = (),
+    ) -> str:
+        """A FeatureCollection's JSON text, with extra top-level `members` (count, next...)
+        before its features; `params` as for `features`."""
         import json
 
-        head = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in members.items())
-        return '{"type":"FeatureCollection",' + head + '"features":' + self.features(ids) + "}"
+        head = "".join(f"{json.dumps(k)}:{json.dumps(v)}," for k, v in (members or {}).items())
+        features = self.features(ids, params)
+        return '{"type":"FeatureCollection",' + head + '"features":' + features + "}"

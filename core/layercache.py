@@ -115,12 +115,28 @@ class CachedLayerMixin:
 
         def render() -> tuple[bytes, str]:
             from rest_framework.renderers import JSONRenderer
+            from rest_framework.response import Response
 
             response = answer()
-            return JSONRenderer().render(response.data), "application/json"
+            if isinstance(response, Response):
+                return JSONRenderer().render(response.data), "application/json"
+            return response.content, response["Content-Type"]
 
         return cached_layer(type(self).__name__, self.layer_tables, request, render)
 
+    def layer_json(self, request) -> str | None:
+        """The list as JSON text written by the database (core.geojson), or None: the
+        serializer writes it."""
+        return None
+
     def list(self, request, *args, **kwargs):
         parent = super().list  # type: ignore[misc]
-        return self._cached(request, lambda: parent(request, *args, **kwargs))
+
+        def answer() -> HttpResponse:
+            renderer = getattr(request, "accepted_renderer", None)
+            body = self.layer_json(request) if renderer and renderer.format == "json" else None
+            if body is None:
+                return parent(request, *args, **kwargs)
+            return HttpResponse(body, content_type="application/json")
+
+        return self._cached(request, answer)

@@ -18,6 +18,7 @@ from geo.services.coverage import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
 from ..services.coverage import compute_route_coverage
+from ..services.layers import routes_json, segments_json
 from .filters import RouteSegmentFilter
 from .serializers import RouteSegmentSerializer, RouteSerializer
 
@@ -42,6 +43,11 @@ class RouteViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
         Prefetch("memberships", RouteMember.objects.select_related("node")),
     )
 
+    def layer_json(self, request) -> str:
+        """Written by PostGIS in one query (corridors.services.layers), as the serializer
+        would."""
+        return routes_json(self.filter_queryset(self.get_queryset()))
+
 
 class RouteSegmentViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """Every route leg as a GeoJSON feature, for map layers (filter by route and mode)."""
@@ -54,6 +60,11 @@ class RouteSegmentViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = RouteSegmentFilter
     pagination_class = None
     queryset = RouteSegment.objects.select_related("route", "from_node", "to_node")
+
+    def layer_json(self, request) -> str:
+        """Written by PostGIS in one query (corridors.services.layers), as the serializer
+        would."""
+        return segments_json(self.filter_queryset(self.get_queryset()))
 
 
 _node_cov = inline_serializer(

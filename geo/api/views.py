@@ -16,12 +16,14 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
+from core.api.pagination import page_of
 from core.layercache import CachedLayerMixin
 
 from ..choices import BasemapLayerName
 from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
 from ..services.coverage import compute_coverage
 from ..services.geofences import create_geofence, update_geofence
+from ..services.layers import fences_json, node_figures, nodes_json
 from .extensions import node_context
 from .filters import NodeFilter
 from .serializers import (
@@ -72,6 +74,12 @@ class NodeViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
         context["coverage"] = compute_coverage()
         context.update(node_context())
         return context
+
+    def layer_json(self, request) -> str:
+        """The page written by PostGIS in one query (geo.services.layers): the features
+        the serializer writes (a test compares them)."""
+        rows, members = page_of(self.paginator, self.filter_queryset(self.get_queryset()), request)
+        return nodes_json(rows, node_figures(compute_coverage(), node_context()), **members)
 
 
 class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
@@ -133,6 +141,10 @@ class GeofenceViewSet(CachedLayerMixin, viewsets.ModelViewSet):
         if code := self.request.query_params.get("node"):
             qs = qs.filter(node__code=code)
         return qs
+
+    def layer_json(self, request) -> str:
+        """Written by PostGIS in one query (geo.services.layers), as the serializer would."""
+        return fences_json(self.filter_queryset(self.get_queryset()))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

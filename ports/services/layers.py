@@ -55,7 +55,7 @@ LIVE = SqlLayer(
 
 def vessels_json(rows: QuerySet[VesselLatest], **members: object) -> str:
     """`/api/vessels/` for the vessels of `rows` (filtered, paginated) as JSON text."""
-    return VESSELS.collection(rows.values("vessel_id"), **members)
+    return VESSELS.collection(rows.values("vessel_id"), members)
 
 
 def live_json(max_age_min: float = 60.0) -> str:
