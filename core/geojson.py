@@ -47,6 +47,14 @@ def number(expr: str) -> str:
     return f"coalesce(({expr})::text, 'null')"
 
 
+def tenths(expr: str) -> str:
+    """SQL rounding a speed or course to 0.1 as Python's `round(x, 1)` does on the same
+    value: exactly for float4 (the positions' columns) and for float8 at AIS resolution
+    (tenths), in float8 arithmetic. `::numeric` rounds a 6- or 15-digit decimal text
+    instead, and costs more per row than the rest of a track point together."""
+    return f"(round(({expr})::float8 * 10) / 10)"
+
+
 def value(expr: str) -> str:
     """JSON text of any SQL value PostgreSQL can write as JSON (an array of texts...)."""
     return f"coalesce(to_json({expr})::text, 'null')"

@@ -8,7 +8,16 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import QuerySet
 
-from core.geojson import SqlLayer, case_ranges, iso_utc, json_object, number, quoted, string
+from core.geojson import (
+    SqlLayer,
+    case_ranges,
+    iso_utc,
+    json_object,
+    number,
+    quoted,
+    string,
+    tenths,
+)
 
 from ..choices import SHIP_TYPE_RANGES, ShipTypeGroup
 from ..models import VesselLatest, VesselPosition
@@ -46,8 +55,8 @@ LIVE = SqlLayer(
         ("mmsi", number("l.mmsi")),
         ("name", string("coalesce(nullif(v.name, ''), l.mmsi::text)")),
         ("g", GROUP_SQL),
-        ("sog", number("round(l.sog_kn::numeric, 1)")),
-        ("dir", number("coalesce(l.heading_deg, round(l.cog_deg::numeric))")),
+        ("sog", number(tenths("l.sog_kn"))),
+        ("dir", number("coalesce(l.heading_deg, round(l.cog_deg::float8))")),
         ("ts", number("floor(extract(epoch FROM l.ts))::bigint")),
     ],
 )
@@ -79,8 +88,8 @@ POINT = json_object(
             json_object(
                 [
                     ("ts", _iso_offset("p.ts")),
-                    ("sog_kn", number("round(p.sog_kn::numeric, 1)")),
-                    ("cog_deg", number("round(p.cog_deg::numeric, 1)")),
+                    ("sog_kn", number(tenths("p.sog_kn"))),
+                    ("cog_deg", number(tenths("p.cog_deg"))),
                     ("heading_deg", number("p.heading_deg")),
                     ("nav_status", number("p.nav_status")),
                 ]

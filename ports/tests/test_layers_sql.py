@@ -146,6 +146,9 @@ def fleet():
         ),
         ({"name": "ODD", "ship_type": 0}, (105.0, 10.0), now - timedelta(minutes=30), 1.5, 3.0, 5),
         ({"name": "OTHER", "ship_type": 99}, (106.0, 11.0), now, None, 90.0, None),
+        # Courses at ties of the rounding to whole degrees (half to even, as Python).
+        ({"name": "TIES", "ship_type": 30}, (106.5, 11.5), now, 0.3, 2.5, None),
+        ({"name": "TIES2", "ship_type": 31}, (106.6, 11.6), now, 0.2, 0.5, None),
     ]
     vessels = []
     for values, (lon, lat), ts, sog, cog, heading in cases:
