@@ -115,8 +115,9 @@ def test_basemap_layer_and_etag(api):
     body = response.json()
     stored = BasemapFeature.objects.filter(layer__name="land").count()
     assert body["type"] == "FeatureCollection" and len(body["features"]) == stored > 100
-    again = api.get("/api/basemap/land/", HTTP_IF_NONE_MATCH=response["ETag"])
-    assert again.status_code == 304
+    again = api.get("/api/basemap/land/", HTTP_IF_NONE_MATCH=f'W/{response["ETag"]}, "x"')
+    assert again.status_code == 304 and again["ETag"] == response["ETag"]
+    assert again["Last-Modified"] == response["Last-Modified"].strip() != ""
     assert api.get("/api/basemap/oceans/").status_code == 404
 
 

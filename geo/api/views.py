@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from email.utils import format_datetime
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
@@ -17,7 +18,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
 from core.api.pagination import page_of
-from core.layercache import CachedLayerMixin
+from core.layercache import CachedLayerMixin, not_modified
 
 from ..choices import BasemapLayerName
 from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
@@ -106,8 +107,11 @@ def basemap_layer(request, layer: str):
     if record is None:
         raise Http404
     etag = f'"{record.checksum[:16]}"'
-    if request.headers.get("If-None-Match") == etag:
-        return HttpResponse(status=304)
+    if not_modified(request, etag):
+        response = HttpResponse(status=304)
+        response["ETag"] = etag
+        response["Last-Modified"] = format_datetime(record.loaded_at, usegmt=True)
+        return response
     rows = record.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
     body = (
         '{"type":"FeatureCollection","features":['
@@ -119,6 +123,7 @@ def basemap_layer(request, layer: str):
     )
     response = HttpResponse(body, content_type="application/geo+json")
     response["ETag"] = etag
+    response["Last-Modified"] = format_datetime(record.loaded_at, usegmt=True)
     response["Cache-Control"] = "public, max-age=3600"
     return response
 
