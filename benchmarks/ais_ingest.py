@@ -15,6 +15,7 @@ median of --runs runs. Figures, not assertions: nothing here fails on a slow mac
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import statistics
@@ -99,7 +100,8 @@ def store_only(positions: list, statics: list, database_url: str, rows: int = 50
 def empty_tables(conninfo: str) -> None:
     """Empty the AIS tables and drop the positions' month partitions: the writers create
     them as a live feed does, so every run fills an open month's partition (no spatial
-    index, see ports.partitions), whatever month the benchmark file's times fall in."""
+    index, see ports.partitions), whatever month the benchmark file's times fall in; then a
+    checkpoint when the role may."""
     import psycopg
 
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -113,6 +115,10 @@ def empty_tables(conninfo: str) -> None:
         ).fetchall()
         for (name,) in months:
             conn.execute(f'DROP TABLE "{name}"')
+        # Every run starts from a checkpoint: none falls due in the middle of one because
+        # of the WAL the previous run wrote (full-page writes after it cost every run alike).
+        with contextlib.suppress(psycopg.errors.InsufficientPrivilege):
+            conn.execute("CHECKPOINT")
 
 
 def tree_pss_kb(pid: int) -> int:

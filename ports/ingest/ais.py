@@ -199,6 +199,7 @@ class AisDecoder:
         self._tag_cache: dict[bytes, TagInfo] = {}
         self._ts_cache: dict[float, datetime] = {}
         self.fast_path = True  # False: every payload through pyais (tests compare both)
+        self._static_cache: dict[tuple[bytes, int], Any] = {}
 
     # -- lines -------------------------------------------------------------------------
 
@@ -536,11 +537,20 @@ class AisDecoder:
         if ais_id not in POSITION_TYPES and ais_id not in STATIC_TYPES:
             self.counts["other_types"] += 1
             return
-        try:
-            data = msg.decode()
-        except Exception:  # pyais raises many kinds on short or corrupt payloads
-            self.counts["undecodable"] += 1
-            return
+        # A vessel repeats its static report every few minutes, word for word, and pyais
+        # decodes its text fields slowly: the same payload is decoded once.
+        key = (msg.payload, msg.fill_bits) if ais_id in STATIC_TYPES else None
+        data = self._static_cache.get(key) if key else None
+        if data is None:
+            try:
+                data = msg.decode()
+            except Exception:  # pyais raises many kinds on short or corrupt payloads
+                self.counts["undecodable"] += 1
+                return
+            if key:
+                if len(self._static_cache) >= 20_000:
+                    self._static_cache.clear()
+                self._static_cache[key] = data
         self._emit(data, ais_id, when, source, positions, statics)
 
     def _emit(

@@ -55,22 +55,40 @@ ON CONFLICT (mmsi) DO UPDATE SET
     msg_type = EXCLUDED.msg_type, source = EXCLUDED.source
 WHERE ports_vessellatest.ts < EXCLUDED.ts
 """
-UPSERT_STATIC = """
+# A batch's static reports, merged per vessel (store.merge_statics), in one statement: the
+# columns as arrays (`STATIC_COLUMNS` order), rows in MMSI order (no deadlock between
+# writers).
+STATIC_COLUMNS = (
+    ("mmsi", "int4"),
+    ("imo", "int4"),
+    ("name", "text"),
+    ("callsign", "text"),
+    ("ship_type", "int2"),
+    ("ais_class", "text"),
+    ("length_m", "int2"),
+    ("beam_m", "int2"),
+    ("draught_m", "float8"),
+    ("destination", "text"),
+    ("ts", "timestamptz"),
+)
+UPSERT_STATIC = f"""
 INSERT INTO ports_vessel AS v (mmsi, imo, name, callsign, ship_type, ais_class, length_m, beam_m,
                                draught_m, destination, first_seen_at, static_at)
-VALUES (%(mmsi)s, %(imo)s, coalesce(%(name)s, ''), coalesce(%(callsign)s, ''), %(ship_type)s,
-        %(ais_class)s, %(length_m)s, %(beam_m)s, %(draught_m)s, coalesce(%(destination)s, ''),
-        %(ts)s, %(ts)s)
+SELECT u.mmsi, u.imo, coalesce(u.name, ''), coalesce(u.callsign, ''), u.ship_type, u.ais_class,
+       u.length_m, u.beam_m, u.draught_m, coalesce(u.destination, ''), u.ts, u.ts
+FROM unnest({", ".join(f"%s::{kind}[]" for _, kind in STATIC_COLUMNS)})
+     AS u({", ".join(name for name, _ in STATIC_COLUMNS)})
+ORDER BY u.mmsi
 ON CONFLICT (mmsi) DO UPDATE SET
     imo = coalesce(EXCLUDED.imo, v.imo),
-    name = coalesce(nullif(%(name)s, ''), v.name),
-    callsign = coalesce(nullif(%(callsign)s, ''), v.callsign),
+    name = coalesce(nullif(EXCLUDED.name, ''), v.name),
+    callsign = coalesce(nullif(EXCLUDED.callsign, ''), v.callsign),
     ship_type = coalesce(EXCLUDED.ship_type, v.ship_type),
     ais_class = coalesce(nullif(EXCLUDED.ais_class, ''), v.ais_class),
     length_m = coalesce(EXCLUDED.length_m, v.length_m),
     beam_m = coalesce(EXCLUDED.beam_m, v.beam_m),
     draught_m = coalesce(EXCLUDED.draught_m, v.draught_m),
-    destination = coalesce(nullif(%(destination)s, ''), v.destination),
+    destination = coalesce(nullif(EXCLUDED.destination, ''), v.destination),
     static_at = greatest(v.static_at, EXCLUDED.static_at)
 """
 UPSERT_SOURCE = """

@@ -39,6 +39,7 @@ from .sql import (
     STAGE_COPY,
     STAGE_DDL,
     STAGE_TYPES,
+    STATIC_COLUMNS,
     UPSERT_LATEST,
     UPSERT_SOURCE,
     UPSERT_STATIC,
@@ -168,8 +169,9 @@ class PositionStore:
                 # Rows are locked in key order so that concurrent writers cannot deadlock.
                 if batch.statics:
                     rows = merge_statics(batch.statics)
-                    rows.sort(key=lambda row: int(row["mmsi"]))
-                    cur.executemany(UPSERT_STATIC, rows)
+                    cur.execute(
+                        UPSERT_STATIC, [[row[name] for row in rows] for name, _ in STATIC_COLUMNS]
+                    )
                 for source, (last, n_pos, n_static) in sorted(_per_source(batch).items()):
                     cur.execute(UPSERT_SOURCE, (source, last, n_pos, n_static))
             conn.commit()

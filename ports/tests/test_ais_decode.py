@@ -181,12 +181,22 @@ def test_simulator_feed_round_trips(tmp_path):
         assert p.lon == pytest.approx(lon, abs=2e-6) and p.lat == pytest.approx(lat, abs=2e-6)
 
 
+class NoCache(dict):
+    """A static-report cache that keeps nothing: every payload decoded by pyais."""
+
+    def __setitem__(self, key, value):
+        pass
+
+
 def both_paths(lines, received_at=RECEIVED):
-    """The reports and counts of the same lines through the fast path and through pyais."""
+    """The reports and counts of the same lines through the fast path (and the cache of
+    static reports) and through pyais alone."""
     out = []
     for fast in (True, False):
         decoder = AisDecoder("both")
         decoder.fast_path = fast
+        if not fast:
+            decoder._static_cache = NoCache()
         positions: list = []
         statics: list = []
         decoder.decode_into(lines, received_at, positions, statics)
@@ -219,6 +229,7 @@ def test_fast_path_equals_pyais_on_a_feed_with_noise(monkeypatch):
     fast, slow = both_paths(lines)
     assert fast == slow
     assert len(taken) > 0.9 * fast[2]["positions"]
+    assert len({s.mmsi for s in fast[1]}) < len(fast[1])  # static reports repeat (cached)
     assert fast[2]["positions"] > 5000 and {p.msg_type for p in fast[0]} >= {1, 18}
 
 

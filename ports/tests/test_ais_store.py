@@ -127,3 +127,40 @@ def test_reports_already_stored_are_skipped_and_the_rest_stored(monkeypatch):
         store.close()
     assert statements == ["plain", "on conflict", "plain"]
     assert VesselPosition.objects.count() == 90
+
+
+def test_static_reports_fill_in_and_never_blank_what_is_known():
+    """A later report without a name or destination keeps the known ones; fields it does
+    carry are updated; type 24 parts A and B of one batch are merged into one row."""
+    from ports.ingest.ais import StaticReport
+    from ports.models import Vessel
+
+    store = PositionStore(db_conninfo())
+    mmsi = 413600001
+    try:
+        store.write_batch(
+            Batch(
+                [],
+                [
+                    StaticReport(mmsi, T0, 5, "S", imo=9000001, name="FIRST", destination="QZ"),
+                    StaticReport(mmsi + 1, T0, 24, "S", name="BEE"),
+                    StaticReport(mmsi + 1, T0, 24, "S", callsign="B1", ship_type=37, to_bow_m=9),
+                ],
+            )
+        )
+        later = T0 + timedelta(hours=1)
+        store.write_batch(
+            Batch([], [StaticReport(mmsi, later, 5, "S", ship_type=70, draught_m=9.5)])
+        )
+    finally:
+        store.close()
+    first, bee = Vessel.objects.get(mmsi=mmsi), Vessel.objects.get(mmsi=mmsi + 1)
+    assert (first.name, first.destination, first.imo) == ("FIRST", "QZ", 9000001)
+    assert (first.ship_type, first.draught_m, first.static_at) == (70, 9.5, later)
+    assert (bee.name, bee.callsign, bee.ship_type, bee.length_m, bee.ais_class) == (
+        "BEE",
+        "B1",
+        37,
+        9,
+        "B",
+    )
