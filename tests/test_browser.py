@@ -657,6 +657,13 @@ def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
     # Search by UN/LOCODE.
     page.click("#overview-find")
     page.keyboard.type("CNQZH")
+    # Enter takes the first option shown: wait until the menu has filtered on the whole
+    # code (after "CN" alone, Baise (CNBSE) comes first).
+    page.wait_for_function(
+        "(() => { const o = [...document.querySelectorAll('.dash-dropdown-option')];"
+        " return o.length > 0 && o.every(x => x.innerText.includes('CNQZH')); })()",
+        timeout=10_000,
+    )
     page.keyboard.press("Enter")
     page.locator('#overview-node-panel[data-code="QZ_PORT"]').wait_for(timeout=20_000)
 
