@@ -283,6 +283,12 @@ class AisDecoder:
             if line[:1] != b"!":
                 counts["other_nmea" if line[:1] == b"$" else "garbage"] += 1
                 continue
+            if msg_time is not None:
+                when = msg_time
+            elif byte_offset is None:
+                when = received_at
+            else:  # an untimed line of a file: the file's time plus its offset in us
+                when = received_at + (byte_offset + line_start) * 1e-6
             if fast:
                 # A single-sentence type 1-3/18 report in its one canonical shape, checksum
                 # right: decoded here. Anything else (and any doubt) goes to pyais below.
@@ -308,12 +314,6 @@ class AisDecoder:
                         else xors[(e := line_start + len(raw.rstrip())) - 4] ^ xors[e - len(line)]
                     )
                 ):
-                    if msg_time is not None:
-                        when = msg_time
-                    elif byte_offset is None:
-                        when = received_at
-                    else:
-                        when = received_at + (byte_offset + line_start) * 1e-6
                     if not lo <= when <= hi:
                         counts["bad_time"] += 1
                         continue
@@ -356,12 +356,6 @@ class AisDecoder:
             if not sentence.is_valid:
                 counts["bad_checksum"] += 1
                 continue
-            if msg_time is not None:
-                when = msg_time
-            elif byte_offset is None:
-                when = received_at
-            else:
-                when = received_at + (byte_offset + line_start) * 1e-6
             if not lo <= when <= hi:  # also refuses nan and infinities
                 counts["bad_time"] += 1
                 continue
