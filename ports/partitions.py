@@ -6,9 +6,10 @@ Indexes by the month's state (issue 13: ingest as fast as its slowest stage):
 - the open month takes no spatial index: a GiST insert costs more than the rest of a row's
   write together (measured in benchmarks/ais_ingest.py). Its spatial queries are short
   time windows (the port-call follower, the map), read time first through the BRIN index;
-- a closed month gets a GiST index on (ts, geom) (`index_closed_months`, run hourly by
-  `manage.py index_positions --every 3600` under `make run`): a box and a time window in
-  one index scan, however big the month.
+- a closed month gets a GiST index on (ts, geom) (`index_closed_months`, run at start and
+  hourly by `manage.py index_positions --every 3600` under `make run`; after an upgrade it
+  indexes the months already closed): a box and a time window in one index scan, however
+  big the month.
 
 Raw SQL lives here and in migrations only, always parameterised.
 """
@@ -106,11 +107,11 @@ def closed_months_without_index(cursor: Any, now: datetime, close_after: timedel
     return names
 
 
-def spatial_index_sql(partition: str, concurrently: bool = True) -> str:
-    """The closed month's GiST index on (ts, geom) (btree_gist gives ts its GiST class)."""
-    how = "CONCURRENTLY " if concurrently else ""
+def spatial_index_sql(partition: str) -> str:
+    """The closed month's GiST index on (ts, geom) (btree_gist gives ts its GiST class),
+    built concurrently."""
     return (
-        f'CREATE INDEX {how}IF NOT EXISTS "{partition}_ts_geom" '
+        f'CREATE INDEX CONCURRENTLY IF NOT EXISTS "{partition}_ts_geom" '
         f'ON "{partition}" USING gist (ts, geom)'
     )
 

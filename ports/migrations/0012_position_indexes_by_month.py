@@ -1,11 +1,11 @@
 """Positions' indexes by the month's state (see ports.partitions): no spatial index on the
-open month's insert path, a GiST index on (ts, geom) for each closed month, BRIN on ts
-summarised as it fills."""
+open month's insert path, BRIN on ts summarised as it fills. Closed months get their GiST
+index on (ts, geom) from `manage.py index_positions`, built concurrently (run by `make run`
+at start and hourly): this migration stays quick on a database with years of positions,
+and nothing is locked while the indexes are built."""
 
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
-
-from ports.partitions import CLOSE_AFTER, closed_months_without_index, spatial_index_sql
 
 FORWARD = """
 DROP INDEX IF EXISTS ports_vesselposition_geom_gist;
@@ -20,15 +20,8 @@ CREATE INDEX ports_vesselposition_geom_gist ON ports_vesselposition USING gist (
 """
 
 
-def index_closed(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT now()")
-        now = cursor.fetchone()[0]
-        for name in closed_months_without_index(cursor, now, CLOSE_AFTER):
-            cursor.execute(spatial_index_sql(name, concurrently=False))
-
-
-def drop_closed(apps, schema_editor):
+def drop_month_indexes(apps, schema_editor):
+    """Backward: the closed months' own indexes go (the parent's GiST comes back)."""
     with schema_editor.connection.cursor() as cursor:
         cursor.execute(
             "SELECT indexrelid::regclass::text FROM pg_index x JOIN pg_inherits i "
@@ -44,7 +37,6 @@ class Migration(migrations.Migration):
 
     operations = [
         BtreeGistExtension(),
-        migrations.RunPython(drop_closed, index_closed),
+        migrations.RunPython(migrations.RunPython.noop, drop_month_indexes),
         migrations.RunSQL(FORWARD, BACKWARD),
-        migrations.RunPython(index_closed, drop_closed),
     ]
