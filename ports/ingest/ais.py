@@ -129,13 +129,14 @@ def _utc(seconds: float) -> datetime:
 # MMSIs of vessels (ITU-R M.585): a ship's (nine digits, MID 2xx-7xx) or a craft
 # associated with a parent ship (98MIDxxxx). 0, short numbers, coast stations, aids to
 # navigation, SAR aircraft and test numbers are not vessels.
-VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))  # valid_mmsi
+VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))
+(_SHIP_LO, _SHIP_HI), (_CRAFT_LO, _CRAFT_HI) = VESSEL_MMSI_RANGES
 
 
 def valid_mmsi(mmsi: int) -> bool:
     """Whether an MMSI is a vessel's (see VESSEL_MMSI_RANGES): only those reach the map
-    and the port calls."""
-    return 200_000_000 <= mmsi <= 799_999_999 or 980_000_000 <= mmsi <= 989_999_999
+    and the port calls. (Two comparisons, not a loop: it runs for every report.)"""
+    return _SHIP_LO <= mmsi <= _SHIP_HI or _CRAFT_LO <= mmsi <= _CRAFT_HI
 
 
 @dataclass(frozen=True)
@@ -234,7 +235,7 @@ class AisDecoder:
         counts = self.counts
         tag_cache = self._tag_cache
         decode = self._decode
-        position_of, ts_cache = self._position, self._ts_cache
+        position_of, keep, ts_cache = self._position, self._keep, self._ts_cache
         fast = self.fast_path
         lo, hi = self.window.bounds(received_at) if self.window else (_DATETIME_MIN, _DATETIME_MAX)
         n = 0
@@ -339,11 +340,7 @@ class AisDecoder:
                         source,
                     )
                     if position is not None:
-                        if valid_mmsi(position.mmsi):
-                            counts["positions"] += 1
-                            positions.append(position)
-                        else:
-                            counts["invalid_mmsi"] += 1
+                        keep(position, None, positions, statics)
                     continue
             try:
                 sentence = NMEAMessage(line)

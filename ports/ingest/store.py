@@ -238,17 +238,12 @@ class PositionStore:
 
 
 def _per_source(batch: Batch) -> dict[str, tuple[datetime, int, int]]:
-    stats: dict[str, list[Any]] = {}
-    sources = Counter(map(SOURCE, batch.positions))
-    if len(sources) == 1:  # the usual batch: one station (C-speed passes only)
-        ((source, n),) = sources.items()
-        stats[source] = [max(map(TS, batch.positions)), n, 0]
-    else:
-        for p in batch.positions:
-            s = stats.setdefault(p.source, [p.ts, 0, 0])
-            s[1] += 1
-            if p.ts > s[0]:
-                s[0] = p.ts
+    positions = batch.positions
+    # Sorted by (source, time), a dict keeps each source's newest: passes at C speed.
+    newest = dict(sorted(map(itemgetter(9, 1), positions)))
+    stats: dict[str, list[Any]] = {
+        source: [newest[source], n, 0] for source, n in Counter(map(SOURCE, positions)).items()
+    }
     for r in batch.statics:
         s = stats.setdefault(r.source, [r.ts, 0, 0])
         s[2] += 1
