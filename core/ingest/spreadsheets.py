@@ -87,6 +87,10 @@ def read_csv(data: bytes) -> Table:
     header: list[str] | None = None
     try:
         for cells in reader:
+            if len(cells) > MAX_COLUMNS:
+                raise UnreadableFile(
+                    "too_many_columns", f"{len(cells):,} on line {reader.line_num}"
+                )
             if header is None:
                 header = [c.strip() for c in cells]
                 continue

@@ -34,6 +34,8 @@ from pyais.exceptions import InvalidNMEAMessageException
 from pyais.messages import NMEAMessage
 from pyais.util import checksum
 
+from core.ingest.text import has_control_bytes
+
 POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
 STATIC_TYPES = frozenset({5, 19, 24})
 FRAGMENT_TIMEOUT_S = 60.0
@@ -60,6 +62,8 @@ _a2b = binascii.a2b_base64
 _FAST_FIRST = {b"1": 1, b"2": 2, b"3": 3, b"B": 18}  # a payload's first character: its type
 _VDM_VDO = frozenset({b"VDM", b"VDO"})
 _SEQ_IDS = frozenset({b"", *(str(i).encode() for i in range(10))})
+# Radio channels as receivers write them; anything else goes the slow, checked way.
+_CHANNELS = frozenset({b"", b"A", b"B", b"1", b"2"})
 
 
 def _running_xor(lines: list[bytes]) -> bytes:
@@ -110,8 +114,8 @@ class StaticReport:
 Report = Position | StaticReport
 # (receiving station, radio channel, sequence id, fragment count) of a multi-part message
 GroupKey = tuple[str, str, int | None, int]
-# (valid, station or None, unix time or None) of a tag block
-TagInfo = tuple[bool, str | None, float | None]
+# (refusal or "" when valid, station or None, unix time or None) of a tag block
+TagInfo = tuple[str, str | None, float | None]
 
 
 def _clean_text(value: object) -> str | None:
@@ -273,9 +277,14 @@ class AisDecoder:
                 tag = tag_cache.get(raw_tag)
                 if tag is None:
                     tag = self._parse_tag(raw_tag)
-                valid, tag_source, tag_time = tag
-                if not valid:
-                    counts["bad_tag_block"] += 1
+                refusal, tag_source, tag_time = tag
+                if refusal == "control_characters":
+                    # a NUL or control character in a station name or any tag field: the
+                    # line is refused (its station would be refused by the database)
+                    counts[refusal] += 1
+                    continue
+                if refusal:
+                    counts[refusal] += 1
                 else:
                     if tag_source:
                         source = tag_source
@@ -305,6 +314,8 @@ class AisDecoder:
                     and f[0][3:] in _VDM_VDO
                     and len(f[0]) == 6
                     and f[3] in _SEQ_IDS
+                    and f[4] in _CHANNELS
+                    and f[0][1:3].isalpha()
                     and line.isascii()
                     and not f[5].translate(None, _AIS_ALPHABET)
                     and f[6][2:].isalnum()
@@ -342,6 +353,9 @@ class AisDecoder:
                     if position is not None:
                         keep(position, None, positions, statics)
                     continue
+            if has_control_bytes(line):  # NUL or another control character: never data
+                counts["control_characters"] += 1
+                continue
             try:
                 sentence = NMEAMessage(line)
             except (InvalidNMEAMessageException, ValueError, IndexError, TypeError):
@@ -365,17 +379,20 @@ class AisDecoder:
         counts["lines"] += n
 
     def _parse_tag(self, raw: bytes) -> TagInfo:
-        """(valid, source station or None, unix time or None) of a tag block (``s:``,
-        ``c:``); not valid when its checksum is wrong or it is malformed. Cached: a
-        station's tag repeats for every message it receives in the same second."""
-        result: TagInfo = (False, None, None)
+        """(refusal, source station or None, unix time or None) of a tag block (``s:``,
+        ``c:``); the refusal is "" for a valid block, "bad_tag_block" when its checksum is
+        wrong or it is malformed, "control_characters" when it holds one (core.ingest.text).
+        Cached: a station's tag repeats for every message it receives in the same second."""
+        result: TagInfo = ("bad_tag_block", None, None)
         body, star, chk = raw.rpartition(b"*")
         if star and len(chk) == 2:
             try:
                 valid = int(chk, 16) == checksum(body)
             except ValueError:
                 valid = False
-            if valid:
+            if valid and has_control_bytes(body):
+                result = ("control_characters", None, None)
+            elif valid:
                 source, when = None, None
                 for field in body.split(b","):
                     key, _, value = field.partition(b":")
@@ -388,7 +405,7 @@ class AisDecoder:
                             continue
                         if when > 1e11:  # some receivers write milliseconds
                             when /= 1000
-                result = (True, source, when)
+                result = ("", source, when)
         if len(self._tag_cache) > 50_000:
             self._tag_cache.clear()
         self._tag_cache[raw] = result

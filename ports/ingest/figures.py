@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.ingest.tables import CODE_RE
+from core.ingest.text import control_detail, has_control, visible
 
 # column -> (English header, Chinese header, required)
 COLUMNS: dict[str, tuple[str, str, bool]] = {
@@ -127,6 +128,17 @@ def header_map(header: Iterable[str]) -> tuple[dict[int, str], list[Problem]]:
             or names.get(outer)
             or names.get(outer.lower())
         )
+        if has_control(text):
+            problems.append(
+                Problem(
+                    1,
+                    visible(text),
+                    visible(text),
+                    "control_characters",
+                    {"detail": control_detail(text)},
+                )
+            )
+            continue
         if column is None:
             if text:
                 problems.append(Problem(1, text, text, "unknown_column"))
@@ -185,7 +197,13 @@ def check_row(
     problems: list[Problem] = []
 
     def bad(column: str, code: str, **params: Any) -> None:
-        problems.append(Problem(number, column, str(cells.get(column, "")), code, params))
+        problems.append(Problem(number, column, visible(str(cells.get(column, ""))), code, params))
+
+    for column, text in cells.items():
+        if has_control(str(text)):
+            bad(column, "control_characters", detail=control_detail(str(text)))
+    if problems:
+        return None, problems
 
     node = cells.get("node", "").strip()
     if not node:

@@ -42,6 +42,7 @@ ERROR_KINDS = (
     "malformed",
     "bad_checksum",
     "bad_tag_block",
+    "control_characters",
     "incomplete",
     "orphan_fragment",
     "undecodable",

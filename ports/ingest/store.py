@@ -425,12 +425,37 @@ class BufferedWriter:
         self.counts["dead_batches"] += 1
         self.counts["dead_rows"] += len(batch)
         log.error(
-            "batch of %d rows refused %d times (%s); set aside in %s",
+            "%d rows refused (%s); set aside in %s",
             len(batch),
-            POISON_AFTER,
-            exc,
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
             path,
         )
+
+    def _count(self, batch: Batch, inserted: int) -> None:
+        self.counts["positions_stored"] += inserted
+        self.counts["recompute_requests"] += self.store.last_requests
+        self.counts["positions_written"] += len(batch.positions)
+        self.counts["static_written"] += len(batch.statics)
+        self.counts["batches"] += 1
+
+    def _salvage(self, batch: Batch, exc: BaseException) -> None:
+        """A batch the server refused for what it holds: its halves are written apart, down
+        to the single rows it refuses alone, which are set aside (dead-*.json). A row the
+        decoder should have refused costs log2(batch) transactions, not the batch. A
+        connection lost meanwhile is raised: the whole batch is then retried (what was
+        written is not stored twice)."""
+        if len(batch) <= 1:
+            self._dead_letter(batch, exc)
+            return
+        for part in batch.halves():
+            try:
+                inserted = self.store.write_batch(part)
+            except TRANSIENT:
+                raise
+            except psycopg.Error as refused:
+                self._salvage(part, refused)
+            else:
+                self._count(part, inserted)
 
     def _run(self) -> None:
         delay = 0.5
@@ -473,18 +498,15 @@ class BufferedWriter:
                     delay = min(delay * 2, self.retry_max_s)
                     continue
                 except psycopg.Error as exc:
-                    # Refused for what it contains (bad data, a constraint): set aside at
-                    # once, never block the feed with it.
-                    self._dead_letter(batch, exc)
+                    # Refused for what it contains (bad data, a constraint): its valid rows
+                    # are written apart and only the refused ones set aside; never block the
+                    # feed with it.
+                    self._salvage(batch, exc)
                     self._done(batch, path)
                     continue
                 delay = 0.5
                 failures = 0
-                self.counts["positions_stored"] += inserted
-                self.counts["recompute_requests"] += self.store.last_requests
-                self.counts["positions_written"] += len(batch.positions)
-                self.counts["static_written"] += len(batch.statics)
-                self.counts["batches"] += 1
+                self._count(batch, inserted)
                 self._done(batch, path)
         except BaseException as exc:  # a bug or a database error that retrying cannot fix
             self.error = exc

@@ -51,6 +51,10 @@ MESSAGES = {
     "duplicate_row": gettext_lazy("the same figure is already in row %(first)s"),
     "part_above_total": gettext_lazy("larger than its total %(total)s (row %(total_row)s)"),
     "unknown_column": gettext_lazy("unknown column"),
+    "control_characters": gettext_lazy(
+        "holds a control character (%(detail)s): remove it and upload again"
+    ),
+    "too_many_columns": gettext_lazy("too many columns (at most 50)"),
     "duplicate_column": gettext_lazy("column given twice"),
     "missing_column": gettext_lazy("missing column"),
     "unknown_node": gettext_lazy("unknown node"),

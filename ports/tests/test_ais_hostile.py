@@ -379,3 +379,67 @@ def test_invalid_mmsis_are_counted_and_kept_off_the_map(tmp_path, ais_tables):
     from ports.services.layers import live_json
 
     assert not [f for f in json.loads(live_json())["features"] if f["properties"]["mmsi"] == 0]
+
+
+# --- trust, second round: one line cannot stop a feed -------------------------------------
+
+
+def tagged_line(mmsi: int, body: str) -> bytes:
+    [sentence] = encode_dict(
+        {"type": 1, "mmsi": mmsi, "lon": 108.6, "lat": 21.6, "speed": 5.0, "course": 90.0},
+        talker_id="AI",
+        sentence_type="VDM",
+    )
+    return f"\\{body}*{checksum(body.encode()):02X}\\{sentence}".encode()
+
+
+@pytest.mark.parametrize("station", ["EV\x00IL", "\x00", "A\x01B", "A\x1bB", "A\x7fB"])
+def test_a_control_character_in_a_tag_block_is_counted_and_the_line_refused(station):
+    t = int(NOW) - 10
+    lines = [
+        tagged_line(412000001, f"s:{station},c:{t}"),
+        tagged_line(412000002, f"s:GOOD,c:{t}"),
+        tagged_line(412000003, f"c:{t},s:{station}"),
+    ]
+    positions, _, counts = decode_lines(lines, NOW)
+    assert [(p.mmsi, p.source) for p in positions] == [(412000002, "GOOD")]
+    assert counts["control_characters"] == 2
+
+
+def test_a_nul_station_among_valid_lines_leaves_every_valid_report_stored(tmp_path, ais_tables):
+    """Review finding (High): one line a second with a NUL in its tag block's station (valid
+    checksum) sent every batch to a dead file: 165 positions received, 0 stored."""
+    t = int(NOW) - 60
+    lines = []
+    for i in range(200):
+        lines.append(tagged_line(412100000 + i, f"s:ST{i % 3},c:{t + i}"))
+        if i % 20 == 0:
+            lines.append(tagged_line(412200000 + i, f"s:EV\x00IL,c:{t + i}"))
+    positions, _, counts = decode_lines(lines, NOW)
+    assert counts["control_characters"] == 10
+    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer.submit(Batch(positions))
+    writer.close()
+    assert writer.counts["dead_batches"] == 0 and not list(tmp_path.glob("dead-*"))
+    assert VesselPosition.objects.filter(mmsi__gte=412100000, mmsi__lt=412200000).count() == 200
+    assert not VesselPosition.objects.filter(mmsi__gte=412200000).exists()
+
+
+def test_a_row_the_database_refuses_costs_that_row_only(tmp_path, ais_tables):
+    """Behind the decoder's check: a batch the server refuses is split until the refused
+    rows stand alone; they alone go to the dead file, every other row is stored."""
+    from ports.ingest.ais import Position
+
+    ts = datetime.now(UTC) - timedelta(minutes=5)
+    good = [
+        Position(412300000 + i, ts + timedelta(seconds=i), 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "X")
+        for i in range(100)
+    ]
+    bad = Position(412399999, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "EV\x00IL")
+    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer.submit(Batch([*good[:37], bad, *good[37:]]))
+    writer.close()
+    assert VesselPosition.objects.filter(mmsi__gte=412300000, mmsi__lt=412399999).count() == 100
+    assert (writer.counts["dead_batches"], writer.counts["dead_rows"]) == (1, 1)
+    [dead] = tmp_path.glob("dead-*")
+    assert [p.mmsi for p in spill.read(dead).positions] == [412399999]

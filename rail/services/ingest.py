@@ -144,36 +144,77 @@ def _check_locations(
     return True
 
 
+TRAIN_ACTS = ("cancellation", "reinstatement", "origin_change")
+
+
+def _identity(ev: TrainEvent, train: Train, res: Resolver) -> dict[str, Any]:
+    """The train's identity fields this event sets (route, origin, destination, type...)."""
+    updates: dict[str, Any] = {}
+    if ev.service_type:
+        updates["service_type"] = ev.service_type
+    if ev.route:
+        updates["route"] = res.routes[ev.route]
+    if ev.origin:
+        updates["origin"] = res.node(ev.origin)
+    if ev.destination:
+        updates["destination"] = res.node(ev.destination)
+    if ev.event == "origin_change" and not ev.retract:
+        updates["origin"] = res.node(ev.location)
+    if ev.external_ids:
+        updates["external_ids"] = {**train.external_ids, **ev.external_ids}
+    return updates
+
+
+def _not_theirs(
+    ev: TrainEvent, train: Train, updates: dict[str, Any], allowed: set[str] | None
+) -> str | None:
+    """The field by which an event would change a train an operator does not run, if any.
+
+    An operator reports what happens at its own nodes (arrivals, departures, passes) for any
+    train; the train itself (route, origin, destination, type, external ids, cancellation,
+    reinstatement, change of origin) is the business of the operator at its origin. A train
+    first reported by this batch is new, so whoever reports it first may describe it."""
+    if allowed is None or train.pk is None:
+        return None
+    if train.origin is not None and train.origin.code in allowed:
+        return None
+    if ev.event in TRAIN_ACTS:
+        return "event"
+    for name, value in updates.items():
+        if getattr(train, name) != value:
+            return name
+    return None
+
+
 def _trains_for(
-    keys: set[tuple[str, date]], train_events: Sequence[TrainEvent], res: Resolver
-) -> tuple[dict[tuple[str, date], Train], int, set[int]]:
+    keys: set[tuple[str, date]],
+    train_events: Sequence[TrainEvent],
+    res: Resolver,
+    allowed: set[str] | None,
+    result: IngestResult,
+) -> tuple[dict[tuple[str, date], Train], set[int], list[TrainEvent]]:
     """Trains of the keys (created when new, their identity fields updated from the events);
-    returns them, how many were created, and the ids whose identity changed."""
+    returns them, the ids whose identity changed, and the events an operator may apply (the
+    others refused in `result`)."""
     q = Q()
     for number, day in keys:
         q |= Q(train_no=number, service_date=day)
-    trains = {(t.train_no, t.service_date): t for t in Train.objects.filter(q)} if keys else {}
-    created = 0
+    held = Train.objects.filter(q).select_related("origin") if keys else []
+    trains = {(t.train_no, t.service_date): t for t in held}
     changed: set[int] = set()
     for key in keys:
         if key not in trains:
             trains[key] = Train(train_no=key[0], service_date=key[1])
-            created += 1
+            result.trains_created += 1
+    applied: list[TrainEvent] = []
     for ev in train_events:
         train = trains[(ev.train_no, ev.service_date)]
-        updates: dict[str, Any] = {}
-        if ev.service_type:
-            updates["service_type"] = ev.service_type
-        if ev.route:
-            updates["route"] = res.routes[ev.route]
-        if ev.origin:
-            updates["origin"] = res.node(ev.origin)
-        if ev.destination:
-            updates["destination"] = res.node(ev.destination)
-        if ev.event == "origin_change" and not ev.retract:
-            updates["origin"] = res.node(ev.location)
-        if ev.external_ids:
-            updates["external_ids"] = {**train.external_ids, **ev.external_ids}
+        updates = _identity(ev, train, res)
+        refused = _not_theirs(ev, train, updates, allowed)
+        if refused:
+            _refuse(result, ev, "train not yours", f"{train.train_no} {refused}", refused)
+            continue
+        applied.append(ev)
         for name, value in updates.items():
             if getattr(train, name) != value:
                 setattr(train, name, value)
@@ -187,7 +228,7 @@ def _trains_for(
             [t for t in trains.values() if t.pk in changed],
             ["service_type", "route", "origin", "destination", "external_ids"],
         )
-    return trains, created, changed
+    return trains, changed, applied
 
 
 def _values(ev: TrainEvent, node: Node) -> dict[str, Any]:
@@ -237,9 +278,10 @@ def _store_chunk(
     keys |= {
         (ev.train_no, ev.service_date) for ev in container_events if ev.train_no and ev.service_date
     }
-    trains, result.trains_created, touched = _trains_for(keys, train_events, res)
+    trains, touched, train_events = _trains_for(keys, train_events, res, allowed, result)
     touched |= {t.pk for t in trains.values()}
     ids = [t.pk for t in trains.values()]
+    own = {res.nodes[c].pk for c in allowed or () if c in res.nodes}
     current: dict[tuple[int, int, str], RailEvent] = {
         (e.train_id, e.node_id, e.event): e
         for e in RailEvent.objects.filter(train_id__in=ids, state=EventState.CURRENT)
@@ -269,6 +311,10 @@ def _store_chunk(
         if held is None and ev.message_id:
             moved = by_message.get((ev.source, ev.message_id))
             if moved is not None and moved.train_id == train.pk and moved.state == "current":
+                if allowed is not None and moved.node_id not in own:
+                    # a message id names the event it corrects: the same right as the event
+                    _refuse(result, ev, "event not yours", ev.message_id, "message_id")
+                    continue
                 held = moved  # a correction of the event's location or type
         if ev.retract:
             if held is None:

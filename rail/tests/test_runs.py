@@ -172,6 +172,58 @@ def test_an_operator_may_post_only_at_its_nodes():
     assert result.stored == 1 and {r.reason for r in result.refused} == {"location not yours"}
 
 
+def test_an_operator_cannot_change_another_nodes_event_by_its_message_id():
+    """Review finding (High): a correction "at" the operator's node carrying another node's
+    message id moved that event; a retraction by message id took it out of the figures."""
+    run(*day_of_x9001())
+    dep = RailEvent.objects.get(event="departure", state="current")
+    assert dep.node.code == "CQ_TJC"
+    moved = {**day_of_x9001()[0], "location": "QZ_EAST", "event": "pass", "revision": 5}
+    result = run(moved, allowed={"QZ_EAST"})
+    assert [(r.reason, r.field) for r in result.refused] == [("event not yours", "message_id")]
+    retract = {**moved, "retract": True}
+    result = run(retract, allowed={"QZ_EAST"})
+    assert [r.reason for r in result.refused] == ["event not yours"]
+    assert RailEvent.objects.get(pk=dep.pk).state == "current"
+    assert RailEvent.objects.filter(state="current").count() == 3
+    # the same correction from a feed that may write anywhere (no node limit) moves the event
+    assert run(moved).corrected == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"route": "M"}, "route"),
+        ({"origin": "QZ_EAST"}, "origin"),
+        ({"destination": "CQ_TJC"}, "destination"),
+        ({"service_type": "domestic_block"}, "service_type"),
+        ({"event": "cancellation", "actual": "2026-11-02T09:00+08:00"}, "event"),
+    ],
+)
+def test_an_operator_cannot_rewrite_a_train_it_does_not_run(change, field):
+    """Review finding (High): an event at the operator's own node rewrote the train's route,
+    origin, destination and type, or cancelled it. Only the origin's operator may."""
+    run(*day_of_x9001())
+    before = Train.objects.values().get()
+    arrival = {**day_of_x9001()[2], "revision": 3, **change}
+    result = run(arrival, allowed={"QZ_EAST"})
+    assert [(r.reason, r.field) for r in result.refused] == [("train not yours", field)]
+    assert Train.objects.values().get() == before
+    # the origin's operator may
+    at_origin = {**day_of_x9001()[0], "revision": 3, **change}
+    if field == "event":
+        at_origin["location"] = "CQ_TJC"
+    assert run(at_origin, allowed={"CQ_TJC"}).refused == []
+    assert Train.objects.values().get() != before
+
+
+def test_an_operator_still_reports_any_trains_arrival_at_its_node():
+    run(*day_of_x9001()[:2])
+    result = run(day_of_x9001()[2], allowed={"QZ_EAST"})
+    assert (result.stored, result.refused) == (1, [])
+    assert Train.objects.get().status == "arrived"
+
+
 def test_position_along_the_line_by_hand():
     a = make_node(lon=108.0, lat=22.0, kind="rail_terminal", kinds=["rail_terminal"])
     c = make_node(lon=109.0, lat=23.0)
