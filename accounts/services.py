@@ -6,10 +6,13 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
+from core.tokens import token_expired
 from geo.models import Node
 
 from .models import Profile, Role, SetupRecord
@@ -83,3 +86,24 @@ def write_password_file(path: Path, created: dict[str, str]) -> None:
             role = next(d.role for d in DEMO_USERS if d.username == username)
             fh.write(f"{username}\t{secret}\t{role}\n")
     os.chmod(path, 0o600)
+
+
+def current_token(user: Any) -> Token | None:
+    return Token.objects.filter(user=user).first()
+
+
+def issue_token(user: Any, renew: bool = False) -> Token:
+    """The user's API token, for any role: the one held while it works, a new one when it
+    has expired, none is held, or `renew` asks for one (the old one stops working)."""
+    with transaction.atomic():
+        token = Token.objects.select_for_update().filter(user=user).first()
+        if token is not None and not renew and not token_expired(token):
+            return token
+        Token.objects.filter(user=user).delete()
+        return Token.objects.create(user=user)
+
+
+def revoke_token(user: Any) -> bool:
+    """Delete the user's API token; whether there was one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0

@@ -157,6 +157,14 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("CW_LOGIN_COOLOFF_MIN", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "core.api.throttles.address_of"
+# Proxies whose X-Forwarded-For is believed (their own addresses, comma-separated): behind
+# deploy/nginx.conf, 127.0.0.1. Without it the connection's address is the client's.
+CW_TRUSTED_PROXIES = frozenset(
+    a.strip() for a in os.environ.get("CW_TRUSTED_PROXIES", "").split(",") if a.strip()
+)
+# Wrong API tokens an address may send a minute before every token it sends is refused.
+CW_TOKEN_FAILURES = env_int("CW_TOKEN_FAILURES", 20)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/dash/"
 LOGOUT_REDIRECT_URL = "/"
@@ -199,8 +207,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 500,
-    # Anonymous callers (token guessing included) are throttled per address.
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
+    # Anonymous callers are throttled per real client address (core.requests).
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttles.AnonThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("CW_ANON_RATE", "120/min")},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "TIMEOUT": 300}}
@@ -240,6 +248,8 @@ EMAIL_USE_TLS = env_bool("CW_SMTP_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("CW_MAIL_FROM", "corridor-watch@localhost")
 # Request bodies: a batch of 10,000 rail events is ~4 MiB of JSON; 16 MiB bounds the rest.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 2**20
+# Dash callback bodies (component values): larger ones are refused with 413.
+CW_DASH_MAX_BODY = env_int("CW_DASH_MAX_BODY", 2**20)
 # API tokens stop working after this many days.
 CW_TOKEN_DAYS = env_int("CW_TOKEN_DAYS", 365)
 # Monthly figures are due on this day of the following month.
@@ -258,6 +268,8 @@ CW_EXPORT_DIR = Path(os.environ.get("CW_EXPORT_DIR", BASE_DIR / ".var" / "export
 CW_ARCHIVE_DIR = Path(os.environ.get("CW_ARCHIVE_DIR", VAR_DIR / "archive"))
 CW_EXPORT_DAYS = env_int("CW_EXPORT_DAYS", 7)
 CW_EXPORT_INLINE_ROWS = env_int("CW_EXPORT_INLINE_ROWS", 20000)
+# Exports one user may have waiting or running at once (the worker takes users in turn).
+CW_EXPORT_QUEUED = env_int("CW_EXPORT_QUEUED", 5)
 
 LOGGING = {
     "version": 1,

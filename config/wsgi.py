@@ -2,7 +2,8 @@
 
 A path dispatcher sends /dash/... to the Dash (Flask) server, which checks the Django
 session of every request; everything else goes to Django. Text answers of both are
-compressed (brotli or gzip, core.compression).
+compressed (brotli or gzip, core.compression); an address holding a control character is
+refused first (core.requests).
 """
 
 import os
@@ -18,10 +19,13 @@ def build_application():
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
     from core.compression import Compress
+    from core.requests import RefuseControlCharacters
     from dash_app.app import create_dash_app
 
     dash = create_dash_app()
-    return Compress(DispatcherMiddleware(django_application, {"/dash": dash.server}))
+    return RefuseControlCharacters(
+        Compress(DispatcherMiddleware(django_application, {"/dash": dash.server}))
+    )
 
 
 application = build_application()

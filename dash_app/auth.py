@@ -3,16 +3,23 @@ server mounted at /dash/."""
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
 
 import flask
+from dash.exceptions import UnsupportedRelativePath
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.core import signals
 from django.db import InterfaceError, OperationalError
 from django.utils import translation
+from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
+
+from core.ingest.text import has_control
+
+log = logging.getLogger(__name__)
 
 LOGIN_PATH = "/accounts/login/"
 # Dash's own assets carry a fingerprint in their URL and may be cached; pages and callback
@@ -43,6 +50,55 @@ def request_language() -> str:
     return settings.LANGUAGE_CODE
 
 
+INPUT_ERRORS = (
+    TypeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    OverflowError,
+    UnsupportedRelativePath,  # a page address outside /dash/
+)
+
+
+def _holds_control(value: object, depth: int = 0) -> bool:
+    """Whether a decoded JSON value holds text with a control character (core.ingest.text):
+    such a value reaching a query would make PostgreSQL refuse it (a 500)."""
+    if isinstance(value, str):
+        return has_control(value)
+    if depth > 20:
+        return True  # deeper than any component value: refused as well
+    if isinstance(value, dict):
+        return any(
+            _holds_control(k, depth + 1) or _holds_control(v, depth + 1) for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return any(_holds_control(v, depth + 1) for v in value)
+    return False
+
+
+def _check_callback_body(request: flask.Request):
+    """A callback post must be Dash's shape (an object with `output` text and lists of
+    `{id, property, value}` inputs and state); anything else is a 400 before Dash reads it."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return flask.jsonify({"detail": "Not a callback request"}), 400
+    for name in ("inputs", "state"):
+        items = body.get(name, [])
+        if not isinstance(items, list):
+            return flask.jsonify({"detail": f"{name} must be a list"}), 400
+        for item in items:
+            wildcard = isinstance(item, list)  # pattern-matching callbacks send lists
+            for one in item if wildcard else [item]:
+                if not isinstance(one, dict) or "id" not in one or "property" not in one:
+                    return flask.jsonify({"detail": f"bad {name} item"}), 400
+    if not isinstance(body.get("changedPropIds", []), list):
+        return flask.jsonify({"detail": "changedPropIds must be a list"}), 400
+    if _holds_control(body):
+        return flask.jsonify({"detail": "control character in a value"}), 400
+    return None
+
+
 def same_origin(request: flask.Request) -> bool:
     """Whether a state-changing request comes from this site (or a trusted origin). A
     browser sends Origin (or at least Sec-Fetch-Site) with a POST; a request with neither
@@ -60,6 +116,10 @@ def install(server: flask.Flask, prefix: str) -> None:
     """Require a logged-in Django user for every /dash/ request; activate the language;
     refuse cross-site callback posts; add the site's security headers; answer 503 while
     the database is away."""
+
+    # Callback bodies hold component values (bounds, a period, a node's code): a few KiB.
+    # Flask refuses a longer body (413) before reading it; Django caps its own at 16 MiB.
+    server.config["MAX_CONTENT_LENGTH"] = settings.CW_DASH_MAX_BODY
 
     @server.before_request
     def _require_login():
@@ -93,7 +153,26 @@ def install(server: flask.Flask, prefix: str) -> None:
             )
             return response
         translation.activate(request_language())
+        if flask.request.path.endswith("/_dash-update-component"):
+            return _check_callback_body(flask.request)
         return None
+
+    @server.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc):
+        return flask.jsonify({"detail": "Request body too large"}), 413
+
+    def _refused_input(exc):
+        # A callback handed values its component never sends (a fuzzer, a forged post)
+        # fails on their shape: that is the caller's error (400), logged with its trace
+        # so a real defect is still seen. Anywhere else it stays a 500.
+        if flask.request.path.endswith("/_dash-update-component"):
+            log.warning("callback refused its input", exc_info=exc)
+            return flask.jsonify({"detail": "The callback refused its input"}), 400
+        log.error("error in %s", flask.request.path, exc_info=exc)
+        return InternalServerError()
+
+    for kind in INPUT_ERRORS:
+        server.register_error_handler(kind, _refused_input)
 
     @server.after_request
     def _headers(response: flask.Response) -> flask.Response:

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from alerts.models import Alert
+from core.limits import Busy, OverBudget
 from corridors.models import Route
 from exports.models import ExportJob
 from exports.services import figures as export_figures
@@ -484,13 +485,20 @@ def _fence_bounds(node: Node) -> list[list[float]] | None:
     return [[south, west], [north, east]]
 
 
+# A page waits this long for the same user's other run of a guarded figure (another tab)
+# before it says so; the API answers 429 at once.
+GUARD_WAIT_S = 25
 PORT_DAYS = 56  # the port page's default period: the last eight weeks
 PORT_MAX_DAYS = 92
 PORT_TIMELINE_DAYS = 14
 
 
 def port_page(
-    code: str, lang: str, first: date | None = None, last: date | None = None
+    code: str,
+    lang: str,
+    first: date | None = None,
+    last: date | None = None,
+    user_id: int | None = None,
 ) -> PortPage | None:
     """The current rule in words, daily metrics against the baseline over the period
     (default the last eight weeks, at most 92 days), the calls of its last two weeks,
@@ -506,7 +514,9 @@ def port_page(
     first = max(first, last - timedelta(days=PORT_MAX_DAYS - 1))
     if first > last:
         first = last
-    metrics = metric_services.port_metrics(node, first, last)
+    metrics = metric_services.guarded_port_metrics(
+        node, first, last, user_id=user_id, wait_s=GUARD_WAIT_S
+    )
     now = timezone.now()
     end = min(now, datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC))
     since = end - timedelta(days=PORT_TIMELINE_DAYS)
@@ -540,18 +550,21 @@ def port_page(
     )
 
 
-def port_sensitivity(code: str, days: int = 14) -> list[dict[str, Any]] | str | None:
-    """Call counts of the official rule and the default variants over the last `days`;
-    None for an unknown port, a message when the window holds too many positions."""
+def port_sensitivity(
+    code: str, user_id: int | None, days: int = 14
+) -> list[dict[str, Any]] | str | None:
+    """Call counts of the official rule and the default variants over the last `days`,
+    under the API's guards (one at a time per user, timeout, cache); None for an unknown
+    port, a message when refused (another of the user's runs, too many positions)."""
     node = call_services.watched_ports().filter(code=code).first()
     if node is None:
         return None
-    end = timezone.now()
+    end = timezone.now().replace(second=0, microsecond=0)  # a minute's asks share the cache
     try:
-        return metric_services.sensitivity(
-            node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS
+        return metric_services.guarded_sensitivity(
+            node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS, user_id=user_id
         )
-    except metric_services.TooMuchWork as exc:
+    except (metric_services.TooMuchWork, Busy, OverBudget) as exc:
         return str(exc)
 
 
@@ -769,9 +782,11 @@ def rail_routes(lang: str) -> list[dict[str, str]]:
     ]
 
 
-def port_transfer(code: str, days: int = 28, until: date | None = None) -> dict[str, Any] | None:
+def port_transfer(
+    code: str, user_id: int | None, days: int = 28, until: date | None = None
+) -> dict[str, Any] | str | None:
     """Transfer times at a port with a rail link over the `days` before the end of `until`
-    (default now). None: not such a port."""
+    (default now), under the API's guards. None: not such a port; a message when refused."""
     if code not in rail_transfer.PORT_STATIONS:
         return None
     node = Node.objects.filter(code=code).first()
@@ -780,7 +795,12 @@ def port_transfer(code: str, days: int = 28, until: date | None = None) -> dict[
     end = timezone.now()
     if until is not None:
         end = min(end, datetime.combine(until + timedelta(days=1), datetime.min.time(), UTC))
-    return rail_transfer.port_transfer(node, end - timedelta(days=days), end)
+    try:
+        return rail_transfer.guarded_port_transfer(
+            node, end - timedelta(days=days), end, user_id=user_id, wait_s=GUARD_WAIT_S
+        )
+    except (Busy, OverBudget) as exc:
+        return str(exc)
 
 
 @dataclass(frozen=True)
@@ -866,6 +886,8 @@ def request_export(
         return "; ".join(f"{k}: {', '.join(v)}" if k else ", ".join(v) for k, v in details.items())
     except PermissionError:
         return "no permission to export this layer"
+    except export_jobs.QuotaExceeded as exc:
+        return str(exc)
     if export_jobs.estimated_rows(job) <= export_jobs.inline_limit():
         job = export_jobs.run_job(job.pk)
     return _export_view(job)
@@ -881,12 +903,16 @@ def export_status(user: Any, job_id: Any) -> ExportView | None:
     return _export_view(job) if job else None
 
 
-def rerun_export(user: Any, job_id: Any) -> ExportView | None:
+def rerun_export(user: Any, job_id: Any) -> ExportView | str | None:
+    """Run a job of the user's again; None: no such job; the reason as text when refused."""
     pk = parse_id(job_id)
     job = ExportJob.objects.filter(user=user, pk=pk).first() if pk else None
     if job is None:
         return None
-    again = export_jobs.rerun_job(job)
+    try:
+        again = export_jobs.rerun_job(job)
+    except export_jobs.QuotaExceeded as exc:
+        return str(exc)
     if export_jobs.estimated_rows(again) <= export_jobs.inline_limit():
         again = export_jobs.run_job(again.pk)
     return _export_view(again)

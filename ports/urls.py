@@ -10,7 +10,6 @@ urlpatterns = [
     path("report/template.<str:fmt>", views.download_template, name="report-template"),
     path("report/upload/", views.upload, name="report-upload"),
     path("report/upload/<int:pk>/commit/", views.upload_commit, name="report-commit"),
-    path("report/token/", views.api_token, name="report-token"),
     path("review/", views.review_queue, name="review-queue"),
     path("review/<int:pk>/", views.review_action, name="review-action"),
 ]

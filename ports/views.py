@@ -172,20 +172,6 @@ def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def api_token(request: HttpRequest) -> HttpResponse:
-    """Create (or replace) or revoke the user's API token."""
-    _operator(request)
-    Token.objects.filter(user=request.user).delete()
-    if request.POST.get("action") == "create":
-        Token.objects.create(user=request.user)
-        messages.success(request, _("A new API token was made; the old one no longer works."))
-    else:
-        messages.success(request, _("Your API token was revoked."))
-    return redirect("report-home")
-
-
-@login_required
 def review_queue(request: HttpRequest) -> HttpResponse:
     """Officials: figures waiting for review, with the change against the official figure
     of the period before."""

@@ -99,7 +99,7 @@ def test_sensitivity_runs_one_at_a_time_per_user(api, django_user_model):
     refused with 429; another user is not held up."""
     import psycopg
 
-    from core.api.limits import LOCK_NAMESPACE, _lock_key
+    from core.limits import LOCK_NAMESPACE, _lock_key
     from ports.services.ais import db_conninfo
 
     user = django_user_model.objects.get(username="analyst")
@@ -144,7 +144,7 @@ def test_statement_timeout_bounds_a_query():
 
 
 def test_sensitivity_answers_are_cached(api, monkeypatch):
-    from ports.api import views
+    from ports.services import metrics as views
 
     runs = []
     real = views.sensitivity
@@ -153,3 +153,62 @@ def test_sensitivity_answers_are_cached(api, monkeypatch):
     first = api.get("/api/ports/QZ_PORT/sensitivity/", params).json()
     second = api.get("/api/ports/QZ_PORT/sensitivity/", params).json()
     assert first == second and len(runs) == 1
+
+
+# --- trust, second round (issue 19, Low findings) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/routes/%00/",
+        "/api/nodes/%00/",
+        "/api/ports/%00/metrics/",
+        "/api/vessels/?name=%00",
+        "/api/nodes/?kind=a%00b",
+        "/api/trains/?route=%00",
+        "/api/port-calls/?port=%01",
+        "/report/form/?node=%00",
+        "/dash/node/%00",
+    ],
+)
+def test_a_nul_in_a_path_or_query_value_is_a_400(app, path):
+    """Review finding (Low): NUL bytes reached PostgreSQL (psycopg DataError: 500) on 11 GET
+    paths and 2 POSTs. The whole application (Django and Dash) refuses them first."""
+    from django.test import Client
+    from werkzeug.test import Client as WsgiClient
+
+    client = WsgiClient(app)
+    client.set_cookie("sessionid", login_as(Client(), "admin").cookies["sessionid"].value)
+    assert client.get(path).status_code == 400
+    assert client.post(path, data={"x": "1"}).status_code == 400
+    assert client.get(path.replace("%00", "QZ").replace("%01", "QZ")).status_code < 500
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/exports/port_calls/?format=csv&end=0001-01-01",
+        "/api/exports/port_calls/?format=csv&start=0001-01-01",
+        "/api/exports/positions/?format=csv&end=0001-01-01T00:00:00Z",
+        "/api/exports/tracks/?format=csv&end=0001-01-02",
+        "/api/exports/positions/?format=csv&start=9999-12-31",
+    ],
+)
+def test_dates_near_year_one_are_400_on_exports(api, path):
+    """Review finding (Low): OverflowError (500) on the port calls, positions and tracks
+    exports."""
+    response = api.get(path)
+    assert response.status_code == 400, response.content[:300]
+
+
+@pytest.mark.parametrize("period", ["0001-01", "0001-W01", "0001-01-01", "9999-12"])
+def test_the_report_form_refuses_a_year_one_period(period):
+    """Review finding (Low): `/report/form/?period=0001-01` answered 500 (OverflowError)."""
+    from django.test import Client
+
+    client = login_as(Client(), "operator")
+    response = client.get("/report/form/", {"node": "QZ_PORT", "period": period})
+    # the form of the default month, as for any period it cannot read
+    assert response.status_code == 200
+    assert response.context["period"] != period

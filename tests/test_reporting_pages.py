@@ -151,7 +151,7 @@ def test_forms_need_the_csrf_token():
     sent = io.BytesIO(csv_bytes([row()]))
     sent.name = "figures.csv"
     assert strict.post("/report/upload/", {"file": sent}).status_code == 403
-    assert strict.post("/report/token/", {"action": "create"}).status_code == 403
+    assert strict.post("/accounts/token/", {"action": "create"}).status_code == 403
 
 
 def test_an_operator_cannot_upload_for_another_node(operator):
@@ -174,11 +174,11 @@ def test_a_figure_changed_after_the_preview_is_refused_at_commit(operator):
 def test_tokens_are_made_and_revoked_on_the_page(operator):
     from rest_framework.authtoken.models import Token
 
-    operator.post("/report/token/", {"action": "create"})
+    operator.post("/accounts/token/", {"action": "create"})
     token = Token.objects.get(user__username="operator").key
     api = Client(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get("/api/throughput/").status_code == 200
-    operator.post("/report/token/", {"action": "revoke"})
+    operator.post("/accounts/token/", {"action": "revoke"})
     assert api.get("/api/throughput/").status_code == 401
 
 

@@ -8,36 +8,16 @@ Dates and date-times must lie in [EARLIEST, LATEST] (the corridor's data begins 
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
-from django.utils.dateparse import parse_datetime
 from rest_framework.exceptions import ValidationError
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+from core.dates import EARLIEST, LATEST, utc_datetime
 
 
 def _raw(request, name: str) -> str | None:
     raw = request.query_params.get(name)
     return raw.strip() if raw and raw.strip() else None
-
-
-def utc_datetime(raw: str) -> datetime:
-    """An ISO 8601 date-time with a time zone, within range, as UTC; ValueError saying
-    what is wrong otherwise."""
-    try:
-        value = parse_datetime(raw)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(f"not a valid date-time: {exc}") from exc
-    if value is None or value.tzinfo is None:
-        raise ValueError("an ISO 8601 date-time with a time zone")
-    try:
-        value = value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("out of range") from exc
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(f"between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d}")
-    return value
 
 
 def parse_utc_datetime(raw: str, name: str) -> datetime:

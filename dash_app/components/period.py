@@ -48,6 +48,20 @@ def period_from_query(query: dict) -> tuple[date, date] | None:
     return (first, last) if first <= last else (last, first)
 
 
+def months_of(value: object) -> tuple[int, int]:
+    """Month indexes [first, last] of a slider's value, both within the slider's range
+    (anything else, from a forged callback too: the default period)."""
+    low, high = gateway.month_range()
+    if not (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+    ):
+        return gateway.default_period_months()
+    first, last = (min(max(v, low), high) for v in sorted(value))
+    return first, last
+
+
 def months_from_query(query: dict) -> tuple[int, int] | None:
     """The period a link names as month indexes within the slider's range."""
     period = period_from_query(query)
@@ -142,15 +156,7 @@ def day_range(page: str, first: date, last: date, note: str = "") -> html.Div:
     prevent_initial_call=True,
 )
 def follow_months(value: object, search: object) -> str:
-    low, high = gateway.month_range()
-    if not (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        value = list(gateway.default_period_months())
-    first, last = (min(max(v, low), high) for v in sorted(value))
-    a, b = gateway.month_bounds(first, last)
+    a, b = gateway.month_bounds(*months_of(value))
     return with_period(search, f"{a:%Y-%m}", f"{b:%Y-%m}")
 
 

@@ -188,9 +188,14 @@ def export(_n, layer, fmt, crs, bbox, route, start, end, node):
 def history(_n, _result, reruns, cancels):
     user = flask.g.user
     trigger = dash.ctx.triggered_id
+    refused = None
     if isinstance(trigger, dict) and any([*(reruns or []), *(cancels or [])]):
         if trigger.get("type") == "export-rerun":
-            gateway.rerun_export(user, trigger.get("index"))
+            again = gateway.rerun_export(user, trigger.get("index"))
+            refused = again if isinstance(again, str) else None
         elif trigger.get("type") == "export-cancel":
             gateway.cancel_export(user, trigger.get("index"))
-    return history_table(gateway.user_exports(user))
+    table = history_table(gateway.user_exports(user))
+    if refused:
+        return html.Div([html.P(refused, className="cw-level-none", id="export-error"), table])
+    return table

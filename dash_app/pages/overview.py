@@ -275,15 +275,7 @@ def layout(**query) -> html.Div:
 
 def period_of(value: object) -> tuple[int, int]:
     """Month indexes [first, last] from the slider (anything else: the default)."""
-    low, high = gateway.month_range()
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        first, last = sorted(value)
-        return max(low, first), min(high, last)
-    return gateway.default_period_months()
+    return period_bar.months_of(value)
 
 
 @callback(

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import dash
 import dash_leaflet as dl
+import flask
 from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.limits import Busy, OverBudget
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
 
@@ -17,12 +19,21 @@ dash.register_page(__name__, path_template="/port/<code>", name="Port", title="P
 FENCE_STYLE = {"variable": "corridorMap.fenceStyle"}
 
 
+def _user_id() -> int | None:
+    """The signed-in user (dash_app.auth), whose guarded computations run one at a time."""
+    user = getattr(flask.g, "user", None) if flask.has_app_context() else None
+    return getattr(user, "pk", None)
+
+
 def layout(code: str = "", **query) -> html.Div:
     """`?from=&to=` (days, or whole months as the other pages carry them) picks the period:
     its last 92 days at most, default the last eight weeks."""
     lang = translation.get_language() or "en"
     period = period_bar.period_from_query(query) or (None, None)
-    page = gateway.port_page(code, lang, *period)
+    try:
+        page = gateway.port_page(code, lang, *period, user_id=_user_id())
+    except (Busy, OverBudget) as exc:
+        return html.Div([html.P(str(exc)), html.A(_("Back to the map"), href="/dash/")])
     if page is None:
         return html.Div(
             [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
@@ -146,9 +157,11 @@ def layout(code: str = "", **query) -> html.Div:
 def transfer_section(code: str, until=None) -> list:
     """The sea-rail transfer-time distribution of the period's last 4 weeks, with its
     rules."""
-    data = gateway.port_transfer(code, until=until)
+    data = gateway.port_transfer(code, _user_id(), until=until)
     if data is None:
         return []
+    if isinstance(data, str):
+        return [html.P(data, className="cw-muted")]
     labels = {
         "rail_to_sea": _("Rail to sea"),
         "sea_to_rail": _("Sea to rail"),
@@ -215,7 +228,7 @@ def transfer_section(code: str, until=None) -> list:
     prevent_initial_call=True,
 )
 def run_sensitivity(_clicks, code: str):
-    rows = gateway.port_sensitivity(code) if isinstance(code, str) else None
+    rows = gateway.port_sensitivity(code, _user_id()) if isinstance(code, str) else None
     if rows is None:
         return html.P(_("Unknown port."))
     if isinstance(rows, str):

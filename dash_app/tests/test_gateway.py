@@ -114,14 +114,14 @@ def test_congested_ports_are_computed_once_per_few_minutes(monkeypatch):
 def test_port_sensitivity_unknown_port_and_budget(monkeypatch):
     from ports.services import metrics
 
-    assert gateway.port_sensitivity("NOPE") is None
+    assert gateway.port_sensitivity("NOPE", None) is None
     monkeypatch.setattr(metrics, "MAX_ROW_RUNS", 0)
 
     def refuse(*a, **k):
         raise metrics.TooMuchWork("too many positions")
 
     monkeypatch.setattr(metrics, "sensitivity", refuse)
-    assert gateway.port_sensitivity("QZ_PORT") == "too many positions"
+    assert gateway.port_sensitivity("QZ_PORT", None) == "too many positions"
 
 
 def test_node_throughput_distinguishes_official_pending_and_ais():

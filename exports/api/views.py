@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, Throttled, ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -74,6 +74,8 @@ def _create(request, layer: str, fmt: str, crs: int, filters: dict) -> ExportJob
         ) from exc
     except PermissionError as exc:
         raise PermissionDenied(f"no permission to export {layer}") from exc
+    except jobs.QuotaExceeded as exc:
+        raise Throttled(detail=str(exc)) from exc
     return job
 
 
@@ -137,7 +139,10 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses={201: ExportJobSerializer})
     @action(detail=True, methods=["post"])
     def rerun(self, request, pk=None):
-        job = jobs.rerun_job(self._job(pk))
+        try:
+            job = jobs.rerun_job(self._job(pk))
+        except jobs.QuotaExceeded as exc:
+            raise Throttled(detail=str(exc)) from exc
         if jobs.estimated_rows(job) <= jobs.inline_limit():
             job = jobs.run_job(job.pk)
         return Response(ExportJobSerializer(job).data, status=201)

@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone, translation
 
 from corridors.models import Route
@@ -82,11 +83,36 @@ def check_request(
     return params
 
 
+class QuotaExceeded(Exception):
+    """The user already has CW_EXPORT_QUEUED jobs waiting or running."""
+
+    def __init__(self, most: int):
+        super().__init__(
+            f"you already have {most} exports waiting or running: wait for one to finish "
+            "or cancel one"
+        )
+        self.most = most
+
+
+def check_quota(user: Any) -> None:
+    """Refuse (QuotaExceeded) a new job of a user with CW_EXPORT_QUEUED jobs open; the
+    worker also takes jobs in turn between users (take_next), so one user's pile never
+    holds another's job behind it."""
+    most = int(settings.CW_EXPORT_QUEUED)
+    open_jobs = ExportJob.objects.filter(
+        user=user, state__in=(JobState.QUEUED, JobState.RUNNING)
+    ).count()
+    if open_jobs >= most:
+        raise QuotaExceeded(most)
+
+
 def create_job(
     user: Any, layer: str, fmt: str, crs: int, filters: dict[str, Any], language: str = "en"
 ) -> ExportJob:
-    """A queued job (checked first); small ones are run at once by the caller's choice."""
+    """A queued job (checked first, and the user's quota); small ones are run at once by
+    the caller's choice."""
     params = check_request(user, layer, fmt, crs, filters)
+    check_quota(user)
     return ExportJob.objects.create(
         user=user,
         kind="report" if layer == REPORT else "layer",
@@ -238,6 +264,7 @@ def cancel_job(job: ExportJob) -> ExportJob:
 
 
 def rerun_job(job: ExportJob) -> ExportJob:
+    check_quota(job.user)
     return ExportJob.objects.create(
         user=job.user,
         kind=job.kind,
@@ -249,20 +276,45 @@ def rerun_job(job: ExportJob) -> ExportJob:
     )
 
 
+FAIR_WINDOW = 500  # queued jobs looked at to choose the next one
+
+
 def take_next() -> int | None:
-    """The oldest queued job, marked running (one worker each: SKIP LOCKED)."""
-    with transaction.atomic():
-        job = (
-            ExportJob.objects.select_for_update(skip_locked=True)
-            .filter(state=JobState.QUEUED)
-            .order_by("created_at", "id")
-            .first()
-        )
-        if job is None:
-            return None
-        job.state, job.started_at = JobState.RUNNING, timezone.now()
-        job.save(update_fields=["state", "started_at"])
-        return job.pk
+    """The next queued job, marked running (one worker each: SKIP LOCKED), in turn between
+    users: a user's n-th waiting job (counting their running ones) comes after every other
+    user's (n-1)-th, oldest first among equals. 40 reports queued by one user hold another
+    user's job behind one of theirs at most."""
+    queued = list(
+        ExportJob.objects.filter(state=JobState.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("id", "user_id")[:FAIR_WINDOW]
+    )
+    if not queued:
+        return None
+    turn: dict[int, int] = dict(
+        ExportJob.objects.filter(state=JobState.RUNNING)
+        .values_list("user_id")
+        .annotate(n=Count("id"))
+        .values_list("user_id", "n")
+    )
+    order = []
+    for position, (job_id, user_id) in enumerate(queued):
+        rank = turn.get(user_id, 0)
+        turn[user_id] = rank + 1
+        order.append((rank, position, job_id))
+    for _rank, _position, job_id in sorted(order):
+        with transaction.atomic():
+            job = (
+                ExportJob.objects.select_for_update(skip_locked=True)
+                .filter(pk=job_id, state=JobState.QUEUED)
+                .first()
+            )
+            if job is None:
+                continue  # another worker took it, or it was cancelled
+            job.state, job.started_at = JobState.RUNNING, timezone.now()
+            job.save(update_fields=["state", "started_at"])
+            return job.pk
+    return None
 
 
 def expire_files() -> int:

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Func, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from core.dates import EARLIEST, LATEST, utc_datetime
 from corridors.models import Route, RouteSegment
 from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
@@ -150,12 +151,14 @@ class ExportParams:
 
 
 def _moment(text: str) -> datetime:
-    if len(text) == 10:
-        return datetime.combine(date.fromisoformat(text), time(), UTC)
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if value.tzinfo is None:
-        raise ValueError("no zone")
-    return value.astimezone(UTC)
+    """A date (its midnight UTC) or a zoned date-time, within the API's range (a year-1
+    date would overflow the window arithmetic); ValueError otherwise."""
+    if len(text) != 10:
+        return utc_datetime(text)
+    value = datetime.combine(date.fromisoformat(text), time(), UTC)
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError("out of range")
+    return value
 
 
 @dataclass(frozen=True)

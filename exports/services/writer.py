@@ -35,6 +35,7 @@ import pyogrio.raw
 import shapely
 
 from core.ingest.spreadsheets import safe_cell
+from core.ingest.text import visible
 
 from .layers import LICENCE_NOTE, Chunk, LayerSpec
 
@@ -88,6 +89,7 @@ class _Columns:
         self.names = [name for name, _ in spec.fields]
         self.types = dict(spec.fields)
         self.long_text: dict[str, int] = {}
+        self.kml_marked = False  # a text held `]]>` (kml_text): the file is mended
         self.out_names = list(self.names)
         if fmt == "shp":
             mapping = shapefile_names(self.names)
@@ -116,6 +118,9 @@ class _Columns:
                 texts = [None if v is None else str(v) for v in values]
                 if self.fmt in ("csv", "xlsx"):
                     texts = [None if t is None else safe_cell(t) for t in texts]
+                elif self.fmt == "kml":
+                    texts = [None if t is None else kml_text(t) for t in texts]
+                    self.kml_marked = self.kml_marked or any(t and KML_MARK in t for t in texts)
                 if self.fmt == "shp":
                     longest = max((len(t.encode()) for t in texts if t), default=0)
                     if longest > SHP_TEXT_MAX:
@@ -186,6 +191,33 @@ class _Columns:
         if self.fmt == "kml":
             names.append("OGR_STYLE")
         return names
+
+
+# libkml writes a value holding markup characters as one CDATA section without splitting a
+# `]]>` inside it (a name holding one ended the section and injected the rest as XML); a
+# value that holds `<![CDATA[` it escapes as entities. Neither path can be told to split,
+# so a `]]>` is handed over marked and the written file mended (KML_MENDS) to the exact
+# text: `]]]]><![CDATA[>` inside CDATA, `]]&gt;` in escaped text.
+KML_MARK = "]]\ue000>"
+KML_MENDS = (("]]\ue000>", "]]]]><![CDATA[>"), ("]]\ue000&gt;", "]]&gt;"))
+
+
+def kml_text(text: str) -> str:
+    """Text as handed to libkml: `]]>` marked (KML_MARK); characters XML 1.0 cannot hold
+    shown as U+FFFD."""
+    return visible(text).replace("]]>", KML_MARK)
+
+
+def _mend_kml(path: Path) -> None:
+    """Replace the marks kml_text left, line by line (a mark never spans lines)."""
+    mended = path.with_suffix(".mended")
+    with path.open(encoding="utf-8") as src, mended.open("w", encoding="utf-8") as dst:
+        for line in src:
+            if "\ue000" in line:
+                for mark, text in KML_MENDS:
+                    line = line.replace(mark, text)
+            dst.write(line)
+    mended.replace(path)
 
 
 def _kml_style(geometry: str | None, colour: Any) -> str:
@@ -281,6 +313,8 @@ def write_layer(
                 encoding="UTF-8" if fmt == "shp" else None,
                 layer_options=_layer_options(fmt, spec),
             )
+        if fmt == "kml" and columns.kml_marked:
+            _mend_kml(target)
         if fmt == "shp":
             _zip_shapefile(work, spec, columns, srid, rows, out)
         else:

@@ -133,3 +133,40 @@ def test_list_endpoints_hand_file_formats_to_the_export(export_dir):
     data = download(analyst, response["Location"])
     assert data[:16] == b"SQLite format 3\x00"
     assert analyst.get("/api/nodes/?format=json").status_code == 200
+
+
+def test_a_user_may_have_only_so_many_exports_waiting(export_dir, settings):
+    """Review finding (Low): 40 PDF reports queued in 1.8 s by one user."""
+    settings.CW_EXPORT_INLINE_ROWS = 0
+    settings.CW_EXPORT_QUEUED = 3
+    analyst = login_as(APIClient(), "analyst")
+    ask = {"layer": "segments", "format": "gpkg"}
+    made = [analyst.post("/api/exports/", ask, format="json") for _ in range(4)]
+    assert [r.status_code for r in made] == [201, 201, 201, 429]
+    assert "3 exports waiting" in made[-1].json()["detail"]
+    rerun = analyst.post(f"/api/exports/{made[0].json()['id']}/rerun/")
+    assert rerun.status_code == 429
+    official = login_as(APIClient(), "official")  # another user is not held
+    assert official.post("/api/exports/", ask, format="json").status_code == 201
+    analyst.post(f"/api/exports/{made[0].json()['id']}/cancel/")
+    assert analyst.post("/api/exports/", ask, format="json").status_code == 201
+    assert ExportJob.objects.filter(user__username="analyst", state="queued").count() == 3
+
+
+def test_the_worker_takes_users_in_turn(export_dir, settings):
+    """One user's pile does not hold another's job behind it: after the first of the pile,
+    the other user's job comes next."""
+    from django.contrib.auth import get_user_model
+
+    settings.CW_EXPORT_QUEUED = 100
+    users = get_user_model().objects
+    analyst, official = users.get(username="analyst"), users.get(username="official")
+    pile = [
+        ExportJob.objects.create(user=analyst, kind="layer", layer="segments", fmt="csv")
+        for _ in range(6)
+    ]
+    late = ExportJob.objects.create(user=official, kind="layer", layer="segments", fmt="csv")
+    taken = [take_next(), take_next()]
+    assert taken == [pile[0].pk, late.pk]
+    # with the analyst's first still running, their next waits behind nobody else
+    assert take_next() == pile[1].pk

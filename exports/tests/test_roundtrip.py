@@ -215,3 +215,25 @@ def test_other_crs_on_request(tmp_path, srid):
         assert abs(point.x - qz.x * 111319.49) < 1  # metres east of Greenwich
     else:
         assert abs(point.x - qz.x) < 1e-6 and abs(point.y - qz.y) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "name", ["EVIL]]>SHIP", "A]]><Placemark>x</Placemark>", "a]]]]>b", "x<![CDATA[y]]>z", "x\x01y"]
+)
+def test_kml_text_cannot_break_out_of_its_cdata(traffic, tmp_path, name):
+    """Review finding (Medium): a ship name holding `]]>` ended libkml's CDATA section and
+    the rest was read as XML. The file must parse and give the name back exactly (a
+    control character, which XML cannot hold, shown as U+FFFD)."""
+    import xml.etree.ElementTree as ET
+
+    from ports.models import Vessel
+
+    Vessel.objects.filter(pk=traffic.pk).update(name=name)
+    spec = LAYERS["latest_positions"]
+    out = tmp_path / "v.kml"
+    write_layer(spec, spec.rows(ExportParams(), 4326), "kml", 4326, out)
+    root = ET.parse(out).getroot()  # raises on an invalid file
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    names = [e.text for e in root.iterfind(".//k:Placemark/k:name", ns)]
+    assert names == [name.replace("\x01", "\ufffd")]
+    assert len(root.findall(".//k:Placemark", ns)) == 1

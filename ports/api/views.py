@@ -20,7 +20,7 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
-from core.api.limits import cached, one_at_a_time, statement_timeout
+from core.api.limits import cached, refusals_as_answers
 from core.api.pagination import page_of
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
 
@@ -37,7 +37,12 @@ from ..models import (
     VesselLatest,
 )
 from ..services import layers
-from ..services.metrics import DEFAULT_VARIANTS, TooMuchWork, port_metrics, sensitivity
+from ..services.metrics import (
+    DEFAULT_VARIANTS,
+    TooMuchWork,
+    guarded_port_metrics,
+    guarded_sensitivity,
+)
 from ..services.portcalls import update_rule, watched_ports
 from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
 from .filters import PortCallFilter, ThroughputFilter, VesselLatestFilter
@@ -56,9 +61,6 @@ from .serializers import (
 MAX_TRACK_DAYS = 31
 MAX_METRICS_DAYS = 366
 MAX_SENSITIVITY_DAYS = 31
-QUERY_TIMEOUT_S = 20
-METRICS_CACHE_S = 120
-SENSITIVITY_CACHE_S = 600
 LIVE_CACHE_S = 3
 
 
@@ -317,14 +319,8 @@ class PortViewSet(viewsets.GenericViewSet):
         start = date_param(request, "start", end - timedelta(days=7))
         check_window(start, end, MAX_METRICS_DAYS)
         days = int_param(request, "baseline_days", 28, 1, 365)
-        key = {"port": node.code, "start": start, "end": end, "baseline": days}
-        with one_at_a_time("metrics", request.user.pk), statement_timeout(QUERY_TIMEOUT_S):
-            body = cached(
-                "metrics",
-                key,
-                METRICS_CACHE_S,
-                lambda: port_metrics(node, start, end, baseline_days=days),
-            )
+        with refusals_as_answers():
+            body = guarded_port_metrics(node, start, end, days, user_id=request.user.pk)
         return Response(body)
 
     @extend_schema(
@@ -348,15 +344,9 @@ class PortViewSet(viewsets.GenericViewSet):
         stays = float_values(request, "min_stay_s", *RULE_LIMITS["min_stay_s"], most=6)
         variants = [{"speed_kn": v} for v in speeds] + [{"min_stay_s": v} for v in stays]
         variants = variants or DEFAULT_VARIANTS
-        key = {"port": node.code, "start": start, "end": end, "variants": variants}
-        with one_at_a_time("sensitivity", request.user.pk), statement_timeout(QUERY_TIMEOUT_S):
+        with refusals_as_answers():
             try:
-                rows = cached(
-                    "sensitivity",
-                    key,
-                    SENSITIVITY_CACHE_S,
-                    lambda: sensitivity(node, start, end, variants),
-                )
+                rows = guarded_sensitivity(node, start, end, variants, user_id=request.user.pk)
             except TooMuchWork as exc:
                 raise ValidationError({"end": str(exc)}) from exc
         return Response({"port": node.code, "start": start, "end": end, "variants": rows})

@@ -48,6 +48,7 @@ CHOICES = {
 }
 DEFAULTS = {"trade": "total", "direction": "total", "cargo_class": "all", "laden": "total"}
 MAX_VALUE = Decimal("1e13")
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -158,8 +159,12 @@ def template_header() -> list[str]:
 
 
 def parse_period(text: str) -> tuple[str, date, date] | None:
-    """(kind, first day, last day) of `2026-10`, `2026-W42` or `2026-10-15`."""
+    """(kind, first day, last day) of `2026-10`, `2026-W42` or `2026-10-15`; None for
+    anything else, or a year outside 1990-2100 (no figure is older; year 1 would overflow
+    the arithmetic of the periods around it)."""
     text = text.strip()
+    if not text[:4].isdigit() or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
+        return None
     try:
         if match := MONTH_RE.match(text):
             year, month = int(match[1]), int(match[2])

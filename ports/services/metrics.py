@@ -12,6 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.limits import guarded
 from geo.models import Node
 
 from ..choices import ship_type_group
@@ -39,6 +40,53 @@ MAX_ROW_RUNS = 4_000_000
 
 class TooMuchWork(ValueError):
     """A request would read more positions than its budget allows."""
+
+
+QUERY_TIMEOUT_S = 20
+METRICS_CACHE_S = 120
+SENSITIVITY_CACHE_S = 600
+
+
+def guarded_port_metrics(
+    node: Node,
+    start: date,
+    end: date,
+    baseline_days: int = 28,
+    *,
+    user_id: int | None,
+    wait_s: float = 0,
+) -> dict[str, Any]:
+    """`port_metrics` as every surface asks for it (core.limits.guarded): cached, one at
+    a time per user, its queries under a timeout."""
+    return guarded(
+        "metrics",
+        user_id,
+        {"port": node.code, "start": start, "end": end, "baseline": baseline_days},
+        lambda: port_metrics(node, start, end, baseline_days=baseline_days),
+        ttl_s=METRICS_CACHE_S,
+        timeout_s=QUERY_TIMEOUT_S,
+        wait_s=wait_s,
+    )
+
+
+def guarded_sensitivity(
+    node: Node,
+    start: datetime,
+    end: datetime,
+    variants: list[dict[str, float]],
+    *,
+    user_id: int | None,
+) -> list[dict[str, Any]]:
+    """`sensitivity` as every surface asks for it (core.limits.guarded): cached, one at a
+    time per user, its queries under a timeout; TooMuchWork past its row budget."""
+    return guarded(
+        "sensitivity",
+        user_id,
+        {"port": node.code, "start": start, "end": end, "variants": variants},
+        lambda: sensitivity(node, start, end, variants),
+        ttl_s=SENSITIVITY_CACHE_S,
+        timeout_s=QUERY_TIMEOUT_S,
+    )
 
 
 def sensitivity(

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import BBoxFilter
-from core.api.limits import statement_timeout
+from core.api.limits import refusals_as_answers, statement_timeout
 from core.api.params import check_window, date_param, datetime_param
 from corridors.models import Route
 from geo.models import Node
@@ -27,7 +27,7 @@ from ..models import RailEvent, Train
 from ..services.ingest import store_events
 from ..services.kpis import node_rail_teu, route_kpis, statistical_day
 from ..services.runs import position, positions
-from ..services.transfer import PORT_STATIONS, port_transfer
+from ..services.transfer import PORT_STATIONS, guarded_port_transfer
 from .serializers import (
     EventBatchSerializer,
     RailEventSerializer,
@@ -220,5 +220,5 @@ class PortTransferView(APIView):
         end = datetime_param(request, "end", timezone.now()) or datetime.now(UTC)
         start = datetime_param(request, "start", end - timedelta(days=28)) or end
         check_window(start, end, MAX_TRANSFER_DAYS)
-        with statement_timeout(QUERY_TIMEOUT_S):
-            return Response(port_transfer(port, start, end))
+        with refusals_as_answers():
+            return Response(guarded_port_transfer(port, start, end, user_id=request.user.pk))

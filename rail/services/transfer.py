@@ -27,6 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.limits import check_budget, guarded
 from geo.models import Node
 from ports.models import PortCall
 from ports.services.estimates import MIN_LENGTH_M
@@ -126,6 +127,7 @@ def transfers(port: Node, start: datetime, end: datetime) -> tuple[list[Transfer
     linked_trains: set[int] = set()
     linked_calls: set[int] = set()
     for box, seq in by_box.items():
+        check_budget()
         for i, e in enumerate(seq):
             if e.vessel_mmsi and e.event == ContainerEventType.LOAD:
                 t = _rail_to_sea(box, seq[:i], e, calls_of, excluded, linked_calls)
@@ -238,6 +240,7 @@ def _estimates(
     ).exclude(pk__in=linked_trains)
     out = []
     for t in trains_in:
+        check_budget()
         assert t.arr_actual is not None
         i = bisect_left(departures, t.arr_actual + gap)
         if i < len(departures):
@@ -289,6 +292,26 @@ def weekly(items: list[Transfer], threshold: float) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+QUERY_TIMEOUT_S = 20
+TRANSFER_CACHE_S = 300
+
+
+def guarded_port_transfer(
+    port: Node, start: datetime, end: datetime, *, user_id: int | None, wait_s: float = 0
+) -> dict[str, Any]:
+    """`port_transfer` as every surface asks for it (core.limits.guarded): cached, one at a
+    time per user, its queries and its Python work under QUERY_TIMEOUT_S."""
+    return guarded(
+        "transfer",
+        user_id,
+        {"port": port.code, "start": start, "end": end},
+        lambda: port_transfer(port, start, end),
+        ttl_s=TRANSFER_CACHE_S,
+        timeout_s=QUERY_TIMEOUT_S,
+        wait_s=wait_s,
+    )
 
 
 def port_transfer(port: Node, start: datetime, end: datetime) -> dict[str, Any]:
