@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: counts and times every request (core.metrics, /metrics).
+    "core.metrics.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -163,6 +165,10 @@ AXES_CLIENT_IP_CALLABLE = "core.api.throttles.address_of"
 CW_TRUSTED_PROXIES = frozenset(
     a.strip() for a in os.environ.get("CW_TRUSTED_PROXIES", "").split(",") if a.strip()
 )
+# A process that has not beaten for three of its intervals, and at least this long, is late.
+CW_LATE_AFTER_S = float(os.environ.get("CW_LATE_AFTER_S", "60"))
+# /metrics for a scraper elsewhere than this machine: `Authorization: Bearer <token>`.
+CW_METRICS_TOKEN = os.environ.get("CW_METRICS_TOKEN", "")
 # Wrong API tokens an address may send a minute before every token it sends is refused.
 CW_TOKEN_FAILURES = env_int("CW_TOKEN_FAILURES", 20)
 LOGIN_URL = "login"
@@ -266,6 +272,8 @@ CW_ALERT_WEBHOOK = os.environ.get("CW_ALERT_WEBHOOK", "")
 # (larger exports run in the background worker).
 CW_EXPORT_DIR = Path(os.environ.get("CW_EXPORT_DIR", BASE_DIR / ".var" / "exports"))
 CW_ARCHIVE_DIR = Path(os.environ.get("CW_ARCHIVE_DIR", VAR_DIR / "archive"))
+# Where manage.py backup writes its dated folders by default.
+CW_BACKUP_DIR = Path(os.environ.get("CW_BACKUP_DIR", VAR_DIR / "backups"))
 CW_EXPORT_DAYS = env_int("CW_EXPORT_DAYS", 7)
 CW_EXPORT_INLINE_ROWS = env_int("CW_EXPORT_INLINE_ROWS", 20000)
 # Exports one user may have waiting or running at once (the worker takes users in turn).

@@ -37,3 +37,21 @@ class TableVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.table_name} v{self.version}"
+
+
+class ProcessBeat(models.Model):
+    """The last sign of life of a long-running process (the AIS ingester, the port-call
+    follower, the export worker, the periodic commands): when it last beat, how often it
+    should, and its counters then. `/healthz` names a process late when its beat is older
+    than three of its intervals; `/metrics` reads the counters (core.heartbeat)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.IntegerField(default=0)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+    every_s = models.FloatField(help_text="seconds between beats")
+    counters = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"

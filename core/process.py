@@ -37,19 +37,27 @@ def run_every(
 ) -> None:
     """Run `step` once, or every `every` seconds until SIGINT/SIGTERM, writing what it
     returns with `out`. A database that goes away (restart, network) is reported with `err`
-    and the step runs again at the next turn: the loop outlives the server's restarts."""
+    and the step runs again at the next turn: the loop outlives the server's restarts.
+    Repeating, it beats under `name` after every turn (core.heartbeat)."""
     from django.db import Error as DatabaseError
     from django.db import close_old_connections
 
+    from .heartbeat import beat
+
     stop = threading.Event()
+    turns = errors = 0
     with on_stop_signals(lambda *a: stop.set()):
         while True:
             try:
                 close_old_connections()
                 out(f"{name}: {step()}")
+                turns += 1
             except DatabaseError as exc:
+                errors += 1
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 err(f"{name}: database unavailable ({first}); retrying")
                 close_old_connections()
+            if every:  # a repeating command says it is alive (core.heartbeat)
+                beat(name, every, {"turns": turns, "database_errors": errors})
             if not every or stop.wait(every):
                 return

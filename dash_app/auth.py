@@ -4,6 +4,7 @@ server mounted at /dash/."""
 from __future__ import annotations
 
 import logging
+import time
 from importlib import import_module
 from types import SimpleNamespace
 from urllib.parse import urlencode, urlsplit
@@ -18,6 +19,7 @@ from django.utils import translation
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from core.ingest.text import has_control
+from core.metrics import observe
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,10 @@ def install(server: flask.Flask, prefix: str) -> None:
     server.config["MAX_CONTENT_LENGTH"] = settings.CW_DASH_MAX_BODY
 
     @server.before_request
+    def _started():
+        flask.g.cw_started = time.perf_counter()
+
+    @server.before_request
     def _require_login():
         # Django's request signals manage database connections (close_old_connections)
         # as they do for Django's own requests.
@@ -176,6 +182,15 @@ def install(server: flask.Flask, prefix: str) -> None:
 
     @server.after_request
     def _headers(response: flask.Response) -> flask.Response:
+        started = flask.g.get("cw_started")
+        if started is not None:
+            rule = flask.request.url_rule
+            observe(
+                flask.request.method,
+                "/dash" + (rule.rule if rule is not None else "/unmatched"),
+                response.status_code,
+                time.perf_counter() - started,
+            )
         headers = response.headers
         headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
         headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -5,6 +5,14 @@
 #   scripts/pg.sh stop    stop it
 #   scripts/pg.sh status  say whether it runs
 #   scripts/pg.sh url     print the DATABASE_URL of the embedded cluster
+#   scripts/pg.sh basebackup DIR
+#                         a base backup of the running cluster into DIR/base-<UTC time>
+#                         (with CW_WAL_ARCHIVE=1 the cluster archives its WAL to
+#                         <cluster>-wal: together they allow point-in-time recovery)
+#   scripts/pg.sh recover BASE WALDIR 'YYYY-MM-DD HH:MM:SS+00'
+#                         a new cluster (CW_VAR_DIR, not existing yet; its db_password
+#                         copied from the saved system) from a base backup, replaying the
+#                         archived WAL up to that moment, then opened for writing
 # When DATABASE_URL is set, nothing here is needed: the project uses that server instead.
 set -euo pipefail
 
@@ -73,6 +81,22 @@ max_wal_size = 2GB
 fsync = on
 CONF
   fi
+  if [[ "${CW_WAL_ARCHIVE:-0}" == "1" ]] && ! grep -q "^archive_mode = on" "$PGDATA/postgresql.conf"; then
+    # Continuous archiving (opt-in: the archive grows until a base backup lets
+    # `basebackup` prune it). Takes effect at the next start of the cluster.
+    local wal="$PGDATA-wal"
+    mkdir -p "$wal"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$wal"; fi
+    cat >> "$PGDATA/postgresql.conf" <<CONF
+wal_level = replica
+archive_mode = on
+archive_command = 'test ! -f $wal/%f && cp %p $wal/%f'
+archive_timeout = 60
+CONF
+    if as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+      echo "WAL archiving is set: restart the cluster (make db-stop; make db) to start it" >&2
+    fi
+  fi
   if ! as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
     if (exec 3<>"/dev/tcp/127.0.0.1/$PGPORT") 2>/dev/null; then
       echo "Port $PGPORT on 127.0.0.1 is taken by another server: set CW_PGPORT to a free port" >&2
@@ -91,10 +115,61 @@ CONF
   (umask 077; url > "$VAR/database_url")
 }
 
+basebackup() {
+  local dir=${1:?usage: pg.sh basebackup DIR}
+  local target
+  target="$dir/base-$(date -u +%Y%m%dT%H%M%SZ)"
+  mkdir -p "$dir"
+  PGPASSWORD=$(cat "$PWFILE") "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PGPORT" \
+    -U "$PGUSER_NAME" -D "$target" -Fp -X stream -c fast
+  # WAL older than this base backup is no longer needed by it.
+  local wal="$PGDATA-wal" oldest
+  oldest=$(grep -oE 'START WAL LOCATION: [^ ]+ \(file [0-9A-F]+\)' "$target/backup_label" \
+    | sed -E 's/.*file ([0-9A-F]+)\)/\1/')
+  if [[ -d "$wal" && -n "$oldest" && "${CW_WAL_KEEP:-0}" != "1" ]]; then
+    as_owner "$PGBIN/pg_archivecleanup" "$wal" "$oldest" || true
+  fi
+  echo "$target"
+}
+
+recover() {
+  local base=${1:?usage: pg.sh recover BASE WALDIR TIME} wal=${2:?WALDIR} when=${3:?TIME}
+  if [[ -f "$PGDATA/PG_VERSION" ]]; then
+    echo "a cluster exists in $PGDATA: recover into a new CW_VAR_DIR" >&2
+    exit 1
+  fi
+  [[ -f "$PWFILE" ]] || { echo "copy the saved system's db_password to $PWFILE first" >&2; exit 1; }
+  cp -a "$base"/. "$PGDATA"/
+  rm -f "$PGDATA/postmaster.pid" "$PGDATA/server.log"
+  if [[ $(id -u) -eq 0 ]]; then chown -R postgres:postgres "$PGDATA"; fi
+  chmod 700 "$PGDATA"
+  # The base backup carries the old cluster's port, socket folder and archiving: this one
+  # is another cluster (ALTER SYSTEM's file is read last, so these win).
+  cat >> "$PGDATA/postgresql.auto.conf" <<CONF
+port = $PGPORT
+unix_socket_directories = '$PGDATA'
+archive_mode = off
+restore_command = 'cp $wal/%f %p'
+recovery_target_time = '$when'
+recovery_target_action = 'promote'
+CONF
+  touch "$PGDATA/recovery.signal"
+  if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$PGDATA/recovery.signal"; fi
+  as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 120 start >/dev/null \
+    || { tail -n 20 "$PGDATA/server.log" >&2; exit 1; }
+  for _ in $(seq 1 120); do
+    [[ $(psql_ -d postgres -tAc "SELECT pg_is_in_recovery()") == "f" ]] && break
+    sleep 0.5
+  done
+  (umask 077; url > "$VAR/database_url")
+}
+
 case "${1:-start}" in
   start) start ;;
+  basebackup) basebackup "${2:-}" ;;
+  recover) recover "${2:-}" "${3:-}" "${4:-}" ;;
   stop) as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop ;;
   status) as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status ;;
   url) url ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|url|basebackup DIR|recover BASE WALDIR TIME" >&2; exit 2 ;;
 esac

@@ -71,7 +71,10 @@ CONF
   # The web app: gunicorn, one process per core plus one (threads share a GIL, processes
   # do not), a few threads each for requests that wait on the database. CW_WEB_WORKERS and
   # CW_WEB_THREADS override; the app is loaded once before the fork (copy-on-write memory).
-  program web "$ROOT/.venv/bin/gunicorn config.wsgi:application --bind $HOST:$PORT \
+  # Its processes' request metrics are summed through files in PROMETHEUS_MULTIPROC_DIR
+  # (emptied at every start: core.metrics).
+  rm -rf "$VAR/prometheus" && mkdir -p "$VAR/prometheus"
+  program web "/usr/bin/env PROMETHEUS_MULTIPROC_DIR=$VAR/prometheus $ROOT/.venv/bin/gunicorn config.wsgi:application --bind $HOST:$PORT \
     --workers $WEB_WORKERS --threads $WEB_THREADS --worker-class gthread --preload \
     --timeout 120 --graceful-timeout 20 --max-requests 5000 --max-requests-jitter 500 \
     --log-level warning"
@@ -102,6 +105,9 @@ CONF
 } > "$CONF"
 
 "$PY" manage.py demo_accounts status || true
+# Heartbeats of processes an earlier start ran (perhaps no longer configured) are forgotten:
+# /healthz names late only what this start runs.
+"$PY" manage.py processes --forget >/dev/null || true
 echo "Corridor Watch on http://$HOST:$PORT/  (map /dash/, API /api/, admin /admin/)"
 echo "Processes: scripts/run.sh status (their output follows here); Ctrl-C stops everything."
 exec "$ROOT/.venv/bin/supervisord" -c "$CONF"

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
-from .store import MMSI, Batch, BufferedWriter, PositionStore
+from .store import MMSI, TS, Batch, BufferedWriter, PositionStore
 from .transports import (
     Block,
     InputTooLarge,
@@ -88,6 +88,7 @@ class Ingest:
         self.stop = threading.Event()
         self.started = time.monotonic()
         self.failed: list[str] = []
+        self.newest_ts: float | None = None  # the newest report time handed to the writer
         self._lock = threading.Lock()
 
     def consume(
@@ -162,10 +163,13 @@ class Ingest:
         self, positions: list[Position], statics: list[StaticReport], counts: Counter[str]
     ) -> None:
         """Hand a batch to the writer and move the decoder's counts into the run's."""
+        newest = max(map(TS, positions)).timestamp() if positions else None
         with self._lock:
             self.counts.update(counts)
             self.vessels.update(map(MMSI, positions))
             self.vessels.update(s.mmsi for s in statics)
+            if newest is not None and (self.newest_ts is None or newest > self.newest_ts):
+                self.newest_ts = newest
         counts.clear()
         if positions or statics:
             self.writer.submit(Batch(positions, statics))
@@ -271,6 +275,27 @@ class Ingest:
             on_progress(path, os.path.getsize(path))
         if errors:
             raise RuntimeError(f"{name}: a worker failed: {errors[0]}")
+
+    def metrics(self) -> dict[str, float]:
+        """The run's counters as a heartbeat carries them (core.heartbeat, /metrics): lines,
+        messages, positions and static reports read; skipped by reason; stored; the
+        writer's; rows buffered and spilled; lag (s) of the newest report behind now."""
+        with self._lock:
+            c = self.counts + self.transport_counts
+            newest = self.newest_ts
+        w = self.writer.counts
+        out: dict[str, float] = {
+            k: c[k] for k in ("lines", "messages", "positions", "static_reports")
+        }
+        out.update({f"skipped_{k}": c[k] for k in ERROR_KINDS})
+        out.update({f"writer_{k}": v for k, v in w.items()})
+        out["positions_stored"] = w["positions_stored"]
+        out["backlog_rows"] = self.writer.backlog_rows
+        out["spill_bytes"] = self.writer.spill_bytes
+        out["vessels"] = len(self.vessels)
+        if newest is not None:
+            out["lag_s"] = round(max(time.time() - newest, 0.0), 1)
+        return out
 
     def summary(self) -> str:
         c = self.counts + self.transport_counts

@@ -332,6 +332,11 @@ class BufferedWriter:
 
     # -- the thread ----------------------------------------------------------------------
 
+    @property
+    def spill_bytes(self) -> int:
+        """Bytes of batches waiting on disk (the database away, or memory full)."""
+        return self._spilled_bytes
+
     def _take(self, block: bool, timeout: float | None = None, drain: bool = False) -> None:
         """Move a queued batch (all of them with `drain`) to pending; note the end marker.
 

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
+from core.heartbeat import beat
 from core.process import on_stop_signals
 from geo.models import Node
 from ports.models import DetectionRule
@@ -64,6 +65,7 @@ class Command(BaseCommand):
             return
         follower = CallFollower(nodes, cursor=end)
         delay = options["interval"]
+        counters = {"polls": 0, "recompute_requests": 0, "database_errors": 0}
         while not stop.wait(delay):
             try:
                 close_old_connections()
@@ -74,11 +76,15 @@ class Command(BaseCommand):
                         f"({requests.requests} requests): {requests.calls}"
                     )
                 follower.poll()
+                counters["polls"] += 1
+                counters["recompute_requests"] += requests.requests
+                beat("port-call-follower", options["interval"], counters)
                 delay = options["interval"]
             except (OperationalError, InterfaceError) as exc:
                 # A restart or failover: keep the trackers, wait, reconnect, go on (the
                 # cursor did not move, so nothing is skipped).
                 connection.close()
+                counters["database_errors"] += 1
                 delay = min(max(delay, 1.0) * 2, MAX_BACKOFF_S)
                 first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 log.warning("database unavailable (%s); retrying in %.0f s", first, delay)

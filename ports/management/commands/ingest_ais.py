@@ -9,10 +9,13 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from core.heartbeat import Heartbeat
 from core.process import on_stop_signals
 from ports.ingest.ais import TimeWindow
 from ports.ingest.pipeline import FILE_WINDOW
 from ports.services.ais import ingest_ais
+
+HEARTBEAT_S = 15.0  # a feed says it is alive this often (core.heartbeat)
 
 
 def _when(value: str) -> datetime:
@@ -114,6 +117,9 @@ class Command(BaseCommand):
                 ingest.stop.set()
 
             holder["stop"] = stop
+            if streams:  # a feed runs for good: it says it is alive (core.heartbeat)
+                name = ("ais-ingest " + " ".join(sorted(streams)))[:64]
+                holder["heartbeat"] = Heartbeat(name, HEARTBEAT_S, ingest.metrics).start()
             every = options["summary_every"]
             if streams and every > 0:
 
@@ -180,6 +186,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             done.set()
+            if "heartbeat" in holder:
+                holder["heartbeat"].close()
         self.stdout.write(f"ingest_ais: {ingest.summary()}")
         if ingest.writer.error is not None:
             raise CommandError(f"the writer stopped: {ingest.writer.error}")

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DatabaseError
 from django.db import close_old_connections
 
+from core.heartbeat import beat
 from core.process import on_stop_signals
 from ports.demo.simulator import Simulator, load_lanes
 from rail.demo.simulator import DAY, RailSimulator
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                     if said:
                         self.stdout.write(f"simulate_rail: {said}")
                     self.stdout.flush()
+                    beat("rail-feed", options["interval"], {"messages_sent": len(sent)})
                 except DatabaseError as exc:
                     self.stderr.write(f"simulate_rail: database unavailable ({exc}); retrying")
                     close_old_connections()
