@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Test processes (pytest-xdist; a file's tests stay together): two for two cores.
+TEST_WORKERS ?= 2
 
 .PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes messages bench clean
 
@@ -20,10 +22,10 @@ serve:            ## web app + demo AIS feed (CW_DEMO_FEED=0: web app only)
 
 test:             ## set-up, then the whole suite (browser tests included)
 	scripts/setup.sh --with-browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast:        ## the suite without the browser and the own-cluster tests
-	$(PY) -m pytest -m "not browser and not slow"
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not slow"
 
 lint:             ## ruff (lint, format) and mypy (strict on ingest and services)
 	.venv/bin/ruff check .
@@ -60,6 +62,7 @@ bench:            ## benchmarks (figures printed, nothing asserted)
 	$(PY) benchmarks/read_layers.py --runs 5
 	$(PY) benchmarks/load.py --users 16 --seconds 30
 	$(PY) benchmarks/size.py --positions 5000000
+	$(PY) benchmarks/soak.py --minutes 30
 
 clean:
 	scripts/pg.sh stop || true

@@ -13,7 +13,6 @@ Point-in-time recovery of the embedded cluster (WAL archiving and base backups) 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -28,6 +27,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+
+from .files import sha256_of
 
 FORMAT = 1
 DUMP = "database.dump"
@@ -90,14 +91,6 @@ def _run(args: list[str], what: str) -> None:
     result = subprocess.run(args, env=_libpq_env(), capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{what} failed: {result.stderr.strip()[-2000:]}")
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def user_tables(cursor: Any) -> list[str]:

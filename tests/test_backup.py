@@ -224,28 +224,27 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(tmp):
         drop(first)
 
 
-def psql(c: dict, sql: str) -> str:
+def pg_args(c: dict) -> tuple[list[str], dict]:
+    """libpq client arguments and environment for a cluster of `cluster()`."""
     password = (c["var"] / "db_password").read_text().strip()
-    port = c["env"]["CW_PGPORT"]
+    args = [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        c["env"]["CW_PGPORT"],
+        "-U",
+        "corridor",
+        "-d",
+        "corridor_watch",
+    ]
+    return args, {**os.environ, "PGPASSWORD": password}
+
+
+def psql(c: dict, sql: str) -> str:
+    args, env = pg_args(c)
     result = subprocess.run(
-        [
-            "psql",
-            "-X",
-            "-tA",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            port,
-            "-U",
-            "corridor",
-            "-d",
-            "corridor_watch",
-            "-c",
-            sql,
-        ],
-        env={**os.environ, "PGPASSWORD": password},
+        ["psql", "-X", "-tA", "-v", "ON_ERROR_STOP=1", *args, "-c", sql],
+        env=env,
         capture_output=True,
         text=True,
     )

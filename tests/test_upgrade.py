@@ -7,7 +7,6 @@ are unchanged, the seed loader keeps what it finds, and main's API reads it all.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import psycopg
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_backup import cluster, drop, manage, tmp  # noqa: F401  (fixture)
+from tests.test_backup import cluster, drop, manage, pg_args, tmp  # noqa: F401  (fixture)
 from tests.upgrade_figures import AHEAD_PREFIX, GROWING, describe
 
 pytestmark = pytest.mark.slow
@@ -32,23 +31,14 @@ def test_an_earlier_release_migrates_to_main_without_loss(tmp, dump: Path):  # n
     c = cluster(tmp / "upgrade")
     dsn = c["url"].replace("postgis://", "postgresql://", 1)
     try:
-        password = (c["var"] / "db_password").read_text().strip()
-        env = {**os.environ, "PGPASSWORD": password}
-        port = c["env"]["CW_PGPORT"]
+        args, env = pg_args(c)
         restored = subprocess.run(
             [
                 "/usr/lib/postgresql/15/bin/pg_restore",
                 "--no-owner",
                 "--single-transaction",
                 "--exit-on-error",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                port,
-                "-U",
-                "corridor",
-                "-d",
-                "corridor_watch",
+                *args,
                 str(dump),
             ],
             env=env,

@@ -19,6 +19,7 @@ def keep_connections(monkeypatch):
     monkeypatch.setattr("django.db.close_old_connections", lambda: None)
 
 
+@pytest.mark.django_db
 def test_a_database_outage_is_reported_and_the_loop_goes_on():
     turns: list[int] = []
     out: list[str] = []
@@ -39,6 +40,10 @@ def test_a_database_outage_is_reported_and_the_loop_goes_on():
     ]
     assert out == ["probe: done"]
     assert signal.getsignal(signal.SIGTERM) == previous  # the handler given back
+    from core.models import ProcessBeat  # it beat after each turn, counting both
+
+    beat = ProcessBeat.objects.get(name="probe")
+    assert beat.counters == {"turns": 1, "database_errors": 1} and beat.every_s == 0.01
 
 
 @pytest.mark.django_db

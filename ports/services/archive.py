@@ -3,7 +3,6 @@ them from PostgreSQL once the file is checked."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
@@ -13,6 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+
+from core.files import sha256_of
 
 from ..archive import MonthWriter, archive_files
 from ..partitions import POSITIONS_TABLE
@@ -51,14 +52,6 @@ def _count(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT count(*) FROM "{table}"')
         return int(cursor.fetchone()[0])
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def archive_month(
@@ -117,7 +110,7 @@ def archive_month(
         path.unlink()
         raise ArchiveRefused(f"{month:%Y-%m}: the file does not hold the {rows} rows; removed")
     result = _record(
-        directory, ArchivedMonth(f"{month:%Y-%m}", str(path), rows, sha256(path), False)
+        directory, ArchivedMonth(f"{month:%Y-%m}", str(path), rows, sha256_of(path), False)
     )
     if detach:
         _detach(table, rows)

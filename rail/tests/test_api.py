@@ -123,6 +123,46 @@ def test_trains_list_detail_and_filters():
     assert admin.get("/api/trains/abc/").status_code in (400, 404)
 
 
+def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch):
+    """Review finding (Low): a year of transfer times took 7.7 s alone, 21.5 s each with 4
+    at once, with no per-user limit, and the statement timeout did not bound its Python
+    work. Now: one at a time per user (429), cached, and a time budget (400)."""
+    import psycopg
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+
+    from core import limits
+    from ports.services.ais import db_conninfo
+
+    cache.clear()
+    analyst = login_as(APIClient(), "analyst")
+    user = get_user_model().objects.get(username="analyst")
+    url = "/api/ports/QZ_PORT/transfer/?start=2025-12-01T00:00:00Z&end=2026-11-30T00:00:00Z"
+    with psycopg.connect(db_conninfo(), autocommit=True) as other:
+        other.execute(
+            "SELECT pg_advisory_lock(%s, %s)",
+            [limits.LOCK_NAMESPACE, limits._lock_key(f"transfer:{user.pk}")],
+        )
+        assert analyst.get(url).status_code == 429
+        assert login_as(APIClient(), "official").get(url).status_code == 200
+    from datetime import UTC, datetime
+
+    from geo.models import Node
+    from rail.models import ContainerEvent
+
+    ContainerEvent.objects.create(
+        container="MSKU0000011",
+        event="load",
+        node=Node.objects.get(code="QZ_PORT"),
+        at=datetime(2026, 6, 1, tzinfo=UTC),
+        vessel_mmsi=412000001,
+    )
+    monkeypatch.setattr("rail.services.transfer.QUERY_TIMEOUT_S", 1e-9)  # the budget spent
+    refused = analyst.get(url.replace("2025-12-01", "2025-12-02"))
+    assert refused.status_code == 400 and "took too long" in refused.json()["end"]
+    cache.clear()
+
+
 def test_kpi_and_transfer_endpoints_check_their_parameters():
     analyst = login_as(APIClient(), "analyst")
     ok = analyst.get("/api/routes/E/kpis/?start=2026-10-05&end=2026-11-01")
