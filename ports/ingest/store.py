@@ -506,7 +506,17 @@ class BufferedWriter:
                     # Refused for what it contains (bad data, a constraint): its valid rows
                     # are written apart and only the refused ones set aside; never block the
                     # feed with it.
-                    self._salvage(batch, exc)
+                    try:
+                        self._salvage(batch, exc)
+                    except TRANSIENT as lost:
+                        # The database went away meanwhile: the whole batch is tried again
+                        # later (the parts already written are not stored twice).
+                        self.counts["db_errors"] += 1
+                        log.warning("database unavailable (%s); batch kept, retrying", lost)
+                        self.store.close()
+                        self._wait(delay)
+                        delay = min(delay * 2, self.retry_max_s)
+                        continue
                     self._done(batch, path)
                     continue
                 delay = 0.5

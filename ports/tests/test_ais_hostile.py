@@ -443,3 +443,35 @@ def test_a_row_the_database_refuses_costs_that_row_only(tmp_path, ais_tables):
     assert (writer.counts["dead_batches"], writer.counts["dead_rows"]) == (1, 1)
     [dead] = tmp_path.glob("dead-*")
     assert [p.mmsi for p in spill.read(dead).positions] == [412399999]
+
+
+def test_a_database_outage_while_a_refused_batch_is_split_loses_nothing(tmp_path, ais_tables):
+    """The split of a refused batch meets a lost connection: the writer keeps going and
+    the batch is tried again whole; every good row ends stored, the bad one set aside."""
+    import psycopg
+
+    from ports.ingest.ais import Position
+
+    ts = datetime.now(UTC) - timedelta(minutes=5)
+    good = [
+        Position(412400000 + i, ts + timedelta(seconds=i), 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "X")
+        for i in range(40)
+    ]
+    bad = Position(412499999, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "EV\x00IL")
+    store = PositionStore(db_conninfo())
+    real = store.write_batch
+    calls = []
+
+    def flaky(batch, flush_latest=False):
+        calls.append(len(batch))
+        if len(calls) == 2:  # the first half of the first split
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return real(batch, flush_latest)
+
+    store.write_batch = flaky
+    writer = BufferedWriter(store, tmp_path, retry_max_s=0.1).start()
+    writer.submit(Batch([*good[:20], bad, *good[20:]]))
+    writer.close(timeout=60)
+    assert writer.error is None
+    assert VesselPosition.objects.filter(mmsi__gte=412400000, mmsi__lt=412499999).count() == 40
+    assert writer.counts["dead_rows"] == 1 and writer.counts["db_errors"] >= 1
