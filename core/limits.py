@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 T = TypeVar("T")
 LOCK_NAMESPACE = 7_342  # first key of the advisory locks these computations take
@@ -26,7 +27,9 @@ class Busy(Exception):
     """A computation of this kind by the same user is still running (in any process)."""
 
     def __init__(self, name: str):
-        super().__init__(f"a {name} request of yours is still running; wait for it")
+        super().__init__(
+            _("a %(name)s request of yours is still running; wait for it") % {"name": name}
+        )
         self.name = name
 
 
@@ -83,7 +86,7 @@ def check_budget() -> None:
     """Raise OverBudget when the current `time_budget` is spent (no budget: never)."""
     deadline = _deadline.get()
     if deadline is not None and time.monotonic() > deadline:
-        raise OverBudget("this computation took too long: narrow the window")
+        raise OverBudget(_("this computation took too long: narrow the window"))
 
 
 def _cache_key(name: str, key: dict[str, Any]) -> str:

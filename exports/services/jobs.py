@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from corridors.models import Route
 
@@ -88,8 +89,11 @@ class QuotaExceeded(Exception):
 
     def __init__(self, most: int):
         super().__init__(
-            f"you already have {most} exports waiting or running: wait for one to finish "
-            "or cancel one"
+            gettext(
+                "you already have %(most)s exports waiting or running: wait for one to "
+                "finish or cancel one"
+            )
+            % {"most": most}
         )
         self.most = most
 
