@@ -164,6 +164,24 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
 
         # The rail simulator stored its history and lived through the outage.
         wait_for(lambda: trains() > 100, 90, "simulated trains")
+        # Every long-running process beats and none is late after the outage; the web's
+        # request metrics are summed over gunicorn's processes (PROMETHEUS_MULTIPROC_DIR).
+        beating = {"port-call-follower", "check_alerts", "export-worker", "rail-feed"}
+        health = wait_for(
+            lambda: (
+                (h := requests.get(f"{base}/healthz", timeout=5).json())
+                and beating <= set(h["processes"])
+                and any(n.startswith("ais-ingest") for n in h["processes"])
+                and not h["late"]
+                and h
+            ),
+            90,
+            "every process beating, none late",
+        )
+        assert health["status"] == "ok"
+        metrics = requests.get(f"{base}/metrics", timeout=10).text
+        assert 'cw_http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+        assert "cw_feed_lag_seconds{" in metrics and "cw_export_jobs" in metrics
         after = statuses(env)
         assert after == before, "a process had to be restarted"
 
