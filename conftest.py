@@ -107,7 +107,7 @@ def empty_ais_tables() -> None:
     it read, which TRUNCATE would wait for."""
     import psycopg
 
-    from ports.services.ais import db_conninfo
+    from core.database import db_conninfo
 
     with psycopg.connect(db_conninfo(), autocommit=True) as conn:
         for table in (

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
+from .database import db_conninfo, libpq_env
 from .files import sha256_of
 
 FORMAT = 1
@@ -77,18 +78,8 @@ def pg_tool(name: str) -> str:
     return found
 
 
-def _libpq_env() -> dict[str, str]:
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "PGDATABASE": db["NAME"], "PGUSER": db.get("USER") or ""}
-    env["PGHOST"] = db.get("HOST") or "127.0.0.1"
-    env["PGPORT"] = str(db.get("PORT") or 5432)
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = db["PASSWORD"]
-    return env
-
-
 def _run(args: list[str], what: str) -> None:
-    result = subprocess.run(args, env=_libpq_env(), capture_output=True, text=True)
+    result = subprocess.run(args, env=libpq_env(), capture_output=True, text=True)
     if result.returncode != 0:
         raise BackupError(f"{what} failed: {result.stderr.strip()[-2000:]}")
 
@@ -130,11 +121,7 @@ def _snapshot() -> Iterator[tuple[str, dict[str, int]]]:
     """An exported snapshot id held open, and the row counts as of that snapshot."""
     import psycopg
 
-    env = _libpq_env()
-    conninfo = (
-        f"host={env['PGHOST']} port={env['PGPORT']} dbname={env['PGDATABASE']} user={env['PGUSER']}"
-    )
-    with psycopg.connect(conninfo, password=env.get("PGPASSWORD"), autocommit=True) as conn:
+    with psycopg.connect(db_conninfo(), autocommit=True) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         row = conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
@@ -144,18 +131,27 @@ def _snapshot() -> Iterator[tuple[str, dict[str, int]]]:
         conn.rollback()
 
 
-def _copy_tree(source: Path, target: Path, files: dict[str, dict[str, Any]], base: Path) -> None:
+def _copy_tree(source: Path, target: Path) -> int:
+    """Copy the files under `source` (links not followed) to `target`; how many."""
     if not source.is_dir():
-        return
+        return 0
+    count = 0
     for path in sorted(source.rglob("*")):
         if path.is_file() and not path.is_symlink():
             dest = target / path.relative_to(source)
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, dest)
-            files[str(dest.relative_to(base))] = {
-                "sha256": sha256_of(dest),
-                "bytes": dest.stat().st_size,
-            }
+            count += 1
+    return count
+
+
+def _files_of(folder: Path) -> dict[str, dict[str, Any]]:
+    """The SHA-256 and size of every file in a backup folder (its manifest's `files`)."""
+    return {
+        str(path.relative_to(folder)): {"sha256": sha256_of(path), "bytes": path.stat().st_size}
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def _versions(cursor: Any) -> dict[str, Any]:
@@ -180,7 +176,6 @@ def backup(destination: Path, now: datetime | None = None, label: str = "") -> P
         raise BackupError(f"{final} exists already")
     work = Path(tempfile.mkdtemp(prefix=f"{name}.", suffix=".partial", dir=destination))
     try:
-        files: dict[str, dict[str, Any]] = {}
         with _snapshot() as (snapshot, counts):
             _run(
                 [
@@ -193,24 +188,16 @@ def backup(destination: Path, now: datetime | None = None, label: str = "") -> P
                 ],
                 "pg_dump",
             )
-        files[DUMP] = {"sha256": sha256_of(work / DUMP), "bytes": (work / DUMP).stat().st_size}
-        _copy_tree(Path(settings.CW_ARCHIVE_DIR), work / "archive", files, work)
-        _copy_tree(Path(settings.CW_EXPORT_DIR), work / "exports", files, work)
+        _copy_tree(Path(settings.CW_ARCHIVE_DIR), work / "archive")
+        _copy_tree(Path(settings.CW_EXPORT_DIR), work / "exports")
         secret = Path(settings.VAR_DIR) / "secret_key"
         if secret.is_file():
             (work / "secrets").mkdir(mode=0o700)
             shutil.copy2(secret, work / "secrets" / "secret_key")
             os.chmod(work / "secrets" / "secret_key", 0o600)
-            files["secrets/secret_key"] = {
-                "sha256": sha256_of(work / "secrets" / "secret_key"),
-                "bytes": secret.stat().st_size,
-            }
         values = {name: getattr(settings, name, None) for name in SETTINGS}
         (work / "settings.json").write_text(json.dumps(values, indent=1, default=str) + "\n")
-        files["settings.json"] = {
-            "sha256": sha256_of(work / "settings.json"),
-            "bytes": (work / "settings.json").stat().st_size,
-        }
+        files = _files_of(work)
         with connection.cursor() as cursor:
             versions = _versions(cursor)
         manifest = {
@@ -297,7 +284,7 @@ def restore(folder: Path, clean: bool = False, safety_dir: Path | None = None) -
     connection.close()  # pg_restore needs the tables we would hold open
     listing = subprocess.run(
         [pg_tool("pg_restore"), "--list", str(folder / DUMP)],
-        env=_libpq_env(),
+        env=libpq_env(),
         capture_output=True,
         text=True,
         check=True,
@@ -316,7 +303,7 @@ def restore(folder: Path, clean: bool = False, safety_dir: Path | None = None) -
                 "--single-transaction",
                 "--exit-on-error",
                 f"--use-list={list_file}",
-                f"--dbname={_libpq_env()['PGDATABASE']}",
+                f"--dbname={libpq_env()['PGDATABASE']}",
                 str(folder / DUMP),
             ],
             "pg_restore",
@@ -343,11 +330,4 @@ def _put_back(source: Path, target: Path) -> int:
         aside = target.with_name(f"{target.name}.before-restore-{datetime.now(UTC):%Y%m%dT%H%M%S}")
         target.rename(aside)
     target.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for path in sorted(source.rglob("*")):
-        if path.is_file():
-            dest = target / path.relative_to(source)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
-            count += 1
-    return count
+    return _copy_tree(source, target)

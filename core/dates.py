@@ -1,6 +1,5 @@
-"""The range of dates and moments any input may name, for every surface (API parameters,
-export filters, Dash periods, uploads): the corridor's data begins in the 2010s; a far-off
-value is a mistake or a probe, and year 1 or 9999 would overflow the window arithmetic."""
+"""The range of moments any input may name (core.ingest.tables.FIRST_YEAR..LAST_YEAR),
+for every surface: API parameters, export filters."""
 
 from __future__ import annotations
 
@@ -8,8 +7,10 @@ from datetime import UTC, datetime
 
 from django.utils.dateparse import parse_datetime
 
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+from core.ingest.tables import FIRST_YEAR, LAST_YEAR
+
+EARLIEST = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
+LATEST = datetime(LAST_YEAR, 1, 1, tzinfo=UTC)
 
 
 def utc_datetime(raw: str) -> datetime:

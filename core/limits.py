@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 T = TypeVar("T")
 LOCK_NAMESPACE = 7_342  # first key of the advisory locks these computations take
+QUERY_TIMEOUT_S = 20  # a guarded figure's queries and Python work, each at most this long
 _deadline: ContextVar[float | None] = ContextVar("cw_deadline", default=None)
 
 

@@ -93,13 +93,14 @@ class DatabaseCollector:
         for row in ProcessBeat.objects.all():
             age.add_metric([row.name], (now - row.beat_at).total_seconds())
             late.add_metric([row.name], float(is_late(row, now)))
-            for key, value in sorted((row.counters or {}).items()):
+            values = row.counters or {}
+            for key, value in sorted(values.items()):
                 if isinstance(value, int | float) and not isinstance(value, bool):
                     counters.add_metric([row.name, _NAME_RE.sub("_", key)], float(value))
-            if "lag_s" in (row.counters or {}):
-                lag.add_metric([row.name], float(row.counters["lag_s"]))
-            if "spill_bytes" in (row.counters or {}):
-                spill.add_metric([row.name], float(row.counters["spill_bytes"]))
+            if "lag_s" in values:
+                lag.add_metric([row.name], float(values["lag_s"]))
+            if "spill_bytes" in values:
+                spill.add_metric([row.name], float(values["spill_bytes"]))
         yield from (age, late, counters, lag, spill)
         for name, (help_text, read, labels) in sorted(_GAUGES.items()):
             family = GaugeMetricFamily(name, help_text, labels=list(labels))

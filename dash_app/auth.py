@@ -18,7 +18,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import translation
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
-from core.ingest.text import has_control
+from core.ingest.text import first_control
 from core.metrics import observe
 
 log = logging.getLogger(__name__)
@@ -63,22 +63,6 @@ INPUT_ERRORS = (
 )
 
 
-def _holds_control(value: object, depth: int = 0) -> bool:
-    """Whether a decoded JSON value holds text with a control character (core.ingest.text):
-    such a value reaching a query would make PostgreSQL refuse it (a 500)."""
-    if isinstance(value, str):
-        return has_control(value)
-    if depth > 20:
-        return True  # deeper than any component value: refused as well
-    if isinstance(value, dict):
-        return any(
-            _holds_control(k, depth + 1) or _holds_control(v, depth + 1) for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return any(_holds_control(v, depth + 1) for v in value)
-    return False
-
-
 def _check_callback_body(request: flask.Request):
     """A callback post must be Dash's shape (an object with `output` text and lists of
     `{id, property, value}` inputs and state); anything else is a 400 before Dash reads it."""
@@ -96,7 +80,7 @@ def _check_callback_body(request: flask.Request):
                     return flask.jsonify({"detail": f"bad {name} item"}), 400
     if not isinstance(body.get("changedPropIds", []), list):
         return flask.jsonify({"detail": "changedPropIds must be a list"}), 400
-    if _holds_control(body):
+    if first_control(body) is not None:  # it would reach a query (PostgreSQL refuses NUL)
         return flask.jsonify({"detail": "control character in a value"}), 400
     return None
 

@@ -17,13 +17,13 @@ from pyais.util import checksum
 from rest_framework.test import APIClient
 
 from conftest import login_as
+from core.database import db_conninfo
 from core.ingest.text import has_control
 from ports.ingest.ais import decode_lines
 from ports.ingest.batch import Batch
 from ports.ingest.pipeline import ERROR_KINDS
 from ports.ingest.store import BufferedWriter, PositionStore
 from ports.models import ThroughputReport, VesselPosition
-from ports.services.ais import db_conninfo
 from ports.services.reporting import plan_file
 from rail.ingest.events import parse_objects
 from rail.models import ContainerEvent, RailEvent

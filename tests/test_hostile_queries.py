@@ -99,8 +99,8 @@ def test_sensitivity_runs_one_at_a_time_per_user(api, django_user_model):
     refused with 429; another user is not held up."""
     import psycopg
 
+    from core.database import db_conninfo
     from core.limits import LOCK_NAMESPACE, _lock_key
-    from ports.services.ais import db_conninfo
 
     user = django_user_model.objects.get(username="analyst")
     with psycopg.connect(db_conninfo(), autocommit=True) as other:
@@ -137,7 +137,7 @@ def test_sensitivity_refuses_more_work_than_its_budget(monkeypatch):
 def test_statement_timeout_bounds_a_query():
     from django.db import OperationalError
 
-    from core.api.limits import statement_timeout
+    from core.limits import statement_timeout
 
     with pytest.raises(OperationalError), statement_timeout(0.2), connection.cursor() as cur:
         cur.execute("SELECT pg_sleep(2)")

@@ -18,11 +18,11 @@ from pyais import encode_dict
 from pyais.util import checksum
 
 from conftest import login_as
+from core.database import db_conninfo
 from core.heartbeat import beat
 from ports.ingest.ais import TimeWindow
 from ports.ingest.pipeline import Ingest
 from ports.ingest.store import BufferedWriter, PositionStore
-from ports.services.ais import db_conninfo
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db

@@ -9,24 +9,7 @@ from contextlib import contextmanager
 
 from rest_framework.exceptions import Throttled, ValidationError
 
-from core.limits import (
-    LOCK_NAMESPACE,
-    Busy,
-    OverBudget,
-    cached,
-    guarded,
-    one_at_a_time,
-    statement_timeout,
-)
-
-__all__ = [
-    "LOCK_NAMESPACE",
-    "cached",
-    "guarded",
-    "one_at_a_time",
-    "refusals_as_answers",
-    "statement_timeout",
-]
+from core.limits import Busy, OverBudget
 
 
 @contextmanager

@@ -17,6 +17,10 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Codes of nodes and routes: they appear in URLs and map labels, so letters, digits, _ and -.
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9_\-]{0,31}$")
 URL_RE = re.compile(r"^https?://\S+$")
+# The years any input may name (API parameters, export filters, uploads, periods in links):
+# the corridor's data begins in the 2010s; a far-off year is a mistake or a probe, and year
+# 1 or 9999 would overflow the arithmetic of the periods around it.
+FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 def read_rows(path: Path | str, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:

@@ -17,9 +17,8 @@ from dash import MATCH, Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 from django.utils.translation import gettext as _
 
+from core.ingest.tables import FIRST_YEAR, LAST_YEAR
 from dash_app import gateway
-
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 
 
 def parse_day(text: object, end: bool = False) -> date | None:

@@ -13,8 +13,8 @@ from django.test import Client
 from werkzeug.test import Client as WsgiClient
 
 from conftest import login_as
+from core.database import db_conninfo
 from core.limits import LOCK_NAMESPACE, _lock_key
-from ports.services.ais import db_conninfo
 
 pytestmark = pytest.mark.django_db
 URL = "/dash/_dash-update-component"

@@ -20,9 +20,10 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
-from core.api.limits import cached, refusals_as_answers
+from core.api.limits import refusals_as_answers
 from core.api.pagination import page_of
 from core.api.params import check_window, date_param, datetime_param, float_values, int_param
+from core.limits import cached
 
 from ..choices import Channel
 from ..models import (

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from core.ingest.tables import CODE_RE
+from core.ingest.tables import CODE_RE, FIRST_YEAR, LAST_YEAR
 from core.ingest.text import control_detail, has_control, visible
 
 # column -> (English header, Chinese header, required)
@@ -48,7 +48,6 @@ CHOICES = {
 }
 DEFAULTS = {"trade": "total", "direction": "total", "cargo_class": "all", "laden": "total"}
 MAX_VALUE = Decimal("1e13")
-FIRST_YEAR, LAST_YEAR = 1990, 2100
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -222,8 +221,6 @@ def check_row(
         bad("period", "bad_period")
     elif period[2] >= today:
         bad("period", "future_period")
-    elif period[1].year < 1990:
-        bad("period", "bad_period")
     metric = cells.get("metric", "").strip().lower()
     unit = cells.get("unit", "").strip().lower()
     if metric not in METRICS:

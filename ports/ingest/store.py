@@ -237,6 +237,11 @@ class PositionStore:
             self._months.add((year, month))
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (psycopg's run on with context), or its kind."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 def _per_source(batch: Batch) -> dict[str, tuple[datetime, int, int]]:
     positions = batch.positions
     # Sorted by (source, time), a dict keeps each source's newest: passes at C speed.
@@ -432,7 +437,7 @@ class BufferedWriter:
         log.error(
             "%d rows refused (%s); set aside in %s",
             len(batch),
-            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__,
+            first_line(exc),
             path,
         )
 
@@ -443,12 +448,24 @@ class BufferedWriter:
         self.counts["static_written"] += len(batch.statics)
         self.counts["batches"] += 1
 
+    def _write(self, batch: Batch, flush_latest: bool) -> int | None:
+        """Store a batch; how many positions were new, or None when the server refused it
+        for what it holds (bad data, a constraint): then its valid rows are written apart
+        and only the refused ones set aside (`_salvage`), never blocking the feed. A lost
+        connection (TRANSIENT), also in the middle of that, is raised: the whole batch is
+        tried again later (what was written is not stored twice)."""
+        try:
+            return self.store.write_batch(batch, flush_latest=flush_latest)
+        except TRANSIENT:
+            raise
+        except psycopg.Error as exc:
+            self._salvage(batch, exc)
+            return None
+
     def _salvage(self, batch: Batch, exc: BaseException) -> None:
         """A batch the server refused for what it holds: its halves are written apart, down
         to the single rows it refuses alone, which are set aside (dead-*.json). A row the
-        decoder should have refused costs log2(batch) transactions, not the batch. A
-        connection lost meanwhile is raised: the whole batch is then retried (what was
-        written is not stored twice)."""
+        decoder should have refused costs log2(batch) transactions, not the batch."""
         if len(batch) <= 1:
             self._dead_letter(batch, exc)
             return
@@ -480,7 +497,7 @@ class BufferedWriter:
                 batch, path = item
                 last = not self._open and len(self.pending) + len(self.spilled) <= 1
                 try:
-                    inserted = self.store.write_batch(batch, flush_latest=last)
+                    inserted = self._write(batch, last)
                 except TRANSIENT as exc:
                     if self.store.conn is not None and not self.store.conn.broken:
                         # The server answered: the batch itself may be at fault.
@@ -491,10 +508,9 @@ class BufferedWriter:
                             failures = 0
                             continue
                     self.counts["db_errors"] += 1
-                    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                     log.warning(
                         "database unavailable (%s); %d rows buffered, retry in %.1f s",
-                        first_line,
+                        first_line(exc),
                         self.backlog_rows,
                         delay,
                     )
@@ -502,26 +518,10 @@ class BufferedWriter:
                     self._wait(delay)
                     delay = min(delay * 2, self.retry_max_s)
                     continue
-                except psycopg.Error as exc:
-                    # Refused for what it contains (bad data, a constraint): its valid rows
-                    # are written apart and only the refused ones set aside; never block the
-                    # feed with it.
-                    try:
-                        self._salvage(batch, exc)
-                    except TRANSIENT as lost:
-                        # The database went away meanwhile: the whole batch is tried again
-                        # later (the parts already written are not stored twice).
-                        self.counts["db_errors"] += 1
-                        log.warning("database unavailable (%s); batch kept, retrying", lost)
-                        self.store.close()
-                        self._wait(delay)
-                        delay = min(delay * 2, self.retry_max_s)
-                        continue
-                    self._done(batch, path)
-                    continue
                 delay = 0.5
                 failures = 0
-                self._count(batch, inserted)
+                if inserted is not None:
+                    self._count(batch, inserted)
                 self._done(batch, path)
         except BaseException as exc:  # a bug or a database error that retrying cannot fix
             self.error = exc

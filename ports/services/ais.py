@@ -10,6 +10,7 @@ from pathlib import Path
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from core.database import db_conninfo
 from core.imports import file_sha256
 
 from ..ingest.ais import TimeWindow
@@ -17,20 +18,6 @@ from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter, PositionStore
 from ..ingest.transports import parse_source
 from ..models import AisIngestRun
-
-
-def db_conninfo(alias: str = "default") -> str:
-    """A libpq connection string for Django's database (the ingester's own connection)."""
-    from django.db import connections
-    from psycopg.conninfo import make_conninfo
-
-    params = connections[alias].get_connection_params()
-    keep = {
-        k: v
-        for k, v in params.items()
-        if k in ("dbname", "user", "password", "host", "port", "sslmode") and v
-    }
-    return make_conninfo(**keep)
 
 
 def already_loaded(sha256: str) -> AisIngestRun | None:

@@ -12,7 +12,7 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
-from core.limits import guarded
+from core.limits import QUERY_TIMEOUT_S, guarded
 from geo.models import Node
 
 from ..choices import ship_type_group
@@ -42,7 +42,6 @@ class TooMuchWork(ValueError):
     """A request would read more positions than its budget allows."""
 
 
-QUERY_TIMEOUT_S = 20
 METRICS_CACHE_S = 120
 SENSITIVITY_CACHE_S = 600
 

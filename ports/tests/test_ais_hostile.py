@@ -18,6 +18,7 @@ from django.db import connection
 from pyais import encode_dict
 from pyais.util import checksum
 
+from core.database import db_conninfo
 from ports.ingest import spill
 from ports.ingest.ais import MAX_LINE_BYTES, AisDecoder, TimeWindow, decode_lines
 from ports.ingest.batch import Batch
@@ -31,7 +32,6 @@ from ports.ingest.transports import (
     udp_options,
 )
 from ports.models import VesselLatest, VesselPosition
-from ports.services.ais import db_conninfo
 
 NOW = time.time()
 

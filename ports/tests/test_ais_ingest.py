@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from django.core.management import call_command
 
+from core.database import db_conninfo
 from ports.models import AisSource, Vessel, VesselLatest, VesselPosition
-from ports.services.ais import db_conninfo
 
 FIXTURE = Path(__file__).parent / "fixtures" / "ais_sample.nmea"
 pytestmark = pytest.mark.usefixtures("ais_tables")

@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.database import db_conninfo
 from ports.ingest.ais import Position
 from ports.ingest.store import Batch, BufferedWriter, PositionStore
 from ports.models import VesselPosition
-from ports.services.ais import db_conninfo
 
 pytestmark = pytest.mark.usefixtures("ais_tables")
 T0 = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)

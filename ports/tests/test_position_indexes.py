@@ -6,8 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from core.database import db_conninfo
 from ports.partitions import index_closed_months
-from ports.services.ais import db_conninfo
 
 MONTH = "ports_vesselposition_y2024m03"
 BOX_HOUR = (

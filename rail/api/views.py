@@ -15,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import BBoxFilter
-from core.api.limits import refusals_as_answers, statement_timeout
+from core.api.limits import refusals_as_answers
 from core.api.params import check_window, date_param, datetime_param
+from core.limits import QUERY_TIMEOUT_S, statement_timeout
 from corridors.models import Route
 from geo.models import Node
 from ports.services.reporting import reportable_nodes
@@ -37,7 +38,6 @@ from .serializers import (
 
 MAX_KPI_DAYS = 731
 MAX_TRANSFER_DAYS = 366
-QUERY_TIMEOUT_S = 20
 
 
 class TrainFilter(django_filters.FilterSet):

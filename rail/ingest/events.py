@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.ingest.text import REASON, control_detail, has_control, visible
+from core.ingest.text import REASON, first_control, visible
 
 DEFAULT_TZ = "Asia/Shanghai"
 MAX_LINE = 64 * 1024
@@ -265,28 +265,12 @@ def _service_date(raw: Any) -> date:
     return value
 
 
-def _check_text(value: Any, name: str, depth: int = 0) -> None:
-    """Refuse an event holding a NUL or control character in any field, key or nested
-    value (core.ingest.text): named by its field, before any of it is used."""
-    if isinstance(value, str):
-        if has_control(value):
-            raise EventError(REASON, control_detail(value), name.split(".")[0] or None)
-    elif isinstance(value, dict) and depth < 3:
-        for key, item in value.items():
-            label = f"{name}.{key}" if name else str(key)
-            if isinstance(key, str) and has_control(key):
-                raise EventError(REASON, control_detail(key), visible(label).split(".")[0])
-            _check_text(item, label, depth + 1)
-    elif isinstance(value, list | tuple) and depth < 3:
-        for item in value:
-            _check_text(item, name, depth + 1)
-
-
 def parse_event(obj: Any, line: int, now: datetime | None = None) -> Parsed:
     """One event from a decoded JSON object (or a CSV row as a dict); EventError if bad."""
     if not isinstance(obj, dict):
         raise EventError("not an object", type(obj).__name__)
-    _check_text(obj, "")
+    if refused := first_control(obj):  # any field, key or nested value (core.ingest.text)
+        raise EventError(REASON, refused[1], refused[0].split(".")[0] or None)
     now = now or datetime.now(UTC)
     tz_name = _text(obj, "tz", max_len=40) or DEFAULT_TZ
     tz = _zone(tz_name)

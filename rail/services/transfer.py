@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from core.limits import check_budget, guarded
+from core.limits import QUERY_TIMEOUT_S, check_budget, guarded
 from geo.models import Node
 from ports.models import PortCall
 from ports.services.estimates import MIN_LENGTH_M
@@ -294,7 +294,6 @@ def weekly(items: list[Transfer], threshold: float) -> list[dict[str, Any]]:
     return rows
 
 
-QUERY_TIMEOUT_S = 20
 TRANSFER_CACHE_S = 300
 
 

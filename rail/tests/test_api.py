@@ -132,7 +132,7 @@ def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch):
     from django.core.cache import cache
 
     from core import limits
-    from ports.services.ais import db_conninfo
+    from core.database import db_conninfo
 
     cache.clear()
     analyst = login_as(APIClient(), "analyst")
