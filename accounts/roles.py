@@ -17,7 +17,7 @@ from django.contrib.auth.models import Group, Permission
 
 from .models import Role
 
-VIEW_APPS = ("geo", "corridors", "ports", "rail", "alerts")
+VIEW_APPS = ("geo", "corridors", "ais", "portcalls", "ports", "rail", "alerts")
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICIAL: (
         "geo.add_geofence",
@@ -25,7 +25,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "geo.change_node",
         "geo.add_nodeservice",
         "geo.change_nodeservice",
-        "ports.change_detectionrule",
+        "portcalls.change_detectionrule",
         "ports.review_throughputreport",
         "alerts.change_alert",
     ),

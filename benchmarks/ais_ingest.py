@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def generate(path: Path, messages: int, seed: int) -> None:
-    from ports.demo.simulator import Simulator, load_lanes
+    from ais.demo.simulator import Simulator, load_lanes
 
     sim = Simulator(load_lanes(ROOT / "data/gis/sea_lanes.geojson"), seed=seed)
     start = 1_764_115_200.0
@@ -62,7 +62,7 @@ def pyais_decode_only(path: Path) -> tuple[int, float]:
 def our_decode_only(path: Path) -> tuple[list, list, float]:
     """Our decoder alone, one process: the file's lines to positions and static reports
     (tag-block times, multi-part assembly, MMSI checks), nothing stored."""
-    from ports.ingest.ais import AisDecoder
+    from ais.ingest.ais import AisDecoder
 
     decoder = AisDecoder("BENCH")
     positions: list = []
@@ -78,8 +78,8 @@ def our_decode_only(path: Path) -> tuple[list, list, float]:
 def store_only(positions: list, statics: list, database_url: str, rows: int = 5000) -> float:
     """The store alone: pre-decoded reports written in batches of `rows` (the pipeline's
     batch) through `PositionStore.write_batch` into the emptied tables, one process."""
-    from ports.ingest.batch import Batch
-    from ports.ingest.store import PositionStore
+    from ais.ingest.batch import Batch
+    from ais.ingest.store import PositionStore
 
     conninfo = database_url.replace("postgis://", "postgresql://")
     empty_tables(conninfo)
@@ -100,7 +100,7 @@ def store_only(positions: list, statics: list, database_url: str, rows: int = 50
 def empty_tables(conninfo: str) -> None:
     """Empty the AIS tables and drop the positions' month partitions: the writers create
     them as a live feed does, so every run fills an open month's partition (no spatial
-    index, see ports.partitions), whatever month the benchmark file's times fall in; then a
+    index, see ais.partitions), whatever month the benchmark file's times fall in; then a
     checkpoint when the role may."""
     import psycopg
 

@@ -26,8 +26,8 @@ import numpy as np  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 from shapely.ops import unary_union  # noqa: E402
 
-from ports.demo.simulator import Simulator, load_lanes  # noqa: E402
-from ports.detection import (  # noqa: E402
+from ais.demo.simulator import Simulator, load_lanes  # noqa: E402
+from portcalls.detection import (  # noqa: E402
     PortFences,
     Rule,
     VesselTracker,

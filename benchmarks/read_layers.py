@@ -50,10 +50,10 @@ def main() -> None:
     from django.utils import timezone
     from rest_framework.renderers import JSONRenderer
 
-    from ports.api.serializers import VesselLatestSerializer
-    from ports.models import VesselLatest
-    from ports.services import layers
-    from ports.tests.test_layers_sql import vessel_track  # the Python path it replaced
+    from ais.api.serializers import VesselLatestSerializer
+    from ais.models import VesselLatest
+    from ais.services import layers
+    from ais.tests.test_layers_sql import vessel_track  # the Python path it replaced
 
     seed_live_vessels(args.vessels, "BENCH-LAYERS")
     mmsi, end = 414000001, timezone.now()

@@ -1,6 +1,6 @@
 """Size (issue 13): a month of corridor-wide positions in the positions table, and what
 stays fast at that size. Prints the insert rate while the month is open (no spatial index,
-see ports.partitions), a box and an hour then, the closing step (its GiST index on
+see ais.partitions), a box and an hour then, the closing step (its GiST index on
 (ts, geom) built by `index_closed_months`, as `manage.py index_positions` does), then on
 the closed month: a box and an hour, one vessel's day (its track), the port-call batch over
 the month at every watched port, disk per million positions, and how many partitions
@@ -67,10 +67,10 @@ def main() -> None:
     seeded_bench_django()
     from django.db import connection
 
-    from ports.detection import as_columns, detect_calls_arrays
-    from ports.partitions import index_closed_months
-    from ports.services import layers
-    from ports.services import portcalls as calls
+    from ais.partitions import index_closed_months
+    from ais.services import layers
+    from portcalls.detection import as_columns, detect_calls_arrays
+    from portcalls.services import calls as calls
 
     vessels = max(1, args.positions // PER_VESSEL)
     with connection.cursor() as cursor:

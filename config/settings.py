@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "accounts",
     "geo",
     "corridors",
+    "ais",
+    "portcalls",
     "ports",
     "rail",
     "alerts",

@@ -19,6 +19,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from ais.choices import NAV_STATUS, ShipTypeGroup, ship_type_group
+from ais.models import Vessel
+from ais.services import layers as ais_layers
 from alerts.models import Alert
 from core.limits import Busy, OverBudget
 from corridors.models import Route
@@ -32,11 +35,11 @@ from exports.services.layers import LAYERS
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.models import DigitalServiceCategory, Node, ServiceEvidence
 from geo.services.coverage import compute_coverage, coverage_rgb
-from ports.choices import NAV_STATUS, Metric, ShipTypeGroup, ship_type_group
-from ports.models import PortCall, ThroughputReport, Vessel
-from ports.services import layers as ais_layers
-from ports.services import metrics as metric_services
-from ports.services import portcalls as call_services
+from portcalls.models import PortCall
+from portcalls.services import calls as call_services
+from portcalls.services import metrics as metric_services
+from ports.choices import Metric
+from ports.models import ThroughputReport
 from ports.services.estimates import estimate_teu
 from ports.services.throughput import latest_yearly_values, node_figures
 from rail.models import RailEvent, Train
@@ -355,7 +358,7 @@ def live_vessel_status(max_age_min: float = 60.0) -> tuple[int, datetime | None]
     """How many vessels are live and the newest report's time."""
     from django.db.models import Count, Max
 
-    from ports.models import VesselLatest
+    from ais.models import VesselLatest
 
     got = (
         VesselLatest.objects.vessels()

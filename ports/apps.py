@@ -12,22 +12,3 @@ class PortsConfig(AppConfig):
 
         # The node API shows each node's latest full-year TEU (ports owns the figures).
         register_node_context("latest_teu", lambda: latest_yearly_values("teu"))
-
-        from django.db.models import Count
-
-        from core.metrics import register_gauge
-
-        from .models import PortCallRecompute
-
-        def recomputes() -> dict[tuple[str, ...], float]:
-            rows = PortCallRecompute.objects.exclude(state="done").values_list("state")
-            return {
-                (state,): n for state, n in rows.annotate(n=Count("id")).values_list("state", "n")
-            }
-
-        register_gauge(
-            "cw_portcall_recomputes",
-            "Late-position recomputes of port calls not done, by state",
-            recomputes,
-            ("state",),
-        )

@@ -12,8 +12,9 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
 from django.utils import timezone
 
+from ais.models import Vessel
 from geo.models import Geofence, Node
-from ports.models import DetectionRule, PortCall, Vessel
+from portcalls.models import DetectionRule, PortCall
 
 _codes = itertools.count(1)
 _mmsis = itertools.count(412_900_001)

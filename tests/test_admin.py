@@ -62,7 +62,7 @@ def test_segment_save_recomputes_length(admin):
 
 
 def test_rule_edit_in_the_admin_saves_a_new_version(admin):
-    from ports.models import DetectionRule
+    from portcalls.models import DetectionRule
 
     rule = DetectionRule.objects.get(node__code="QZ_PORT", valid_to__isnull=True)
     data = {
@@ -72,12 +72,12 @@ def test_rule_edit_in_the_admin_saves_a_new_version(admin):
         "exit_hysteresis_m": rule.exit_hysteresis_m,
         "note": "tighter",
     }
-    response = admin.post(f"/admin/ports/detectionrule/{rule.pk}/change/", data)
+    response = admin.post(f"/admin/portcalls/detectionrule/{rule.pk}/change/", data)
     assert response.status_code == 302, response.content[:500]
     current = DetectionRule.objects.get(node__code="QZ_PORT", valid_to__isnull=True)
     assert (current.version, current.speed_kn, current.origin) == (rule.version + 1, 0.7, "user")
     rule.refresh_from_db()
     assert rule.valid_to is not None and rule.speed_kn == 1.0  # the old version is kept
     # A past version is history: its values cannot be edited.
-    page = admin.get(f"/admin/ports/detectionrule/{rule.pk}/change/")
+    page = admin.get(f"/admin/portcalls/detectionrule/{rule.pk}/change/")
     assert "speed_kn" not in page.context["adminform"].form.fields

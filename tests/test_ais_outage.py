@@ -18,9 +18,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ports.demo.feed import FeedServer
-from ports.demo.simulator import Simulator, load_lanes
-from ports.ingest.ais import decode_lines
+from ais.demo.feed import FeedServer
+from ais.demo.simulator import Simulator, load_lanes
+from ais.ingest.ais import decode_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow

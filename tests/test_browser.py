@@ -218,9 +218,11 @@ def reported_figures():
     served app; they, and the figures and uploads the browser commits, go afterwards."""
     from datetime import UTC, datetime, timedelta
 
+    from ais.models import Vessel
     from conftest import in_own_connection
     from geo.models import Node
-    from ports.models import PortCall, ThroughputReport, UploadBatch, Vessel
+    from portcalls.models import PortCall
+    from ports.models import ThroughputReport, UploadBatch
     from tests.factories import make_call, make_vessel
 
     def calls():

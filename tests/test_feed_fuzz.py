@@ -16,14 +16,15 @@ from pyais import encode_dict
 from pyais.util import checksum
 from rest_framework.test import APIClient
 
+from ais.ingest.ais import decode_lines
+from ais.ingest.batch import Batch
+from ais.ingest.pipeline import ERROR_KINDS
+from ais.ingest.store import BufferedWriter, PositionStore
+from ais.models import VesselPosition
 from conftest import login_as
 from core.database import db_conninfo
 from core.ingest.text import has_control
-from ports.ingest.ais import decode_lines
-from ports.ingest.batch import Batch
-from ports.ingest.pipeline import ERROR_KINDS
-from ports.ingest.store import BufferedWriter, PositionStore
-from ports.models import ThroughputReport, VesselPosition
+from ports.models import ThroughputReport
 from ports.services.reporting import plan_file
 from rail.ingest.events import parse_objects
 from rail.models import ContainerEvent, RailEvent
@@ -220,7 +221,7 @@ def test_the_throughput_api_refuses_a_nul_naming_row_and_field():
 
 def test_a_stored_station_never_holds_a_control_character(tmp_path, ais_tables):
     """Whatever the decoder lets through, the database keeps the feed going."""
-    from ports.ingest.ais import Position
+    from ais.ingest.ais import Position
 
     ts = datetime.now(UTC) - timedelta(minutes=1)
     rows = [Position(413900000 + i, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "S") for i in range(9)]

@@ -18,7 +18,7 @@ import requests
 from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.slow
-FIXTURE = ROOT / "ports" / "tests" / "fixtures" / "ais_sample.nmea"
+FIXTURE = ROOT / "ais" / "tests" / "fixtures" / "ais_sample.nmea"
 EXAMPLES = int(os.environ.get("CW_FUZZ_EXAMPLES", "25"))
 
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def api():
     from django.utils import timezone
 
-    from ports.models import Vessel
+    from ais.models import Vessel
 
     Vessel.objects.create(mmsi=412000001, first_seen_at=timezone.now())
     return login_as(APIClient(), "analyst")
@@ -119,7 +119,7 @@ def test_sensitivity_refuses_more_work_than_its_budget(monkeypatch):
     from datetime import UTC, datetime, timedelta
 
     from geo.models import Node
-    from ports.services import metrics
+    from portcalls.services import metrics
 
     calls = []
     monkeypatch.setattr(
@@ -144,7 +144,7 @@ def test_statement_timeout_bounds_a_query():
 
 
 def test_sensitivity_answers_are_cached(api, monkeypatch):
-    from ports.services import metrics as views
+    from portcalls.services import metrics as views
 
     runs = []
     real = views.sensitivity

@@ -1,16 +1,16 @@
 """Issue 13: the node, fence, route and segment layers PostGIS writes equal, feature by
 feature, what the serializers wrote for the same rows and the same query (filters,
-pagination), coordinates to 1e-9 degree. The vessel layers: ports/tests/test_layers_sql.py."""
+pagination), coordinates to 1e-9 degree. The vessel layers: ais/tests/test_layers_sql.py."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
 
+from ais.tests.test_layers_sql import same
 from conftest import login_as
 from corridors.api.views import RouteSegmentViewSet, RouteViewSet
 from geo.api.views import GeofenceViewSet, NodeViewSet
-from ports.tests.test_layers_sql import same
 
 pytestmark = pytest.mark.django_db
 VIEWS = {

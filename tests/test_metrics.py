@@ -17,12 +17,12 @@ from django.test import Client
 from pyais import encode_dict
 from pyais.util import checksum
 
+from ais.ingest.ais import TimeWindow
+from ais.ingest.pipeline import Ingest
+from ais.ingest.store import BufferedWriter, PositionStore
 from conftest import login_as
 from core.database import db_conninfo
 from core.heartbeat import beat
-from ports.ingest.ais import TimeWindow
-from ports.ingest.pipeline import Ingest
-from ports.ingest.store import BufferedWriter, PositionStore
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db

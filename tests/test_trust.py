@@ -22,7 +22,7 @@ from conftest import login_as
 from core.ingest.geojson import read_features
 from geo.models import Geofence, Node
 from geo.services.nodes import update_node
-from ports.models import DetectionRule
+from portcalls.models import DetectionRule
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -272,7 +272,7 @@ def test_reads_need_a_login_except_the_public_ones(settings):
 def test_ais_stats_hide_what_runs_read_from_non_administrators():
     from django.utils import timezone
 
-    from ports.models import AisIngestRun
+    from ais.models import AisIngestRun
 
     AisIngestRun.objects.create(
         started_at=timezone.now(), sources="/srv/secret/feed.nmea tcp://10.0.0.5:4001"
@@ -358,7 +358,7 @@ def test_fence_and_rule_writes_follow_the_roles(username, allowed):
 
 @pytest.mark.parametrize("value", [-1e308, -1, 31, "nan", "inf", "fast"])
 def test_rule_values_are_range_checked_everywhere(value):
-    from ports.services.portcalls import update_rule
+    from portcalls.services.calls import update_rule
 
     response = client("official").post(
         "/api/ports/QZ_PORT/rules/", {"speed_kn": value}, format="json"
@@ -380,7 +380,7 @@ def test_admin_rule_form_refuses_out_of_range_values():
         "exit_hysteresis_m": 1000,
         "note": "",
     }
-    response = admin.post(f"/admin/ports/detectionrule/{rule.pk}/change/", data)
+    response = admin.post(f"/admin/portcalls/detectionrule/{rule.pk}/change/", data)
     assert response.status_code == 200 and "speed_kn" in response.context["adminform"].form.errors
     assert DetectionRule.objects.get(node__code="QZ_PORT", valid_to__isnull=True).pk == rule.pk
 

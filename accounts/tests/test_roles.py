@@ -21,7 +21,7 @@ def test_role_groups_hold_their_permissions_and_every_view():
     official = perms(Group.objects.get(name=group_name(Role.OFFICIAL)))
     analyst = perms(Group.objects.get(name=group_name(Role.ANALYST)))
     assert set(ROLE_PERMISSIONS[Role.OFFICIAL]) <= official
-    assert "geo.change_geofence" not in analyst and "ports.view_portcall" in analyst
+    assert "geo.change_geofence" not in analyst and "portcalls.view_portcall" in analyst
     assert not {p for p in analyst if not p.split(".")[1].startswith("view_")}
 
 

@@ -32,9 +32,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ais.models import VesselLatest
 from geo.models import Node
-from ports.models import PortCall, VesselLatest
-from ports.services.metrics import congested_ports
+from portcalls.models import PortCall
+from portcalls.services.metrics import congested_ports
 from rail.choices import TrainStatus
 from rail.models import Train
 from rail.services.kpis import threshold_min

@@ -11,12 +11,12 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from ais.models import VesselLatest
 from alerts.models import Alert
 from alerts.services.checks import ais_gaps, evaluate, train_delays
 from conftest import login_as
 from corridors.models import Route
 from geo.models import Node
-from ports.models import VesselLatest
 from rail.models import Train
 from tests.factories import make_call, make_vessel
 

@@ -26,8 +26,8 @@ from geo.services.nodes import (
     import_nodes,
     import_service_evidence,
 )
+from portcalls.services.calls import ensure_default_rules
 from ports.ingest.published import parse_published
-from ports.services.portcalls import ensure_default_rules
 from ports.services.throughput import import_published_figures
 
 from ..ingest.routes import parse_routes, parse_segments

@@ -95,7 +95,7 @@ def test_coverage_colour_scale_is_one_scale():
 def test_congested_ports_are_computed_once_per_few_minutes(monkeypatch):
     from django.core.cache import cache
 
-    from ports.services import metrics
+    from portcalls.services import metrics
 
     cache.clear()
     calls = []
@@ -112,7 +112,7 @@ def test_congested_ports_are_computed_once_per_few_minutes(monkeypatch):
 
 
 def test_port_sensitivity_unknown_port_and_budget(monkeypatch):
-    from ports.services import metrics
+    from portcalls.services import metrics
 
     assert gateway.port_sensitivity("NOPE", None) is None
     monkeypatch.setattr(metrics, "MAX_ROW_RUNS", 0)

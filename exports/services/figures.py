@@ -10,7 +10,8 @@ from django.db.models import Q, Sum
 
 from geo.models import Node
 from geo.services.coverage import NodeCoverage, compute_coverage
-from ports.models import PortCall, ThroughputReport
+from portcalls.models import PortCall
+from ports.models import ThroughputReport
 from rail.models import Train
 
 

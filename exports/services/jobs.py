@@ -34,10 +34,10 @@ REPORT = "corridor_report"
 REPORT_FORMATS = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 # Layers an analyst may export; positions and tracks need the AIS view permission too.
 PERMISSIONS = {
-    "positions": "ports.view_vesselposition",
-    "tracks": "ports.view_vesselposition",
-    "latest_positions": "ports.view_vessellatest",
-    "port_calls": "ports.view_portcall",
+    "positions": "ais.view_vesselposition",
+    "tracks": "ais.view_vesselposition",
+    "latest_positions": "ais.view_vessellatest",
+    "port_calls": "portcalls.view_portcall",
 }
 
 

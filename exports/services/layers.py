@@ -21,11 +21,13 @@ from django.db import connection, transaction
 from django.db.models import F, Func, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from ais.models import VesselLatest
 from core.dates import EARLIEST, LATEST, utc_datetime
 from corridors.models import Route, RouteSegment
 from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
-from ports.models import PortCall, ThroughputReport, VesselLatest
+from portcalls.models import PortCall
+from ports.models import ThroughputReport
 from ports.services.throughput import latest_yearly_values
 from rail.models import Train
 from rail.services.kpis import route_kpis

@@ -29,8 +29,8 @@ from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services.coverage import compute_coverage, coverage_hex
-from ports.models import PortCall
-from ports.services.portcalls import watched_ports
+from portcalls.models import PortCall
+from portcalls.services.calls import watched_ports
 from rail.models import Train
 
 from .figures import previous_period, shift_year, teu_totals

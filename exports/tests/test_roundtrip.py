@@ -29,7 +29,7 @@ def traffic(ais_tables):
     make_positions(ship.mmsi, [(108.6 + i * 0.001, 21.7, 5.0) for i in range(30)], start)
     from django.contrib.gis.geos import Point
 
-    from ports.models import VesselLatest
+    from ais.models import VesselLatest
 
     VesselLatest.objects.create(
         vessel=ship, ts=NOW, geom=Point(108.63, 21.7, srid=4326), msg_type=1
@@ -181,7 +181,7 @@ def test_shapefile_names_are_cut_the_same_way_and_stay_unique():
 
 
 def test_csv_has_a_bom_and_formulas_are_defused(traffic, tmp_path):
-    from ports.models import Vessel
+    from ais.models import Vessel
 
     Vessel.objects.filter(pk=traffic.pk).update(name="=HYPERLINK(1)")
     spec = LAYERS["latest_positions"]
@@ -226,7 +226,7 @@ def test_kml_text_cannot_break_out_of_its_cdata(traffic, tmp_path, name):
     control character, which XML cannot hold, shown as U+FFFD)."""
     import xml.etree.ElementTree as ET
 
-    from ports.models import Vessel
+    from ais.models import Vessel
 
     Vessel.objects.filter(pk=traffic.pk).update(name=name)
     spec = LAYERS["latest_positions"]

@@ -1,4 +1,4 @@
-"""Positions' indexes by the month's state (see ports.partitions): no spatial index on the
+"""Positions' indexes by the month's state (see ais.partitions): no spatial index on the
 open month's insert path, BRIN on ts summarised as it fills. Closed months get their GiST
 index on (ts, geom) from `manage.py index_positions`, built concurrently (run by `make run`
 at start and hourly): this migration stays quick on a database with years of positions,

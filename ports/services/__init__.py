@@ -1,3 +1,2 @@
-"""Use cases of the ports app, one module per concept: throughput figures, AIS ingest and
-layers, port calls (rules and detection), port metrics (daily figures, baseline,
-congestion, sensitivity)."""
+"""Use cases of the ports app, one module per concept: throughput figures (published and
+reported), the review of reported figures, and the AIS estimate they are checked against."""

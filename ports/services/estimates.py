@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 from django.core.cache import cache
 
 from geo.models import Node
+from portcalls.models import PortCall
 
-from ..models import PortCall, ThroughputReport
+from ..models import ThroughputReport
 
 CAPACITY_A = 2.8e-4
 CAPACITY_B = 3.0

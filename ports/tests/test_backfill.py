@@ -7,7 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import SetupRecord
-from ports.models import PortCall, VesselPosition
+from ais.models import VesselPosition
+from portcalls.models import PortCall
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

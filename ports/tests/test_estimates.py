@@ -9,9 +9,10 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from ports.models import ThroughputReport
-from ports.services import estimates
 from tests.factories import make_call, make_port, make_vessel
+
+from ..models import ThroughputReport
+from ..services import estimates
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import login_as
-from ports.ingest.figures import check_rows, header_map, parse_period
-from ports.models import ThroughputReport, UploadBatch
-from ports.services.reporting import SubmissionRefused, submit_figures
+
+from ..ingest.figures import check_rows, header_map, parse_period
+from ..models import ThroughputReport, UploadBatch
+from ..services.reporting import SubmissionRefused, submit_figures
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 27)
@@ -270,7 +271,7 @@ def test_expired_and_revoked_tokens_are_refused(settings):
 def test_overdue_reminders_go_to_operators_with_an_address(settings, mailoutbox):
     from django.contrib.auth import get_user_model
 
-    from ports.services.reporting import overdue_months, send_overdue_reminders
+    from ..services.reporting import overdue_months, send_overdue_reminders
 
     settings.EMAIL_HOST = "smtp.example.org"
     get_user_model().objects.filter(username="operator").update(email="ops@qinzhou.example")

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from geo.models import Node
-from ports.models import ThroughputReport
-from ports.services.throughput import latest_yearly_values
+
+from ..models import ThroughputReport
+from ..services.throughput import latest_yearly_values
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_only_official_figures_count():
     """An approved report becomes the official figure; a rejected one never counts."""
     from django.contrib.auth import get_user_model
 
-    from ports.services.reporting import review_figure, submit_figures
+    from ..services.reporting import review_figure, submit_figures
 
     users = get_user_model().objects
     node = Node.objects.get(code="QZ_PORT")

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from ais.demo.simulator import CallTruth, Ship
 from corridors.models import RouteSegment
-from ports.demo.simulator import CallTruth, Ship
-from ports.models import PortCall
+from portcalls.models import PortCall
 from ports.services.estimates import MIN_LENGTH_M
 
 from ..demo.simulator import VesselCall

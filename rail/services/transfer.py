@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.limits import QUERY_TIMEOUT_S, check_budget, guarded
 from geo.models import Node
-from ports.models import PortCall
+from portcalls.models import PortCall
 from ports.services.estimates import MIN_LENGTH_M
 
 from ..choices import ContainerEventType, TrainStatus

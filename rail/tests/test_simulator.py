@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from ports.demo.simulator import Simulator, load_lanes
+from ais.demo.simulator import Simulator, load_lanes
 from rail.demo.simulator import DAY, RailSimulator
 from rail.ingest.events import valid_container
 from rail.models import ContainerEvent, RailEvent, Train

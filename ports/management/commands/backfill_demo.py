@@ -25,10 +25,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.models import SetupRecord
-from ports.demo.simulator import Simulator, load_lanes
-from ports.models import ThroughputReport, VesselPosition
-from ports.services.estimates import estimate_teu
-from ports.services.portcalls import watched_ports
+from ais.demo.simulator import Simulator, load_lanes
+from ais.models import VesselPosition
+from portcalls.services.calls import watched_ports
+
+from ...models import ThroughputReport
+from ...services.estimates import estimate_teu
 
 KEY = "demo_history"
 

@@ -5,7 +5,8 @@ outlives a database restart)."""
 from django.core.management.base import BaseCommand
 
 from core.process import run_every
-from ports.services.reporting import send_overdue_reminders
+
+from ...services.reporting import send_overdue_reminders
 
 
 class Command(BaseCommand):

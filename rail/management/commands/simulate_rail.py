@@ -11,9 +11,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import Error as DatabaseError
 from django.db import close_old_connections
 
+from ais.demo.simulator import Simulator, load_lanes
 from core.heartbeat import beat
 from core.process import on_stop_signals
-from ports.demo.simulator import Simulator, load_lanes
 from rail.demo.simulator import DAY, RailSimulator
 from rail.ingest.events import parse_objects
 from rail.services.demo import calls_from_db, calls_from_plan, rail_lengths, utc
