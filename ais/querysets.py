@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
@@ -23,6 +23,19 @@ WHERE ts >= %(start)s AND ts < %(end)s
   AND ({VESSELS_SQL}) {{vessels}}
 ORDER BY mmsi, ts
 LIMIT %(limit)s
+"""
+
+
+# The days of [first, last] with at least one position near an area: one index probe per
+# day (the first row found ends it), so a month costs 31 short lookups.
+DAYS_SQL = """
+SELECT d::date FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
+WHERE EXISTS (
+  SELECT 1 FROM ports_vesselposition
+  WHERE ts >= d AND ts < d + interval '1 day'
+    AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
+)
+ORDER BY 1
 """
 
 
@@ -92,3 +105,13 @@ class VesselPositionQuerySet(QuerySet[Any]):
             cursor.execute(NEAR_ROWS_SQL.format(vessels=only), params)
             rows: list[tuple[Any, ...]] = cursor.fetchall()
             return rows
+
+    def days_with_positions(
+        self, area_ewkb: bytes, near_deg: float, first: date, last: date
+    ) -> list[date]:
+        """The UTC days of [first, last] on which AIS positions were received within
+        `near_deg` degrees of the box of `area_ewkb`: the days AIS covers that area."""
+        params: dict[str, Any] = {"first": first, "last": last, "area": area_ewkb, "near": near_deg}
+        with connection.cursor() as cursor:
+            cursor.execute(DAYS_SQL, params)
+            return [row[0] for row in cursor.fetchall()]

@@ -11,7 +11,6 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -40,8 +39,9 @@ from portcalls.services import calls as call_services
 from portcalls.services import metrics as metric_services
 from ports.choices import Metric
 from ports.models import ThroughputReport
+from ports.services import totals as throughput_totals
 from ports.services.estimates import estimate_teu
-from ports.services.throughput import latest_yearly_values, node_figures
+from ports.services.throughput import node_figures
 from rail.models import RailEvent, Train
 from rail.services import kpis as rail_kpis
 from rail.services import live as rail_live
@@ -155,10 +155,10 @@ def map_nodes(
     on = min(period[1], timezone.now().date()) if period else None
     coverage = compute_coverage(node_list, on=on)
     congested = metric_services.congested_ports()
-    teu = latest_yearly_values("teu")
     if period is not None:
-        totals = export_figures.teu_totals([n.pk for n in node_list], *period)
-        teu = {n.code: (Decimal(str(totals[n.pk][0])), 0, "") for n in node_list if n.pk in totals}
+        teu = throughput_totals.node_totals("teu", *period, node_list)
+    else:
+        teu = throughput_totals.latest_year("teu", node_list)
     stacks: dict[tuple[float, float], list[Node]] = defaultdict(list)
     for node in node_list:
         stacks[(round(node.geom.x, 4), round(node.geom.y, 4))].append(node)
@@ -167,12 +167,17 @@ def map_nodes(
         group.sort(key=lambda n: (-KIND_Z.get(n.kind, 0), n.code))
         for index, node in enumerate(group):
             cov = coverage[node.code]
-            latest = teu.get(node.code)
-            figure = (
-                _("%(teu)s TEU") % {"teu": f"{float(latest[0]):,.0f}"}
-                if latest
-                else _("no TEU figure")
-            )
+            own = teu.get(node.code)
+            latest = own.value if own is not None else None
+            if latest is not None and own is not None:
+                sign = {">=": "≥ ", "~": "≈ "}.get(own.qualifier, "")
+                figure = sign + _("%(teu)s TEU") % {"teu": f"{float(latest):,.0f}"}
+                if own.partial:
+                    figure += " (" + _("partial") + ")"
+            elif own is not None and own.covered_by:
+                figure = _("TEU counted in %(group)s") % {"group": own.covered_by}
+            else:
+                figure = _("no TEU figure")
             figure += " · " + (
                 _("coverage %(score)s") % {"score": f"{cov.score:.0%}"}
                 if cov.assessed
@@ -192,7 +197,7 @@ def map_nodes(
                         "colour": coverage_colour(cov.score)
                         if cov.assessed
                         else NO_EVIDENCE_COLOUR,
-                        "latest_teu": float(latest[0]) if latest else None,
+                        "latest_teu": float(latest) if latest is not None else None,
                         "headline": figure,
                         "stack_index": index,
                         "stack_size": len(group),
@@ -268,6 +273,27 @@ class FigureView:
 
 
 @dataclass(frozen=True)
+class TotalView:
+    """A throughput total as pages show it: `value` with its qualifier sign, what it
+    covers, partial or not, or the group whose figure counts the node."""
+
+    value: str
+    number: float | None
+    covers: str
+    partial: bool
+    covered_by: str | None
+
+
+QUALIFIER_SIGNS = {">=": "≥ ", "~": "≈ "}
+
+
+def total_view(figure: throughput_totals.Total) -> TotalView:
+    number = None if figure.value is None else float(figure.value)
+    value = "—" if number is None else QUALIFIER_SIGNS.get(figure.qualifier, "") + f"{number:,.0f}"
+    return TotalView(value, number, figure.covers_text(), figure.partial, figure.covered_by)
+
+
+@dataclass(frozen=True)
 class NodeDetail:
     """What the node panel shows."""
 
@@ -289,11 +315,15 @@ class NodeDetail:
     group: str | None
     routes: list[str]
     port_page: bool
+    period_teu: TotalView | None = None
 
 
-def node_detail(code: str, lang: str, on: date | None = None) -> NodeDetail | None:
+def node_detail(
+    code: str, lang: str, on: date | None = None, period: tuple[date, date] | None = None
+) -> NodeDetail | None:
     """What the node panel shows: names, kind, coordinate quality, services (in place on
-    `on` by their evidence; now when None), figures."""
+    `on` by their evidence; now when None), figures, and the node's own TEU total of
+    `period` (ports.services.totals) when given."""
     node = Node.objects.select_related("group").filter(code=code).first()
     if node is None:
         return None
@@ -346,6 +376,11 @@ def node_detail(code: str, lang: str, on: date | None = None) -> NodeDetail | No
         group=localized(node.group, lang) if node.group else None,
         routes=sorted(set(node.route_memberships.values_list("route__code", flat=True))),
         port_page=node.detection_rules.exists(),
+        period_teu=(
+            total_view(throughput_totals.node_totals("teu", *period, [node])[node.code])
+            if period
+            else None
+        ),
     )
 
 
@@ -631,7 +666,7 @@ def node_throughput(
         for start in starts:
             last = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
             estimate = estimate_teu(node, start, last)
-            if estimate is not None and estimate.calls:
+            if estimate is not None and estimate.teu is not None and estimate.complete:
                 ais[start] = round(estimate.teu)
     return ThroughputSeries(
         months=[f"{m:%Y-%m}" for m in starts],

@@ -8,7 +8,7 @@ class PortsConfig(AppConfig):
     def ready(self) -> None:
         from geo.api.extensions import register_node_context
 
-        from .services.throughput import latest_yearly_values
+        from .services.throughput import latest_year_figures
 
         # The node API shows each node's latest full-year TEU (ports owns the figures).
-        register_node_context("latest_teu", lambda: latest_yearly_values("teu"))
+        register_node_context("latest_teu", lambda: latest_year_figures("teu"))

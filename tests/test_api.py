@@ -33,8 +33,12 @@ def test_nodes_are_a_geojson_feature_collection(api, django_assert_max_num_queri
     assert qz["geometry"] == {"type": "Point", "coordinates": [108.58, 21.73]}
     props = qz["properties"]
     assert props["coverage_score"] == pytest.approx(4 / 12, abs=1e-4)
-    # Qinzhou carries Beibu Gulf Port's published total (>= 10 M TEU in 2025).
-    assert (props["latest_teu"], props["latest_teu_year"]) == (10_000_000.0, 2025)
+    # Qinzhou has no figure of its own: Beibu Gulf Port's total counts it, and is never
+    # attributed to it (an analyst summing the three ports would get three times the truth).
+    assert props["latest_teu"] is None and props["teu_covered_by"] == "BBG"
+    bbg = next(f for f in body["features"] if f["id"] == "BBG")["properties"]
+    assert (bbg["latest_teu"], bbg["latest_teu_year"]) == (10_000_000.0, 2025)
+    assert bbg["latest_teu_qualifier"] == ">=" and bbg["teu_covered_by"] is None
 
 
 def test_nodes_filter_by_kind_bbox_and_route(api):

@@ -74,9 +74,25 @@ def node_panel(d: gateway.NodeDetail) -> html.Div:
             html.Div([_("Not recorded"), ": ", ", ".join(d.missing)], className="cw-muted")
             if d.missing
             else None,
+            period_total(d.period_teu),
             html.H3([_("Figures"), " (" + _("incl.") + " " + d.group + ")" if d.group else ""]),
             html.Table([html.Tbody(figures)], className="cw-figures")
             if figures
             else html.P(_("No figures recorded."), className="cw-muted"),
         ],
+    )
+
+
+def period_total(total: gateway.TotalView | None) -> html.Div | None:
+    """The node's own container total of the period and what it covers."""
+    if total is None:
+        return None
+    return html.Div(
+        [
+            html.Span(_("Containers in the period (TEU)"), className="cw-muted"),
+            " ",
+            html.Strong(total.value, id="node-period-teu"),
+            html.Small(" · " + total.covers, className="cw-muted cw-covers"),
+        ],
+        className="cw-period-total" + (" cw-partial" if total.partial else ""),
     )

@@ -23,7 +23,9 @@ def layout(code: str = "", **query) -> html.Div:
     lang = translation.get_language() or "en"
     period = period_bar.period_from_query(query)
     end = period[1] if period else None
-    detail = gateway.node_detail(code, lang, on=end) if isinstance(code, str) else None
+    detail = (
+        gateway.node_detail(code, lang, on=end, period=period) if isinstance(code, str) else None
+    )
     if detail is None:
         return html.Div(
             [html.H2(_("Unknown node.")), html.A(_("Back to the map"), href="/dash/")],

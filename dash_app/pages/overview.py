@@ -112,7 +112,7 @@ def layout(**query) -> html.Div:
     if route and route not in {o["value"] for o in gateway.route_options(lang)}:
         route = None
     dates = gateway.month_bounds(first, last)
-    detail = gateway.node_detail(node, lang, on=dates[1]) if node else None
+    detail = gateway.node_detail(node, lang, on=dates[1], period=dates) if node else None
     shown = layers_from_query(query)
     overlays = dl.LayersControl(
         id="overview-layers",
@@ -308,29 +308,58 @@ HEADLINE_LABELS = {
 }
 
 
+QUALIFIER_SIGNS = {">=": "≥ ", "~": "≈ "}
+
+
 def headline_strip(strip) -> list:
+    """The period's headline cards: each figure with its qualifier, what it covers (a
+    partial total says so), its sources, and its comparisons; a comparison that is not like
+    for like says why instead of a percentage."""
     cards = []
     for f in strip.figures:
         title, fmt = HEADLINE_LABELS[f.key]
-        value = "—" if f.value is None else fmt.format(f.value)
+        value = (
+            "—" if f.value is None else QUALIFIER_SIGNS.get(f.qualifier, "") + fmt.format(f.value)
+        )
         changes = []
-        for label, then in ((_("vs previous"), f.previous), (_("vs last year"), f.last_year)):
-            change = f.change(then)
-            if change is not None:
+        for label, verdict in (
+            (_("vs previous"), f.vs_previous),
+            (_("vs last year"), f.vs_last_year),
+        ):
+            if verdict.change is not None:
+                sign = QUALIFIER_SIGNS.get(verdict.qualifier, "")
                 changes.append(
                     html.Span(
-                        f"{label} {change:+.1%}",
-                        className="cw-up" if change >= 0 else "cw-down",
+                        f"{label} {sign}{verdict.change:+.1%}",
+                        className="cw-up" if verdict.change >= 0 else "cw-down",
                     )
                 )
+            elif f.value is not None and verdict.reason:
+                changes.append(
+                    html.Span(
+                        f"{label}: " + _("not comparable"),
+                        title=verdict.reason,
+                        className="cw-muted cw-not-comparable",
+                    )
+                )
+        details = []
+        if f.covers and f.value is not None:
+            details.append(html.Small(f.covers, className="cw-muted cw-covers"))
+        if f.sources:
+            details.append(
+                html.Small(
+                    [_("Source: "), *source_links(f.sources)], className="cw-muted cw-source"
+                )
+            )
         cards.append(
             html.Div(
                 [
                     html.Div(_(title), className="cw-muted", title=_(title)),
                     html.Strong(value),
+                    *details,
                     *changes,
                 ],
-                className="cw-card",
+                className="cw-card" + (" cw-partial" if f.partial else ""),
                 id=f"overview-headline-{f.key}",
             )
         )
@@ -347,6 +376,20 @@ def headline_strip(strip) -> list:
         )
     )
     return cards
+
+
+def source_links(sources) -> list:
+    """Each source as a link when it is an address, else as text, comma-separated."""
+    out: list = []
+    for index, source in enumerate(sources[:3]):
+        if index:
+            out.append(", ")
+        if source.startswith(("http://", "https://")):
+            host = source.split("/")[2]
+            out.append(html.A(host, href=source, target="_blank", rel="noopener"))
+        else:
+            out.append(source)
+    return out
 
 
 @callback(
@@ -485,7 +528,7 @@ def show_node(click: dict | None, found: str | None, lang: str, period: object =
     if not isinstance(code, str) or not code:
         return dash.no_update
     first, last = gateway.month_bounds(*period_of(period))
-    detail = gateway.node_detail(code, lang, on=last)
+    detail = gateway.node_detail(code, lang, on=last, period=(first, last))
     if detail is None:
         return html.P(_("Unknown node."))
     panel = node_panel(detail)

@@ -124,11 +124,12 @@ def test_port_sensitivity_unknown_port_and_budget(monkeypatch):
     assert gateway.port_sensitivity("QZ_PORT", None) == "too many positions"
 
 
+@pytest.mark.usefixtures("ais_tables")
 def test_node_throughput_distinguishes_official_pending_and_ais():
     from datetime import UTC, datetime
 
     from ports.models import ThroughputReport
-    from tests.factories import make_call, make_port, make_vessel
+    from tests.factories import make_call, make_port, make_positions, make_vessel
 
     port = make_port("GW_TP", lon=114.0, lat=14.0)
     today = timezone.now().date()
@@ -156,6 +157,11 @@ def test_node_throughput_distinguishes_official_pending_and_ais():
         make_vessel(ship_type=70, length_m=250),
         datetime.combine(last, datetime.min.time(), UTC),
     )
+    # AIS covers every day of the last month only: the month before has no AIS data.
+    days = (month_end - last).days + 1
+    seen = make_vessel(ship_type=70, length_m=50).mmsi
+    noon = datetime.combine(last, datetime.min.time(), UTC) + timedelta(hours=12)
+    make_positions(seen, [(114.0, 14.0, 0.0)] * days, noon, step_s=86_400)
     series = gateway.node_throughput("GW_TP")
     assert series.months[-2:] == [f"{before:%Y-%m}", f"{last:%Y-%m}"]
     assert series.official[-2:] == [1000.0, None] and series.pending[-2:] == [None, 1000.0]

@@ -4,66 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from statistics import median
 
-from django.db.models import Q, Sum
+from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from core.periods import previous_period, year_before
 from geo.models import Node
 from geo.services.coverage import NodeCoverage, compute_coverage
 from portcalls.models import PortCall
 from ports.models import ThroughputReport
+from ports.services import totals
+from ports.services.totals import Comparison
 from rail.models import Train
-
-
-def teu_totals(node_ids: list[int], first: date, last: date) -> dict[int, tuple[float, list[str]]]:
-    """Official container totals (TEU) per node id of the figures whose period lies inside
-    [first, last], with their sources."""
-    rows = (
-        ThroughputReport.objects.filter(
-            node_id__in=node_ids,
-            official=True,
-            metric="teu",
-            trade="total",
-            direction="total",
-            cargo_class__in=["all", "container"],
-            laden="total",
-            period_start__gte=first,
-            period_end__lte=last,
-        )
-        .values("node_id", "period_kind")
-        .annotate(total=Sum("value"))
-    )
-    out: dict[int, tuple[float, list[str]]] = {}
-    # A node reporting both months and a year in the window: the year's figure counts once.
-    for r in sorted(rows, key=lambda r: r["period_kind"] != "year"):
-        out.setdefault(r["node_id"], (float(r["total"]), []))
-    for t in ThroughputReport.objects.filter(
-        node_id__in=list(out),
-        official=True,
-        metric="teu",
-        period_start__gte=first,
-        period_end__lte=last,
-    ).values("node_id", "source_url", "reporting_entity", "source"):
-        label = t["source_url"] or t["reporting_entity"] or t["source"]
-        if label and label not in out[t["node_id"]][1]:
-            out[t["node_id"]][1].append(label)
-    return out
-
 
 # -- the corridor's headline figures for a period (dashboard strip and reports) -------------
 
 
 @dataclass(frozen=True)
 class Headline:
+    """A headline figure of the period, what it covers, and how it compares with the period
+    before and the same period a year earlier (like for like only: `Comparison.reason`
+    says why not)."""
+
     key: str
     value: float | None
     previous: float | None
     last_year: float | None
-
-    def change(self, then: float | None) -> float | None:
-        if self.value is None or not then:
-            return None
-        return (self.value - then) / then
+    vs_previous: Comparison
+    vs_last_year: Comparison
+    qualifier: str = ""
+    covers: str = ""
+    partial: bool = False
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,51 +50,36 @@ class HeadlineStrip:
     estimated: int
 
 
-def _months(d: date, n: int) -> date:
-    index = d.year * 12 + d.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
+def _plain(now: float | None, then: float | None) -> Comparison:
+    """A count against an earlier one (both from the same complete source: calls, trains,
+    coverage): a change when both exist."""
+    if now is None or then is None:
+        return Comparison(None, reason=_("no figure to compare with"))
+    if not then:
+        return Comparison(None, reason=_("nothing to compare with"))
+    return Comparison((now - then) / then)
 
 
-def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of the same length just before: whole months when the window is whole
-    months (September -> August), else the same number of days."""
-    if start.day == 1 and (end + timedelta(days=1)).day == 1:
-        months = (end.year - start.year) * 12 + end.month - start.month + 1
-        return _months(start, -months), start - timedelta(days=1)
-    return start - (end - start) - timedelta(days=1), start - timedelta(days=1)
-
-
-def shift_year(d: date, years: int) -> date:
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:  # 29 February
-        return d.replace(year=d.year + years, day=28)
-
-
-def corridor_total(metric: str, first: date, last: date) -> float | None:
-    """The corridor's official total of a metric over figures inside the window; a port
-    group's figure counts instead of its members' when both exist (no double count)."""
-    rows = (
-        ThroughputReport.objects.filter(
-            official=True,
-            metric=metric,
-            trade="total",
-            direction="total",
-            cargo_class__in=["all", "container"] if metric == "teu" else ["all"],
-            laden="total",
-            period_start__gte=first,
-            period_end__lte=last,
-        )
-        .values("node_id", "period_kind")
-        .annotate(total=Sum("value"))
+def _throughput(metric: str, periods: list[tuple[date, date]]) -> Headline:
+    """The corridor's port throughput (ports only: see totals.PORT_KINDS)."""
+    figure = totals.period_figure(metric, *periods[0])
+    now = figure.now
+    return Headline(
+        key=metric,
+        value=_float(now.value),
+        previous=_float(figure.previous.value),
+        last_year=_float(figure.last_year.value),
+        vs_previous=figure.vs_previous,
+        vs_last_year=figure.vs_last_year,
+        qualifier=now.qualifier,
+        covers=now.covers_text(),
+        partial=now.partial,
+        sources=now.sources,
     )
-    by_node: dict[int, float] = {}
-    for r in sorted(rows, key=lambda r: r["period_kind"] != "year"):
-        by_node.setdefault(r["node_id"], float(r["total"]))
-    if not by_node:
-        return None
-    groups = dict(Node.objects.filter(pk__in=by_node).values_list("pk", "group_id"))
-    return sum(v for pk, v in by_node.items() if groups.get(pk) not in by_node)
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _calls(first: date, last: date) -> tuple[float | None, float | None]:
@@ -166,27 +125,24 @@ def mean_of(coverage: dict[str, NodeCoverage], nodes: list[Node]) -> float | Non
 
 def headline(first: date, last: date) -> HeadlineStrip:
     """Corridor totals for [first, last] against the period before and a year earlier:
-    container TEU, cargo tonnes, sea-rail trains, port calls, median anchorage wait (h),
-    mean digital-service coverage at the period's end (by the evidence); and how many
-    figures are official, pending, or estimates ("about")."""
-    periods = [
-        (first, last),
-        previous_period(first, last),
-        (shift_year(first, -1), shift_year(last, -1)),
-    ]
-    values: dict[str, list[float | None]] = {
-        k: [] for k in ("teu", "tonnes", "trains", "calls", "wait")
-    }
+    container TEU and cargo tonnes (ports.services.totals: what they cover, like-for-like
+    comparisons), sea-rail trains, port calls, median anchorage wait (h), mean
+    digital-service coverage at the period's end (by the evidence); and how many figures
+    are official, pending, or estimates ("about")."""
+    periods = [(first, last), previous_period(first, last), year_before(first, last)]
+    figures = [_throughput("teu", periods), _throughput("tonnes", periods)]
+    counted: dict[str, list[float | None]] = {"trains": [], "calls": [], "wait": []}
     for a, b in periods:
-        values["teu"].append(corridor_total("teu", a, b))
-        values["tonnes"].append(corridor_total("tonnes", a, b))
-        values["trains"].append(_trains(a, b))
+        counted["trains"].append(_trains(a, b))
         calls, wait = _calls(a, b)
-        values["calls"].append(calls)
-        values["wait"].append(wait)
+        counted["calls"].append(calls)
+        counted["wait"].append(wait)
     evidenced = evidenced_nodes()
-    values["coverage"] = [mean_coverage(b, evidenced) for _a, b in periods]
-    figures = [Headline(k, *v) for k, v in values.items()]
+    counted["coverage"] = [mean_coverage(b, evidenced) for _a, b in periods]
+    for key, (now, previous, last_year) in counted.items():
+        figures.append(
+            Headline(key, now, previous, last_year, _plain(now, previous), _plain(now, last_year))
+        )
     window = ThroughputReport.objects.filter(
         current=True, period_start__gte=first, period_end__lte=last
     )

@@ -28,11 +28,9 @@ from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
 from portcalls.models import PortCall
 from ports.models import ThroughputReport
-from ports.services.throughput import latest_yearly_values
+from ports.services import totals
 from rail.models import Train
 from rail.services.kpis import route_kpis
-
-from .figures import teu_totals
 
 CHUNK = 20_000
 CRS_CHOICES = (4326, 4490, 3857)
@@ -210,15 +208,22 @@ NODE_FIELDS: list[Field] = [
     ("unlocode", "str"),
     ("coord_quality", "str"),
     ("coverage", "float"),
+    ("group", "str"),
     ("teu_year", "int"),
     ("teu", "float"),
+    ("teu_qualifier", "str"),
+    ("teu_covers", "str"),
+    ("teu_partial", "bool"),
+    ("teu_covered_by", "str"),
     ("teu_source", "str"),
     ("colour", "str"),
 ]
 
 
 def _nodes_qs(p: ExportParams) -> QuerySet[Node]:
-    qs = Node.objects.mapped().order_by("code")
+    """The nodes the API lists (port groups included: a group carries its figure), with
+    the API's filters."""
+    qs = Node.objects.order_by("code")
     if p.kind:
         qs = qs.filter(Q(kind=p.kind) | Q(kinds__contains=[p.kind]))
     if p.route:
@@ -231,20 +236,23 @@ def _nodes_qs(p: ExportParams) -> QuerySet[Node]:
 
 
 def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+    """Each node with its coverage and its own TEU (ports.services.totals): of the period
+    asked, else of its newest complete year. A member that only its group's figure covers
+    carries no TEU and names the group (`teu_covered_by`), so the rows add up."""
     qs = _nodes_qs(p)
-    coverage = compute_coverage(list(qs), as_of=p.as_of)
-    teu = latest_yearly_values("teu")
-    period: dict[int, tuple[float, list[str]]] | None = None
-    if p.start and p.end:  # throughput for the period asked, from official figures
-        period = teu_totals(list(qs.values_list("pk", flat=True)), p.start.date(), p.end.date())
+    node_list = list(qs)
+    coverage = compute_coverage([n for n in node_list if n.kind != "port_group"], as_of=p.as_of)
+    if p.start and p.end:
+        figures = totals.node_totals("teu", p.start.date(), p.end.date(), node_list)
+    else:
+        figures = totals.latest_year("teu", node_list)
+    groups = dict(Node.objects.filter(group__isnull=False).values_list("code", "group__code"))
 
     def convert(row: dict[str, Any]) -> dict[str, Any]:
         cov = coverage.get(row["code"])
         score = cov.score if cov and cov.assessed else None
-        figure = teu.get(row["code"])
-        if period is not None:
-            got = period.get(row["pk"])
-            figure = (got[0], p.end.year if p.end else None, "") if got else None  # type: ignore[assignment]
+        figure = figures.get(row["code"])
+        has = figure is not None and figure.value is not None
         return {
             "code": row["code"],
             "name_en": row["name_en"],
@@ -256,13 +264,14 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
             "unlocode": row["unlocode"],
             "coord_quality": row["coord_quality"],
             "coverage": score,
-            "teu_year": figure[1] if figure else None,
-            "teu": float(figure[0]) if figure else None,
-            "teu_source": (
-                ("official figures of the period" if period is not None else "latest full year")
-                if figure
-                else ""
-            ),
+            "group": groups.get(row["code"], ""),
+            "teu_year": figure.first.year if has and figure and not (p.start and p.end) else None,
+            "teu": float(figure.value) if has and figure and figure.value is not None else None,
+            "teu_qualifier": figure.qualifier if figure else "",
+            "teu_covers": figure.covers_text() if figure and (has or figure.covered_by) else "",
+            "teu_partial": bool(figure and has and figure.partial),
+            "teu_covered_by": (figure.covered_by or "") if figure else "",
+            "teu_source": "; ".join(figure.sources) if figure else "",
             "colour": coverage_hex(score),
         }
 
@@ -509,7 +518,7 @@ def track_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
 
 
 # -- throughput and coverage ---------------------------------------------------------------
-def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+def _throughput_qs(p: ExportParams) -> QuerySet[ThroughputReport]:
     qs = ThroughputReport.objects.filter(current=True)
     if p.status == "official":
         qs = qs.filter(official=True)
@@ -523,7 +532,27 @@ def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterato
         qs = qs.filter(node__code=p.node)
     if p.bbox:
         qs = qs.filter(node__geom__intersects=p.box())
-    qs = qs.order_by("node__code", "metric", "period_start", "id")
+    return qs.order_by("node__code", "metric", "period_start", "id")
+
+
+def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+    """Every figure (the last word of its reporter); with a period, `counted` says whether
+    its node's total of the period counts it (ports.services.totals: inside the period, not
+    doubled by a year and its months, a group standing for its members)."""
+    qs = _throughput_qs(p)
+    counted: set[int] | None = None
+    if p.start and p.end:
+        first, last = p.start.date(), p.end.date()
+        counted = set()
+        for metric in set(qs.values_list("metric", flat=True)):
+            figures = totals.node_totals(metric, first, last)
+            counted |= {part.id for figure in figures.values() for part in figure.parts}
+    members: dict[str, list[str]] = {}
+    for group, member in (
+        Node.objects.filter(group__isnull=False).order_by("code").values_list("group__code", "code")
+    ):
+        members.setdefault(group, []).append(member)
+    stands_for = {group: ", ".join(codes) for group, codes in members.items()}
 
     def convert(r: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -544,9 +573,12 @@ def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterato
             "source": r["source"],
             "source_url": r["source_url"],
             "reporting_entity": r["reporting_entity"],
+            "stands_for": stands_for.get(r["node__code"], ""),
+            "counted": None if counted is None else r["pk"] in counted,
         }
 
     names = [
+        "pk",
         "node__code",
         "node__name_en",
         "node__name_zh",
@@ -873,9 +905,11 @@ _register(
             ("source", "str"),
             ("source_url", "str"),
             ("reporting_entity", "str"),
+            ("stands_for", "str"),
+            ("counted", "bool"),
         ],
         throughput_rows,
-        lambda p: ThroughputReport.objects.filter(current=True).count(),
+        lambda p: _throughput_qs(p).count(),
     )
 )
 _register(

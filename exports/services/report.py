@@ -4,10 +4,13 @@ Leaflet and the bundled basemap inlined, no tiles unless CW_TILE_URL is set), an
 report as PDF (reportlab: a map drawn without network by matplotlib, tables, charts, the
 source of every figure; a CJK font so Chinese renders).
 
-Figures: container throughput (TEU) per node in the period against the previous period of
-the same length and the same period a year earlier, from official figures only (a figure
-counts when its period lies inside the window); digital-service coverage and gaps along the
-route; port calls and the median anchorage wait per watched port; sea-rail trains run.
+Figures: container throughput (TEU) per node and for the nodes together in the period,
+against the previous period of the same length and the same period a year earlier, counted
+by ports.services.totals (official figures whose period lies inside the window; a port
+group's figure stands for its members once; what each covers, like-for-like comparisons
+only); digital-service coverage and gaps along the route; port calls and the median
+anchorage wait per watched port; sea-rail trains run. The throughput table is built once
+(`throughput_table`) and rendered as HTML and as PDF.
 """
 
 from __future__ import annotations
@@ -25,15 +28,16 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.periods import previous_period, year_before
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services.coverage import compute_coverage, coverage_hex
 from portcalls.models import PortCall
 from portcalls.services.calls import watched_ports
+from ports.services import totals
+from ports.services.totals import Comparison
 from rail.models import Train
-
-from .figures import previous_period, shift_year, teu_totals
 
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 FONT_PATHS = (
@@ -55,6 +59,15 @@ class NodeRow:
     teu_previous: float | None
     teu_last_year: float | None
     sources: list[str] = field(default_factory=list)
+    qualifier: str = ""
+    covers: str = ""
+    vs_previous: Comparison | None = None
+    vs_last_year: Comparison | None = None
+
+    @property
+    def mapped(self) -> bool:
+        """A statistical port group has no place of its own on a map."""
+        return self.kind != "port_group"
 
 
 @dataclass
@@ -82,6 +95,7 @@ class ReportData:
     trains_cancelled: int
     generated: datetime
     sources: list[str]
+    total: NodeRow | None = None  # the nodes together (a group standing for its members)
 
 
 def _name(obj: Any, language: str) -> str:
@@ -95,30 +109,34 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
         nodes_qs = nodes_qs.filter(routes=route).distinct()
     nodes = list(nodes_qs)
     coverage = compute_coverage(nodes)
-    now_teu = teu_totals([n.pk for n in nodes], start, end)
-    prev_teu = teu_totals([n.pk for n in nodes], *previous_period(start, end))
-    last_year = teu_totals([n.pk for n in nodes], shift_year(start, -1), shift_year(end, -1))
+    # A member's group has the figure that counts it: the group gets a row of its own.
+    groups = list(Node.objects.filter(pk__in={n.group_id for n in nodes if n.group_id}))
+    periods = [(start, end), previous_period(start, end), year_before(start, end)]
+    per_node = [totals.node_totals("teu", a, b, [*nodes, *groups]) for a, b in periods]
+    port_ids = set(totals.port_node_ids()) & {n.pk for n in nodes}
+    together = totals.period_figure("teu", start, end, port_ids)
     rows = []
     sources: list[str] = []
-    for n in nodes:
+    for n in sorted([*nodes, *groups], key=lambda n: n.code):
         cov = coverage.get(n.code)
-        cur = now_teu.get(n.pk)
-        if cur:
-            sources.extend(s for s in cur[1] if s not in sources)
+        now, previous, last_year = (figures[n.code] for figures in per_node)
+        sources.extend(s for s in now.sources if s not in sources)
         rows.append(
-            NodeRow(
-                code=n.code,
-                name=_name(n, language),
-                kind=n.kind,
-                lon=n.geom.x,
-                lat=n.geom.y,
-                coverage=cov.score if cov and cov.assessed else None,
-                teu=cur[0] if cur else None,
-                teu_previous=prev_teu[n.pk][0] if n.pk in prev_teu else None,
-                teu_last_year=last_year[n.pk][0] if n.pk in last_year else None,
-                sources=cur[1] if cur else [],
+            _throughput_row(
+                n.code, _name(n, language), n.kind, n.geom.x, n.geom.y, now, previous, last_year
             )
         )
+        rows[-1].coverage = cov.score if cov and cov.assessed else None
+    total_row = _throughput_row(
+        "",
+        _("Ports of the report, together"),
+        "",
+        0.0,
+        0.0,
+        together.now,
+        together.previous,
+        together.last_year,
+    )
     seg_qs = RouteSegment.objects.select_related("route", "from_node", "to_node")
     if route is not None:
         seg_qs = seg_qs.filter(route=route)
@@ -179,6 +197,38 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
         trains_cancelled=trains.filter(status="cancelled").count(),
         generated=datetime.now(UTC),
         sources=sources,
+        total=total_row,
+    )
+
+
+def _throughput_row(
+    code: str,
+    name: str,
+    kind: str,
+    lon: float,
+    lat: float,
+    now: totals.Total,
+    previous: totals.Total,
+    last_year: totals.Total,
+) -> NodeRow:
+    def number(figure: totals.Total) -> float | None:
+        return None if figure.value is None else float(figure.value)
+
+    return NodeRow(
+        code=code,
+        name=name,
+        kind=kind,
+        lon=lon,
+        lat=lat,
+        coverage=None,
+        teu=number(now),
+        teu_previous=number(previous),
+        teu_last_year=number(last_year),
+        sources=list(now.sources),
+        qualifier=now.qualifier,
+        covers=now.covers_text() if now.value is not None or now.covered_by else "",
+        vs_previous=totals.compare(now, previous),
+        vs_last_year=totals.compare(now, last_year),
     )
 
 
@@ -201,10 +251,49 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
-def _change(now: float | None, then: float | None) -> str:
-    if now is None or not then:
+SIGNS = {">=": "≥ ", "~": "≈ "}
+
+
+def _change(verdict: Comparison | None) -> str:
+    """A comparison as the tables show it: a percentage like for like, else why not."""
+    if verdict is None:
         return "—"
-    return f"{(now - then) / then:+.1%}"
+    if verdict.change is None:
+        return _("not comparable: %(reason)s") % {"reason": verdict.reason}
+    return f"{SIGNS.get(verdict.qualifier, '')}{verdict.change:+.1%}"
+
+
+def throughput_table(data: ReportData) -> list[list[str]]:
+    """The throughput table, header first, as text cells: built once, rendered as HTML
+    and as PDF. Rows: each node with a figure (or counted in its group's), then the nodes
+    together."""
+    rows = [
+        [
+            _("Node"),
+            _("This period"),
+            _("Covers"),
+            _("Previous period"),
+            _("Change"),
+            _("Same period last year"),
+            _("Change"),
+            _("Source"),
+        ]
+    ]
+    shown = [n for n in data.nodes if n.teu is not None or n.covers]
+    for n in [*shown, *([data.total] if data.total and data.total.teu is not None else [])]:
+        rows.append(
+            [
+                f"{n.name} ({n.code})" if n.code else n.name,
+                SIGNS.get(n.qualifier, "") + _fmt(n.teu) if n.teu is not None else "—",
+                n.covers or "—",
+                _fmt(n.teu_previous),
+                _change(n.vs_previous) if n.teu is not None else "—",
+                _fmt(n.teu_last_year),
+                _change(n.vs_last_year) if n.teu is not None else "—",
+                "; ".join(n.sources) or "—",
+            ]
+        )
+    return rows
 
 
 def html_report(data: ReportData) -> str:
@@ -246,7 +335,7 @@ def html_report(data: ReportData) -> str:
             tooltip=html.escape(s["label"]),
         ).add_to(group)
     nodes = folium.FeatureGroup(name=_("Nodes (size: TEU, colour: coverage)")).add_to(m)
-    for n in data.nodes:
+    for n in (n for n in data.nodes if n.mapped):
         tip = (
             f"{n.name} ({n.code}) · TEU {_fmt(n.teu)} · "
             + _("coverage")
@@ -265,7 +354,7 @@ def html_report(data: ReportData) -> str:
         ).add_to(nodes)
     if data.ports:
         calls = folium.FeatureGroup(name=_("Port calls")).add_to(m)
-        positions = {n.code: (n.lat, n.lon) for n in data.nodes}
+        positions = {n.code: (n.lat, n.lon) for n in data.nodes if n.mapped}
         for p in data.ports:
             if p.code in positions and p.calls:
                 folium.CircleMarker(
@@ -276,7 +365,7 @@ def html_report(data: ReportData) -> str:
                     fill=False,
                     tooltip=html.escape(f"{p.name}: {p.calls} " + _("calls")),
                 ).add_to(calls)
-    points = [(n.lat, n.lon) for n in data.nodes] + [
+    points = [(n.lat, n.lon) for n in data.nodes if n.mapped] + [
         (y, x) for s in data.segments for x, y in s["coords"]
     ]
     if points:
@@ -355,35 +444,22 @@ def _wrap(page: str, data: ReportData) -> str:
 
 def _tables_html(data: ReportData) -> str:
     e = html.escape
-    parts = [f"<h2>{e(_('Container throughput (TEU)'))}</h2><table><tr>"]
-    heads = [
-        _("Node"),
-        _("This period"),
-        _("Previous period"),
-        _("Change"),
-        _("Same period last year"),
-        _("Change"),
-        _("Source"),
-    ]
-    parts.append("".join(f"<th>{e(h)}</th>" for h in heads) + "</tr>")
-    for n in data.nodes:
-        if n.teu is None and n.teu_previous is None and n.teu_last_year is None:
-            continue
+    parts = [f"<h2>{e(_('Container throughput (TEU)'))}</h2><table>"]
+    head, *body = throughput_table(data)
+    parts.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
+    for row in body:
+        *cells, sources = row
         src = "; ".join(
-            f'<a href="{e(s)}">{e(s)}</a>' if s.startswith("http") else e(s) for s in n.sources
+            f'<a href="{e(s)}">{e(s)}</a>' if s.startswith("http") else e(s)
+            for s in sources.split("; ")
         )
-        parts.append(
-            f"<tr><td>{e(n.name)} ({e(n.code)})</td><td>{_fmt(n.teu)}</td>"
-            f"<td>{_fmt(n.teu_previous)}</td><td>{_change(n.teu, n.teu_previous)}</td>"
-            f"<td>{_fmt(n.teu_last_year)}</td><td>{_change(n.teu, n.teu_last_year)}</td>"
-            f"<td>{src or '—'}</td></tr>"
-        )
+        parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + f"<td>{src}</td></tr>")
     parts.append("</table>")
     parts.append(f"<h2>{e(_('Digital-service coverage and gaps'))}</h2>")
     if data.route_score is not None:
         parts.append(f"<p>{e(_('Route coverage'))}: {data.route_score:.0%}</p>")
     parts.append(f"<table><tr><th>{e(_('Node'))}</th><th>{e(_('Coverage'))}</th></tr>")
-    for n in data.nodes:
+    for n in (n for n in data.nodes if n.mapped):
         cov = "—" if n.coverage is None else f"{n.coverage:.0%}"
         parts.append(f"<tr><td>{e(n.name)} ({e(n.code)})</td><td>{cov}</td></tr>")
     parts.append("</table>")
@@ -488,7 +564,7 @@ def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
             lw=1.6,
             ls="--" if s["schematic"] else "-",
         )
-    for n in data.nodes:
+    for n in (n for n in data.nodes if n.mapped):
         xs.append(n.lon)
         ys.append(n.lat)
         ax.scatter(
@@ -601,32 +677,8 @@ def pdf_report(data: ReportData) -> bytes:
         ),
         Paragraph(html.escape(_("Container throughput (TEU)")), h2),
     ]
-    rows = [
-        [
-            _("Node"),
-            _("This period"),
-            _("Previous period"),
-            _("Change"),
-            _("Same period last year"),
-            _("Change"),
-            _("Source"),
-        ]
-    ]
-    for n in data.nodes:
-        if n.teu is None and n.teu_previous is None and n.teu_last_year is None:
-            continue
-        rows.append(
-            [
-                f"{n.name} ({n.code})",
-                _fmt(n.teu),
-                _fmt(n.teu_previous),
-                _change(n.teu, n.teu_previous),
-                _fmt(n.teu_last_year),
-                _change(n.teu, n.teu_last_year),
-                "; ".join(n.sources) or "—",
-            ]
-        )
-    story.append(table(rows, [3.6, 1.8, 1.8, 1.3, 1.8, 1.3, 5.4]))
+    rows = throughput_table(data)
+    story.append(table(rows, [3.0, 1.7, 2.4, 1.6, 1.6, 1.6, 1.6, 3.7]))
     chart = chart_png(data)
     if chart:
         story.append(Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional"))
@@ -641,6 +693,7 @@ def pdf_report(data: ReportData) -> bytes:
             + [
                 [f"{n.name} ({n.code})", "—" if n.coverage is None else f"{n.coverage:.0%}"]
                 for n in data.nodes
+                if n.mapped
             ],
             [9, 3],
         )

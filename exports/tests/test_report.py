@@ -104,7 +104,8 @@ def test_the_nodes_layer_carries_throughput_for_the_period_asked(qinzhou_figures
     )
     (chunk,) = LAYERS["nodes"].rows(params, 4326)
     assert chunk.values["teu"] == [800_000.0]
-    assert chunk.values["teu_source"] == ["official figures of the period"]
+    assert chunk.values["teu_source"] == [SOURCE]
+    assert chunk.values["teu_covers"] == ["2026-09"] and chunk.values["teu_partial"] == [False]
 
 
 def test_the_headline_strip_against_the_previous_period_and_last_year(qinzhou_figures):
@@ -115,7 +116,10 @@ def test_the_headline_strip_against_the_previous_period_and_last_year(qinzhou_fi
     strip = headline(date(2026, 9, 1), date(2026, 9, 30))
     teu = next(f for f in strip.figures if f.key == "teu")
     assert (teu.value, teu.previous, teu.last_year) == (800_000, 640_000, 500_000)
-    assert teu.change(teu.previous) == pytest.approx(0.25)
+    assert teu.vs_previous.change == pytest.approx(0.25)
+    assert teu.vs_last_year.change == pytest.approx(0.6)
+    # Qinzhou alone reported: Beibu Gulf Port's other members did not, so it is partial.
+    assert teu.partial
     assert strip.official >= 1
     coverage = next(
         f for f in headline(date(2018, 1, 1), date(2018, 12, 31)).figures if f.key == "coverage"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,6 +20,8 @@ class NodeSerializer(GeoFeatureModelSerializer):
     coverage_assessed = serializers.SerializerMethodField()
     latest_teu = serializers.SerializerMethodField()
     latest_teu_year = serializers.SerializerMethodField()
+    latest_teu_qualifier = serializers.SerializerMethodField()
+    teu_covered_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Node
@@ -39,6 +43,8 @@ class NodeSerializer(GeoFeatureModelSerializer):
             "coverage_assessed",
             "latest_teu",
             "latest_teu_year",
+            "latest_teu_qualifier",
+            "teu_covered_by",
         ]
 
     def _coverage(self, obj: Node):
@@ -54,15 +60,32 @@ class NodeSerializer(GeoFeatureModelSerializer):
         cov = self._coverage(obj)
         return bool(cov and cov.assessed)
 
+    def _latest(self, obj: Node) -> dict[str, Any]:
+        found: dict[str, Any] = self.context.get("latest_teu", {}).get(obj.code) or {}
+        return found
+
     @extend_schema_field(OpenApiTypes.FLOAT)
     def get_latest_teu(self, obj: Node) -> float | None:
-        latest = self.context.get("latest_teu", {}).get(obj.code)
-        return float(latest[0]) if latest else None
+        """The node's own newest complete year of container throughput (never its
+        group's: see `teu_covered_by`)."""
+        value = self._latest(obj).get("value")
+        return float(value) if value else None
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_latest_teu_year(self, obj: Node) -> int | None:
-        latest = self.context.get("latest_teu", {}).get(obj.code)
-        return latest[1] if latest else None
+        year: int | None = self._latest(obj).get("year")
+        return year
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_latest_teu_qualifier(self, obj: Node) -> str:
+        """ ">=" (at least) or "~" (about) when the figure was so reported."""
+        return str(self._latest(obj).get("qualifier") or "")
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_teu_covered_by(self, obj: Node) -> str | None:
+        """A member without a figure of its own: the group whose figure counts it."""
+        group: str | None = self._latest(obj).get("covered_by")
+        return group
 
 
 class NodeServiceSerializer(serializers.ModelSerializer):

@@ -39,6 +39,8 @@ NODES = SqlLayer(
         ("coverage_assessed", member("x.value", "coverage_assessed", "false")),
         ("latest_teu", member("x.value", "latest_teu")),
         ("latest_teu_year", member("x.value", "latest_teu_year")),
+        ("latest_teu_qualifier", member("x.value", "latest_teu_qualifier", '""')),
+        ("teu_covered_by", member("x.value", "teu_covered_by")),
     ],
 )
 
@@ -73,8 +75,10 @@ def node_figures(coverage: dict[str, Any], context: dict[str, dict[str, Any]]) -
         figures[code] = {
             "coverage_score": cov.score if cov else None,
             "coverage_assessed": bool(cov and cov.assessed),
-            "latest_teu": float(latest[0]) if latest else None,
-            "latest_teu_year": latest[1] if latest else None,
+            "latest_teu": float(latest["value"]) if latest and latest["value"] else None,
+            "latest_teu_year": latest["year"] if latest else None,
+            "latest_teu_qualifier": latest["qualifier"] if latest else "",
+            "teu_covered_by": latest["covered_by"] if latest else None,
         }
     return json.dumps(figures)
 

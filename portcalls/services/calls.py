@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -170,6 +170,15 @@ def near_positions(
     `mmsis` only when given."""
     return VesselPosition.objects.near_rows(
         bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, start, end, limit, mmsis
+    )
+
+
+def ais_days(node: Node, first: date, last: date) -> list[date]:
+    """The days of [first, last] on which AIS saw any vessel near the port (its AIS
+    coverage: no positions at all is no data, not no traffic)."""
+    fences = port_fences(node)
+    return VesselPosition.objects.days_with_positions(
+        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, first, last
     )
 
 

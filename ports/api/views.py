@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -11,12 +15,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from core.api.errors import django_errors_as_400
+from core.api.params import check_window, date_param
+from geo.models import Node
 
-from ..choices import Channel
+from ..choices import Channel, Metric
 from ..models import FIGURE_KEY, ThroughputReport
+from ..services import totals
 from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
 from .filters import ThroughputFilter
 from .serializers import FigureSubmissionSerializer, ReviewSerializer, ThroughputSerializer
+
+# The longest period a total may span (days): the figures' whole history fits.
+MAX_TOTAL_DAYS = 366 * 40
 
 
 class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
@@ -58,6 +68,52 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
         stored = ThroughputReport.objects.filter(upload=batch).select_related("node")
         return Response(ThroughputSerializer(stored, many=True).data, status=201)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("metric", str, enum=Metric.values, description="default teu"),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="default: last year's 1 Jan"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: last year's 31 Dec"),
+            OpenApiParameter(
+                "node", str, many=True, description="node codes (default: the port nodes)"
+            ),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def totals(self, request):
+        """The total of a metric over a period, counted by the rules every page and export
+        uses (README, "How figures are counted"): what it covers (months, nodes, a group
+        standing for its members, partial or not), its qualifier and sources, each node's
+        own total, and like-for-like comparisons with the previous period and last year."""
+        metric = request.query_params.get("metric", Metric.TEU)
+        if metric not in Metric.values:
+            raise ValidationError({"metric": f"one of {', '.join(Metric.values)}"})
+        year = timezone.now().year - 1
+        start = date_param(request, "start", date(year, 1, 1))
+        end = date_param(request, "end", date(year, 12, 31))
+        check_window(start, end, MAX_TOTAL_DAYS)
+        codes = request.query_params.getlist("node")
+        node_ids = None
+        if codes:
+            found = dict(Node.objects.filter(code__in=codes).values_list("code", "pk"))
+            unknown = sorted(set(codes) - set(found))
+            if unknown:
+                raise ValidationError({"node": f"unknown node: {', '.join(unknown[:5])}"})
+            node_ids = list(found.values())
+        figure = totals.period_figure(metric, start, end, node_ids)
+        nodes = Node.objects.filter(pk__in=node_ids or totals.port_node_ids())
+        own = totals.node_totals(metric, start, end, nodes)
+        return Response(
+            {
+                **total_json(figure.now),
+                "previous": total_json(figure.previous),
+                "last_year": total_json(figure.last_year),
+                "vs_previous": comparison_json(figure.vs_previous),
+                "vs_last_year": comparison_json(figure.vs_last_year),
+                "per_node": [total_json(own[code], code) for code in sorted(own)],
+            }
+        )
+
     @extend_schema(responses=ThroughputSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
@@ -97,3 +153,37 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
                 comment=incoming.validated_data["comment"],
             )
         return Response(ThroughputSerializer(report).data)
+
+
+def total_json(figure: totals.Total, node: str | None = None) -> dict[str, Any]:
+    """A total as the API gives it (the service's figure, mapped only)."""
+    return {
+        **({"node": node} if node else {}),
+        "start": figure.first,
+        "end": figure.last,
+        "value": None if figure.value is None else float(figure.value),
+        "qualifier": figure.qualifier,
+        "partial": figure.partial,
+        "months": [f"{m:%Y-%m}" for m in figure.months],
+        "covers": figure.covers_text(),
+        "nodes": list(figure.nodes),
+        "covered_by": figure.covered_by,
+        "sources": list(figure.sources),
+        "parts": [
+            {
+                "id": p.id,
+                "node": p.node,
+                "start": p.start,
+                "end": p.end,
+                "value": float(p.value),
+                "qualifier": p.qualifier,
+                "source": p.source,
+                "stands_for": list(p.stands_for),
+            }
+            for p in figure.parts
+        ],
+    }
+
+
+def comparison_json(verdict: totals.Comparison) -> dict[str, Any]:
+    return {"change": verdict.change, "qualifier": verdict.qualifier, "reason": verdict.reason}

@@ -15,6 +15,13 @@ The model (documented, deliberately simple):
   port calls both exist; the error shown is the mean absolute percentage error of that fit.
   With fewer than MIN_POINTS such months the prior PRIOR_FACTOR is used and the estimate
   is marked uncalibrated.
+- AIS coverage: an estimate holds only the days on which AIS saw any vessel near the port
+  (`portcalls.services.calls.ais_days`). A period without such a day has no estimate ("no
+  AIS data", never 0 TEU); a period covered on part of its days is stated as such and is
+  neither flagged against nor used for calibration.
+
+It reads only what is stored: positions, port calls and official figures (never the demo
+simulator's cargo: a test plants a bias in the simulator and sees it as the error).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from django.core.cache import cache
 
 from geo.models import Node
 from portcalls.models import PortCall
+from portcalls.services.calls import ais_days
 
 from ..models import ThroughputReport
 
@@ -95,6 +103,9 @@ def calibrate() -> Calibration:
         node__in=PortCall.objects.values("node"),
     )
     for figure in official.select_related("node"):
+        days = (figure.period_end - figure.period_start).days + 1
+        if len(ais_days(figure.node, figure.period_start, figure.period_end)) < days:
+            continue  # AIS did not cover the whole month: the calls are not all known
         _, capacity = container_calls(figure.node, figure.period_start, figure.period_end)
         if capacity > 0:
             pairs.append((capacity, float(figure.value)))
@@ -116,29 +127,43 @@ def calibrate() -> Calibration:
 
 @dataclass(frozen=True)
 class Estimate:
-    """TEU handled at a port in a period as AIS sees it."""
+    """TEU handled at a port in a period as AIS sees it: `teu` None when AIS covered none
+    of its `days` ("no AIS data"); `covered_days` of them had positions near the port;
+    `points` months calibrate the factor."""
 
     calls: int
     capacity_teu: float
-    teu: float
+    teu: float | None
     factor: float
     error_pct: float | None
     calibrated: bool
+    days: int = 0
+    covered_days: int = 0
+    points: int = 0
+
+    @property
+    def complete(self) -> bool:
+        """AIS covered every day of the period."""
+        return self.covered_days == self.days and self.days > 0
 
 
 def estimate_teu(node: Node, first: date, last: date) -> Estimate | None:
     """The AIS estimate for a watched port's period (None for a node without calls)."""
     if not PortCall.objects.filter(node=node).exists():
         return None
+    covered = len(ais_days(node, first, last))
     calls, capacity = container_calls(node, first, last)
     calibration = calibrate()
     return Estimate(
         calls,
         capacity,
-        calibration.factor * capacity,
+        calibration.factor * capacity if covered else None,
         calibration.factor,
         calibration.error_pct,
         calibration.calibrated,
+        days=(last - first).days + 1,
+        covered_days=covered,
+        points=calibration.points,
     )
 
 
@@ -160,6 +185,8 @@ def check_figure(report: ThroughputReport) -> Check | None:
     estimate = estimate_teu(report.node, report.period_start, report.period_end)
     if estimate is None:
         return None
+    if estimate.teu is None or not estimate.complete:
+        return Check(estimate, None, False)  # no AIS data, or not all of it: no verdict
     if estimate.teu <= 0:
         return Check(estimate, None, report.value > 0)
     difference = (float(report.value) - estimate.teu) / estimate.teu

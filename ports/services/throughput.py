@@ -15,6 +15,7 @@ from geo.models import Node
 from ..choices import METRIC_UNITS, Metric
 from ..ingest.published import PublishedFigureRow
 from ..models import ThroughputReport
+from .totals import latest_year
 
 # The order figures are listed in (a node's panel, its page).
 METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
@@ -63,22 +64,22 @@ def import_published_figures(
     return counts
 
 
-def latest_yearly_values(metric: str = "teu") -> dict[str, tuple[Decimal, int, str]]:
-    """Node code -> (value, year, qualifier) of its newest full-year figure of `metric`.
-
-    A member of a port group without a figure of its own gets the group's figure: the map
-    sizes Qinzhou, Beihai and Fangchenggang by Beibu Gulf Port's published total."""
-    own = {
-        t.node.code: (t.value, t.period_end.year, t.qualifier)
-        for t in ThroughputReport.objects.latest_yearly(metric).select_related("node")
-    }
-    result = dict(own)
-    for code, group_code in Node.objects.filter(group__isnull=False).values_list(
-        "code", "group__code"
-    ):
-        if code not in result and group_code in own:
-            result[code] = own[group_code]
-    return result
+def latest_year_figures(metric: str = "teu") -> dict[str, dict[str, Any]]:
+    """Node code -> {"value", "year", "qualifier", "covered_by"}: the newest complete
+    calendar year of the node's own figures (see `totals.latest_year`). A port group's
+    member without figures of its own carries no number and names its group (the map never
+    sizes Qinzhou by Beibu Gulf Port's total); nodes without either are left out."""
+    out = {}
+    for code, figure in latest_year(metric).items():
+        if figure.value is None and not figure.covered_by:
+            continue
+        out[code] = {
+            "value": figure.value,
+            "year": figure.first.year if figure.value is not None else None,
+            "qualifier": figure.qualifier,
+            "covered_by": figure.covered_by,
+        }
+    return out
 
 
 @dataclass(frozen=True)

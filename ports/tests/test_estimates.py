@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from tests.factories import make_call, make_port, make_vessel
+from core.periods import month_end, month_index
+from tests.factories import make_call, make_port, make_positions, make_vessel
 
 from ..models import ThroughputReport
 from ..services import estimates
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ais_tables")]
 
 
 @pytest.fixture(autouse=True)
@@ -24,11 +25,17 @@ def fresh_calibration():
     cache.delete("ports:ais-calibration")
 
 
-def month_of_calls(port, first: date, lengths: list[int]) -> None:
+def month_of_calls(port, first: date, lengths: list[int], ais_days: int | None = None) -> None:
+    """Calls of ships of `lengths` in the month of `first`, and AIS positions near the port
+    on its first `ais_days` days (every day when None)."""
     for i, length in enumerate(lengths):
         vessel = make_vessel(ship_type=70, length_m=length)
         arrival = datetime.combine(first, datetime.min.time(), UTC) + timedelta(days=i)
         make_call(port, vessel, arrival)
+    days = (month_end(month_index(first)) - first).days + 1 if ais_days is None else ais_days
+    start = datetime.combine(first, datetime.min.time(), UTC) + timedelta(hours=12)
+    seen = make_vessel(ship_type=70, length_m=50)
+    make_positions(seen.mmsi, [(port.geom.x, port.geom.y, 0.0)] * days, start, step_s=86_400)
 
 
 def official(port, first: date, value: int) -> ThroughputReport:
@@ -93,3 +100,48 @@ def test_calibration_fits_official_months_and_flags_far_reports():
     assert estimates.check_figure(near).flagged  # three times what AIS saw
     near.metric = "tonnes"
     assert estimates.check_figure(near) is None
+
+
+def test_no_ais_is_no_data_never_zero_and_never_flagged():
+    port = make_port("EST_D", lon=113.5, lat=13.5)
+    month_of_calls(port, date(2026, 6, 1), [250] * 3)
+    figure = ThroughputReport(
+        node=port,
+        period_kind="month",
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 7, 31),
+        metric="teu",
+        value=Decimal(90_000),
+    )
+    check = estimates.check_figure(figure)  # July: no position near the port at all
+    assert check.estimate.teu is None and check.estimate.covered_days == 0
+    assert not check.flagged and check.difference_pct is None
+    # A month AIS covered on part of its days: stated, and no verdict either.
+    month_of_calls(port, date(2026, 8, 1), [250], ais_days=10)
+    august = estimates.estimate_teu(port, date(2026, 8, 1), date(2026, 8, 31))
+    assert (august.covered_days, august.days, august.complete) == (10, 31, False)
+    figure.period_start, figure.period_end = date(2026, 8, 1), date(2026, 8, 31)
+    assert not estimates.check_figure(figure).flagged
+
+
+def test_the_review_queue_says_no_ais_data(client):
+    from conftest import login_as
+
+    port = make_port("EST_E", lon=114.0, lat=14.0)
+    month_of_calls(port, date(2026, 6, 1), [250])
+    report = ThroughputReport.objects.create(
+        node=port,
+        period_kind="month",
+        period_start=date(2026, 7, 1),
+        period_end=date(2026, 7, 31),
+        metric="teu",
+        unit="teu",
+        value=Decimal(90_000),
+        source="operator",
+        status="submitted",
+        current=True,
+    )
+    login_as(client, "official")
+    page = client.get("/review/").content.decode()
+    cell = page[page.index(f'id="review-ais-{report.pk}"') :][:400]
+    assert "no AIS data" in cell and "0 TEU" not in cell and "far from" not in cell

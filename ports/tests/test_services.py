@@ -8,17 +8,24 @@ import pytest
 from geo.models import Node
 
 from ..models import ThroughputReport
-from ..services.throughput import latest_yearly_values
+from ..services.throughput import latest_year_figures
 
 pytestmark = pytest.mark.django_db
 
 
-def test_latest_yearly_teu_with_group_fallback():
-    latest = latest_yearly_values("teu")
-    assert latest["BBG"] == (Decimal("10000000.00"), 2025, ">=")
-    assert latest["QZ_PORT"] == latest["BBG"]  # member of the Beibu Gulf Port group
-    assert latest["CQ"] == (Decimal("327700.00"), 2025, "")
-    assert "HH" not in latest
+def test_latest_year_is_each_nodes_own_and_a_member_names_its_group():
+    latest = latest_year_figures("teu")
+    assert latest["BBG"] == {
+        "value": Decimal("10000000.00"),
+        "year": 2025,
+        "qualifier": ">=",
+        "covered_by": None,
+    }
+    # A member of the Beibu Gulf Port group: no number of its own, the group named.
+    assert latest["QZ_PORT"] == {"value": None, "year": None, "qualifier": "", "covered_by": "BBG"}
+    assert latest["CQ"]["value"] == Decimal("327700.00") and latest["CQ"]["year"] == 2025
+    # CQ_GY has only a quarter (2022 Q1): no complete year, no figure.
+    assert "HH" not in latest and "CQ_GY" not in latest
 
 
 def test_only_official_figures_count():
