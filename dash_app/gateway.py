@@ -259,6 +259,7 @@ class ServiceView:
     level_label: str
     since_year: int | None
     evidence_url: str
+    since: str = ""  # the date of the statement that set the level (geo coverage service)
 
 
 @dataclass(frozen=True)
@@ -336,6 +337,7 @@ def node_detail(
             level_label=str(ServiceLevel(s.level).label),
             since_year=s.since_year,
             evidence_url=s.evidence_url,
+            since=s.since,
         )
         for s in sorted(cov.services.values(), key=lambda s: categories[s.category].order)
     ]
@@ -1039,6 +1041,7 @@ class CoverageCell:
     level: str  # none, pilot, partial, operational, "" (not applicable)
     evidence_url: str
     since_year: int | None
+    since: str = ""
 
 
 @dataclass(frozen=True)
@@ -1084,6 +1087,7 @@ def coverage_matrix(lang: str, route: str | None = None, on: date | None = None)
                     s.level if s else "none",
                     s.evidence_url if s else "",
                     s.since_year if s else None,
+                    s.since if s else "",
                 )
             )
         rows.append((n.code, localized(n, lang), cov.score if cov.assessed else None, cells))

@@ -18,7 +18,7 @@ def node_panel(d: gateway.NodeDetail) -> html.Div:
                 html.Span(s.category),
                 " — ",
                 html.Span(s.level_label, className=f"cw-level-{s.level}"),
-                f" ({s.since_year})" if s.since_year else "",
+                f" ({s.since})" if s.since else "",
                 " ",
                 html.A(_("evidence"), href=s.evidence_url, target="_blank", rel="noopener")
                 if s.evidence_url

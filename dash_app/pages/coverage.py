@@ -117,8 +117,8 @@ def body(lang: str, route: str | None, on) -> list:
         ]
         for (cat, _cat_name), cell in zip(m.categories, cells, strict=True):
             tip = f"{cat}: {cell.level or '—'}"
-            if cell.since_year:
-                tip += f" ({cell.since_year})"
+            if cell.since:
+                tip += f" ({cell.since})"
             mark = SYMBOLS.get(cell.level, "")
             content = (
                 html.A(mark, href=cell.evidence_url, target="_blank", rel="noopener")

@@ -602,7 +602,7 @@ def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterato
     yield from _chunks(qs, srid, "node__geom", names, convert)
 
 
-def coverage_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+def _coverage_qs(p: ExportParams) -> QuerySet[NodeService]:
     qs = NodeService.objects.as_of(p.as_of) if p.as_of else NodeService.objects.current()
     if p.node:
         qs = qs.filter(node__code=p.node)
@@ -612,14 +612,26 @@ def coverage_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[
         qs = qs.filter(node__routes__code=p.route).distinct()
     if p.bbox:
         qs = qs.filter(node__geom__intersects=p.box())
-    qs = qs.order_by("node__code", "category__code")
+    return qs.order_by("node__code", "category__code")
+
+
+def coverage_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+    """Each node's services as recorded (at `as_of` when asked), each at the level the
+    evidence gives on that day (geo.services.coverage: the same level as every page)."""
+    qs = _coverage_qs(p)
+    day = p.as_of.date() if p.as_of else None
+    levels = compute_coverage(
+        Node.objects.filter(pk__in=qs.values("node_id")), as_of=p.as_of, on=day
+    )
 
     def convert(r: dict[str, Any]) -> dict[str, Any]:
+        stated = levels[r["node__code"]].services.get(r["category__code"])
         return {
             "node": r["node__code"],
             "name": r["node__name_zh"] if language.startswith("zh") else r["node__name_en"],
             "category": r["category__code"],
-            "level": r["level"],
+            "level": stated.level if stated else "none",
+            "since": stated.since if stated else "",
             "since_year": r["since_year"],
             "valid_from": r["valid_from"],
             "evidence_url": r["evidence_url"],
@@ -922,13 +934,14 @@ _register(
             ("name", "str"),
             ("category", "str"),
             ("level", "str"),
+            ("since", "str"),
             ("since_year", "int"),
             ("valid_from", "datetime"),
             ("evidence_url", "str"),
             ("evidence_note", "str"),
         ],
         coverage_rows,
-        lambda p: NodeService.objects.count(),
+        lambda p: _coverage_qs(p).count(),
     )
 )
 _register(

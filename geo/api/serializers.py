@@ -90,6 +90,9 @@ class NodeSerializer(GeoFeatureModelSerializer):
 
 class NodeServiceSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    since = serializers.CharField(
+        read_only=True, default="", help_text="the date of the statement that set the level"
+    )
     category_name_en = serializers.CharField(source="category.name_en", read_only=True)
     category_name_zh = serializers.CharField(source="category.name_zh", read_only=True)
 
@@ -100,6 +103,7 @@ class NodeServiceSerializer(serializers.ModelSerializer):
             "category_name_en",
             "category_name_zh",
             "level",
+            "since",
             "since_year",
             "valid_from",
             "evidence_url",
@@ -125,8 +129,17 @@ class NodeDetailSerializer(NodeSerializer):
 
     @extend_schema_field(NodeServiceSerializer(many=True))
     def get_services(self, obj: Node):
+        """The current services, each at the level the evidence gives today (`level`, set
+        by the statement of `since`; geo.services.coverage, as every page shows it)."""
         rows = obj.services.current().select_related("category").order_by("category__order")
-        return NodeServiceSerializer(rows, many=True).data
+        stated = self._coverage(obj)
+        out = []
+        for row in NodeServiceSerializer(rows, many=True).data:
+            now = stated.services.get(row["category"]) if stated else None
+            out.append(
+                {**row, "level": now.level if now else "none", "since": now.since if now else ""}
+            )
+        return out
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_routes(self, obj: Node) -> list[str]:

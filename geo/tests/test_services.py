@@ -16,13 +16,15 @@ pytestmark = pytest.mark.django_db
 
 def test_sea_port_score_is_weighted_share_of_all_categories():
     cov = compute_coverage()["QZ_PORT"]
-    # Sea ports are scored on all 12 categories: automation (node_services.csv) and smart
-    # border clearance (service_evidence.csv, China Customs magazine, high confidence) full
-    # (1 each), four partial (0.5).
+    # Sea ports are scored on all 12 categories: automation (node_services.csv), smart
+    # border clearance (service_evidence.csv, China Customs magazine, high confidence) and
+    # intelligent tally (a pilot since 2021, operational by a statement of 2022-10-25) full
+    # (1 each), three partial (0.5).
     assert len(cov.applicable) == 12
     assert cov.services["terminal_automation"].level == "full"
     assert cov.services["smart_border"].level == "full"
-    assert cov.score == pytest.approx((2 + 4 * 0.5) / 12, abs=1e-4)
+    assert cov.services["intelligent_tally"].level == "full"
+    assert cov.score == pytest.approx((3 + 3 * 0.5) / 12, abs=1e-4)
     assert cov.assessed
 
 
@@ -37,7 +39,7 @@ def test_border_crossing_is_scored_only_on_categories_that_apply():
 def test_weights_change_the_score():
     DigitalServiceCategory.objects.filter(code="terminal_automation").update(weight=4)
     cov = compute_coverage()["QZ_PORT"]
-    assert cov.score == pytest.approx((4 * 1 + 1 + 4 * 0.5) / (11 + 4), abs=1e-4)
+    assert cov.score == pytest.approx((4 * 1 + 1 + 1 + 3 * 0.5) / (11 + 4), abs=1e-4)
 
 
 def test_node_without_evidence_is_unassessed():

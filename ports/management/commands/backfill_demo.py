@@ -6,13 +6,13 @@ Deterministic (the same seed gives the same history) and done once per database:
 when it was done before or when positions older than a week are already stored. It
 simulates the Beibu Gulf's AIS traffic over the period (reports every few minutes: a
 fraction of a live feed's volume), ingests it as an archive, recomputes the port calls, and
-adds monthly container figures for the watched ports as their operators would report them
-(the AIS estimate give or take 10 %; the last month pending review). Trains come from
+adds monthly container figures for the watched ports as their operators would report them:
+the boxes the simulated calls really moved (the simulator's cargo, drawn apart from the AIS
+estimator, which sees only what was ingested), the last month pending review. Trains come from
 `simulate_rail --follow`, which backfills its own history. Progress is printed."""
 
 from __future__ import annotations
 
-import random
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -25,12 +25,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from accounts.models import SetupRecord
-from ais.demo.simulator import Simulator, load_lanes
+from ais.demo.simulator import Plan, Simulator, load_lanes, monthly_teu
 from ais.models import VesselPosition
+from core.periods import add_months, month_end, month_index
 from portcalls.services.calls import watched_ports
 
 from ...models import ThroughputReport
-from ...services.estimates import estimate_teu
 
 KEY = "demo_history"
 
@@ -103,36 +103,38 @@ class Command(BaseCommand):
             datetime.fromtimestamp(now, UTC).isoformat(),
             stdout=out,
         )
-        made = self.figures(datetime.fromtimestamp(start, UTC).date(), options["seed"])
+        made = self.figures(datetime.fromtimestamp(start, UTC).date(), plan)
         self.say(f"4/4 {made} monthly operator figures")
         SetupRecord.objects.get_or_create(
             key=KEY, defaults={"note": f"{options['weeks']:g} weeks, seed {options['seed']}"}
         )
         self.say(f"done in {time.monotonic() - began:.0f} s")
 
-    def figures(self, first_day: date, seed: int) -> int:
-        """Monthly TEU of each watched port for the whole months of the period: approved,
-        the last one pending review (what operators would have reported)."""
-        rng = random.Random(seed)
+    def figures(self, first_day: date, plan: Plan) -> int:
+        """Monthly TEU of each watched port for the whole months of the period, the sums
+        of what its simulated calls moved: approved, the last one pending review (what
+        operators would have reported)."""
         today = date.today()
+        month = first_day if first_day.day == 1 else add_months(first_day, 1)
         months = []
-        month = date(first_day.year, first_day.month, 1)
-        if month < first_day:
-            month = (month + timedelta(days=32)).replace(day=1)
-        while True:
-            after = (month + timedelta(days=32)).replace(day=1)
-            if after > today.replace(day=1):
-                break
-            months.append((month, after - timedelta(days=1)))
-            month = after
+        while month_index(month) < month_index(today):
+            months.append((month, month_end(month_index(month))))
+            month = add_months(month, 1)
+        if not months:
+            return 0
+        first_s = datetime.combine(months[0][0], datetime.min.time(), UTC).timestamp()
+        last_s = datetime.combine(
+            months[-1][1] + timedelta(days=1), datetime.min.time(), UTC
+        ).timestamp()
+        moved = monthly_teu(plan.calls, first_s, last_s)
         made = 0
         for port in watched_ports().order_by("code"):
             for i, (first, last) in enumerate(months):
-                estimate = estimate_teu(port, first, last)
-                if estimate is None or not estimate.calls:
+                teu = moved.get((port.code, f"{first:%Y-%m}"))
+                if not teu:
                     continue
                 pending = len(months) > 1 and i == len(months) - 1
-                value = Decimal(round(estimate.teu * rng.uniform(0.9, 1.1)))
+                value = Decimal(round(teu))
                 _, created = ThroughputReport.objects.get_or_create(
                     node=port,
                     period_kind="month",
@@ -151,7 +153,7 @@ class Command(BaseCommand):
                         "status": "submitted" if pending else "approved",
                         "official": not pending,
                         "reporting_entity": "demo operator (simulated)",
-                        "note": "demo history: AIS estimate give or take 10 %",
+                        "note": "demo history: the boxes the simulated calls moved",
                     },
                 )
                 made += created
