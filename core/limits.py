@@ -34,6 +34,27 @@ class Busy(Exception):
         self.name = name
 
 
+class WindowRefused(ValueError):
+    """A period a costly figure refuses: its end before its start, or longer than the
+    figure allows. `field` names the parameter at fault; the message is the same on every
+    surface (the API's 400, a Dash page's notice)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def check_window(start: Any, end: Any, max_days: float) -> None:
+    """`start` not after `end`, and at most `max_days` apart: the cap on a figure's work,
+    checked by its service (dates or datetimes)."""
+    if start > end:
+        raise WindowRefused("start", _("start is after end"))
+    if (end - start).total_seconds() > max_days * 86400:
+        raise WindowRefused(
+            "end", _("at most %(days)s days after start") % {"days": f"{max_days:g}"}
+        )
+
+
 class OverBudget(Exception):
     """A computation ran past its time budget (narrow the window)."""
 

@@ -22,7 +22,7 @@ from ais.choices import NAV_STATUS, ShipTypeGroup, ship_type_group
 from ais.models import Vessel
 from ais.services import layers as ais_layers
 from alerts.models import Alert
-from core.limits import Busy, OverBudget
+from core.limits import Busy, OverBudget, WindowRefused
 from corridors.models import Route
 from exports.models import ExportJob
 from exports.services import figures as export_figures
@@ -508,9 +508,8 @@ class PortPage:
     fences_url: str
     center: tuple[float, float]  # (lat, lon) as Leaflet takes it
     bounds: list[list[float]] | None = None  # [[south, west], [north, east]] of its fences
-    first: date | None = None  # the period shown (after the 92-day cap)
+    first: date | None = None  # the period shown
     last: date | None = None
-    capped: bool = False  # the period asked for was longer: its last 92 days are shown
 
 
 def _fence_bounds(node: Node) -> list[list[float]] | None:
@@ -529,7 +528,6 @@ def _fence_bounds(node: Node) -> list[list[float]] | None:
 # before it says so; the API answers 429 at once.
 GUARD_WAIT_S = 25
 PORT_DAYS = 56  # the port page's default period: the last eight weeks
-PORT_MAX_DAYS = 92
 PORT_TIMELINE_DAYS = 14
 
 
@@ -541,8 +539,9 @@ def port_page(
     user_id: int | None = None,
 ) -> PortPage | None:
     """The current rule in words, daily metrics against the baseline over the period
-    (default the last eight weeks, at most 92 days), the calls of its last two weeks,
-    vessels at anchor now. None when the node is not a watched port."""
+    (default the last eight weeks; a longer period than the metrics take is refused with
+    the API's message: core.limits.WindowRefused), the calls of its last two weeks, vessels
+    at anchor now. None when the node is not a watched port."""
     node = call_services.watched_ports().filter(code=code).first()
     if node is None:
         return None
@@ -550,10 +549,6 @@ def port_page(
     today = timezone.now().date()
     last = min(last or today, today)
     first = first or last - timedelta(days=PORT_DAYS - 1)
-    capped = first < last - timedelta(days=PORT_MAX_DAYS - 1)
-    first = max(first, last - timedelta(days=PORT_MAX_DAYS - 1))
-    if first > last:
-        first = last
     metrics = metric_services.guarded_port_metrics(
         node, first, last, user_id=user_id, wait_s=GUARD_WAIT_S
     )
@@ -586,7 +581,6 @@ def port_page(
         bounds=_fence_bounds(node),
         first=first,
         last=last,
-        capped=capped,
     )
 
 
@@ -604,7 +598,7 @@ def port_sensitivity(
         return metric_services.guarded_sensitivity(
             node, end - timedelta(days=days), end, metric_services.DEFAULT_VARIANTS, user_id=user_id
         )
-    except (metric_services.TooMuchWork, Busy, OverBudget) as exc:
+    except (metric_services.TooMuchWork, Busy, OverBudget, WindowRefused) as exc:
         return str(exc)
 
 
@@ -787,14 +781,13 @@ class RouteKpis:
 
 
 ROUTE_WEEKS = 12  # the KPI page's default: the last twelve weeks
-ROUTE_MAX_DAYS = 731
 
 
 def route_kpis(
     code: str, lang: str, first: date | None = None, last: date | None = None
 ) -> RouteKpis | None:
-    """Weekly KPIs of a route over [first, last] (at most two years, ending at `last`;
-    default the last twelve weeks)."""
+    """Weekly KPIs of a route over [first, last] (default the last twelve weeks; a longer
+    period than the KPIs take is refused with the API's message: WindowRefused)."""
     route = Route.objects.filter(code=code).first() if isinstance(code, str) else None
     if route is None:
         return None
@@ -802,8 +795,7 @@ def route_kpis(
     if first is None or last is None:
         first, last = today - timedelta(weeks=ROUTE_WEEKS), today
     last = min(last, today)
-    first = min(max(first, last - timedelta(days=ROUTE_MAX_DAYS - 1)), last)
-    rows = rail_kpis.route_kpis(route, first, last, "week")
+    rows = rail_kpis.route_kpis(route, min(first, last), last, "week")
     return RouteKpis(
         code=route.code,
         name=localized(route, lang),
@@ -839,7 +831,7 @@ def port_transfer(
         return rail_transfer.guarded_port_transfer(
             node, end - timedelta(days=days), end, user_id=user_id, wait_s=GUARD_WAIT_S
         )
-    except (Busy, OverBudget) as exc:
+    except (Busy, OverBudget, WindowRefused) as exc:
         return str(exc)
 
 

@@ -17,8 +17,9 @@ from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.filters import BBoxFilter
+from core.api.limits import refusals_as_answers
 from core.api.pagination import page_of
-from core.api.params import check_window, datetime_param, int_param
+from core.api.params import datetime_param, int_param
 from core.limits import cached
 
 from ..models import AisIngestRun, AisSource, PortCallRecompute, Vessel, VesselLatest
@@ -26,8 +27,7 @@ from ..services import layers
 from .filters import VesselLatestFilter
 from .serializers import AisSourceSerializer, VesselLatestSerializer, VesselSerializer
 
-# Caps on what one request may ask for (days), and how long the live layer is reused (s).
-MAX_TRACK_DAYS = 31
+# How long the live layer is reused (s).
 LIVE_CACHE_S = 3
 
 
@@ -78,10 +78,9 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         get_object_or_404(Vessel, mmsi=mmsi)
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(hours=24))
-        check_window(start, end, MAX_TRACK_DAYS)
-        return HttpResponse(
-            layers.track_json(int(mmsi), start, end), content_type="application/json"
-        )
+        with refusals_as_answers():
+            body = layers.track_json(int(mmsi), start, end)
+        return HttpResponse(body, content_type="application/json")
 
 
 class LiveVesselsView(APIView):

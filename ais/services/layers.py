@@ -18,6 +18,7 @@ from core.geojson import (
     string,
     tenths,
 )
+from core.limits import check_window
 
 from ..choices import SHIP_TYPE_RANGES, ShipTypeGroup
 from ..models import VesselLatest, VesselPosition
@@ -116,11 +117,17 @@ LINE = json_object(
 )
 
 
+# The longest track one request may ask for (days): every surface refuses longer ones with
+# the same message (core.limits.WindowRefused).
+MAX_TRACK_DAYS = 31
+
+
 def track_json(mmsi: int, start: datetime, end: datetime, max_points: int = 20_000) -> str:
-    """A vessel's track in [start, end] (`sog_kn`, `cog_deg` rounded back to the AIS 0.1
-    resolution from float4; times ISO 8601 UTC), written by PostGIS
-    from one primary-key range scan: a LineString (two points or more), then a Point per
-    position."""
+    """A vessel's track in [start, end] (at most MAX_TRACK_DAYS; `sog_kn`, `cog_deg`
+    rounded back to the AIS 0.1 resolution from float4; times ISO 8601 UTC), written by
+    PostGIS from one primary-key range scan: a LineString (two points or more), then a
+    Point per position."""
+    check_window(start, end, MAX_TRACK_DAYS)
     points_sql, params = (
         VesselPosition.objects.track(mmsi, start, end)
         .values("ts", "geom", "sog_kn", "cog_deg", "heading_deg", "nav_status")[:max_points]

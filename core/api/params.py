@@ -8,10 +8,11 @@ Dates and date-times must lie in [EARLIEST, LATEST] (the corridor's data begins 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from rest_framework.exceptions import ValidationError
 
+from core import limits
 from core.dates import EARLIEST, LATEST, utc_datetime
 
 
@@ -79,8 +80,9 @@ def float_values(request, name: str, low: float, high: float, most: int = 12) ->
 
 
 def check_window(start: date | datetime, end: date | datetime, max_days: float) -> None:
-    """`start` not after `end`, and at most `max_days` apart (a cap on the work)."""
-    if start > end:
-        raise ValidationError({"start": "start is after end"})
-    if end - start > timedelta(days=max_days):
-        raise ValidationError({"end": f"at most {max_days:g} days after start"})
+    """`start` not after `end`, and at most `max_days` apart (core.limits.check_window, the
+    services' own check, as a 400)."""
+    try:
+        limits.check_window(start, end, max_days)
+    except limits.WindowRefused as exc:
+        raise ValidationError({exc.field: str(exc)}) from exc

@@ -10,7 +10,7 @@ from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from core.limits import Busy, OverBudget
+from core.limits import Busy, OverBudget, WindowRefused
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
 
@@ -26,14 +26,17 @@ def _user_id() -> int | None:
 
 
 def layout(code: str = "", **query) -> html.Div:
-    """`?from=&to=` (days, or whole months as the other pages carry them) picks the period:
-    its last 92 days at most, default the last eight weeks."""
+    """`?from=&to=` (days, or whole months as the other pages carry them) picks the period
+    (default the last eight weeks; one the metrics refuse is said, as the API says it)."""
     lang = translation.get_language() or "en"
     period = period_bar.period_from_query(query) or (None, None)
     try:
         page = gateway.port_page(code, lang, *period, user_id=_user_id())
-    except (Busy, OverBudget) as exc:
-        return html.Div([html.P(str(exc)), html.A(_("Back to the map"), href="/dash/")])
+    except (Busy, OverBudget, WindowRefused) as exc:
+        return html.Div(
+            [html.P(str(exc), id="port-refused"), html.A(_("Back to the map"), href="/dash/")],
+            className="cw-main",
+        )
     if page is None:
         return html.Div(
             [html.H2(_("Unknown port.")), html.A(_("Back to the map"), href="/dash/")],
@@ -73,7 +76,7 @@ def layout(code: str = "", **query) -> html.Div:
                 "port",
                 page.first,
                 page.last,
-                _("the last 92 days of the period asked for") if page.capped else "",
+                "",
             ),
             html.Div(
                 className="cw-port-grid",

@@ -8,6 +8,7 @@ from dash import dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.limits import WindowRefused
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
 
@@ -15,10 +16,17 @@ dash.register_page(__name__, path_template="/route/<code>", name="Route", title=
 
 
 def layout(code: str = "", **query) -> html.Div:
-    """`?from=&to=` picks the weeks (at most two years; default the last twelve weeks)."""
+    """`?from=&to=` picks the weeks (default the last twelve weeks; a period the KPIs
+    refuse is said, as the API says it)."""
     lang = translation.get_language() or "en"
     period = period_bar.period_from_query(query)
-    kpis = gateway.route_kpis(code, lang, *(period or (None, None)))
+    try:
+        kpis = gateway.route_kpis(code, lang, *(period or (None, None)))
+    except WindowRefused as exc:  # the API's refusal, in the same words
+        return html.Div(
+            [html.P(str(exc), id="route-refused"), html.A(_("Back to the map"), href="/dash/")],
+            className="cw-main",
+        )
     if kpis is None:
         return html.Div(
             [html.H2(_("Unknown route.")), html.A(_("Back to the map"), href="/dash/")],

@@ -10,6 +10,7 @@ import pytest
 from django.db import models
 from django.utils import timezone
 
+from core.limits import WindowRefused
 from dash_app import gateway
 from tests.factories import make_call, make_node, make_port, make_vessel
 
@@ -68,8 +69,10 @@ def test_port_page_for_a_watched_port_and_none_otherwise():
     week = gateway.port_page(port.code, "en", date(2026, 9, 1), date(2026, 9, 7))
     assert week.metrics["days"][0]["date"] == "2026-09-01"
     assert len(week.metrics["days"]) == 7 and week.calls == []  # the call is not in it
-    wide = gateway.port_page(port.code, "en", date(2020, 1, 1), date(2026, 9, 30))
-    assert len(wide.metrics["days"]) == 92  # capped
+    year = gateway.port_page(port.code, "en", date(2025, 10, 1), date(2026, 9, 30))
+    assert len(year.metrics["days"]) == 365  # a year: the metrics take up to 366 days
+    with pytest.raises(WindowRefused, match="at most 366 days"):  # as the API refuses it
+        gateway.port_page(port.code, "en", date(2020, 1, 1), date(2026, 9, 30))
     assert gateway.port_page("HH", "en") is None  # a node without a rule is not a port
 
 

@@ -22,7 +22,9 @@ from django.db.models import F, Func, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from ais.models import VesselLatest
+from ais.services.layers import MAX_TRACK_DAYS
 from core.dates import EARLIEST, LATEST, utc_datetime
+from core.limits import WindowRefused, check_window
 from corridors.models import Route, RouteSegment
 from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
@@ -30,12 +32,11 @@ from portcalls.models import PortCall
 from ports.models import ThroughputReport
 from ports.services import totals
 from rail.models import Train
-from rail.services.kpis import route_kpis
+from rail.services.kpis import MAX_KPI_DAYS, route_kpis
 
 CHUNK = 20_000
 CRS_CHOICES = (4326, 4490, 3857)
 MAX_POSITION_DAYS = 31
-MAX_TRACK_DAYS = 31
 SOURCE_NOTE = "Corridor Watch (西部陆海新通道监测)"
 LICENCE_NOTE = (
     "Seed data: public sources listed in data/gis/provenance; AIS and operator figures: "
@@ -143,10 +144,14 @@ class ExportParams:
         return poly
 
     def window(self, max_days: int) -> tuple[datetime, datetime]:
+        """[start, end] (default the last day), refused past `max_days` with the message
+        every surface gives (core.limits.check_window)."""
         end = self.end or datetime.now(UTC)
         start = self.start or end - timedelta(days=1)
-        if end - start > timedelta(days=max_days):
-            raise ValidationError({"end": f"at most {max_days} days after start"})
+        try:
+            check_window(start, end, max_days)
+        except WindowRefused as exc:
+            raise ValidationError({exc.field: str(exc)}) from exc
         return start, end
 
 
@@ -711,8 +716,10 @@ def train_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
 def kpi_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
     end = (p.end or datetime.now(UTC)).date()
     first = p.start.date() if p.start else end - timedelta(weeks=12)
-    if (end - first).days > 731:
-        raise ValidationError({"end": "at most 731 days after start"})
+    try:
+        check_window(first, end, MAX_KPI_DAYS)
+    except WindowRefused as exc:
+        raise ValidationError({exc.field: str(exc)}) from exc
     routes = Route.objects.filter(trains__isnull=False).distinct().order_by("order", "code")
     if p.route:
         routes = routes.filter(code=p.route)

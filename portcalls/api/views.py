@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from core.api.errors import django_errors_as_400
 from core.api.limits import refusals_as_answers
-from core.api.params import check_window, date_param, datetime_param, float_values, int_param
+from core.api.params import date_param, datetime_param, float_values, int_param
 
 from ..models import RULE_LIMITS, PortCall
 from ..services.calls import update_rule, watched_ports
@@ -26,10 +26,6 @@ from ..services.metrics import (
 )
 from .filters import PortCallFilter
 from .serializers import DetectionRuleSerializer, PortCallSerializer
-
-# Caps on what one request may ask for (days).
-MAX_METRICS_DAYS = 366
-MAX_SENSITIVITY_DAYS = 31
 
 
 class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
@@ -82,7 +78,6 @@ class PortViewSet(viewsets.GenericViewSet):
         node = self.get_object()
         end = date_param(request, "end", timezone.now().date())
         start = date_param(request, "start", end - timedelta(days=7))
-        check_window(start, end, MAX_METRICS_DAYS)
         days = int_param(request, "baseline_days", 28, 1, 365)
         with refusals_as_answers():
             body = guarded_port_metrics(node, start, end, days, user_id=request.user.pk)
@@ -104,7 +99,6 @@ class PortViewSet(viewsets.GenericViewSet):
         node = self.get_object()
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(days=7))
-        check_window(start, end, MAX_SENSITIVITY_DAYS)
         speeds = float_values(request, "speed_kn", *RULE_LIMITS["speed_kn"], most=6)
         stays = float_values(request, "min_stay_s", *RULE_LIMITS["min_stay_s"], most=6)
         variants = [{"speed_kn": v} for v in speeds] + [{"min_stay_s": v} for v in stays]

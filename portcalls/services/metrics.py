@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from ais.choices import ship_type_group
-from core.limits import QUERY_TIMEOUT_S, guarded
+from core.limits import QUERY_TIMEOUT_S, check_window, guarded
 from geo.models import Node
 
 from ..detection import Rule, as_columns, detect_calls_arrays
@@ -39,6 +39,12 @@ METRICS_CACHE_S = 120
 SENSITIVITY_CACHE_S = 600
 
 
+# The longest windows these figures take (days): every surface refuses longer ones with
+# the same message (core.limits.WindowRefused).
+MAX_METRICS_DAYS = 366
+MAX_SENSITIVITY_DAYS = 31
+
+
 def guarded_port_metrics(
     node: Node,
     start: date,
@@ -48,8 +54,9 @@ def guarded_port_metrics(
     user_id: int | None,
     wait_s: float = 0,
 ) -> dict[str, Any]:
-    """`port_metrics` as every surface asks for it (core.limits.guarded): cached, one at
-    a time per user, its queries under a timeout."""
+    """`port_metrics` as every surface asks for it (core.limits.guarded): at most
+    MAX_METRICS_DAYS, cached, one at a time per user, its queries under a timeout."""
+    check_window(start, end, MAX_METRICS_DAYS)
     return guarded(
         "metrics",
         user_id,
@@ -69,8 +76,10 @@ def guarded_sensitivity(
     *,
     user_id: int | None,
 ) -> list[dict[str, Any]]:
-    """`sensitivity` as every surface asks for it (core.limits.guarded): cached, one at a
-    time per user, its queries under a timeout; TooMuchWork past its row budget."""
+    """`sensitivity` as every surface asks for it (core.limits.guarded): at most
+    MAX_SENSITIVITY_DAYS, cached, one at a time per user, its queries under a timeout;
+    TooMuchWork past its row budget."""
+    check_window(start, end, MAX_SENSITIVITY_DAYS)
     return guarded(
         "sensitivity",
         user_id,

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from core.limits import check_window
 from corridors.models import Route
 from geo.models import Node
 
@@ -159,13 +160,21 @@ def kpis_of(
     return out
 
 
+# The longest window of KPIs one request may ask for (days), on every surface.
+MAX_KPI_DAYS = 731
+
+
 def route_kpis(route: Route, first: date, last: date, by: str = "week") -> list[PeriodKpi]:
+    """A route's KPIs per week or day over [first, last] (at most MAX_KPI_DAYS)."""
+    check_window(first, last, MAX_KPI_DAYS)
     start, end = day_bounds(first, last)
     return kpis_of(_trains(route, start, end), first, last, by, threshold_min(route))
 
 
 def node_rail_teu(node: Node, first: date, last: date, by: str = "week") -> list[dict[str, Any]]:
-    """TEU in (arrivals) and out (departures) of trains at the node, per period."""
+    """TEU in (arrivals) and out (departures) of trains at the node, per period (at most
+    MAX_KPI_DAYS)."""
+    check_window(first, last, MAX_KPI_DAYS)
     start, end = day_bounds(first, last)
     rows = (
         RailEvent.objects.filter(

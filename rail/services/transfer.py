@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from core.limits import QUERY_TIMEOUT_S, check_budget, guarded
+from core.limits import QUERY_TIMEOUT_S, check_budget, check_window, guarded
 from geo.models import Node
 from portcalls.models import PortCall
 from ports.services.estimates import MIN_LENGTH_M
@@ -297,11 +297,17 @@ def weekly(items: list[Transfer], threshold: float) -> list[dict[str, Any]]:
 TRANSFER_CACHE_S = 300
 
 
+# The longest window of transfers one request may ask for (days), on every surface.
+MAX_TRANSFER_DAYS = 366
+
+
 def guarded_port_transfer(
     port: Node, start: datetime, end: datetime, *, user_id: int | None, wait_s: float = 0
 ) -> dict[str, Any]:
-    """`port_transfer` as every surface asks for it (core.limits.guarded): cached, one at a
-    time per user, its queries and its Python work under QUERY_TIMEOUT_S."""
+    """`port_transfer` as every surface asks for it (core.limits.guarded): at most
+    MAX_TRANSFER_DAYS, cached, one at a time per user, its queries and its Python work
+    under QUERY_TIMEOUT_S."""
+    check_window(start, end, MAX_TRANSFER_DAYS)
     return guarded(
         "transfer",
         user_id,
