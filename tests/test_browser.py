@@ -691,8 +691,12 @@ def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
         assert "2025-01 – 2025-12" in page.inner_text(label)
     assert "2025-01-01 – 2025-12-31" in page.inner_text("#route-heading")
     page.goto(f"{live_app}/dash/port/QZ_PORT?from=2025-01&to=2025-12")
-    page.locator("#port-period").wait_for(timeout=30_000)
-    assert "92 days" in page.inner_text("#port-period")
+    page.locator("#port-period").wait_for(timeout=30_000)  # a year: the whole of it
+    assert page.locator("#port-refused").count() == 0
+    # Longer than the metrics take: refused in the API's words, never clamped.
+    page.goto(f"{live_app}/dash/port/QZ_PORT?from=2023-01&to=2025-12")
+    page.locator("#port-refused").wait_for(timeout=30_000)
+    assert "at most 366 days after start" in page.inner_text("#port-refused")
 
     # Moving a page's own period slider reloads that page for the new period.
     page.goto(f"{live_app}/dash/coverage?from=2018-01&to=2018-12")
