@@ -21,6 +21,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.periods import months_of
+
 log = logging.getLogger(__name__)
 
 POSITIONS_TABLE = "ports_vesselposition"
@@ -69,12 +71,7 @@ DROP TABLE IF EXISTS {POSITIONS_TABLE} CASCADE;
 
 def months_between(first: datetime, last: datetime) -> list[date]:
     """The first day of every month from `first` to `last` (inclusive)."""
-    months = []
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(date(year, month, 1))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    return months_of(first.date(), last.date())
 
 
 # Late reports still arrive after a month ends (receivers that buffered): its spatial

@@ -22,6 +22,7 @@ from ais.choices import NAV_STATUS, ShipTypeGroup, ship_type_group
 from ais.models import Vessel
 from ais.services import layers as ais_layers
 from alerts.models import Alert
+from core import names, periods
 from core.limits import Busy, OverBudget, WindowRefused
 from corridors.models import Route
 from exports.models import ExportJob
@@ -77,7 +78,7 @@ MAX_MMSI = 999_999_999
 
 
 def localized(obj: Any, lang: str) -> str:
-    return obj.name_zh if lang.startswith("zh") else obj.name_en
+    return names.localized(obj, lang)
 
 
 def coverage_colour(score: float) -> str:
@@ -630,7 +631,7 @@ def month_starts(first: date | None, last: date | None, default: int, most: int)
     else:
         begin, end = month_index(first), month_index(last)
         begin = max(begin, end - most + 1)
-    return [date(i // 12, i % 12 + 1, 1) for i in range(begin, end + 1)]
+    return [periods.month_start(i) for i in range(begin, end + 1)]
 
 
 def node_throughput(
@@ -660,7 +661,7 @@ def node_throughput(
     ais: dict[Any, float] = {}
     if watched:
         for start in starts:
-            last = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            last = periods.month_end(periods.month_index(start))
             estimate = estimate_teu(node, start, last)
             if estimate is not None and estimate.teu is not None and estimate.complete:
                 ais[start] = round(estimate.teu)
@@ -1104,25 +1105,18 @@ def coverage_matrix(lang: str, route: str | None = None, on: date | None = None)
 FIRST_MONTH = (2017, 1)  # the corridor's first sea-rail trains ran in 2017
 
 
-def month_index(d: date) -> int:
-    return d.year * 12 + d.month - 1
-
-
-def month_bounds(first_index: int, last_index: int) -> tuple[date, date]:
-    """The dates of whole months [first, last] given as month indexes."""
-    first = date(first_index // 12, first_index % 12 + 1, 1)
-    after = date((last_index + 1) // 12, (last_index + 1) % 12 + 1, 1)
-    return first, after - timedelta(days=1)
+month_index = periods.month_index
+month_bounds = periods.month_bounds
 
 
 def default_period_months() -> tuple[int, int]:
     """The last full calendar year (published figures are yearly)."""
     year = timezone.now().year - 1
-    return year * 12, year * 12 + 11
+    return month_index(date(year, 1, 1)), month_index(date(year, 12, 1))
 
 
 def month_range() -> tuple[int, int]:
-    return FIRST_MONTH[0] * 12 + FIRST_MONTH[1] - 1, month_index(timezone.now().date())
+    return month_index(date(*FIRST_MONTH, 1)), month_index(timezone.now().date())
 
 
 def headline(first: date, last: date) -> export_figures.HeadlineStrip:

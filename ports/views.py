@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
 from core.ingest.spreadsheets import MAX_UPLOAD_BYTES, write_csv, write_xlsx
+from core.periods import months_before
 
 from .choices import METRIC_UNITS, Channel
 from .ingest.figures import parse_period, template_header
@@ -45,12 +46,7 @@ def _operator(request: HttpRequest) -> set[str] | None:
 
 
 def _months(today: date, count: int) -> list[date]:
-    first = today.replace(day=1)
-    months = []
-    for _i in range(count):
-        first = (first - timedelta(days=1)).replace(day=1)
-        months.append(first)
-    return months
+    return months_before(today, count)
 
 
 @login_required

@@ -21,12 +21,14 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import psycopg
+
+from core.periods import add_months
 
 from . import spill
 from .ais import Position, StaticReport
@@ -227,12 +229,10 @@ class PositionStore:
         (the batch is then retried)."""
         months = {(t.year, t.month) for t in set(map(TS, positions))} - self._months
         for year, month in sorted(months):
-            following = (year + 1, 1) if month == 12 else (year, month + 1)
-            for y, m in ((year, month), following):
+            first = date(year, month, 1)
+            for start in (first, add_months(first, 1)):
                 conn.execute(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
-                conn.execute(
-                    "SELECT ports_ensure_position_partition(%s::date)", (f"{y:04d}-{m:02d}-01",)
-                )
+                conn.execute("SELECT ports_ensure_position_partition(%s::date)", (start,))
                 conn.commit()
             self._months.add((year, month))
 

@@ -25,6 +25,7 @@ from ais.models import VesselLatest
 from ais.services.layers import MAX_TRACK_DAYS
 from core.dates import EARLIEST, LATEST, utc_datetime
 from core.limits import WindowRefused, check_window
+from core.names import localized
 from corridors.models import Route, RouteSegment
 from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
@@ -262,7 +263,7 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
             "code": row["code"],
             "name_en": row["name_en"],
             "name_zh": row["name_zh"],
-            "name": row["name_zh"] if language.startswith("zh") else row["name_en"],
+            "name": localized(row, language),
             "kind": row["kind"],
             "kinds": ";".join(row["kinds"] or []),
             "country": row["country"],
@@ -297,7 +298,7 @@ def route_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
             "code": r["code"],
             "name_en": r["name_en"],
             "name_zh": r["name_zh"],
-            "name": r["name_zh"] if language.startswith("zh") else r["name_en"],
+            "name": localized(r, language),
             "modes": r["modes"],
             "sources": r["sources"],
             "colour": "#c0392b" if "rail" in r["modes"] else "#1f78b4",
@@ -562,7 +563,7 @@ def throughput_rows(p: ExportParams, srid: int, language: str = "en") -> Iterato
     def convert(r: dict[str, Any]) -> dict[str, Any]:
         return {
             "node": r["node__code"],
-            "name": r["node__name_zh"] if language.startswith("zh") else r["node__name_en"],
+            "name": localized(r, language, "node__"),
             "period_kind": r["period_kind"],
             "period_start": r["period_start"],
             "period_end": r["period_end"],
@@ -633,7 +634,7 @@ def coverage_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[
         stated = levels[r["node__code"]].services.get(r["category__code"])
         return {
             "node": r["node__code"],
-            "name": r["node__name_zh"] if language.startswith("zh") else r["node__name_en"],
+            "name": localized(r, language, "node__"),
             "category": r["category__code"],
             "level": stated.level if stated else "none",
             "since": stated.since if stated else "",

@@ -28,6 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.names import is_chinese, localized
 from core.periods import previous_period, year_before
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
@@ -99,7 +100,7 @@ class ReportData:
 
 
 def _name(obj: Any, language: str) -> str:
-    return str(obj.name_zh if language.startswith("zh") else obj.name_en)
+    return localized(obj, language)
 
 
 def build(route_code: str | None, start: date, end: date, language: str) -> ReportData:
@@ -417,7 +418,7 @@ def _wrap(page: str, data: ReportData) -> str:
     """The map page with the report's tables appended below the map."""
     tables = _tables_html(data)
     page = page.replace(
-        "<html>", f'<html lang="{"zh-Hans" if data.language.startswith("zh") else "en"}">', 1
+        "<html>", f'<html lang="{"zh-Hans" if is_chinese(data.language) else "en"}">', 1
     )
     page = page.replace(
         "</head>",

@@ -18,6 +18,7 @@ from typing import Any
 
 from core.ingest.tables import CODE_RE, FIRST_YEAR, LAST_YEAR
 from core.ingest.text import control_detail, has_control, visible
+from core.periods import month_end, month_index
 
 # column -> (English header, Chinese header, required)
 COLUMNS: dict[str, tuple[str, str, bool]] = {
@@ -168,8 +169,7 @@ def parse_period(text: str) -> tuple[str, date, date] | None:
         if match := MONTH_RE.match(text):
             year, month = int(match[1]), int(match[2])
             first = date(year, month, 1)
-            following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-            return "month", first, following - timedelta(days=1)
+            return "month", first, month_end(month_index(first))
         if match := WEEK_RE.match(text):
             first = date.fromisocalendar(int(match[1]), int(match[2]), 1)
             return "week", first, first + timedelta(days=6)

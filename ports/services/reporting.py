@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.ingest.spreadsheets import UnreadableFile, read_table, rows_as_dicts
+from core.periods import add_months, months_before
 from geo.models import Node
 
 from ..choices import Channel, Source, Status
@@ -439,7 +440,7 @@ def reviews_of(user: Any, days: int = 30) -> list[ThroughputReport]:
 
 def due_date(month_start: date) -> date:
     """When a month's figures are due: CW_REPORT_DUE_DAY of the following month."""
-    following = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    following = add_months(month_start, 1)
     return following.replace(day=min(settings.CW_REPORT_DUE_DAY, 28))
 
 
@@ -514,12 +515,7 @@ def commit_upload(user: Any, batch_id: int, confirm_warnings: bool) -> tuple[Upl
 def overdue_months(codes: Iterable[str], today: date, months: int = 3) -> dict[str, list[date]]:
     """Node code -> first days of the recent months past their due date with no reported
     container total."""
-    first = today.replace(day=1)
-    recent = []
-    for _i in range(months):
-        first = (first - timedelta(days=1)).replace(day=1)
-        recent.append(first)
-    due = [m for m in recent if due_date(m) < today]
+    due = [m for m in months_before(today, months) if due_date(m) < today]
     have = set(
         ThroughputReport.objects.filter(
             node__code__in=list(codes),
