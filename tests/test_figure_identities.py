@@ -16,9 +16,12 @@ from decimal import Decimal
 import pyogrio.raw
 import pypdf
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from conftest import login_as
+from core.periods import month_end, month_start
 from dash_app import gateway
 from exports.services.figures import headline
 from exports.services.layers import LAYERS, ExportParams
@@ -257,3 +260,42 @@ def test_the_nodes_export_holds_every_node_the_api_shows_and_adds_up(tmp_path):
     assert all(rows[m] != rows[m] or rows[m] is None for m in group[1:])  # NaN or None
     assert all(covered[m] == "BBG" for m in group[1:])
     assert sum(rows[c] for c in group if rows[c] == rows[c] and rows[c] is not None) <= 10_000_000
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(first=st.integers(0, 47), length=st.integers(1, 24))
+def test_random_periods_give_the_same_figure_everywhere(world, first, length):
+    """Random whole-month periods over 2031-2034: the service, the headline, the API, the
+    report and the export layers agree on the total, its coverage and comparability."""
+    start = month_start(2031 * 12 + first)
+    end = month_end(2031 * 12 + min(first + length - 1, 47))
+    figure = totals.period_figure("teu", start, end)
+    teu = next(f for f in gateway.headline(start, end).figures if f.key == "teu")
+    assert (teu.value, teu.qualifier, teu.partial) == (
+        None if figure.now.value is None else float(figure.now.value),
+        figure.now.qualifier,
+        figure.now.partial,
+    )
+    assert (teu.vs_previous.comparable, teu.vs_last_year.comparable) == (
+        figure.vs_previous.comparable,
+        figure.vs_last_year.comparable,
+    )
+    api = login_as(APIClient(), "analyst")
+    body = api.get("/api/throughput/totals/", {"start": str(start), "end": str(end)}).json()
+    assert (body["value"], body["partial"], body["covers"]) == (
+        teu.value,
+        teu.partial,
+        figure.now.covers_text(),
+    )
+    data = build(None, start, end, "en")
+    assert (data.total.teu if data.total else None) == teu.value
+    params = ExportParams(
+        start=datetime.combine(start, time(), UTC), end=datetime.combine(end, time(), UTC)
+    )
+    rows = {}
+    for chunk in LAYERS["nodes"].rows(params, 4326):
+        rows.update(dict(zip(chunk.values["code"], chunk.values["teu"], strict=True)))
+    ports = ("TG", "TGA", "TGB", "TC")
+    assert sum(rows[c] or 0 for c in ports) == (teu.value or 0)

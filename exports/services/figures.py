@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
-from statistics import median
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from core.periods import previous_period, year_before
 from geo.models import Node
 from geo.services.coverage import NodeCoverage, compute_coverage
-from portcalls.models import PortCall
+from portcalls.services.metrics import period_calls
 from ports.models import ThroughputReport
 from ports.services import totals
 from ports.services.totals import Comparison
-from rail.models import Train
+from rail.services import kpis as rail_kpis
 
 # -- the corridor's headline figures for a period (dashboard strip and reports) -------------
 
@@ -83,22 +81,12 @@ def _float(value: Decimal | None) -> float | None:
 
 
 def _calls(first: date, last: date) -> tuple[float | None, float | None]:
-    start = datetime.combine(first, time(), UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), UTC)
-    calls = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
-    n = calls.count()
-    waits = [w for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None]
-    return (float(n) if n else None), (round(median(waits) / 3600, 2) if waits else None)
+    figure = period_calls(first, last)
+    return (float(figure.calls) if figure.calls else None), figure.median_wait_h
 
 
 def _trains(first: date, last: date) -> float | None:
-    n = (
-        Train.objects.filter(
-            service_date__gte=first, service_date__lte=last, service_type="sea_rail"
-        )
-        .filter(Q(status="running") | Q(status="arrived"))
-        .count()
-    )
+    n = rail_kpis.trains_run(first, last, service_type="sea_rail")
     return float(n) if n else None
 
 

@@ -19,9 +19,8 @@ import html
 import io
 import json
 import re
-import statistics
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,11 @@ from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services.coverage import compute_coverage, coverage_hex
-from portcalls.models import PortCall
 from portcalls.services.calls import watched_ports
+from portcalls.services.metrics import period_calls
 from ports.services import totals
 from ports.services.totals import Comparison
-from rail.models import Train
+from rail.services import kpis as rail_kpis
 
 MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 FONT_PATHS = (
@@ -157,31 +156,12 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
     score = next(
         (rc.score for rc in route_cov if route is not None and rc.code == route.code), None
     )
-    window = (
-        datetime.combine(start, time(), UTC),
-        datetime.combine(end + timedelta(days=1), time(), UTC),
-    )
     ports = []
     for port in watched_ports().order_by("code"):
         if route is not None and port not in nodes:
             continue
-        calls = PortCall.objects.filter(
-            node=port, arrival_at__gte=window[0], arrival_at__lt=window[1]
-        )
-        waits = [
-            w / 3600 for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None
-        ]
-        ports.append(
-            PortRow(
-                port.code,
-                _name(port, language),
-                calls.count(),
-                round(statistics.median(waits), 1) if waits else None,
-            )
-        )
-    trains = Train.objects.filter(service_date__gte=start, service_date__lte=end)
-    if route is not None:
-        trains = trains.filter(route=route)
+        figure = period_calls(start, end, [port])
+        ports.append(PortRow(port.code, _name(port, language), figure.calls, figure.median_wait_h))
     return ReportData(
         title=_("Corridor report"),
         route=route.code if route else None,
@@ -194,8 +174,8 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
         gaps=gaps,
         route_score=score,
         ports=ports,
-        trains_run=trains.exclude(status="cancelled").exclude(status="planned").count(),
-        trains_cancelled=trains.filter(status="cancelled").count(),
+        trains_run=rail_kpis.trains_run(start, end, route),
+        trains_cancelled=rail_kpis.trains_cancelled(start, end, route),
         generated=datetime.now(UTC),
         sources=sources,
         total=total_row,

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -271,3 +273,24 @@ def congested_ports(today: date | None = None) -> set[str]:
                 found.append(node.code)
         cache.set(key, found, CONGESTION_CACHE_S)
     return set(found)
+
+
+@dataclass(frozen=True)
+class PeriodCalls:
+    """Port calls arriving in a period (`calls`) and the median anchorage wait of those
+    whose wait is known, in hours (0 for a call that went straight in): the headline's and
+    the report's figure, defined here once."""
+
+    calls: int
+    median_wait_h: float | None
+
+
+def period_calls(first: date, last: date, nodes: Iterable[Node] | None = None) -> PeriodCalls:
+    """The calls arriving on the days [first, last] at `nodes` (every port when None)."""
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    calls = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
+    if nodes is not None:
+        calls = calls.filter(node__in=list(nodes))
+    waits = [w for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None]
+    return PeriodCalls(calls.count(), round(statistics.median(waits) / 3600, 2) if waits else None)

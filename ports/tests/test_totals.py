@@ -236,3 +236,78 @@ def test_invariants_over_random_figures_and_periods(drawn, split):
         b = total("teu", month_start(cut + 1), period[1], [node.pk])
         if not a.partial and not b.partial and a.value is not None and b.value is not None:
             assert found.value == a.value + b.value
+
+
+@st.composite
+def group_world(draw):
+    """Random laminar figures of a group and its two members, and a period."""
+
+    def figures():
+        return draw(
+            st.lists(
+                st.tuples(st.sampled_from(list(SIZES)), st.integers(0, 23), st.integers(1, 500)),
+                max_size=10,
+            )
+        )
+
+    first = draw(st.integers(0, 23))
+    return figures(), figures(), figures(), first, draw(st.integers(first, 23))
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=group_world())
+def test_group_invariants_over_random_figures(drawn):
+    group_figures, a_figures, b_figures, first, last = drawn
+    ThroughputReport.objects.filter(node__code__in=["RG", "RGA", "RGB"]).delete()
+    Node.objects.filter(code__in=["RGA", "RGB"]).delete()
+    Node.objects.filter(code="RG").delete()
+    g = make_node("RG", kind="port_group", kinds=["port_group"])
+    a, b = make_node("RGA", group=g), make_node("RGB", group=g)
+    for node, chosen in ((g, group_figures), (a, a_figures), (b, b_figures)):
+        _store(node, chosen)
+    period = (month_start(BASE + first), month_end(BASE + last))
+    rows = node_totals("teu", *period, [g, a, b])
+    together = total("teu", *period, [g.pk, a.pk, b.pk])
+    group_days = [(p.start, p.end) for p in together.parts if p.node == "RG"]
+    # Members never add figures of a time the group's figures cover: the group's figure
+    # is never exceeded by what its members add for that time.
+    for part in together.parts:
+        if part.node != "RG":
+            assert not any(s <= part.end and part.start <= e for s, e in group_days)
+    # The rows add up to the total of the three.
+    assert sum((r.value or 0) for r in rows.values()) == (together.value or 0)
+    # A member's row never carries the group's number.
+    group_ids = {p.id for p in rows["RG"].parts}
+    assert not any(p.id in group_ids for code in ("RGA", "RGB") for p in rows[code].parts)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(drawn=figures_and_period(), shift=st.sampled_from([1, 12]))
+def test_a_like_for_like_pair_shows_a_percentage(drawn, shift):
+    """Two totals of the same node compare exactly when they cover the same months of
+    their periods; then the change is a percentage, else a reason is given."""
+    chosen, first, last = drawn
+    ThroughputReport.objects.filter(node__code="TR").delete()
+    Node.objects.filter(code="TR").delete()
+    node = make_node("TR")
+    _store(node, chosen)
+    now = total("teu", month_start(BASE + first), month_end(BASE + last), [node.pk])
+    n = last - first + 1
+    back = shift * n if shift == 1 else 12  # the period before, or a year before
+    then = total("teu", month_start(BASE + first - back), month_end(BASE + last - back), [node.pk])
+    verdict = compare(now, then)
+    same = (
+        now.value is not None
+        and then.value
+        and {month_index(m) - BASE - first for m in now.months}
+        == {month_index(m) - BASE - first + back for m in then.months}
+    )
+    assert verdict.comparable == bool(same), (now, then, verdict)
+    if verdict.comparable:
+        assert verdict.change == pytest.approx(float((now.value - then.value) / then.value))
+    else:
+        assert verdict.reason

@@ -201,3 +201,26 @@ def node_rail_teu(node: Node, first: date, last: date, by: str = "week") -> list
         elif event == "departure" and origin == node.pk:
             totals[period]["teu_out"] += teu or 0
     return [{"period": p.isoformat(), **v} for p, v in sorted(totals.items())]
+
+
+def trains_run(
+    first: date, last: date, route: Route | None = None, service_type: str | None = None
+) -> int:
+    """Trains of service days [first, last] that ran (running or arrived: neither planned
+    nor cancelled), on `route` and of `service_type` when given: the headline's and the
+    report's figure, defined here once."""
+    trains = Train.objects.filter(
+        service_date__gte=first, service_date__lte=last, status__in=("running", "arrived")
+    )
+    if route is not None:
+        trains = trains.filter(route=route)
+    if service_type is not None:
+        trains = trains.filter(service_type=service_type)
+    return trains.count()
+
+
+def trains_cancelled(first: date, last: date, route: Route | None = None) -> int:
+    trains = Train.objects.filter(
+        service_date__gte=first, service_date__lte=last, status="cancelled"
+    )
+    return (trains.filter(route=route) if route is not None else trains).count()
