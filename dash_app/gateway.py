@@ -39,9 +39,8 @@ from portcalls.models import PortCall
 from portcalls.services import calls as call_services
 from portcalls.services import metrics as metric_services
 from ports.choices import Metric
-from ports.models import ThroughputReport
+from ports.services import throughput as throughput_services
 from ports.services import totals as throughput_totals
-from ports.services.estimates import estimate_teu
 from ports.services.throughput import node_figures
 from rail.models import RailEvent, Train
 from rail.services import kpis as rail_kpis
@@ -643,33 +642,12 @@ def node_throughput(
     if node is None:
         return None
     starts = month_starts(first, last, NODE_MONTHS, NODE_MAX_MONTHS)
-    totals = ThroughputReport.objects.filter(
-        node=node,
-        period_kind="month",
-        metric="teu",
-        trade="total",
-        direction="total",
-        cargo_class__in=["all", "container"],
-        laden="total",
-        period_start__in=starts,
-    )
-    official = {r.period_start: float(r.value) for r in totals.filter(official=True)}
-    pending = {
-        r.period_start: float(r.value) for r in totals.filter(current=True, status="submitted")
-    }
-    watched = call_services.watched_ports().filter(pk=node.pk).exists()
-    ais: dict[Any, float] = {}
-    if watched:
-        for start in starts:
-            last = periods.month_end(periods.month_index(start))
-            estimate = estimate_teu(node, start, last)
-            if estimate is not None and estimate.teu is not None and estimate.complete:
-                ais[start] = round(estimate.teu)
+    series = throughput_services.monthly_series(node, starts)
     return ThroughputSeries(
         months=[f"{m:%Y-%m}" for m in starts],
-        official=[official.get(m) for m in starts],
-        pending=[pending.get(m) for m in starts],
-        ais=[ais.get(m) for m in starts],
+        official=series.official,
+        pending=series.pending,
+        ais=series.ais,
     )
 
 

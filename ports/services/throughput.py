@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from core.imports import ImportCounts, upsert_by_key
 from core.ingest.errors import LayerError
 from core.models import Origin
+from core.periods import month_end, month_index
 from geo.models import Node
+from portcalls.services.calls import watched_ports
 
 from ..choices import METRIC_UNITS, Metric
 from ..ingest.published import PublishedFigureRow
 from ..models import ThroughputReport
-from .totals import latest_year
+from .estimates import estimate_teu
+from .totals import latest_year, monthly_totals
 
 # The order figures are listed in (a node's panel, its page).
 METRIC_ORDER = [Metric.TEU, Metric.TONNES, Metric.RAIL_TEU, Metric.TRAINS, Metric.SAILINGS]
@@ -132,3 +136,48 @@ def node_figures(node: Node, include_pending: bool = False) -> list[Figure]:
         )
         for t in ordered
     ]
+
+
+@dataclass(frozen=True)
+class MonthlySeries:
+    """A node's container throughput (TEU) month by month, as its chart shows it: its own
+    official total (ports.services.totals), its figure pending review, and for a watched
+    port the AIS estimate of months AIS covered whole; None where there is none."""
+
+    months: list[date]
+    official: list[float | None]
+    pending: list[float | None]
+    ais: list[float | None]
+
+
+def monthly_series(node: Node, months: list[date]) -> MonthlySeries:
+    """The node's monthly TEU over `months` (first days)."""
+    own = monthly_totals("teu", node, months)
+    pending = {
+        r.period_start: float(r.value)
+        for r in ThroughputReport.objects.pending().filter(
+            node=node,
+            period_kind="month",
+            metric="teu",
+            trade="total",
+            direction="total",
+            cargo_class__in=["all", "container"],
+            laden="total",
+            period_start__in=months,
+        )
+    }
+    ais: dict[date, float] = {}
+    if watched_ports().filter(pk=node.pk).exists():
+        for month in months:
+            estimate = estimate_teu(node, month, month_end(month_index(month)))
+            if estimate is not None and estimate.teu is not None and estimate.complete:
+                ais[month] = round(estimate.teu)
+    return MonthlySeries(
+        months=list(months),
+        official=[
+            None if own[m].value is None else float(own[m].value)  # type: ignore[arg-type]
+            for m in months
+        ],
+        pending=[pending.get(m) for m in months],
+        ais=[ais.get(m) for m in months],
+    )

@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from core.periods import (
     iter_months,
     month_count,
+    month_end,
     month_index,
     months_of,
     previous_period,
@@ -553,3 +554,32 @@ def period_figure(
     periods = [(first, last), previous_period(first, last), year_before(first, last)]
     now, previous, last_year = (total(metric, a, b, nodes) for a, b in periods)
     return PeriodFigure(now, previous, last_year, compare(now, previous), compare(now, last_year))
+
+
+def monthly_totals(metric: str, node: Node, months: Sequence[date]) -> dict[date, Total]:
+    """The node's own total of each month (first days `months`), by the rules above (a
+    month's weeks or days add up; a group member's figures of a time its group covers are
+    left out), from one query."""
+    if not months:
+        return {}
+    first, last = min(months), month_end_of(max(months))
+    by_node, members_of, group_codes = _figures_by_node(metric, [node], first, last)
+    group = group_codes.get(node.group_id) if node.group_id else None
+    group_reports = by_node.get(node.group_id, []) if node.group_id else []
+    return {
+        month: _node_total(
+            metric,
+            node,
+            by_node.get(node.pk, []),
+            month,
+            month_end_of(month),
+            members_of.get(node.pk, ()),
+            group,
+            group_reports,
+        )
+        for month in months
+    }
+
+
+def month_end_of(day: date) -> date:
+    return month_end(month_index(day))
