@@ -17,6 +17,18 @@ class ThroughputQuerySet(QuerySet[Any]):
         """Figures waiting for an official's review: the last revision, submitted."""
         return self.filter(current=True, status="submitted")
 
+    def whole(self, metric: str) -> ThroughputQuerySet:
+        """Figures of `metric` for the whole flow (all trades, directions, cargo classes,
+        laden and empty: TEU may be given as all cargo or as containers): the figures a
+        total adds up (ports.services.totals)."""
+        return self.filter(
+            metric=metric,
+            trade="total",
+            direction="total",
+            cargo_class__in=["all", "container"] if metric == "teu" else ["all"],
+            laden="total",
+        )
+
     def between(self, start: date, end: date) -> ThroughputQuerySet:
         """Figures whose period overlaps [start, end] (inclusive days)."""
         return self.filter(period_start__lte=end, period_end__gte=start)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.gis.geos import Point, Polygon
 from django.db import connection
@@ -85,4 +86,35 @@ def make_call(node: Node, vessel: Vessel, arrival_at: datetime, **values) -> Por
         rule=rule,
         arrival_at=arrival_at,
         **values,
+    )
+
+
+def make_figure(node: Node, first: str, last: str, value: Any, qualifier: str = "", **values):
+    """An official figure of `node` for [first, last] (ISO dates), TEU of the whole flow by
+    default; its kind (month, year, partial) from its dates."""
+    from decimal import Decimal
+
+    from ports.models import ThroughputReport
+
+    start, end = date.fromisoformat(first), date.fromisoformat(last)
+    kind = "month" if (start.year, start.month) == (end.year, end.month) else "year"
+    if kind == "year" and (start.month, start.day, end.month, end.day) != (1, 1, 12, 31):
+        kind = "partial"
+    defaults = {
+        "metric": "teu",
+        "unit": "teu",
+        "source": "published",
+        "status": "approved",
+        "official": True,
+        "current": True,
+        "reporting_entity": f"{node.code} port",
+        "period_kind": kind,
+    }
+    return ThroughputReport.objects.create(
+        node=node,
+        period_start=start,
+        period_end=end,
+        value=Decimal(value),
+        qualifier=qualifier,
+        **{**defaults, **values},
     )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, time
-from decimal import Decimal
 
 import pyogrio.raw
 import pypdf
@@ -29,32 +28,15 @@ from exports.services.report import build, html_report, pdf_report, throughput_t
 from exports.services.writer import FORMATS, shapefile_names, write_layer
 from ports.models import ThroughputReport
 from ports.services import totals
-from tests.factories import make_node
+from tests.factories import make_figure, make_node
 
 pytestmark = pytest.mark.django_db
 
 
 def figure(node, first, last, value, qualifier="", **values):
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    defaults = {
-        "metric": "teu",
-        "unit": "teu",
-        "source": "published",
-        "status": "approved",
-        "official": True,
-        "current": True,
-        "reporting_entity": f"{node.code} port",
-        "source_url": f"https://example.org/{node.code.lower()}",
-        "period_kind": "month" if (start.year, start.month) == (end.year, end.month) else "year",
-    }
-    ThroughputReport.objects.create(
-        node=node,
-        period_start=start,
-        period_end=end,
-        value=Decimal(value),
-        qualifier=qualifier,
-        **{**defaults, **values},
-    )
+    """A published figure with its source address (make_figure's defaults otherwise)."""
+    values.setdefault("source_url", f"https://example.org/{node.code.lower()}")
+    return make_figure(node, first, last, value, qualifier, **values)
 
 
 @pytest.fixture

@@ -93,14 +93,10 @@ def calibrate() -> Calibration:
     if cached is not None:
         return Calibration(*cached)
     pairs: list[tuple[float, float]] = []
-    official = ThroughputReport.objects.effective().filter(
-        period_kind="month",
-        metric="teu",
-        trade="total",
-        direction="total",
-        cargo_class__in=["all", "container"],
-        laden="total",
-        node__in=PortCall.objects.values("node"),
+    official = (
+        ThroughputReport.objects.effective()
+        .whole("teu")
+        .filter(period_kind="month", node__in=PortCall.objects.values("node"))
     )
     for figure in official.select_related("node"):
         days = (figure.period_end - figure.period_start).days + 1

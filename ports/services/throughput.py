@@ -155,16 +155,9 @@ def monthly_series(node: Node, months: list[date]) -> MonthlySeries:
     own = monthly_totals("teu", node, months)
     pending = {
         r.period_start: float(r.value)
-        for r in ThroughputReport.objects.pending().filter(
-            node=node,
-            period_kind="month",
-            metric="teu",
-            trade="total",
-            direction="total",
-            cargo_class__in=["all", "container"],
-            laden="total",
-            period_start__in=months,
-        )
+        for r in ThroughputReport.objects.pending()
+        .whole("teu")
+        .filter(node=node, period_kind="month", period_start__in=months)
     }
     ais: dict[date, float] = {}
     if watched_ports().filter(pk=node.pk).exists():

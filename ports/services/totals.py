@@ -192,14 +192,10 @@ def total_figures(
     metric: str, first: date, last: date, node_ids: Iterable[int] | None = None
 ) -> Any:
     """Official figures of `metric`'s total breakdown whose period lies in [first, last]."""
-    shown = ThroughputReport.objects.effective().filter(
-        metric=metric,
-        trade="total",
-        direction="total",
-        cargo_class__in=["all", "container"] if metric == "teu" else ["all"],
-        laden="total",
-        period_start__gte=first,
-        period_end__lte=last,
+    shown = (
+        ThroughputReport.objects.effective()
+        .whole(metric)
+        .filter(period_start__gte=first, period_end__lte=last)
     )
     if node_ids is not None:
         shown = shown.filter(node_id__in=list(node_ids))

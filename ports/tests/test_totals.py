@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from core.periods import month_end, month_index, month_start
 from geo.models import Node
-from tests.factories import make_node
+from tests.factories import make_figure, make_node
 
 from ..models import ThroughputReport
 from ..services.totals import best_disjoint, compare, node_totals, total
@@ -24,29 +24,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 
 
-def figure(node, first: str, last: str, value, qualifier="", **values) -> ThroughputReport:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    kind = "month" if start.month == end.month and start.year == end.year else "year"
-    if kind == "year" and (start.month, end.month) != (1, 12):
-        kind = "partial"
-    defaults = {
-        "metric": "teu",
-        "unit": "teu",
-        "source": "published",
-        "status": "approved",
-        "official": True,
-        "current": True,
-        "reporting_entity": f"{node.code} port",
-    }
-    return ThroughputReport.objects.create(
-        node=node,
-        period_kind=kind,
-        period_start=start,
-        period_end=end,
-        value=D(value),
-        qualifier=qualifier,
-        **{**defaults, **values},
-    )
+figure = make_figure
 
 
 @pytest.fixture
