@@ -393,16 +393,7 @@ def live_vessels_url(tick: int = 0) -> str:
 
 def live_vessel_status(max_age_min: float = 60.0) -> tuple[int, datetime | None]:
     """How many vessels are live and the newest report's time."""
-    from django.db.models import Count, Max
-
-    from ais.models import VesselLatest
-
-    got = (
-        VesselLatest.objects.vessels()
-        .seen_within(max_age_min)
-        .aggregate(n=Count("pk"), t=Max("ts"))
-    )
-    return int(got["n"] or 0), got["t"]
+    return ais_layers.vessels_seen(max_age_min)
 
 
 def parse_mmsi(value: Any) -> int | None:

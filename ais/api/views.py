@@ -135,7 +135,7 @@ class AisStatsView(APIView):
         return Response(
             {
                 "vessels": VesselLatest.objects.count(),
-                "vessels_seen_last_hour": VesselLatest.objects.seen_within(60).count(),
+                "vessels_seen_last_hour": layers.vessels_seen(60)[0],
                 "last_message_at": totals["last"],
                 "positions_total": totals["positions"] or 0,
                 "sources": AisSourceSerializer(AisSource.objects.order_by("name"), many=True).data,

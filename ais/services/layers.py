@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from core.geojson import (
     SqlLayer,
@@ -143,3 +143,10 @@ def track_json(mmsi: int, start: datetime, end: datetime, max_points: int = 20_0
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, mmsi])
         return str(cursor.fetchone()[0])
+
+
+def vessels_seen(minutes: float = 60.0) -> tuple[int, datetime | None]:
+    """How many vessels (VESSEL_MMSI_RANGES: no coast stations) reported in the last
+    `minutes`, and the newest report's time: the live figure of the map and the AIS stats."""
+    got = VesselLatest.objects.vessels().seen_within(minutes).aggregate(n=Count("pk"), t=Max("ts"))
+    return int(got["n"] or 0), got["t"]
