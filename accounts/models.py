@@ -6,14 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from .choices import Role
+from .roles import apply_role
 
-class Role(models.TextChoices):
-    OFFICIAL = "official", _("Logistics official")
-    OPERATOR = "operator", _("Port operator")
-    ANALYST = "analyst", _("Analyst")
-    ADMIN = "admin", _("Administrator")
+__all__ = ["Profile", "Role", "SetupRecord"]
 
 
 class Profile(models.Model):
@@ -34,8 +31,6 @@ class Profile(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        from .roles import apply_role
-
         apply_role(self.user, self.role)
 
 

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
-from .models import Role
+from .choices import Role
 
 VIEW_APPS = ("geo", "corridors", "ais", "portcalls", "ports", "rail", "alerts")
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {

@@ -107,3 +107,17 @@ def revoke_token(user: Any) -> bool:
     """Delete the user's API token; whether there was one."""
     deleted, _ = Token.objects.filter(user=user).delete()
     return deleted > 0
+
+
+def nodes_of(user: Any, permission: str) -> set[str] | None:
+    """Codes of the nodes `user` may write `permission`'s data for: None for every node (an
+    administrator); an operator's own nodes when it holds the permission; else none. Who may
+    report for which node is decided here, for figures and rail events alike."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return None
+    if not user.has_perm(permission):
+        return set()
+    profile = getattr(user, "profile", None)
+    return set(profile.nodes.values_list("code", flat=True)) if profile else set()

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.services import nodes_of
 from core.ingest.spreadsheets import UnreadableFile, read_table, rows_as_dicts
 from core.periods import add_months, months_before
 from geo.models import Node
@@ -146,17 +147,12 @@ class SubmissionRefused(Exception):
         self.conflict = conflict
 
 
+REPORT_PERMISSION = "ports.add_throughputreport"
+
+
 def reportable_nodes(user: Any) -> set[str] | None:
-    """Codes of the nodes `user` may report for (None: every node, an administrator);
-    empty for users without the permission to report."""
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.is_superuser:
-        return None
-    if not user.has_perm("ports.add_throughputreport"):
-        return set()
-    profile = getattr(user, "profile", None)
-    return set(profile.nodes.values_list("code", flat=True)) if profile else set()
+    """Codes of the nodes `user` may report figures for (accounts.services.nodes_of)."""
+    return nodes_of(user, REPORT_PERMISSION)
 
 
 def key_of(row: FigureRow, nodes: dict[str, Node]) -> dict[str, Any]:

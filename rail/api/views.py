@@ -14,13 +14,13 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.services import nodes_of
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param
 from core.limits import QUERY_TIMEOUT_S, statement_timeout
 from corridors.models import Route
 from geo.models import Node
-from ports.services.reporting import reportable_nodes
 
 from ..choices import EventState, TrainStatus
 from ..ingest.events import parse_objects
@@ -129,7 +129,9 @@ class RailEventViewSet(viewsets.ReadOnlyModelViewSet):
         incoming = EventBatchSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         events, refused = parse_objects(incoming.validated_data["events"])
-        result = store_events([*events, *refused], allowed_nodes=reportable_nodes(request.user))
+        result = store_events(
+            [*events, *refused], allowed_nodes=nodes_of(request.user, "rail.add_railevent")
+        )
         return Response(result.as_dict(), status=200)
 
 
