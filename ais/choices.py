@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -53,3 +54,33 @@ NAV_STATUS = {
     8: _("Under way sailing"),
     15: _("Not defined"),
 }
+
+
+# Container ships as AIS can tell them: cargo (ship types 70-79) of at least this length
+# (AIS has no "container ship" type; smaller cargo ships are mostly general cargo and bulk
+# in the Beibu Gulf). The AIS estimate and the sea-rail hand-over both count these.
+CONTAINER_SHIP_TYPES = (70, 79)
+CONTAINER_MIN_LENGTH_M = 100
+
+
+def container_ships(prefix: str = "") -> Q:
+    """The filter of container ships on a vessel's fields (`prefix` "vessel__" from a
+    port call)."""
+    low, high = CONTAINER_SHIP_TYPES
+    return Q(
+        **{
+            f"{prefix}ship_type__gte": low,
+            f"{prefix}ship_type__lte": high,
+            f"{prefix}length_m__gte": CONTAINER_MIN_LENGTH_M,
+        }
+    )
+
+
+def is_container_ship(ship_type: int | None, length_m: int | None) -> bool:
+    """The same test as `container_ships`, on values in hand."""
+    low, high = CONTAINER_SHIP_TYPES
+    return (
+        ship_type is not None
+        and low <= ship_type <= high
+        and (length_m or 0) >= CONTAINER_MIN_LENGTH_M
+    )

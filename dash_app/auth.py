@@ -20,6 +20,7 @@ from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
 from core.ingest.text import first_control
 from core.metrics import observe
+from core.names import is_chinese
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ def request_language() -> str:
     header = flask.request.headers.get("Accept-Language", "")
     for part in header.split(","):
         tag = part.split(";")[0].strip().lower()
-        if tag.startswith("zh"):
+        if is_chinese(tag):
             return "zh-hans"
         if tag.startswith("en"):
             return "en"

@@ -22,8 +22,10 @@ from ais.choices import NAV_STATUS, ShipTypeGroup, ship_type_group
 from ais.models import Vessel
 from ais.services import layers as ais_layers
 from alerts.models import Alert
+from core import mmsi as mmsi_rules
 from core import names, periods
 from core.limits import Busy, OverBudget, WindowRefused
+from corridors import choices as corridor_choices
 from corridors.models import Route
 from exports.models import ExportJob
 from exports.services import figures as export_figures
@@ -58,7 +60,7 @@ TYPE_COLOURS = {
     "other": "#495057",
     "unknown": "#adb5bd",
 }
-MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
+MODE_COLOURS = corridor_choices.MODE_COLOURS
 # Digital-service coverage colours (score 0..1), shared by the map markers and the legend.
 NO_EVIDENCE_COLOUR = "#9aa5b1"
 # Drawn last (on top) where nodes share a place: ports over terminals over cities.
@@ -73,7 +75,7 @@ KIND_Z = {
     "rail_junction": 200,
     "logistics_hub": 100,
 }
-MAX_MMSI = 999_999_999
+MAX_MMSI = mmsi_rules.MAX_MMSI
 
 
 def localized(obj: Any, lang: str) -> str:
@@ -396,17 +398,7 @@ def live_vessel_status(max_age_min: float = 60.0) -> tuple[int, datetime | None]
     return ais_layers.vessels_seen(max_age_min)
 
 
-def parse_mmsi(value: Any) -> int | None:
-    """An MMSI from a map click (number or digits), None when it is not one."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        mmsi = value
-    elif isinstance(value, str) and value.isdigit() and len(value) <= 9:
-        mmsi = int(value)
-    else:
-        return None
-    return mmsi if 0 < mmsi <= MAX_MMSI else None
+parse_mmsi = mmsi_rules.parse_mmsi  # a map click's MMSI, by the one rule (core.mmsi)
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,45 @@ def test_the_checker_finds_each_kind_of_violation(tmp_path):
     assert any(p.startswith("ports/ingest/parse.py: imports Django") for p in found)
     assert any(p.startswith("dash_app/pages.py: dash_app reaches") for p in found)
     assert not any(p.startswith("dash_app/gateway.py") for p in found)
+
+
+# Rules that stand once (issue 22): the pattern of each rule's definition, and the one file
+# that may hold it. Another file matching it defines the rule a second time.
+RULES = {
+    "period arithmetic": (
+        r"\* 12 \+|// 12\b|% 12\b|month == 12|replace\(day=28\)",
+        "core/periods.py",
+    ),
+    "the MMSI check": (r"999_999_999", "core/mmsi.py"),
+    "mode colours": (r'"rail": "#', "corridors/choices.py"),
+    "names by language": (r'startswith\(\s*"zh"\s*\)|name_zh if ', "core/names.py"),
+    "the container-ship filter": (
+        r"ship_type__gte=70|70 <= ship_type|\(70, 79\)",
+        "ais/choices.py",
+    ),
+}
+
+
+def rules_twice(root: Path) -> list[str]:
+    import re
+
+    problems = []
+    for name, (pattern, home) in RULES.items():
+        for path in project_modules(root).values():
+            rel = str(path.relative_to(root))
+            if rel != home and re.search(pattern, path.read_text(encoding="utf-8")):
+                problems.append(f"{rel}: defines {name} again (its home: {home})")
+    return problems
+
+
+def test_no_rule_stands_twice():
+    assert rules_twice(ROOT) == []
+
+
+def test_the_rule_checker_finds_a_second_definition(tmp_path):
+    (tmp_path / "core").mkdir()
+    (tmp_path / "core" / "periods.py").write_text("i = d.year * 12 + d.month - 1\n")
+    (tmp_path / "geo").mkdir()
+    (tmp_path / "geo" / "views.py").write_text("last = d.replace(day=28)\n")
+    found = rules_twice(tmp_path)
+    assert found == ["geo/views.py: defines period arithmetic again (its home: core/periods.py)"]

@@ -11,6 +11,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework.exceptions import ParseError
 from rest_framework_gis.filters import InBBoxFilter
 
+from core.mmsi import MAX_MMSI
+
 from .params import utc_datetime
 
 
@@ -54,4 +56,4 @@ class UtcDateTimeFilter(django_filters.Filter):
 
 def mmsi_filter(**kwargs) -> django_filters.NumberFilter:
     """An MMSI: nine digits at most."""
-    return django_filters.NumberFilter(min_value=0, max_value=999_999_999, **kwargs)
+    return django_filters.NumberFilter(min_value=0, max_value=MAX_MMSI, **kwargs)

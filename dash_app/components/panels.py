@@ -10,7 +10,7 @@ from dash_app import gateway
 
 
 def node_panel(d: gateway.NodeDetail) -> html.Div:
-    other_name = d.name_zh if d.name == d.name_en else d.name_en
+    other_name = d.name_en if d.name != d.name_en else d.name_zh  # the pair's other name
     score = f"{d.coverage_score:.0%}" if d.coverage_assessed else _("no evidence recorded")
     services = [
         html.Li(

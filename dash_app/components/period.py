@@ -18,6 +18,7 @@ from dash.exceptions import PreventUpdate
 from django.utils.translation import gettext as _
 
 from core.ingest.tables import FIRST_YEAR, LAST_YEAR
+from core.periods import month_start
 from dash_app import gateway
 
 
@@ -89,7 +90,7 @@ def with_param(search: object, name: str, value: str) -> str:
 def range_slider(slider_id: str | dict[str, str], first: int, last: int) -> html.Div:
     """The month range slider (month indexes, a mark each January) of every page."""
     low, high = gateway.month_range()
-    marks = {i: str(i // 12) for i in range(low, high + 1) if i % 12 == 0}
+    marks = {i: str(month_start(i).year) for i in range(low, high + 1) if month_start(i).month == 1}
     return html.Div(
         dcc.RangeSlider(
             id=slider_id,

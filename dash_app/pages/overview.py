@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.names import is_chinese
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
 from dash_app.components.legend import legend
@@ -57,7 +58,7 @@ def _top_bar(lang: str) -> html.Div:
                 "中文",
                 href="/dash/?lang=zh-hans",
                 id="overview-lang-zh",
-                hidden=lang.startswith("zh"),
+                hidden=is_chinese(lang),
             ),
             html.Span(str(user or "")),
         ],

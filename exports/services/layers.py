@@ -25,7 +25,9 @@ from ais.models import VesselLatest
 from ais.services.layers import MAX_TRACK_DAYS
 from core.dates import EARLIEST, LATEST, utc_datetime
 from core.limits import WindowRefused, check_window
+from core.mmsi import parse_mmsi
 from core.names import localized
+from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
 from geo.models import Geofence, Node, NodeService
 from geo.services.coverage import compute_coverage, coverage_hex
@@ -113,8 +115,8 @@ class ExportParams:
                 out.node = node
         if raw.get("mmsi") not in (None, ""):
             try:
-                out.mmsi = int(raw["mmsi"])
-                if not 0 < out.mmsi < 1_000_000_000:
+                out.mmsi = parse_mmsi(raw["mmsi"])
+                if out.mmsi is None:
                     raise ValueError
             except (TypeError, ValueError):
                 errors["mmsi"] = "an MMSI (9 digits)"
@@ -315,7 +317,7 @@ def segment_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[C
         qs = qs.filter(route__code=p.route)
     if p.bbox:
         qs = qs.filter(geom__intersects=p.box())
-    colours = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
+    colours = MODE_COLOURS
 
     def convert(r: dict[str, Any]) -> dict[str, Any]:
         return {

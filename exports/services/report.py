@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.names import is_chinese, localized
 from core.periods import previous_period, year_before
+from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
@@ -39,7 +40,6 @@ from ports.services import totals
 from ports.services.totals import Comparison
 from rail.services import kpis as rail_kpis
 
-MODE_COLOURS = {"rail": "#c0392b", "sea": "#1f78b4", "river": "#17a2b8", "road": "#8e44ad"}
 FONT_PATHS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/wqy-microhei/wqy-microhei.ttc"),

@@ -31,6 +31,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.core.cache import cache
 
+from ais.choices import CONTAINER_MIN_LENGTH_M, container_ships
 from geo.models import Node
 from portcalls.models import PortCall
 from portcalls.services.calls import ais_days
@@ -39,7 +40,7 @@ from ..models import ThroughputReport
 
 CAPACITY_A = 2.8e-4
 CAPACITY_B = 3.0
-MIN_LENGTH_M = 100
+MIN_LENGTH_M = CONTAINER_MIN_LENGTH_M
 PRIOR_FACTOR = 0.45
 MIN_POINTS = 3
 TOLERANCE = 0.5  # a reported figure more than 50 % away from the estimate is flagged
@@ -64,14 +65,15 @@ def container_calls(node: Node, first: date, last: date) -> tuple[int, float]:
     """(container calls, their summed capacity in TEU) of calls arriving at `node` on the
     days [first, last]."""
     start, end = _day_bounds(first, last)
-    calls = PortCall.objects.filter(
-        node=node,
-        arrival_at__gte=start,
-        arrival_at__lt=end,
-        vessel__ship_type__gte=70,
-        vessel__ship_type__lte=79,
-        vessel__length_m__gte=MIN_LENGTH_M,
-    ).values_list("vessel__length_m", flat=True)
+    calls = (
+        PortCall.objects.filter(
+            node=node,
+            arrival_at__gte=start,
+            arrival_at__lt=end,
+        )
+        .filter(container_ships("vessel__"))
+        .values_list("vessel__length_m", flat=True)
+    )
     lengths = list(calls)
     return len(lengths), sum(capacity_teu(length) for length in lengths)
 

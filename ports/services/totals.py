@@ -38,6 +38,7 @@ from core.periods import (
     month_count,
     month_end,
     month_index,
+    month_start,
     months_of,
     previous_period,
     year_before,
@@ -180,7 +181,7 @@ def month_ranges(months: Sequence[date]) -> str:
             runs.append([i, i])
 
     def label(i: int) -> str:
-        return f"{i // 12:04d}-{i % 12 + 1:02d}"
+        return f"{month_start(i):%Y-%m}"
 
     return ", ".join(label(a) if a == b else f"{label(a)} – {label(b)}" for a, b in runs)
 

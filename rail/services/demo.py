@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
+from ais.choices import container_ships, is_container_ship
 from ais.demo.simulator import CallTruth, Ship
 from corridors.models import RouteSegment
 from portcalls.models import PortCall
-from ports.services.estimates import MIN_LENGTH_M
 
 from ..demo.simulator import VesselCall
 
@@ -22,8 +22,7 @@ def rail_lengths() -> dict[tuple[str, str], float]:
     }
 
 
-def _container_ship(ship_type: int | None, length_m: int | None) -> bool:
-    return ship_type is not None and 70 <= ship_type <= 79 and (length_m or 0) >= MIN_LENGTH_M
+_container_ship = is_container_ship
 
 
 def calls_from_plan(ships: Iterable[Ship], calls: Iterable[CallTruth]) -> list[VesselCall]:
@@ -40,13 +39,14 @@ def calls_from_db(start: datetime, end: datetime) -> list[VesselCall]:
     """Container ships' calls detected from AIS between start and end (a call still in
     port counts as leaving a day after it berthed)."""
     out = []
-    rows = PortCall.objects.filter(
-        arrival_at__lt=end,
-        arrival_at__gte=start - timedelta(days=3),
-        vessel__ship_type__gte=70,
-        vessel__ship_type__lte=79,
-        vessel__length_m__gte=MIN_LENGTH_M,
-    ).select_related("node")
+    rows = (
+        PortCall.objects.filter(
+            arrival_at__lt=end,
+            arrival_at__gte=start - timedelta(days=3),
+        )
+        .filter(container_ships("vessel__"))
+        .select_related("node")
+    )
     for c in rows:
         berth_start = c.berth_start_at or c.arrival_at
         departure = c.departure_at or berth_start + timedelta(days=1)

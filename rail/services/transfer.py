@@ -27,10 +27,10 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from ais.choices import container_ships
 from core.limits import QUERY_TIMEOUT_S, check_budget, check_window, guarded
 from geo.models import Node
 from portcalls.models import PortCall
-from ports.services.estimates import MIN_LENGTH_M
 
 from ..choices import ContainerEventType, TrainStatus
 from ..models import ContainerEvent, Train
@@ -89,10 +89,9 @@ def _container_ship_calls(port: Node, start: datetime, end: datetime) -> list[Po
             node=port,
             arrival_at__lt=end,
             arrival_at__gte=start - timedelta(days=MAX_LINK_DAYS),
-            vessel__ship_type__gte=70,
-            vessel__ship_type__lte=79,
-            vessel__length_m__gte=MIN_LENGTH_M,
-        ).order_by("departure_at")
+        )
+        .filter(container_ships("vessel__"))
+        .order_by("departure_at")
     )
 
 
