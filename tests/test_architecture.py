@@ -216,3 +216,36 @@ def test_the_rule_checker_finds_a_second_definition(tmp_path):
     (tmp_path / "geo" / "views.py").write_text("last = d.replace(day=28)\n")
     found = rules_twice(tmp_path)
     assert found == ["geo/views.py: defines period arithmetic again (its home: core/periods.py)"]
+
+
+def foreign_tables_named(root: Path) -> list[str]:
+    """Modules naming another app's table in their text (SQL strings): a table is named
+    by its model (`Model._meta.db_table`), so the import graph sees the arrow."""
+    import re
+
+    from django.apps import apps
+
+    owners: dict[str, str] = {}
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.app_label in APPS:
+            owners[model._meta.db_table] = model._meta.app_label
+    problems = []
+    for name, path in project_modules(root).items():
+        app = name.split(".")[0]
+        text = path.read_text(encoding="utf-8")
+        for table, owner in owners.items():
+            if owner != app and re.search(rf"\b{re.escape(table)}\b", text):
+                problems.append(f"{path.relative_to(root)}: names {owner}'s table {table}")
+    return sorted(problems)
+
+
+def test_no_table_of_another_app_is_named_in_text():
+    assert foreign_tables_named(ROOT) == []
+
+
+def test_the_table_checker_finds_a_named_table(tmp_path):
+    (tmp_path / "geo").mkdir()
+    (tmp_path / "geo" / "views.py").write_text('TABLES = ("geo_node", "ports_throughputreport")\n')
+    assert foreign_tables_named(tmp_path) == [
+        "geo/views.py: names ports's table ports_throughputreport"
+    ]

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from core.api.params import datetime_param
 from core.layercache import CachedLayerMixin
+from geo.models import DigitalServiceCategory, Node, NodeService, ServiceEvidence
 from geo.services.coverage import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
@@ -22,8 +23,11 @@ from ..services.layers import routes_json, segments_json
 from .filters import RouteSegmentFilter
 from .serializers import RouteSegmentSerializer, RouteSerializer
 
-ROUTE_TABLES = ("corridors_route", "corridors_routesegment", "corridors_routemember", "geo_node")
-COVERAGE_TABLES = (*ROUTE_TABLES, "geo_nodeservice", "geo_digitalservicecategory")
+ROUTE_TABLES = tuple(m._meta.db_table for m in (Route, RouteSegment, RouteMember, Node))
+COVERAGE_TABLES = (
+    *ROUTE_TABLES,
+    *(m._meta.db_table for m in (NodeService, DigitalServiceCategory, ServiceEvidence)),
+)
 
 
 class RouteViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):

@@ -7,8 +7,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from core.geojson import SqlLayer, json_object, number, string, value
+from geo.models import Node
 
-from ..models import Route, RouteSegment
+from ..models import Route, RouteMember, RouteSegment
 
 # The fields both segment forms share (corridors.api.serializers.SEGMENT_FIELDS), from
 # `corridors_routesegment s` joined to its nodes `a` (from) and `b` (to).
@@ -23,9 +24,10 @@ SEGMENT_PROPERTIES = [
     ("via", string("s.via")),
     ("notes", string("s.notes")),
 ]
+NODE_TABLE = Node._meta.db_table
 SEGMENT_NODES = (
-    "corridors_routesegment s JOIN geo_node a ON a.id = s.from_node_id "
-    "JOIN geo_node b ON b.id = s.to_node_id"
+    f"{RouteSegment._meta.db_table} s JOIN {NODE_TABLE} a ON a.id = s.from_node_id "
+    f"JOIN {NODE_TABLE} b ON b.id = s.to_node_id"
 )
 
 # `/api/route-segments/`: RouteSegmentSerializer (the primary key as the Feature's id).
@@ -67,7 +69,7 @@ ROUTES = SqlLayer(
             "nodes",
             value(
                 "(SELECT coalesce(array_agg(n.code ORDER BY n.code COLLATE \"C\"), '{}') "
-                "FROM corridors_routemember m JOIN geo_node n ON n.id = m.node_id "
+                f"FROM {RouteMember._meta.db_table} m JOIN {NODE_TABLE} n ON n.id = m.node_id "
                 "WHERE m.route_id = r.id)"
             ),
         ),

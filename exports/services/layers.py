@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.db.models import F, Func, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from ais.models import VesselLatest
+from ais.models import Vessel, VesselLatest, VesselPosition
 from ais.services.layers import MAX_TRACK_DAYS
 from core.dates import EARLIEST, LATEST, utc_datetime
 from core.limits import WindowRefused, check_window
@@ -38,6 +38,11 @@ from rail.models import Train
 from rail.services.kpis import MAX_KPI_DAYS, route_kpis
 
 CHUNK = 20_000
+# Tables the raw-SQL layers read, named by their models (never as text).
+POSITION_TABLE = VesselPosition._meta.db_table
+VESSEL_TABLE = Vessel._meta.db_table
+FENCE_TABLE = Geofence._meta.db_table
+NODE_TABLE = Node._meta.db_table
 CRS_CHOICES = (4326, 4490, 3857)
 MAX_POSITION_DAYS = 31
 SOURCE_NOTE = "Corridor Watch (西部陆海新通道监测)"
@@ -454,8 +459,8 @@ def _position_where(p: ExportParams) -> tuple[str, list[Any]]:
         args.extend(p.bbox)
     if p.node:
         where.append(
-            "ST_Intersects(geom, (SELECT ST_Union(f.geom) FROM geo_geofence f JOIN geo_node n "
-            "ON n.id = f.node_id WHERE n.code = %s AND f.kind = 'port_limit' "
+            f"ST_Intersects(geom, (SELECT ST_Union(f.geom) FROM {FENCE_TABLE} f "
+            f"JOIN {NODE_TABLE} n ON n.id = f.node_id WHERE n.code = %s AND f.kind = 'port_limit' "
             "AND f.valid_to IS NULL))"
         )
         args.append(p.node)
@@ -467,7 +472,7 @@ def position_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[
     where, args = _position_where(p)
     sql = (
         "SELECT mmsi, ts, sog_kn, cog_deg, heading_deg, nav_status, source, "
-        f"ST_AsBinary(ST_Transform(geom, {int(srid)})) FROM ports_vesselposition "
+        f"ST_AsBinary(ST_Transform(geom, {int(srid)})) FROM {POSITION_TABLE} "
         f"WHERE {where} ORDER BY ts, mmsi"
     )
     with transaction.atomic(), connection.chunked_cursor() as cursor:
@@ -489,7 +494,7 @@ def position_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[
 def position_count(p: ExportParams) -> int:
     where, args = _position_where(p)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM ports_vesselposition WHERE {where}", args)
+        cursor.execute(f"SELECT count(*) FROM {POSITION_TABLE} WHERE {where}", args)
         return int(cursor.fetchone()[0])
 
 
@@ -502,9 +507,9 @@ def track_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
         "SELECT t.mmsi, v.name, t.n, t.first_ts, t.last_ts, "
         f"ST_AsBinary(ST_Transform(t.line, {int(srid)})) FROM ("
         "  SELECT mmsi, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts, "
-        "  ST_MakeLine(geom ORDER BY ts) AS line FROM ports_vesselposition "
+        f"  ST_MakeLine(geom ORDER BY ts) AS line FROM {POSITION_TABLE} "
         f"  WHERE {where} GROUP BY mmsi HAVING count(*) > 1"
-        ") t LEFT JOIN ports_vessel v ON v.mmsi = t.mmsi ORDER BY t.mmsi"
+        f") t LEFT JOIN {VESSEL_TABLE} v ON v.mmsi = t.mmsi ORDER BY t.mmsi"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, args)

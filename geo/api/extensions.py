@@ -11,11 +11,26 @@ from collections.abc import Callable
 from typing import Any
 
 _providers: dict[str, Callable[[], dict[str, Any]]] = {}
+_tables: list[str] = []
 
 
-def register_node_context(name: str, provider: Callable[[], dict[str, Any]]) -> None:
-    """Make `provider()` available to node serializers as `context[name]`."""
+def register_node_context(
+    name: str, provider: Callable[[], dict[str, Any]], tables: tuple[str, ...] = ()
+) -> None:
+    """Make `provider()` available to node serializers as `context[name]`; `tables` are
+    the tables it reads (their versions key the node layer's cache)."""
     _providers[name] = provider
+    register_node_tables(*tables)
+
+
+def register_node_tables(*tables: str) -> None:
+    """Tables of another app the node layer's answer depends on (e.g. route membership
+    for `?route=`), named by their owner (`Model._meta.db_table`)."""
+    _tables.extend(t for t in tables if t not in _tables)
+
+
+def node_tables() -> tuple[str, ...]:
+    return tuple(_tables)
 
 
 def node_context() -> dict[str, dict[str, Any]]:

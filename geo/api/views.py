@@ -21,11 +21,18 @@ from core.api.pagination import page_of
 from core.layercache import CachedLayerMixin, not_modified
 
 from ..choices import BasemapLayerName
-from ..models import BasemapLayer, DigitalServiceCategory, Geofence, Node
+from ..models import (
+    BasemapLayer,
+    DigitalServiceCategory,
+    Geofence,
+    Node,
+    NodeService,
+    ServiceEvidence,
+)
 from ..services.coverage import compute_coverage
 from ..services.geofences import create_geofence, update_geofence
 from ..services.layers import fences_json, node_figures, nodes_json
-from .extensions import node_context
+from .extensions import node_context, node_tables
 from .filters import NodeFilter
 from .serializers import (
     GeofenceSerializer,
@@ -42,11 +49,10 @@ class NodePagination(GeoJsonPagination):
 
 
 NODE_TABLES = (
-    "geo_node",
-    "geo_nodeservice",
-    "geo_digitalservicecategory",
-    "corridors_routemember",
-    "ports_throughputreport",
+    Node._meta.db_table,
+    NodeService._meta.db_table,
+    DigitalServiceCategory._meta.db_table,
+    ServiceEvidence._meta.db_table,
 )
 
 
@@ -54,7 +60,10 @@ class NodeViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """Corridor nodes as a GeoJSON FeatureCollection (EPSG:4326, lon/lat). The list has an
     ETag: a client sending it back gets 304 while nothing it shows has changed."""
 
-    layer_tables = NODE_TABLES
+    @property
+    def layer_tables(self) -> tuple[str, ...]:  # type: ignore[override]
+        """geo's own tables and those other apps' node figures read (geo.api.extensions)."""
+        return (*NODE_TABLES, *node_tables())
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -86,7 +95,7 @@ class NodeViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
 class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     """The digital-service categories scored in coverage."""
 
-    layer_tables = ("geo_digitalservicecategory",)
+    layer_tables = (DigitalServiceCategory._meta.db_table,)
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
@@ -135,7 +144,7 @@ class GeofenceViewSet(CachedLayerMixin, viewsets.ModelViewSet):
 
     serializer_class = GeofenceSerializer
     pagination_class = None
-    layer_tables = ("geo_geofence", "geo_node")
+    layer_tables = (Geofence._meta.db_table, Node._meta.db_table)
     filterset_fields = ["kind"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -39,7 +39,9 @@ def test_published_anchorages_lie_in_an_anchorage_fence_and_the_port_limit(row):
 
 
 def test_fence_bases_say_what_they_rest_on():
-    for fence in Geofence.objects.current().filter(node__code__in=["QZ_PORT", "BH_PORT"]):
+    fences = list(Geofence.objects.current().filter(node__code__in=["QZ_PORT", "BH_PORT"]))
+    assert {f.kind for f in fences} >= {"anchorage", "port_limit"}  # not an empty set passing
+    for fence in fences:
         if fence.kind == "anchorage" and "Tieshan" not in fence.name:
             assert "published" in fence.basis, fence.name
         if fence.kind == "port_limit" and "Tieshan" not in fence.name:
