@@ -423,63 +423,122 @@ def _wrap(page: str, data: ReportData) -> str:
     return page.replace("</body>", f'<div class="cw-report">{tables}</div>{move}</body>', 1)
 
 
-def _tables_html(data: ReportData) -> str:
-    e = html.escape
-    parts = [f"<h2>{e(_('Container throughput (TEU)'))}</h2><table>"]
-    head, *body = throughput_table(data)
-    parts.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
-    for row in body:
-        *cells, sources = row
-        src = "; ".join(
-            f'<a href="{e(s)}">{e(s)}</a>' if s.startswith("http") else e(s)
-            for s in sources.split("; ")
-        )
-        parts.append("<tr>" + "".join(f"<td>{e(c)}</td>" for c in cells) + f"<td>{src}</td></tr>")
-    parts.append("</table>")
-    parts.append(f"<h2>{e(_('Digital-service coverage and gaps'))}</h2>")
-    if data.route_score is not None:
-        parts.append(f"<p>{e(_('Route coverage'))}: {data.route_score:.0%}</p>")
-    parts.append(f"<table><tr><th>{e(_('Node'))}</th><th>{e(_('Coverage'))}</th></tr>")
-    for n in (n for n in data.nodes if n.mapped):
-        cov = "—" if n.coverage is None else f"{n.coverage:.0%}"
-        parts.append(f"<tr><td>{e(n.name)} ({e(n.code)})</td><td>{cov}</td></tr>")
-    parts.append("</table>")
+@dataclass(frozen=True)
+class ReportTable:
+    """A table of the report as both renderings show it: a section `heading` (when it opens
+    one), an optional `lead` line, the header and the rows as text. The last column of a
+    table with `links` holds sources separated by "; "."""
+
+    heading: str
+    header: list[str]
+    rows: list[list[str]]
+    lead: str = ""
+    links: bool = False
+    widths: tuple[float, ...] = ()  # PDF column widths (cm)
+
+
+def report_tables(data: ReportData) -> list[ReportTable]:
+    """Every table of the report, built once: the HTML template and the PDF render these."""
+    head, *rows = throughput_table(data)
+    tables = [
+        ReportTable(
+            _("Container throughput (TEU)"),
+            head,
+            rows,
+            links=True,
+            widths=(3.0, 1.7, 2.4, 1.6, 1.6, 1.6, 1.6, 3.7),
+        ),
+        ReportTable(
+            _("Digital-service coverage and gaps"),
+            [_("Node"), _("Coverage")],
+            [
+                [f"{n.name} ({n.code})", "—" if n.coverage is None else f"{n.coverage:.0%}"]
+                for n in data.nodes
+                if n.mapped
+            ],
+            lead=(
+                f"{_('Route coverage')}: {data.route_score:.0%}"
+                if data.route_score is not None
+                else ""
+            ),
+            widths=(9, 3),
+        ),
+    ]
     if data.gaps:
-        parts.append(
-            f"<table><tr><th>{e(_('Node'))}</th><th>{e(_('Missing service'))}</th>"
-            f"<th>{e(_('Offered by neighbours'))}</th></tr>"
+        tables.append(
+            ReportTable(
+                "",
+                [_("Node"), _("Missing service"), _("Offered by neighbours")],
+                [list(g) for g in data.gaps[:60]],
+                widths=(3, 5, 9),
+            )
         )
-        for node, cat, by in data.gaps[:60]:
-            parts.append(f"<tr><td>{e(node)}</td><td>{e(cat)}</td><td>{e(by)}</td></tr>")
-        parts.append("</table>")
-    parts.append(f"<h2>{e(_('Port calls and waiting'))}</h2><table><tr>")
-    parts.append(
-        f"<th>{e(_('Port'))}</th><th>{e(_('Calls'))}</th>"
-        f"<th>{e(_('Median anchorage wait (h)'))}</th></tr>"
-    )
-    for p in data.ports:
-        wait = "—" if p.median_wait_h is None else f"{p.median_wait_h:g}"
-        parts.append(
-            f"<tr><td>{e(p.name)} ({e(p.code)})</td><td>{p.calls}</td><td>{wait}</td></tr>"
+    tables.append(
+        ReportTable(
+            _("Port calls and waiting"),
+            [_("Port"), _("Calls"), _("Median anchorage wait (h)")],
+            [
+                [
+                    f"{p.name} ({p.code})",
+                    str(p.calls),
+                    "—" if p.median_wait_h is None else f"{p.median_wait_h:g}",
+                ]
+                for p in data.ports
+            ],
+            widths=(8, 3, 5),
         )
-    parts.append("</table>")
-    parts.append(
-        f"<p>{e(_('Sea-rail and cross-border trains run'))}: {data.trains_run} · "
-        f"{e(_('cancelled'))}: {data.trains_cancelled}</p>"
     )
-    parts.append(f"<h2>{e(_('Sources'))}</h2><ul>")
+    return tables
+
+
+def report_notes(data: ReportData) -> list[str]:
+    """The report's sources: how each kind of figure is made, then every figure's source."""
     notes = [
         _("Throughput: official figures only (published or approved operator reports)."),
         _("Port calls: detected from AIS positions by the port's detection rule."),
         _("Coverage: dated evidence of digital services per node (data/gis/node_services.csv)."),
         _("Trains: rail events received by Corridor Watch."),
     ]
-    for s in [*notes, *data.sources]:
-        parts.append(f"<li>{e(s)}</li>")
-    parts.append(
-        f"</ul><p>{e(_('Generated'))} {data.generated:%Y-%m-%d %H:%M} UTC · Corridor Watch</p>"
+    return [*notes, *data.sources]
+
+
+def trains_line(data: ReportData) -> str:
+    return (
+        f"{_('Sea-rail and cross-border trains run')}: {data.trains_run} · "
+        f"{_('cancelled')}: {data.trains_cancelled}"
     )
-    return "".join(parts)
+
+
+def _tables_html(data: ReportData) -> str:
+    """The tables, trains and sources as HTML (templates/exports/report_tables.html)."""
+    from django.template.loader import render_to_string
+
+    tables = [
+        {
+            "table": table,
+            "rows": [
+                {
+                    "cells": row[:-1] if table.links else row,
+                    "links": [
+                        (s, s.startswith(("http://", "https://"))) for s in row[-1].split("; ")
+                    ]
+                    if table.links
+                    else None,
+                }
+                for row in table.rows
+            ],
+        }
+        for table in report_tables(data)
+    ]
+    return render_to_string(
+        "exports/report_tables.html",
+        {
+            "tables": tables,
+            "trains": trains_line(data),
+            "notes": report_notes(data),
+            "generated": data.generated,
+        },
+    )
 
 
 # -- PDF (reportlab + matplotlib) ------------------------------------------------------------
@@ -656,70 +715,23 @@ def pdf_report(data: ReportData) -> bytes:
             + html.escape(_("Node size: container throughput (TEU)")),
             small,
         ),
-        Paragraph(html.escape(_("Container throughput (TEU)")), h2),
     ]
-    rows = throughput_table(data)
-    story.append(table(rows, [3.0, 1.7, 2.4, 1.6, 1.6, 1.6, 1.6, 3.7]))
     chart = chart_png(data)
-    if chart:
-        story.append(Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional"))
-    story.append(Paragraph(html.escape(_("Digital-service coverage and gaps")), h2))
-    if data.route_score is not None:
-        story.append(
-            Paragraph(html.escape(_("Route coverage")) + f": {data.route_score:.0%}", body)
-        )
-    story.append(
-        table(
-            [[_("Node"), _("Coverage")]]
-            + [
-                [f"{n.name} ({n.code})", "—" if n.coverage is None else f"{n.coverage:.0%}"]
-                for n in data.nodes
-                if n.mapped
-            ],
-            [9, 3],
-        )
-    )
-    if data.gaps:
-        story.append(Spacer(1, 4))
-        story.append(
-            table(
-                [[_("Node"), _("Missing service"), _("Offered by neighbours")]]
-                + [list(g) for g in data.gaps[:60]],
-                [3, 5, 9],
+    for index, t in enumerate(report_tables(data)):
+        if t.heading:
+            story.append(Paragraph(html.escape(t.heading), h2))
+        elif index:
+            story.append(Spacer(1, 4))
+        if t.lead:
+            story.append(Paragraph(html.escape(t.lead), body))
+        story.append(table([t.header, *t.rows], list(t.widths)))
+        if index == 0 and chart:  # the throughput chart under its table
+            story.append(
+                Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional")
             )
-        )
-    story.append(Paragraph(html.escape(_("Port calls and waiting")), h2))
-    story.append(
-        table(
-            [[_("Port"), _("Calls"), _("Median anchorage wait (h)")]]
-            + [
-                [
-                    f"{p.name} ({p.code})",
-                    p.calls,
-                    "—" if p.median_wait_h is None else f"{p.median_wait_h:g}",
-                ]
-                for p in data.ports
-            ],
-            [8, 3, 5],
-        )
-    )
-    story.append(
-        Paragraph(
-            html.escape(_("Sea-rail and cross-border trains run"))
-            + f": {data.trains_run} · "
-            + html.escape(_("cancelled"))
-            + f": {data.trains_cancelled}",
-            body,
-        )
-    )
+    story.append(Paragraph(html.escape(trains_line(data)), body))
     story.append(Paragraph(html.escape(_("Sources")), h2))
-    notes = [
-        _("Throughput: official figures only (published or approved operator reports)."),
-        _("Port calls: detected from AIS positions by the port's detection rule."),
-        _("Coverage: dated evidence of digital services per node (data/gis/node_services.csv)."),
-        _("Trains: rail events received by Corridor Watch."),
-    ]
-    for s in [*notes, *data.sources]:
+    for s in report_notes(data):
         story.append(Paragraph("• " + html.escape(s), small))
     story.append(Spacer(1, 6))
     story.append(

@@ -1,6 +1,7 @@
 """The corridor report: figures against the previous period and last year by hand, an HTML
 map that needs no network, a PDF with the map image, tables and every source."""
 
+import html
 import io
 import re
 from datetime import date
@@ -128,3 +129,21 @@ def test_the_headline_strip_against_the_previous_period_and_last_year(qinzhou_fi
     assert coverage.value is not None and now.value is not None
     assert coverage.value < now.value
     assert coverage.last_year is not None and coverage.last_year <= coverage.value
+
+
+def test_the_html_and_the_pdf_render_the_same_tables(qinzhou_figures):
+    """The report's tables are built once (report_tables) and rendered twice: every short
+    cell of every table is in the HTML page and in the PDF's text."""
+    from exports.services.report import report_tables
+
+    data = build("E", date(2026, 9, 1), date(2026, 9, 30), "zh-hans")
+    page = html_report(data)
+    reader = pypdf.PdfReader(io.BytesIO(pdf_report(data)))
+    text = "".join(p.extract_text() for p in reader.pages).replace("\n", "")
+    tables = report_tables(data)
+    assert len(tables) >= 3 and all(t.rows for t in tables[:2])
+    for table in tables:
+        for cell in [*table.header, *(c for row in table.rows for c in row)]:
+            if len(cell) <= 12 and cell != "—":
+                assert html.escape(cell) in page, cell
+                assert cell.replace(" ", "") in text.replace(" ", ""), cell
