@@ -11,15 +11,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-DEMO_PASSWORD = "test-demo-password"
-
-
-def login_as(client, username: str):
-    """Log a test client in as a demo user (the login form itself is tested elsewhere)."""
-    from django.contrib.auth import get_user_model
-
-    client.force_login(get_user_model().objects.get(username=username))
-    return client
+from tests import support
+from tests.support import DEMO_PASSWORD
 
 
 @pytest.fixture(scope="session")
@@ -76,19 +69,6 @@ def app():
     signals.request_finished.connect(close_old_connections)
 
 
-def dash_page(app, name: str):
-    """The module of a Dash page as the app built by the `app` fixture registered it (import
-    it by name and Dash would register a second copy of the page)."""
-    import sys
-
-    import dash
-
-    for entry in dash.page_registry.values():
-        if entry["module"].split(".")[-1] == name:
-            return sys.modules[entry["module"]]
-    raise LookupError(name)
-
-
 @pytest.fixture
 def data_dir():
     return settings.CW_DATA_DIR
@@ -98,51 +78,31 @@ def data_dir():
 def ais_tables(db, django_db_blocker):
     yield
     with django_db_blocker.unblock():
-        empty_ais_tables()
+        support.empty_ais_tables()
 
 
-def empty_ais_tables() -> None:
-    """Delete what the ingester committed, through a connection of its own. DELETE, not
-    TRUNCATE: a test's own transaction (rolled back later) still holds a share lock on what
-    it read, which TRUNCATE would wait for."""
-    import psycopg
-
-    from core.database import db_conninfo
-
-    with psycopg.connect(db_conninfo(), autocommit=True) as conn:
-        for table in (
-            "ports_vesselposition",
-            "ports_vessellatest",
-            "ports_vessel",
-            "ports_aissource",
-            "ports_portcallrecompute",
-            "ports_portcall",
-        ):
-            conn.execute(f"DELETE FROM {table}")
+# Helpers as fixtures (a test asks for them by name; nothing imports conftest): plain
+# functions, so session-wide, and any fixture of any scope may ask for them.
+@pytest.fixture(scope="session")
+def login_as():
+    return support.login_as
 
 
-def in_own_connection(action):
-    """Run `action()` on a thread of its own, so with a database connection of its own that
-    commits (as the follower or another worker would), outside the test's transaction; its
-    result is returned, its exception raised. Pair with `ais_tables`, which empties what it
-    committed."""
-    import threading
+@pytest.fixture(scope="session")
+def dash_page():
+    return support.dash_page
 
-    from django.db import connection
 
-    result: dict = {}
+@pytest.fixture(scope="session")
+def in_own_connection():
+    return support.in_own_connection
 
-    def run():
-        try:
-            result["value"] = action()
-        except BaseException as exc:  # handed to the test
-            result["error"] = exc
-        finally:
-            connection.close()
 
-    worker = threading.Thread(target=run)
-    worker.start()
-    worker.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
+@pytest.fixture(scope="session")
+def empty_ais_tables():
+    return support.empty_ais_tables
+
+
+@pytest.fixture(scope="session")
+def demo_password() -> str:
+    return DEMO_PASSWORD

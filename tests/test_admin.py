@@ -6,8 +6,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin(client):
-    from conftest import login_as
+def admin(client, login_as):
 
     return login_as(client, "admin")
 

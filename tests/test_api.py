@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api():
-    from conftest import login_as
+def api(login_as):
 
     return login_as(APIClient(), "analyst")
 
@@ -105,10 +104,9 @@ def test_throughput_filters(api):
     assert len(entities) == 2  # whole port and listed company are kept apart
 
 
-def test_throughput_writes_need_the_reporting_permission(api):
+def test_throughput_writes_need_the_reporting_permission(api, login_as):
     """An analyst (logged in, so not refused for want of a login) may not report; an
     operator may, and an empty batch is a 400 naming the field; PUT is no method here."""
-    from conftest import login_as
 
     assert api.post("/api/throughput/", {}, format="json").status_code == 403
     operator = login_as(APIClient(), "operator")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEMO_PASSWORD
+from tests.support import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -175,12 +175,11 @@ def test_live_vessels_layer(live_feed, page, live_app):
 
 
 @pytest.fixture
-def hostile_node():
+def hostile_node(in_own_connection):
     """A node whose name carries markup (names are free text; codes cannot: a slug
     validator refuses them), committed so that the served app sees it."""
     from django.contrib.gis.geos import Point
 
-    from conftest import in_own_connection
     from geo.models import Node
 
     name = '<img src=x onerror="window.__xss=1">'
@@ -213,14 +212,13 @@ def test_node_names_reach_the_map_as_text_not_markup(hostile_node, page, live_ap
 
 
 @pytest.fixture
-def reported_figures():
+def reported_figures(in_own_connection):
     """Container calls at Qinzhou in September 2026 and a position near it every day (AIS
     covered the month: the AIS check has an estimate), committed for the served app; they,
     and the figures and uploads the browser commits, go afterwards."""
     from datetime import UTC, datetime, timedelta
 
     from ais.models import Vessel
-    from conftest import in_own_connection
     from geo.models import Node
     from portcalls.models import PortCall
     from ports.models import ThroughputReport, UploadBatch
@@ -338,13 +336,12 @@ def test_an_operator_reports_and_an_official_approves(reported_figures, page, li
 
 
 @pytest.fixture
-def rail_traffic():
+def rail_traffic(in_own_connection):
     """A train that left Chongqing Tuanjiecun just now for Huaihua, due there in 150 s (so it
     moves visibly between two refreshes of the map), and three trains of route E that ran
     last week (for the KPI page), committed for the served app; removed afterwards."""
     from datetime import UTC, datetime, timedelta
 
-    from conftest import in_own_connection
     from rail.ingest.events import parse_objects
     from rail.models import Train
     from rail.services.ingest import store_events
@@ -447,10 +444,11 @@ def test_trains_move_on_the_map_and_the_route_kpi_page(rail_traffic, page, live_
     page.screenshot(path=str(ARTIFACTS / "route-kpis.png"), full_page=True)
 
 
-def test_exports_page_and_the_offline_corridor_report(page, live_app, settings, tmp_path):
+def test_exports_page_and_the_offline_corridor_report(
+    page, live_app, settings, tmp_path, in_own_connection
+):
     """Issue 11's acceptance: an export from the page; the report made, previewed, and its
     HTML opened with every request outside 127.0.0.1 blocked, its map layers drawn."""
-    from conftest import in_own_connection
     from exports.models import ExportJob
     from exports.services.jobs import run_job, take_next
 
@@ -581,7 +579,7 @@ def test_a_deep_link_restores_the_view(page, live_app):
 
 
 @pytest.fixture
-def demo_history(ais_tables):
+def demo_history(ais_tables, in_own_connection):
     """What a fresh `make run` backfills in the background: eight weeks of past traffic (a
     lighter one than the demo's), committed for the served app; removed afterwards."""
     from io import StringIO
@@ -589,7 +587,6 @@ def demo_history(ais_tables):
     from django.core.management import call_command
 
     from accounts.models import SetupRecord
-    from conftest import in_own_connection
 
     in_own_connection(
         lambda: call_command(

@@ -21,7 +21,6 @@ from ais.ingest.batch import Batch
 from ais.ingest.pipeline import ERROR_KINDS
 from ais.ingest.store import BufferedWriter, PositionStore
 from ais.models import VesselPosition
-from conftest import login_as
 from core.database import db_conninfo
 from core.ingest.text import has_control
 from ports.models import ThroughputReport
@@ -190,7 +189,7 @@ def test_an_upload_names_each_row_and_column_with_a_control_character(column, ch
     assert not ThroughputReport.objects.filter(source="operator").exists()
 
 
-def test_the_throughput_api_refuses_a_nul_naming_row_and_field():
+def test_the_throughput_api_refuses_a_nul_naming_row_and_field(login_as):
     operator = login_as(APIClient(), "operator")
     figures = [
         {"node": "QZ_PORT", "period": "2026-08", "metric": "teu", "unit": "teu", "value": "1"},

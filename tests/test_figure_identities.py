@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from core.periods import month_end, month_start
 from dash_app import gateway
 from exports.services.figures import headline
@@ -115,7 +114,7 @@ def expected_row(expected):
 
 
 @pytest.mark.parametrize(("period", "port", "comparable", "own"), CASES)
-def test_every_surface_gives_the_same_figure(world, period, port, comparable, own):
+def test_every_surface_gives_the_same_figure(world, period, port, comparable, own, login_as):
     first, last = dates(period)
     value, qualifier, partial = port
 
@@ -225,7 +224,7 @@ def test_the_seed_2025_headline_is_the_groups_figure_and_2024_does_not_compare()
     assert "2024-01 – 2024-05" in teu.vs_last_year.reason
 
 
-def test_the_nodes_export_holds_every_node_the_api_shows_and_adds_up(tmp_path):
+def test_the_nodes_export_holds_every_node_the_api_shows_and_adds_up(tmp_path, login_as):
     api = login_as(APIClient(), "analyst")
     shown = {f["id"] for f in api.get("/api/nodes/", {"page_size": 500}).json()["features"]}
     out = tmp_path / "nodes.gpkg"
@@ -248,7 +247,7 @@ def test_the_nodes_export_holds_every_node_the_api_shows_and_adds_up(tmp_path):
     max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(first=st.integers(0, 47), length=st.integers(1, 24))
-def test_random_periods_give_the_same_figure_everywhere(world, first, length):
+def test_random_periods_give_the_same_figure_everywhere(world, first, length, login_as):
     """Random whole-month periods over 2031-2034: the service, the headline, the API, the
     report and the export layers agree on the total, its coverage and comparability."""
     start = month_start(2031 * 12 + first)

@@ -7,13 +7,11 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from conftest import login_as
-
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api():
+def api(login_as):
     from django.utils import timezone
 
     from ais.models import Vessel
@@ -94,7 +92,7 @@ def test_costly_endpoints_need_a_login():
         assert anonymous.get(path).status_code == 401, path
 
 
-def test_sensitivity_runs_one_at_a_time_per_user(api, django_user_model):
+def test_sensitivity_runs_one_at_a_time_per_user(api, django_user_model, login_as):
     """While a run of a user holds its lock (another process), the user's next run is
     refused with 429; another user is not held up."""
     import psycopg
@@ -172,7 +170,7 @@ def test_sensitivity_answers_are_cached(api, monkeypatch):
         "/dash/node/%00",
     ],
 )
-def test_a_nul_in_a_path_or_query_value_is_a_400(app, path):
+def test_a_nul_in_a_path_or_query_value_is_a_400(app, path, login_as):
     """Review finding (Low): NUL bytes reached PostgreSQL (psycopg DataError: 500) on 11 GET
     paths and 2 POSTs. The whole application (Django and Dash) refuses them first."""
     from django.test import Client
@@ -203,7 +201,7 @@ def test_dates_near_year_one_are_400_on_exports(api, path):
 
 
 @pytest.mark.parametrize("period", ["0001-01", "0001-W01", "0001-01-01", "9999-12"])
-def test_the_report_form_refuses_a_year_one_period(period):
+def test_the_report_form_refuses_a_year_one_period(period, login_as):
     """Review finding (Low): `/report/form/?period=0001-01` answered 500 (OverflowError)."""
     from django.test import Client
 

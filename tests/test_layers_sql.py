@@ -8,7 +8,6 @@ import pytest
 from django.core.cache import cache
 
 from ais.tests.test_layers_sql import same
-from conftest import login_as
 from corridors.api.views import RouteSegmentViewSet, RouteViewSet
 from geo.api.views import GeofenceViewSet, NodeViewSet
 
@@ -51,14 +50,14 @@ def both(client, monkeypatch, url: str) -> tuple[dict, dict]:
         "/api/route-segments/?route=W&mode=rail",
     ],
 )
-def test_database_layers_equal_the_serializers(client, monkeypatch, url):
+def test_database_layers_equal_the_serializers(client, monkeypatch, url, login_as):
     login_as(client, "official")
     database, serializer = both(client, monkeypatch, url)
     assert len(serializer["features"]) > 0
     same(database, serializer, 1e-9)
 
 
-def test_edits_and_odd_values_come_out_the_same(client, monkeypatch):
+def test_edits_and_odd_values_come_out_the_same(client, monkeypatch, login_as):
     """A fence edited (a past version with its end time, microseconds), a node with quotes,
     backslashes and Chinese in its texts, no group and no figures: still equal."""
     from django.utils import timezone

@@ -20,7 +20,6 @@ from pyais.util import checksum
 from ais.ingest.ais import TimeWindow
 from ais.ingest.pipeline import Ingest
 from ais.ingest.store import BufferedWriter, PositionStore
-from conftest import login_as
 from core.database import db_conninfo
 from core.heartbeat import beat
 from tests.conftest import ROOT
@@ -62,7 +61,7 @@ def lines(n_good: int, n_bad: int) -> list[bytes]:
     return out
 
 
-def test_n_lines_with_k_bad_give_exactly_those_counters(tmp_path, ais_tables, beats):
+def test_n_lines_with_k_bad_give_exactly_those_counters(tmp_path, ais_tables, beats, login_as):
     writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
     ingest = Ingest(writer, stream_window=TimeWindow(past_s=3600, ahead_s=300))
     feed = lines(200, 7)
@@ -83,7 +82,7 @@ def test_n_lines_with_k_bad_give_exactly_those_counters(tmp_path, ais_tables, be
     assert metric(text, "cw_process_late", **p) == 0
 
 
-def test_requests_are_counted_by_route_and_queues_read_at_scrape(beats):
+def test_requests_are_counted_by_route_and_queues_read_at_scrape(beats, login_as):
     from django.contrib.auth import get_user_model
 
     from exports.models import ExportJob
@@ -106,7 +105,7 @@ def test_requests_are_counted_by_route_and_queues_read_at_scrape(beats):
     assert "cw_http_request_duration_seconds_bucket" in text
 
 
-def test_metrics_are_not_for_everyone():
+def test_metrics_are_not_for_everyone(login_as):
     assert Client(REMOTE_ADDR="10.1.2.3").get("/metrics").status_code == 403
     assert login_as(Client(REMOTE_ADDR="10.1.2.3"), "analyst").get("/metrics").status_code == 403
     assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 200

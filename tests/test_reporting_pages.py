@@ -12,7 +12,6 @@ from django.test import Client
 from openpyxl import Workbook, load_workbook
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from core.ingest.spreadsheets import safe_cell, write_csv
 from ports.ingest.figures import template_header
 from ports.models import ThroughputReport, UploadBatch
@@ -36,11 +35,11 @@ def upload(client: Client, data: bytes, name: str = "figures.csv"):
 
 
 @pytest.fixture
-def operator():
+def operator(login_as):
     return login_as(Client(), "operator")
 
 
-def test_only_reporters_see_the_page(operator):
+def test_only_reporters_see_the_page(operator, login_as):
     page = operator.get("/report/")
     assert page.status_code == 200 and "QZ_PORT" in page.content.decode()
     assert login_as(Client(), "analyst").get("/report/").status_code == 403
@@ -162,7 +161,7 @@ def test_files_over_the_size_limit_are_refused(operator):
     assert page.status_code == 302 and not UploadBatch.objects.exists()
 
 
-def test_forms_need_the_csrf_token():
+def test_forms_need_the_csrf_token(login_as):
     strict = login_as(Client(enforce_csrf_checks=True), "operator")
     sent = io.BytesIO(csv_bytes([row()]))
     sent.name = "figures.csv"
@@ -175,7 +174,7 @@ def test_an_operator_cannot_upload_for_another_node(operator):
     assert "you do not report for this node" in page and "preview-commit" not in page
 
 
-def test_a_figure_changed_after_the_preview_is_refused_at_commit(operator):
+def test_a_figure_changed_after_the_preview_is_refused_at_commit(operator, login_as):
     upload(operator, csv_bytes([row(value="800000")]))
     batch = UploadBatch.objects.get(state="previewed")
     api = login_as(APIClient(), "operator")
@@ -198,7 +197,7 @@ def test_tokens_are_made_and_revoked_on_the_page(operator):
     assert api.get("/api/throughput/").status_code == 401
 
 
-def test_officials_review_in_the_queue(operator):
+def test_officials_review_in_the_queue(operator, login_as):
     upload(operator, csv_bytes([row()]))
     operator.post(f"/report/upload/{UploadBatch.objects.get().pk}/commit/")
     figure = ThroughputReport.objects.get(source="operator")
@@ -225,7 +224,7 @@ def test_written_tables_are_guarded_against_formula_injection():
     assert text.splitlines()[1:] == ["'=cmd|' /C calc'!A0", "'+1"]
 
 
-def test_the_form_reports_one_month_with_last_months_lines(operator):
+def test_the_form_reports_one_month_with_last_months_lines(operator, login_as):
     page = operator.get("/report/form/", {"node": "QZ_PORT", "period": "2026-08"})
     assert page.status_code == 200 and page.content.decode().count('name="value-') == 2
     stored = operator.post(
@@ -252,7 +251,7 @@ def test_the_form_reports_one_month_with_last_months_lines(operator):
     assert "foreign" in september.content.decode()
 
 
-def test_the_form_refuses_bad_values_and_other_nodes(operator):
+def test_the_form_refuses_bad_values_and_other_nodes(operator, login_as):
     bad = operator.post("/report/form/", {"node": "QZ_PORT", "period": "2026-08", "value-1": "-3"})
     assert bad.status_code == 400 and "a figure cannot be negative" in bad.content.decode()
     assert not ThroughputReport.objects.filter(source="operator").exists()
@@ -263,7 +262,7 @@ def test_the_form_refuses_bad_values_and_other_nodes(operator):
 
 
 def test_operators_hear_of_reviews_and_overdue_months(
-    operator, settings, mailoutbox, django_capture_on_commit_callbacks
+    operator, settings, mailoutbox, django_capture_on_commit_callbacks, login_as
 ):
     from django.contrib.auth import get_user_model
 

@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from core.limits import WindowRefused
 from dash_app import gateway
 
@@ -19,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def api():
+def api(login_as):
     return login_as(APIClient(), "analyst")
 
 
@@ -79,9 +78,8 @@ def test_a_reversed_window_is_refused_alike(api):
     assert str(page.value) == said == "start is after end"
 
 
-def test_the_pages_show_the_refusal(app):
+def test_the_pages_show_the_refusal(app, dash_page):
     """The pages themselves: the port page and the route page say it instead of clamping."""
-    from conftest import dash_page
     from dash_app.tests.test_callbacks import text_of
 
     port, route = dash_page(app, "port"), dash_page(app, "route")

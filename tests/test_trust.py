@@ -18,11 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from core.ingest.geojson import read_features
 from geo.models import Geofence, Node
 from geo.services.nodes import update_node
 from portcalls.models import DetectionRule
+from tests import support
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,7 @@ SQUARE = {
 
 
 def client(username: str) -> APIClient:
-    return login_as(APIClient(), username)
+    return support.login_as(APIClient(), username)
 
 
 def berth() -> Geofence:
@@ -167,7 +167,7 @@ def test_fence_fields_not_accepted_are_400_naming_them(payload, field):
     assert berth().version == fence.version  # nothing written
 
 
-def test_admin_fence_edit_goes_through_the_same_service():
+def test_admin_fence_edit_goes_through_the_same_service(login_as):
     from django.test import Client
 
     admin = login_as(Client(), "admin")
@@ -286,27 +286,25 @@ def test_ais_stats_hide_what_runs_read_from_non_administrators():
 # --- 13: logins are rate-limited, passwords validated -------------------------------------
 
 
-def test_logins_are_rate_limited_on_the_site_the_admin_and_the_token_endpoint():
+def test_logins_are_rate_limited_on_the_site_the_admin_and_the_token_endpoint(demo_password):
     from django.test import Client
-
-    from conftest import DEMO_PASSWORD
 
     site = Client(REMOTE_ADDR="203.0.113.7")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         site.post("/accounts/login/", {"username": "analyst", "password": "wrong"})
-    locked = site.post("/accounts/login/", {"username": "analyst", "password": DEMO_PASSWORD})
+    locked = site.post("/accounts/login/", {"username": "analyst", "password": demo_password})
     assert locked.status_code == 429  # even the right password, for a while
 
     admin = Client(REMOTE_ADDR="203.0.113.8")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         admin.post("/admin/login/", {"username": "admin", "password": "wrong"})
     assert (
-        admin.post("/admin/login/", {"username": "admin", "password": DEMO_PASSWORD}).status_code
+        admin.post("/admin/login/", {"username": "admin", "password": demo_password}).status_code
         == 429
     )
 
     api = APIClient(REMOTE_ADDR="203.0.113.9")
-    good = api.post("/api/auth/token/", {"username": "official", "password": DEMO_PASSWORD})
+    good = api.post("/api/auth/token/", {"username": "official", "password": demo_password})
     assert good.status_code == 200 and len(good.json()["token"]) == 40
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         assert (
@@ -318,14 +316,14 @@ def test_logins_are_rate_limited_on_the_site_the_admin_and_the_token_endpoint():
     )
     assert (
         api.post(
-            "/api/auth/token/", {"username": "official", "password": DEMO_PASSWORD}
+            "/api/auth/token/", {"username": "official", "password": demo_password}
         ).status_code
         == 429
     )
     # Another address is not locked out by this one's failures.
     assert (
         APIClient(REMOTE_ADDR="203.0.113.10")
-        .post("/api/auth/token/", {"username": "official", "password": DEMO_PASSWORD})
+        .post("/api/auth/token/", {"username": "official", "password": demo_password})
         .status_code
         == 200
     )
@@ -368,7 +366,7 @@ def test_rule_values_are_range_checked_everywhere(value):
         update_rule(Node.objects.get(code="QZ_PORT"), speed_kn=value)
 
 
-def test_admin_rule_form_refuses_out_of_range_values():
+def test_admin_rule_form_refuses_out_of_range_values(login_as):
     from django.test import Client
 
     admin = login_as(Client(), "admin")
@@ -385,7 +383,7 @@ def test_admin_rule_form_refuses_out_of_range_values():
     assert DetectionRule.objects.get(node__code="QZ_PORT", valid_to__isnull=True).pk == rule.pk
 
 
-def test_admin_needs_staff_and_shows_only_what_the_role_may_change():
+def test_admin_needs_staff_and_shows_only_what_the_role_may_change(login_as):
     from django.test import Client
 
     assert login_as(Client(), "analyst").get("/admin/").status_code == 302  # to the login
@@ -414,7 +412,7 @@ def test_node_and_route_codes_must_be_slugs(code):
 # --- 16: headers, cross-site posts, deploy check ------------------------------------------
 
 
-def test_dash_answers_carry_the_security_headers_and_refuse_cross_site_posts(app):
+def test_dash_answers_carry_the_security_headers_and_refuse_cross_site_posts(app, login_as):
     from django.test import Client
     from werkzeug.test import Client as WsgiClient
 

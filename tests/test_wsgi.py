@@ -8,14 +8,14 @@ import pytest
 from django.test import Client
 from werkzeug.test import Client as WsgiClient
 
-from conftest import login_as
+from tests import support
 
 pytestmark = pytest.mark.django_db
 
 
 def session_cookie(username: str = "official") -> str:
     client = Client()
-    login_as(client, username)
+    support.login_as(client, username)
     return client.cookies["sessionid"].value
 
 
@@ -76,12 +76,10 @@ def test_django_serves_root_api_and_health(app):
     assert client.get("/api/nodes/").status_code == 200
 
 
-def test_port_page_shows_rule_charts_and_sensitivity(app):
+def test_port_page_shows_rule_charts_and_sensitivity(app, dash_page):
     """The port page's layout and its sensitivity callback (called as Dash would)."""
     import plotly.io
     from dash import html
-
-    from conftest import dash_page
 
     port = dash_page(app, "port")
 

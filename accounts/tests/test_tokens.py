@@ -13,7 +13,6 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from core.requests import client_address
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +60,7 @@ def test_an_expired_token_is_renewed_for_every_role(settings, username):
 
 
 @pytest.mark.parametrize("username", ["analyst", "official"])
-def test_the_token_page_serves_every_role(username):
+def test_the_token_page_serves_every_role(username, login_as):
     client = login_as(Client(), username)
     page = client.get("/accounts/token/")
     assert page.status_code == 200 and b"You have no API token" in page.content

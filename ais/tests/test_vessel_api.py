@@ -16,7 +16,7 @@ pytestmark = pytest.mark.usefixtures("ais_tables")
 
 
 @pytest.fixture
-def api(tmp_path):
+def api(tmp_path, login_as):
     # Lines without a time of their own take the file's modification time: pin it (a fresh
     # checkout would make them "just seen").
     feed = tmp_path / "sample.nmea"
@@ -30,7 +30,6 @@ def api(tmp_path):
         "--no-progress",
         stdout=StringIO(),
     )
-    from conftest import login_as
 
     return login_as(APIClient(), "analyst")
 

@@ -14,7 +14,6 @@ from rest_framework.test import APIClient
 from ais.models import VesselLatest
 from alerts.models import Alert
 from alerts.services.checks import ais_gaps, evaluate, train_delays
-from conftest import login_as
 from corridors.models import Route
 from geo.models import Node
 from rail.models import Train
@@ -54,7 +53,7 @@ def test_a_late_train_is_alerted_once_updated_on_change_and_closed_when_on_time(
     assert Alert.objects.get().state == "closed" and Alert.objects.get().closed_by is None
 
 
-def test_an_alert_an_official_closed_is_not_raised_again_while_it_lasts():
+def test_an_alert_an_official_closed_is_not_raised_again_while_it_lasts(login_as):
     late_train(50)
     evaluate(checks=[train_delays])
     official = login_as(APIClient(), "official")

@@ -13,7 +13,6 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import login_as
 from geo.models import DigitalServiceCategory, Node, NodeService
 from ports.models import ThroughputReport
 
@@ -31,7 +30,7 @@ LAYERS = [
 
 
 @pytest.fixture
-def official():
+def official(login_as):
     return login_as(Client(), "official")
 
 
@@ -116,7 +115,7 @@ def test_the_etag_names_the_query_and_the_language(official):
     assert official.get("/api/nodes/", HTTP_ACCEPT_LANGUAGE="zh-hans")["ETag"] != plain
 
 
-def test_anonymous_and_bad_parameters_are_not_cached_answers():
+def test_anonymous_and_bad_parameters_are_not_cached_answers(login_as):
     client = Client()
     assert client.get("/api/nodes/").status_code == 401
     official = login_as(Client(), "official")

@@ -13,9 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pages(app):
+def pages(app, dash_page):
     """The page modules, registered by the Dash app that the `app` fixture built."""
-    from conftest import dash_page
 
     return dash_page(app, "overview"), dash_page(app, "port")
 

@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 from werkzeug.test import Client as WsgiClient
 
-from conftest import login_as
 from core.database import db_conninfo
 from core.limits import LOCK_NAMESPACE, _lock_key
 
@@ -42,7 +41,7 @@ JUNK = [
 
 
 @pytest.fixture
-def dash(app):
+def dash(app, login_as):
     client = WsgiClient(app)
     client.set_cookie("sessionid", login_as(Client(), "analyst").cookies["sessionid"].value)
     return client

@@ -12,8 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pages(app):
-    from conftest import dash_page
+def pages(app, dash_page):
 
     return {name: dash_page(app, name) for name in ("node", "coverage", "port", "route")}
 
@@ -64,8 +63,7 @@ def test_low_confidence_evidence_is_shown_unverified_and_not_scored(pages):
     assert "node-evidence" in text and "Low (unverified)" in text
 
 
-def test_deep_link_parameters_are_checked(app):
-    from conftest import dash_page
+def test_deep_link_parameters_are_checked(app, dash_page):
 
     overview = dash_page(app, "overview")
     period, route, node = overview.view_from_query(

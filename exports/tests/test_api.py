@@ -9,7 +9,6 @@ import pyogrio
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from exports.models import ExportJob
 from exports.services.jobs import run_job, take_next
 
@@ -34,7 +33,7 @@ def download(client, url):
     return b"".join(response.streaming_content)
 
 
-def test_a_small_export_is_done_at_once_and_downloads(export_dir, tmp_path):
+def test_a_small_export_is_done_at_once_and_downloads(export_dir, tmp_path, login_as):
     analyst = login_as(APIClient(), "analyst")
     response = analyst.post(
         "/api/exports/",
@@ -56,7 +55,7 @@ def test_a_small_export_is_done_at_once_and_downloads(export_dir, tmp_path):
     assert other.get(job["download"]).status_code == 404
 
 
-def test_a_large_export_is_queued_and_the_worker_runs_it(export_dir, settings):
+def test_a_large_export_is_queued_and_the_worker_runs_it(export_dir, settings, login_as):
     settings.CW_EXPORT_INLINE_ROWS = 3
     analyst = login_as(APIClient(), "analyst")
     job = analyst.post(
@@ -76,7 +75,7 @@ def test_a_large_export_is_queued_and_the_worker_runs_it(export_dir, settings):
     assert ExportJob.objects.get(pk=again["id"]).state == "cancelled"
 
 
-def test_bad_requests_name_what_is_wrong(export_dir):
+def test_bad_requests_name_what_is_wrong(export_dir, login_as):
     analyst = login_as(APIClient(), "analyst")
     bad = [
         {"layer": "nope", "format": "gpkg"},
@@ -97,7 +96,7 @@ def test_bad_requests_name_what_is_wrong(export_dir):
     assert APIClient().post("/api/exports/", bad[0], format="json").status_code in (401, 403)
 
 
-def test_a_failure_is_reported_with_its_reason(export_dir, settings, monkeypatch):
+def test_a_failure_is_reported_with_its_reason(export_dir, settings, monkeypatch, login_as):
     settings.CW_EXPORT_INLINE_ROWS = 0
     analyst = login_as(APIClient(), "analyst")
     job = analyst.post("/api/exports/", {"layer": "nodes", "format": "csv"}, format="json").json()
@@ -113,7 +112,7 @@ def test_a_failure_is_reported_with_its_reason(export_dir, settings, monkeypatch
     assert analyst.get(f"/api/exports/{job['id']}/download/").status_code == 404
 
 
-def test_a_layer_directly_with_format(export_dir, tmp_path, settings):
+def test_a_layer_directly_with_format(export_dir, tmp_path, settings, login_as):
     analyst = login_as(APIClient(), "analyst")
     data = download(analyst, "/api/exports/routes/?format=kml&route=E")
     assert b"<kml" in data and "东线".encode() in data
@@ -125,7 +124,7 @@ def test_a_layer_directly_with_format(export_dir, tmp_path, settings):
     assert analyst.get("/api/exports/nodes/?format=csv").status_code == 413
 
 
-def test_list_endpoints_hand_file_formats_to_the_export(export_dir):
+def test_list_endpoints_hand_file_formats_to_the_export(export_dir, login_as):
     analyst = login_as(APIClient(), "analyst")
     response = analyst.get("/api/nodes/?format=gpkg&kind=sea_port")
     assert response.status_code == 302
@@ -135,7 +134,7 @@ def test_list_endpoints_hand_file_formats_to_the_export(export_dir):
     assert analyst.get("/api/nodes/?format=json").status_code == 200
 
 
-def test_a_user_may_have_only_so_many_exports_waiting(export_dir, settings):
+def test_a_user_may_have_only_so_many_exports_waiting(export_dir, settings, login_as):
     """Review finding (Low): 40 PDF reports queued in 1.8 s by one user."""
     settings.CW_EXPORT_INLINE_ROWS = 0
     settings.CW_EXPORT_QUEUED = 3

@@ -11,7 +11,6 @@ import pypdf
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from exports.services.jobs import run_job, take_next
 from exports.services.report import build, html_report, pdf_report
 from geo.models import Node
@@ -70,7 +69,7 @@ def test_the_pdf_has_the_map_the_tables_and_the_sources(qinzhou_figures):
     assert "Port calls" in text or "挂靠" in text
 
 
-def test_a_report_job_through_the_api(qinzhou_figures, settings, tmp_path):
+def test_a_report_job_through_the_api(qinzhou_figures, settings, tmp_path, login_as):
     settings.CW_EXPORT_DIR = tmp_path
     analyst = login_as(APIClient(), "analyst")
     body = {

@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from dash_app import gateway
 from exports.services.layers import LAYERS, ExportParams
 from geo.models import NodeService
@@ -31,7 +30,7 @@ def test_the_level_follows_the_dated_evidence():
     assert level(None) == ("full", "2022-10-25")
 
 
-def test_every_surface_says_the_same_level():
+def test_every_surface_says_the_same_level(login_as):
     panel = gateway.node_detail("QZ_PORT", "en")
     tally = next(s for s in panel.services if s.since == "2022-10-25")
     assert tally.level == "full" and tally.level_label == "Operational"

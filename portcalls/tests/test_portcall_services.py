@@ -23,12 +23,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
-def traffic(django_db_setup, django_db_blocker, tmp_path_factory):
+def traffic(django_db_setup, django_db_blocker, tmp_path_factory, empty_ais_tables):
     """Sixty hours of simulated traffic, ingested once for the module (the ingester commits;
     the AIS tables are emptied at the end). Port calls are written inside each test's
     transaction, so every test starts with none."""
     from ais.models import AisIngestRun
-    from conftest import empty_ais_tables
 
     tmp = tmp_path_factory.mktemp("traffic")
     sim = Simulator(load_lanes(DATA / "sea_lanes.geojson"), seed=23)
@@ -153,10 +152,8 @@ def test_baseline_uses_the_same_period_last_year_when_known(traffic):
     )
 
 
-def test_port_call_api(traffic, client):
+def test_port_call_api(traffic, client, login_as):
     from rest_framework.test import APIClient
-
-    from conftest import login_as
 
     qz = Node.objects.get(code="QZ_PORT")
     detect_port_calls(qz, START, START + timedelta(days=3))
@@ -188,10 +185,8 @@ def test_port_call_api(traffic, client):
     assert api.get("/api/ports/HH/metrics/").status_code == 404  # not a port
 
 
-def test_geofence_api_versions_edits(traffic):
+def test_geofence_api_versions_edits(traffic, login_as):
     from rest_framework.test import APIClient
-
-    from conftest import login_as
 
     api = login_as(APIClient(), "analyst")
     fences = api.get("/api/geofences/", {"node": "QZ_PORT"}).json()["features"]

@@ -13,7 +13,6 @@ from django.core.management import call_command
 
 from ais.demo.simulator import Simulator, load_lanes
 from ais.models import PortCallRecompute
-from conftest import in_own_connection
 from geo.models import Node
 
 from ..models import PortCall
@@ -37,7 +36,7 @@ def archive(tmp_path, ais_tables):
     return path, plan
 
 
-def test_archive_ingest_queues_and_yields_the_port_calls(archive, tmp_path):
+def test_archive_ingest_queues_and_yields_the_port_calls(archive, tmp_path, in_own_connection):
     path, plan = archive
     out = StringIO()
     call_command(
@@ -67,7 +66,7 @@ def test_archive_ingest_queues_and_yields_the_port_calls(archive, tmp_path):
     assert set(PortCall.objects.values_list("stable_id", flat=True)) == made
 
 
-def test_a_vessels_late_positions_update_its_call(archive, tmp_path):
+def test_a_vessels_late_positions_update_its_call(archive, tmp_path, in_own_connection):
     """The follower is past a vessel's berth stay; the stay's reports arrive late: the
     recompute gives the call its berth times, and the follower's tracker is rebuilt so the
     call it keeps is the same."""

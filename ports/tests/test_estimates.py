@@ -124,8 +124,7 @@ def test_no_ais_is_no_data_never_zero_and_never_flagged():
     assert not estimates.check_figure(figure).flagged
 
 
-def test_the_review_queue_says_no_ais_data(client):
-    from conftest import login_as
+def test_the_review_queue_says_no_ais_data(client, login_as):
 
     port = make_port("EST_E", lon=114.0, lat=14.0)
     month_of_calls(port, date(2026, 6, 1), [250])

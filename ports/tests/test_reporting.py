@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import login_as
-
 from ..ingest.figures import check_rows, header_map, parse_period
 from ..models import ThroughputReport, UploadBatch
 from ..services.reporting import SubmissionRefused, submit_figures
@@ -112,7 +110,7 @@ def test_duplicates_and_parts_above_their_total():
 # --- the API --------------------------------------------------------------------------------
 
 
-def test_operator_reports_a_month_for_its_node():
+def test_operator_reports_a_month_for_its_node(login_as):
     operator = login_as(APIClient(), "operator")
     response = post(operator, figure(note="from the terminal's monthly report"))
     assert response.status_code == 201, response.content
@@ -137,7 +135,7 @@ def test_operator_reports_a_month_for_its_node():
     assert stored["id"] in {r["id"] for r in pending}
 
 
-def test_a_batch_with_one_bad_row_stores_nothing():
+def test_a_batch_with_one_bad_row_stores_nothing(login_as):
     operator = login_as(APIClient(), "operator")
     response = post(operator, figure(), figure(period="2026-08", value="-1"))
     assert response.status_code == 400
@@ -156,7 +154,7 @@ def test_a_batch_with_one_bad_row_stores_nothing():
     assert not UploadBatch.objects.exists()
 
 
-def test_other_nodes_and_other_roles_are_forbidden():
+def test_other_nodes_and_other_roles_are_forbidden(login_as):
     operator = login_as(APIClient(), "operator")
     response = post(operator, figure(), figure(node="BH_PORT"))
     assert response.status_code == 403
@@ -168,7 +166,7 @@ def test_other_nodes_and_other_roles_are_forbidden():
     assert not ThroughputReport.objects.filter(source="operator").exists()
 
 
-def test_big_jumps_must_be_confirmed():
+def test_big_jumps_must_be_confirmed(login_as):
     operator = login_as(APIClient(), "operator")
     assert post(operator, figure(period="2026-08", value="100000")).status_code == 201
     jump = post(operator, figure(value="900000"))
@@ -181,7 +179,7 @@ def test_big_jumps_must_be_confirmed():
     ]
 
 
-def test_a_correction_is_a_new_revision_and_keeps_the_history():
+def test_a_correction_is_a_new_revision_and_keeps_the_history(login_as):
     operator = login_as(APIClient(), "operator")
     first = post(operator, figure(value="800000")).json()[0]
     second = post(operator, figure(value="812000", reason="late barges counted")).json()[0]
@@ -206,7 +204,7 @@ def test_two_corrections_of_the_same_figure_one_wins():
     assert ThroughputReport.objects.get(current=True, source="operator").value == Decimal("801000")
 
 
-def test_officials_review_through_the_api():
+def test_officials_review_through_the_api(login_as):
     operator = login_as(APIClient(), "operator")
     figure_id = post(operator, figure()).json()[0]["id"]
     url = f"/api/throughput/{figure_id}/review/"
@@ -222,7 +220,7 @@ def test_officials_review_through_the_api():
     assert figure_id in {r["id"] for r in listed.json()["results"]}
 
 
-def test_messages_come_in_the_users_language():
+def test_messages_come_in_the_users_language(login_as):
     operator = login_as(APIClient(), "operator")
     response = operator.post(
         "/api/throughput/",
@@ -233,7 +231,7 @@ def test_messages_come_in_the_users_language():
     assert response.json()["errors"][0]["message"] == "数值不能为负"
 
 
-def test_the_history_of_a_figure_says_who_changed_what_when_and_why():
+def test_the_history_of_a_figure_says_who_changed_what_when_and_why(login_as):
     operator = login_as(APIClient(), "operator")
     first = post(operator, figure(value="800000")).json()[0]
     post(operator, figure(value="812000", reason="late barges counted"))
@@ -268,7 +266,7 @@ def test_expired_and_revoked_tokens_are_refused(settings):
     assert post(machine, figure(period="2026-07")).status_code == 401
 
 
-def test_overdue_reminders_go_to_operators_with_an_address(settings, mailoutbox):
+def test_overdue_reminders_go_to_operators_with_an_address(settings, mailoutbox, login_as):
     from django.contrib.auth import get_user_model
 
     from ..services.reporting import overdue_months, send_overdue_reminders

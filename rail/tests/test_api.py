@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import login_as
 from rail.models import RailEvent, Train
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +43,7 @@ def events(day="2026-11-02"):
     ]
 
 
-def test_a_batch_keeps_the_valid_events_and_lists_the_refused():
+def test_a_batch_keeps_the_valid_events_and_lists_the_refused(login_as):
     admin = login_as(APIClient(), "admin")
     response = admin.post("/api/rail-events/", {"events": events()}, format="json")
     assert response.status_code == 200
@@ -62,7 +61,7 @@ def test_a_batch_keeps_the_valid_events_and_lists_the_refused():
     assert RailEvent.objects.count() == 2
 
 
-def test_who_may_post_events():
+def test_who_may_post_events(login_as):
     anon = APIClient().post("/api/rail-events/", {"events": events()}, format="json")
     assert anon.status_code in (401, 403)
     analyst = login_as(APIClient(), "analyst")
@@ -73,7 +72,7 @@ def test_who_may_post_events():
     assert RailEvent.objects.count() == 0
 
 
-def test_batches_are_capped_and_must_be_lists():
+def test_batches_are_capped_and_must_be_lists(login_as):
     admin = login_as(APIClient(), "admin")
     assert admin.post("/api/rail-events/", {"events": {}}, format="json").status_code == 400
     assert admin.post("/api/rail-events/", {"events": [1, 2]}, format="json").status_code == 400
@@ -81,7 +80,7 @@ def test_batches_are_capped_and_must_be_lists():
     assert admin.post("/api/rail-events/", too_many, format="json").status_code == 400
 
 
-def test_trains_list_detail_and_filters():
+def test_trains_list_detail_and_filters(login_as):
     admin = login_as(APIClient(), "admin")
     now = datetime.now(UTC)
     day = (now - timedelta(hours=2)).astimezone(UTC).date().isoformat()
@@ -123,7 +122,7 @@ def test_trains_list_detail_and_filters():
     assert admin.get("/api/trains/abc/").status_code in (400, 404)
 
 
-def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch):
+def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch, login_as):
     """Review finding (Low): a year of transfer times took 7.7 s alone, 21.5 s each with 4
     at once, with no per-user limit, and the statement timeout did not bound its Python
     work. Now: one at a time per user (429), cached, and a time budget (400)."""
@@ -163,7 +162,7 @@ def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch):
     cache.clear()
 
 
-def test_kpi_and_transfer_endpoints_check_their_parameters():
+def test_kpi_and_transfer_endpoints_check_their_parameters(login_as):
     analyst = login_as(APIClient(), "analyst")
     ok = analyst.get("/api/routes/E/kpis/?start=2026-10-05&end=2026-11-01")
     assert ok.status_code == 200 and len(ok.json()["periods"]) == 4
