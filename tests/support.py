@@ -4,7 +4,19 @@ emptying what the AIS ingester committed, and the demo accounts' test password."
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+
 DEMO_PASSWORD = "test-demo-password"
+ROOT = Path(__file__).resolve().parents[1]  # the project
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (for a cluster or a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def login_as(client, username: str):
@@ -73,3 +85,36 @@ def in_own_connection(action):
     if "error" in result:
         raise result["error"]
     return result.get("value")
+
+
+# A small square in Qinzhou's port area (a fence's new shape in edit tests).
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[108.60, 21.68], [108.62, 21.68], [108.62, 21.70], [108.60, 21.70], [108.60, 21.68]]
+    ],
+}
+
+
+def api_client(username: str):
+    """A DRF test client logged in as a demo user."""
+    from rest_framework.test import APIClient
+
+    return login_as(APIClient(), username)
+
+
+def qinzhou_berth():
+    """Qinzhou's current berth fence (seeded)."""
+    from geo.models import Geofence
+
+    return Geofence.objects.current().get(node__code="QZ_PORT", kind="berth")
+
+
+def seed_fence(name: str):
+    """A fence of the seed file by name, as the loader reads it."""
+    from django.conf import settings
+
+    from core.ingest.geojson import read_features
+
+    path = settings.CW_DATA_DIR / "geofences.geojson"
+    return next(f for f in read_features(path, {"Polygon"}) if f.properties["name"] == name)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 PG = [str(ROOT / "scripts" / "pg.sh")]

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port
+from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 FIXTURE = ROOT / "ais" / "tests" / "fixtures" / "ais_sample.nmea"

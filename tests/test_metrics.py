@@ -22,7 +22,7 @@ from ais.ingest.pipeline import Ingest
 from ais.ingest.store import BufferedWriter, PositionStore
 from core.database import db_conninfo
 from core.heartbeat import beat
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.django_db
 

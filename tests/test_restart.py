@@ -17,7 +17,7 @@ import psycopg
 import pytest
 import requests
 
-from tests.conftest import ROOT, free_port
+from tests.support import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.test_backup import cluster, drop, manage, pg_args, tmp  # noqa: F401  (fixture)
 from tests.upgrade_figures import AHEAD_PREFIX, GROWING, describe
 
