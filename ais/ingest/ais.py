@@ -11,168 +11,77 @@ Times are timezone-aware UTC datetimes; coordinates WGS84 lon/lat degrees; speed
 courses and headings degrees. AIS "not available" values (lon 181, lat 91, speed 102.3,
 course 360, heading 511) become None; a report without a position yields no Position.
 
-Payloads are decoded by pyais (`decode()`, attribute access), except the common case of a
-single-sentence class A or B position report (types 1-3 and 18, 168 bits, no fill bits),
-whose few stored fields are read straight from the payload (`decode_into`): the same
-values pyais gives (its converters' arithmetic; a test compares both paths on whole feeds and
-on mutated lines), at a fraction of the cost of building pyais's message objects. Message
-types that are neither position nor static reports are counted and not decoded.
+Split as pyais splits it: `framing` (time prefixes, tag blocks, the block checksum),
+`fragments` (the buffer of multi-sentence messages, a public API), `fastpath` (the common
+single-sentence class A/B position report read straight from its payload,
+`decode_position`, checked against pyais), `reports` (what messages become, the counters
+as an enum) and this decoder, which ties them together in one lean loop. Payloads that are
+not on the fast path are decoded by pyais (`decode()`, attribute access); message types that
+are neither position nor static reports are counted and not decoded.
 """
 
 from __future__ import annotations
 
-import binascii
-import re
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any
 
-import numpy as np
 from pyais.exceptions import InvalidNMEAMessageException
 from pyais.messages import NMEAMessage
 from pyais.util import checksum
 
 from core.ingest.text import has_control_bytes
 
-POSITION_TYPES = frozenset({1, 2, 3, 18, 19, 27})
-STATIC_TYPES = frozenset({5, 19, 24})
-FRAGMENT_TIMEOUT_S = 60.0
-MAX_OPEN_GROUPS = 10_000  # multi-part messages waiting for their other parts, in all
-MAX_GROUPS_PER_SOURCE = 1_000  # ... and per receiving station (a flood stays its own)
-# An NMEA sentence is at most 82 characters; with a tag block and a time prefix a real
-# line stays well under this. Longer lines are counted as `overlong` and skipped.
-MAX_LINE_BYTES = 1024
+from .fastpath import AIS_ALPHABET, CHANNELS, FAST_FIRST, SEQ_IDS, VDM_VDO, decode_position
+from .fragments import (
+    FRAGMENT_TIMEOUT_S,
+    MAX_GROUPS_PER_SOURCE,
+    MAX_OPEN_GROUPS,
+    FragmentBuffer,
+    GroupKey,
+)
+from .framing import MAX_LINE_BYTES, PREFIX_RE, TagInfo, parse_prefix_time, parse_tag, running_xor
+from .reports import (
+    POSITION_TYPES,
+    STATIC_TYPES,
+    VESSEL_MMSI_RANGES,
+    Count,
+    Position,
+    Report,
+    StaticReport,
+    TimeWindow,
+    clean_text,
+    utc,
+    valid_mmsi,
+)
+
+__all__ = [
+    "FRAGMENT_TIMEOUT_S",
+    "MAX_GROUPS_PER_SOURCE",
+    "MAX_LINE_BYTES",
+    "MAX_OPEN_GROUPS",
+    "POSITION_TYPES",
+    "STATIC_TYPES",
+    "VESSEL_MMSI_RANGES",
+    "AisDecoder",
+    "Count",
+    "GroupKey",
+    "Position",
+    "Report",
+    "StaticReport",
+    "TagInfo",
+    "TimeWindow",
+    "decode_lines",
+    "valid_mmsi",
+]
+
 _DATETIME_MIN, _DATETIME_MAX = -62_135_596_800.0, 253_402_300_799.0  # years 1..9999
-_PREFIX_RE = re.compile(
-    rb"^(?P<ts>\d{9,10}(?:\.\d+)?|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]00:?00)?)"
-    rb"[\s,;]+"
-)
-_EPOCH_MIN, _EPOCH_MAX = 946_684_800, 4_102_444_800  # 2000-01-01 .. 2100-01-01
-
-# The fast path (see the module's docstring). AIS armours six bits per character, as
-# base64 does: translated into the base64 alphabet, a payload is decoded by binascii. Only
-# characters of the AIS alphabet (0-W, `-w) qualify; anything else goes to pyais.
-_AIS_ALPHABET = bytes(range(48, 88)) + bytes(range(96, 120))
-_TO_BASE64 = bytes.maketrans(
-    _AIS_ALPHABET, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-)
-_a2b = binascii.a2b_base64
-_FAST_FIRST = {b"1": 1, b"2": 2, b"3": 3, b"B": 18}  # a payload's first character: its type
-_VDM_VDO = frozenset({b"VDM", b"VDO"})
-_SEQ_IDS = frozenset({b"", *(str(i).encode() for i in range(10))})
-# Radio channels as receivers write them; anything else goes the slow, checked way.
-_CHANNELS = frozenset({b"", b"A", b"B", b"1", b"2"})
-
-
-def _running_xor(lines: list[bytes]) -> bytes:
-    """The running XOR of the lines' bytes, joined (see AisDecoder.decode_into)."""
-    return np.bitwise_xor.accumulate(np.frombuffer(b"".join(lines), np.uint8)).tobytes()
-
-
-class Position(NamedTuple):
-    """A position report: `ts` UTC, lon/lat WGS84 degrees, `sog_kn` knots, `cog_deg` and
-    `heading_deg` degrees (None when not available), `source` the receiving station.
-
-    A NamedTuple (cheap to build at 100k+/s) whose field order is the COPY row order."""
-
-    mmsi: int
-    ts: datetime
-    lon: float
-    lat: float
-    sog_kn: float | None
-    cog_deg: float | None
-    heading_deg: int | None
-    nav_status: int | None
-    msg_type: int
-    source: str
-
-
-@dataclass(frozen=True, slots=True)
-class StaticReport:
-    """Static and voyage data (type 5), a class B static part (24 A or B) or the static part
-    of a type 19. Fields that the message does not carry are None. Dimensions in metres
-    from the GNSS antenna; `draught_m` metres."""
-
-    mmsi: int
-    ts: datetime
-    msg_type: int
-    source: str = ""
-    imo: int | None = None
-    callsign: str | None = None
-    name: str | None = None
-    ship_type: int | None = None
-    to_bow_m: int | None = None
-    to_stern_m: int | None = None
-    to_port_m: int | None = None
-    to_starboard_m: int | None = None
-    draught_m: float | None = None
-    destination: str | None = None
-
-
-Report = Position | StaticReport
-# (receiving station, radio channel, sequence id, fragment count) of a multi-part message
-GroupKey = tuple[str, str, int | None, int]
-# (refusal or "" when valid, station or None, unix time or None) of a tag block
-TagInfo = tuple[str, str | None, float | None]
-
-
-def _clean_text(value: object) -> str | None:
-    """AIS 6-bit text: '@' is padding; blank means not available."""
-    if not isinstance(value, str):
-        return None
-    text = value.replace("@", " ").strip()
-    return text or None
-
-
-def _utc(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, UTC)
-
-
-# MMSIs of vessels (ITU-R M.585): a ship's (nine digits, MID 2xx-7xx) or a craft
-# associated with a parent ship (98MIDxxxx). 0, short numbers, coast stations, aids to
-# navigation, SAR aircraft and test numbers are not vessels.
-VESSEL_MMSI_RANGES = ((200_000_000, 799_999_999), (980_000_000, 989_999_999))
-(_SHIP_LO, _SHIP_HI), (_CRAFT_LO, _CRAFT_HI) = VESSEL_MMSI_RANGES
-
-
-def valid_mmsi(mmsi: int) -> bool:
-    """Whether an MMSI is a vessel's (see VESSEL_MMSI_RANGES): only those reach the map
-    and the port calls. (Two comparisons, not a loop: it runs for every report.)"""
-    return _SHIP_LO <= mmsi <= _SHIP_HI or _CRAFT_LO <= mmsi <= _CRAFT_HI
-
-
-@dataclass(frozen=True)
-class TimeWindow:
-    """Which report times are believed. A stream's reports must lie within `past_s`
-    before and `ahead_s` after the time they arrive; an archive declares its own period
-    (`earliest`, `latest`, unix seconds). Reports outside are counted as `bad_time`: a
-    spoofed or broken clock must not create far-off partitions or pin a vessel as live."""
-
-    past_s: float = 24 * 3600.0
-    ahead_s: float = 300.0
-    earliest: float | None = None
-    latest: float | None = None
-
-    def bounds(self, received_at: float) -> tuple[float, float]:
-        lo = self.earliest if self.earliest is not None else received_at - self.past_s
-        hi = self.latest if self.latest is not None else received_at + self.ahead_s
-        return lo, hi
-
-
-def _parse_prefix_time(raw: bytes) -> float | None:
-    try:
-        if raw[:1].isdigit() and b"-" not in raw:
-            value = float(raw)
-            return value if _EPOCH_MIN <= value <= _EPOCH_MAX else None
-        text = raw.decode().replace("Z", "+00:00")
-        stamp = datetime.fromisoformat(text)
-        if stamp.tzinfo is None:
-            stamp = stamp.replace(tzinfo=UTC)
-        return stamp.timestamp()
-    except ValueError:
-        return None
+# The counters every message touches, as plain strings (the same keys as the enum's
+# members): the hot loop looks them up as globals, not as enum attributes.
+_MESSAGES = Count.MESSAGES.value
+_POSITIONS = Count.POSITIONS.value
+_STATIC_REPORTS = Count.STATIC_REPORTS.value
 
 
 class AisDecoder:
@@ -194,13 +103,11 @@ class AisDecoder:
         self.max_open_groups = max_open_groups
         self.max_groups_per_source = max_groups_per_source
         self.counts: Counter[str] = Counter()
-        # (source, channel, seq id, fragment count) -> (first seen, time, {frag_num: sentence}),
-        # oldest first: eviction and expiry take from the front in O(1).
-        self._groups: OrderedDict[GroupKey, tuple[float, float, dict[int, NMEAMessage]]] = (
-            OrderedDict()
+        # Multi-sentence messages waiting for their other parts (a public API: tests and
+        # the file reader's chunk ends look into it).
+        self.fragments = FragmentBuffer(
+            self.counts, fragment_timeout_s, max_open_groups, max_groups_per_source
         )
-        self._per_source: dict[str, OrderedDict[GroupKey, None]] = {}
-        self._last_sweep = 0.0
         self._tag_cache: dict[bytes, TagInfo] = {}
         self._ts_cache: dict[float, datetime] = {}
         self.fast_path = True  # False: every payload through pyais (tests compare both)
@@ -239,13 +146,14 @@ class AisDecoder:
         counts = self.counts
         tag_cache = self._tag_cache
         decode = self._decode
+        add_fragment = self.fragments.add
         position_of, keep, ts_cache = self._position, self._keep, self._ts_cache
         fast = self.fast_path
         lo, hi = self.window.bounds(received_at) if self.window else (_DATETIME_MIN, _DATETIME_MAX)
         n = 0
         # The fast path's checksums for a whole block at once: `xors[i]` is the XOR of the
         # block's bytes 0..i, so a sentence's checksum is two lookups.
-        xors = _running_xor(lines) if fast and isinstance(lines, list) and len(lines) > 16 else None
+        xors = running_xor(lines) if fast and isinstance(lines, list) and len(lines) > 16 else None
         next_start = 0
         for raw in lines:
             line = raw
@@ -253,24 +161,24 @@ class AisDecoder:
             next_start += len(raw)
             n += 1
             if len(line) > MAX_LINE_BYTES:
-                counts["overlong"] += 1
+                counts[Count.OVERLONG] += 1
                 continue
             line = line.strip()
             if not line:
-                counts["blank"] += 1
+                counts[Count.BLANK] += 1
                 continue
             msg_time: float | None = None
             source = self.default_source
             first = line[0]
             if first != 0x5C and first != 0x21:  # neither '\\' nor '!'
-                match = _PREFIX_RE.match(line)
+                match = PREFIX_RE.match(line)
                 if match:
-                    msg_time = _parse_prefix_time(match["ts"])
+                    msg_time = parse_prefix_time(match["ts"])
                     line = line[match.end() :]
             if line[:1] == b"\\":
                 end = line.find(b"\\", 1)
                 if end < 0:
-                    counts["malformed"] += 1
+                    counts[Count.MALFORMED] += 1
                     continue
                 raw_tag = line[1:end]
                 line = line[end + 1 :]
@@ -278,7 +186,7 @@ class AisDecoder:
                 if tag is None:
                     tag = self._parse_tag(raw_tag)
                 refusal, tag_source, tag_time = tag
-                if refusal == "control_characters":
+                if refusal == Count.CONTROL_CHARACTERS:
                     # a NUL or control character in a station name or any tag field: the
                     # line is refused (its station would be refused by the database)
                     counts[refusal] += 1
@@ -291,7 +199,7 @@ class AisDecoder:
                     if tag_time is not None:
                         msg_time = tag_time
             if line[:1] != b"!":
-                counts["other_nmea" if line[:1] == b"$" else "garbage"] += 1
+                counts[Count.OTHER_NMEA if line[:1] == b"$" else Count.GARBAGE] += 1
                 continue
             if msg_time is not None:
                 when = msg_time
@@ -308,16 +216,16 @@ class AisDecoder:
                     and len(f[5]) == 28
                     and f[1] == b"1"
                     and f[2] == b"1"
-                    and (ais_id := _FAST_FIRST.get(f[5][:1])) is not None
+                    and (ais_id := FAST_FIRST.get(f[5][:1])) is not None
                     and f[6][:2] == b"0*"
                     and len(f[6]) == 4
-                    and f[0][3:] in _VDM_VDO
+                    and f[0][3:] in VDM_VDO
                     and len(f[0]) == 6
-                    and f[3] in _SEQ_IDS
-                    and f[4] in _CHANNELS
+                    and f[3] in SEQ_IDS
+                    and f[4] in CHANNELS
                     and f[0][1:3].isalpha()
                     and line.isascii()
-                    and not f[5].translate(None, _AIS_ALPHABET)
+                    and not f[5].translate(None, AIS_ALPHABET)
                     and f[6][2:].isalnum()
                     and int(f[6][2:], 16)
                     == (
@@ -327,25 +235,18 @@ class AisDecoder:
                     )
                 ):
                     if not lo <= when <= hi:
-                        counts["bad_time"] += 1
+                        counts[Count.BAD_TIME] += 1
                         continue
-                    counts["messages"] += 1
-                    # The stored fields' bits, converted as pyais converts them.
-                    v = int.from_bytes(_a2b(f[5].translate(_TO_BASE64)), "big")
-                    if ais_id == 18:
-                        lon, lat, sog = (v >> 83) & 0xFFFFFFF, (v >> 56) & 0x7FFFFFF, v >> 112
-                        cog, heading, status = (v >> 44) & 0xFFF, (v >> 35) & 0x1FF, 0
-                    else:
-                        lon, lat, sog = (v >> 79) & 0xFFFFFFF, (v >> 52) & 0x7FFFFFF, v >> 108
-                        cog, heading, status = (v >> 40) & 0xFFF, (v >> 31) & 0x1FF, v >> 126
+                    counts[_MESSAGES] += 1
+                    mmsi, lon, lat, sog, cog, heading, status = decode_position(f[5], ais_id)
                     position = position_of(
-                        (v >> 130) & 0x3FFFFFFF,
-                        ((10 * ((lon ^ 0x8000000) - 0x8000000) + 3) // 6) / 1e6,
-                        ((10 * ((lat ^ 0x4000000) - 0x4000000) + 3) // 6) / 1e6,
-                        (sog & 0x3FF) / 10.0,
-                        cog / 10.0,
+                        mmsi,
+                        lon,
+                        lat,
+                        sog,
+                        cog,
                         heading,
-                        status & 0xF,
+                        status,
                         ais_id,
                         ts_cache.get(when) or self._ts(when),
                         source,
@@ -354,58 +255,34 @@ class AisDecoder:
                         keep(position, None, positions, statics)
                     continue
             if has_control_bytes(line):  # NUL or another control character: never data
-                counts["control_characters"] += 1
+                counts[Count.CONTROL_CHARACTERS] += 1
                 continue
             try:
                 sentence = NMEAMessage(line)
             except (InvalidNMEAMessageException, ValueError, IndexError, TypeError):
-                counts["malformed"] += 1
+                counts[Count.MALFORMED] += 1
                 continue
             if sentence.type != "VDM" and sentence.type != "VDO":
-                counts["other_nmea"] += 1
+                counts[Count.OTHER_NMEA] += 1
                 continue
             if not sentence.is_valid:
-                counts["bad_checksum"] += 1
+                counts[Count.BAD_CHECKSUM] += 1
                 continue
             if not lo <= when <= hi:  # also refuses nan and infinities
-                counts["bad_time"] += 1
+                counts[Count.BAD_TIME] += 1
                 continue
             if sentence.frag_cnt == 1:
                 decode(sentence, when, source, positions, statics)
                 continue
-            done = self._add_fragment(sentence, when, source, received_at, chunk_head)
+            done = add_fragment(sentence, when, source, received_at, chunk_head)
             if done is not None:
                 decode(done[0], done[1], source, positions, statics)
-        counts["lines"] += n
+        counts[Count.LINES] += n
 
     def _parse_tag(self, raw: bytes) -> TagInfo:
-        """(refusal, source station or None, unix time or None) of a tag block (``s:``,
-        ``c:``); the refusal is "" for a valid block, "bad_tag_block" when its checksum is
-        wrong or it is malformed, "control_characters" when it holds one (core.ingest.text).
-        Cached: a station's tag repeats for every message it receives in the same second."""
-        result: TagInfo = ("bad_tag_block", None, None)
-        body, star, chk = raw.rpartition(b"*")
-        if star and len(chk) == 2:
-            try:
-                valid = int(chk, 16) == checksum(body)
-            except ValueError:
-                valid = False
-            if valid and has_control_bytes(body):
-                result = ("control_characters", None, None)
-            elif valid:
-                source, when = None, None
-                for field in body.split(b","):
-                    key, _, value = field.partition(b":")
-                    if key == b"s":
-                        source = value[:64].decode("ascii", "replace")
-                    elif key == b"c":
-                        try:
-                            when = float(value)
-                        except ValueError:
-                            continue
-                        if when > 1e11:  # some receivers write milliseconds
-                            when /= 1000
-                result = ("", source, when)
+        """`framing.parse_tag`, cached: a station's tag repeats for every message it
+        receives in the same second."""
+        result = parse_tag(raw)
         if len(self._tag_cache) > 50_000:
             self._tag_cache.clear()
         self._tag_cache[raw] = result
@@ -413,68 +290,9 @@ class AisDecoder:
 
     # -- multi-sentence messages ---------------------------------------------------------
 
-    def _add_fragment(
-        self, sentence: NMEAMessage, when: float, source: str, now: float, chunk_head: bool = False
-    ) -> tuple[NMEAMessage, float] | None:
-        """Keep a fragment; return (assembled message, time of its first fragment) when the
-        message is complete. Open groups are capped in all and per source: the oldest goes
-        first (O(1)), so a flood of fragments costs the same per line as normal traffic."""
-        if now - self._last_sweep > self.fragment_timeout_s / 4:
-            self.expire(now)
-        key = (source, sentence.channel, sentence.seq_id, sentence.frag_cnt)
-        group = self._groups.get(key)
-        if group is not None and sentence.frag_num in group[2]:
-            # The same fragment again: the earlier message never completed.
-            self.counts["incomplete"] += 1
-            self._drop(key)
-            group = None
-        if group is None:
-            if sentence.frag_num != 1 and chunk_head:
-                self.counts["chunk_boundary"] += 1
-                return None
-            if sentence.frag_num != 1 and sentence.seq_id is None:
-                self.counts["orphan_fragment"] += 1
-                return None
-            own = self._per_source.setdefault(source, OrderedDict())
-            if len(own) >= self.max_groups_per_source:
-                self._drop(next(iter(own)))
-                self.counts["incomplete"] += 1
-            if len(self._groups) >= self.max_open_groups:
-                self._drop(next(iter(self._groups)))
-                self.counts["incomplete"] += 1
-            group = (now, when, {})
-            self._groups[key] = group
-            own[key] = None
-        parts = group[2]
-        parts[sentence.frag_num] = sentence
-        if len(parts) < sentence.frag_cnt:
-            return None
-        self._drop(key)
-        try:
-            assembled = NMEAMessage.assemble_from_iterable([parts[i] for i in sorted(parts)])
-        except (InvalidNMEAMessageException, ValueError):
-            self.counts["undecodable"] += 1
-            return None
-        return assembled, group[1]
-
-    def _drop(self, key: GroupKey) -> None:
-        del self._groups[key]
-        own = self._per_source[key[0]]
-        del own[key]
-        if not own:
-            del self._per_source[key[0]]
-
     def expire(self, now: float) -> None:
-        """Drop fragment groups older than the timeout (counted as `incomplete`): the oldest
-        are at the front."""
-        self._last_sweep = now
-        limit = now - self.fragment_timeout_s
-        while self._groups:
-            key, group = next(iter(self._groups.items()))
-            if group[0] >= limit:
-                break
-            self._drop(key)
-            self.counts["incomplete"] += 1
+        """Drop fragment groups older than the timeout (counted as `incomplete`)."""
+        self.fragments.expire(now)
 
     def complete_open(
         self,
@@ -486,10 +304,10 @@ class AisDecoder:
         """After the end of a file chunk: read on only to complete the multi-sentence
         messages still open (the next chunk's worker skips those fragments). Everything
         else in these lines belongs to the next chunk and is not counted here."""
-        if not self._groups:
+        if not len(self.fragments):
             return
         own = self.counts
-        self.counts = Counter()
+        self.counts = self.fragments.counts = Counter()
         try:
             for line in lines:
                 probe = line.strip()
@@ -505,30 +323,29 @@ class AisDecoder:
                     )
                 except ValueError:
                     continue
-                if wanted in {(k[1], k[2], k[3]) for k in self._groups}:
+                if wanted in {(k[1], k[2], k[3]) for k in self.fragments}:
                     self.decode_into((line,), received_at, positions, statics)
-                if not self._groups:
+                if not len(self.fragments):
                     break
         finally:
             done, self.counts = self.counts, own
+            self.fragments.counts = own
             for key in (
-                "messages",
-                "positions",
-                "static_reports",
-                "undecodable",
-                "other_types",
-                "no_position",
-                "bad_position",
-                "bad_time",
-                "invalid_mmsi",
+                Count.MESSAGES,
+                Count.POSITIONS,
+                Count.STATIC_REPORTS,
+                Count.UNDECODABLE,
+                Count.OTHER_TYPES,
+                Count.NO_POSITION,
+                Count.BAD_POSITION,
+                Count.BAD_TIME,
+                Count.INVALID_MMSI,
             ):
                 own[key] += done[key]
 
     def close(self) -> None:
         """End of stream: fragments still open will never complete."""
-        self.counts["incomplete"] += len(self._groups)
-        self._groups.clear()
-        self._per_source.clear()
+        self.fragments.close()
 
     # -- payloads ------------------------------------------------------------------------
 
@@ -541,9 +358,9 @@ class AisDecoder:
         statics: list[StaticReport],
     ) -> None:
         ais_id = msg.ais_id
-        self.counts["messages"] += 1
+        self.counts[_MESSAGES] += 1
         if ais_id not in POSITION_TYPES and ais_id not in STATIC_TYPES:
-            self.counts["other_types"] += 1
+            self.counts[Count.OTHER_TYPES] += 1
             return
         # A vessel repeats its static report every few minutes, word for word, and pyais
         # decodes its text fields slowly: the same payload is decoded once.
@@ -553,7 +370,7 @@ class AisDecoder:
             try:
                 data = msg.decode()
             except Exception:  # pyais raises many kinds on short or corrupt payloads
-                self.counts["undecodable"] += 1
+                self.counts[Count.UNDECODABLE] += 1
                 return
             if key:
                 if len(self._static_cache) >= 20_000:
@@ -589,7 +406,7 @@ class AisDecoder:
                 )
             report = self._static(data, ais_id, ts, source) if ais_id in STATIC_TYPES else None
         except Exception:  # a field pyais could not give
-            self.counts["undecodable"] += 1
+            self.counts[Count.UNDECODABLE] += 1
             return
         if position is not None or report is not None:
             self._keep(position, report, positions, statics)
@@ -598,7 +415,7 @@ class AisDecoder:
         """The datetime of a unix time (kept: a station's reports share their seconds)."""
         if len(self._ts_cache) > 50_000:
             self._ts_cache.clear()
-        ts = self._ts_cache[when] = _utc(when)
+        ts = self._ts_cache[when] = utc(when)
         return ts
 
     def _keep(
@@ -611,13 +428,13 @@ class AisDecoder:
         """Keep a message's reports, unless its MMSI is not a vessel's."""
         counts = self.counts
         if not valid_mmsi((position or report).mmsi):  # type: ignore[union-attr]
-            counts["invalid_mmsi"] += 1
+            counts[Count.INVALID_MMSI] += 1
             return
         if position is not None:
-            counts["positions"] += 1
+            counts[_POSITIONS] += 1
             positions.append(position)
         if report is not None:
-            counts["static_reports"] += 1
+            counts[_STATIC_REPORTS] += 1
             statics.append(report)
 
     def _position(
@@ -636,10 +453,10 @@ class AisDecoder:
         """A Position from a report's raw values (AIS "not available" values to None), or
         None (counted) when it has no usable position."""
         if lon == 181.0 or lat == 91.0:
-            self.counts["no_position"] += 1
+            self.counts[Count.NO_POSITION] += 1
             return None
         if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
-            self.counts["bad_position"] += 1
+            self.counts[Count.BAD_POSITION] += 1
             return None
         hdg: int | None
         if ais_id == 27:
@@ -657,13 +474,13 @@ class AisDecoder:
         mmsi = int(data.mmsi)
         if ais_id == 24:
             if data.partno == 0:
-                return StaticReport(mmsi, ts, 24, source, name=_clean_text(data.shipname))
+                return StaticReport(mmsi, ts, 24, source, name=clean_text(data.shipname))
             return StaticReport(
                 mmsi,
                 ts,
                 24,
                 source,
-                callsign=_clean_text(data.callsign),
+                callsign=clean_text(data.callsign),
                 ship_type=int(data.ship_type),
                 **_dimensions(data),
             )
@@ -673,7 +490,7 @@ class AisDecoder:
                 ts,
                 19,
                 source,
-                name=_clean_text(data.shipname),
+                name=clean_text(data.shipname),
                 ship_type=int(data.ship_type),
                 **_dimensions(data),
             )
@@ -683,11 +500,11 @@ class AisDecoder:
             5,
             source,
             imo=int(data.imo) or None,
-            callsign=_clean_text(data.callsign),
-            name=_clean_text(data.shipname),
+            callsign=clean_text(data.callsign),
+            name=clean_text(data.shipname),
             ship_type=int(data.ship_type),
             draught_m=float(data.draught) or None,
-            destination=_clean_text(data.destination),
+            destination=clean_text(data.destination),
             **_dimensions(data),
         )
 

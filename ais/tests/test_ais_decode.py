@@ -219,9 +219,9 @@ def test_fast_path_equals_pyais_on_a_feed_with_noise(monkeypatch):
 
     from ..demo.simulator import Simulator, load_lanes
 
-    taken = []  # payloads the fast path decoded (it alone uses _a2b)
-    a2b = ais._a2b
-    monkeypatch.setattr(ais, "_a2b", lambda payload: taken.append(1) or a2b(payload))
+    taken = []  # payloads the fast path decoded
+    real = ais.decode_position
+    monkeypatch.setattr(ais, "decode_position", lambda p, i: taken.append(1) or real(p, i))
 
     data = Path(__file__).resolve().parents[2] / "data" / "gis" / "sea_lanes.geojson"
     sim = Simulator(load_lanes(data), seed=5)
@@ -282,3 +282,38 @@ def test_fast_path_equals_pyais_on_random_and_mutated_sentences():
     assert fast[2]["invalid_mmsi"] > 100 and fast[2]["bad_position"] > 100
     assert {p.msg_type for p in fast[0]} >= {1, 2, 3, 18}
     assert any(p.lon < 0 for p in fast[0]) and any(p.sog_kn is None for p in fast[0])
+
+
+def test_decode_position_gives_pyais_values():
+    """The fast path's own function, payload by payload against pyais: random 168-bit type
+    1-3 and 18 payloads over every field's range."""
+    import random
+
+    from pyais.messages import NMEAMessage
+
+    from ..ingest.fastpath import decode_position
+
+    rng = random.Random(3)
+    alphabet = "0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVW`abcdefghijklmnopqrstuvw"
+    checked = 0
+    for _ in range(3000):
+        ais_id = rng.choice([1, 2, 3, 18])
+        first = {1: "1", 2: "2", 3: "3", 18: "B"}[ais_id]
+        payload = first + "".join(rng.choice(alphabet) for _ in range(27))
+        body = f"AIVDM,1,1,,A,{payload},0"
+        from pyais.util import checksum
+
+        data = NMEAMessage(f"!{body}*{checksum(body.encode()):02X}".encode()).decode()
+        got = decode_position(payload.encode(), ais_id)
+        status = 0 if ais_id == 18 else data.status
+        assert got == (
+            data.mmsi,
+            data.lon,
+            data.lat,
+            data.speed,
+            data.course,
+            data.heading,
+            int(status),
+        ), payload
+        checked += 1
+    assert checked == 3000

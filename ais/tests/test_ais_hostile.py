@@ -211,9 +211,9 @@ def test_fragment_flood_is_capped_per_source_and_in_all():
     decoder = AisDecoder(max_open_groups=100, max_groups_per_source=20)
     for i in range(5000):  # 500 spoofed stations, 10 sequence ids each
         decoder.feed(fragment(f"S{i // 10}", i), NOW)
-    assert len(decoder._groups) <= 100
-    assert all(len(keys) <= 20 for keys in decoder._per_source.values())
-    assert decoder.counts["incomplete"] == 5000 - len(decoder._groups)
+    assert len(decoder.fragments) <= 100
+    assert all(n <= 20 for n in decoder.fragments.open_per_source().values())
+    assert decoder.counts["incomplete"] == 5000 - len(decoder.fragments)
     # Normal traffic still decodes after the flood.
     assert len(decoder.feed(position_line(412000001, int(NOW)), NOW)) == 1
 
@@ -223,7 +223,7 @@ def test_one_source_cannot_evict_another_sources_fragments():
     decoder.feed(fragment("GOOD", 1, "B"), NOW)
     for i in range(1000):
         decoder.feed(fragment("FLOOD", i), NOW)
-    assert ("GOOD", "B", 1, 2) in decoder._groups
+    assert ("GOOD", "B", 1, 2) in decoder.fragments
 
 
 def test_line_buffer_never_holds_more_than_a_line():
