@@ -216,7 +216,9 @@ def fences_url() -> str:
     return reverse("geofence-list")
 
 
-def coverage_gap_layer(lang: str, route: str | None = None, on: date | None = None) -> dict:
+def coverage_gap_layer(
+    lang: str, route: str | None = None, on: date | None = None
+) -> dict[str, Any]:
     """Nodes lacking a service that their route neighbours offer (GeoJSON points), by what
     was in place on `on` (now when None); each says what it lacks and who offers it."""
     from django.utils.translation import gettext as _
