@@ -27,6 +27,11 @@ def month_end(index: int) -> date:
     return month_start(index + 1) - timedelta(days=1)
 
 
+def month_last_day(day: date) -> date:
+    """The last day of the month of `day`."""
+    return month_end(month_index(day))
+
+
 def add_months(day: date, n: int) -> date:
     """The first day of the month `n` months after the month of `day` (`n` may be < 0)."""
     return month_start(month_index(day) + n)
@@ -85,6 +90,12 @@ def year_before(first: date, last: date) -> tuple[date, date]:
     if is_whole_months(first, last):
         return add_months(first, -12), month_end(month_index(last) - 12)
     return shift_year(first, -1), shift_year(last, -1)
+
+
+def comparison_periods(first: date, last: date) -> list[tuple[date, date]]:
+    """[the period, the period before, the same period a year earlier]: what a figure is
+    shown against."""
+    return [(first, last), previous_period(first, last), year_before(first, last)]
 
 
 def days_in(first: date, last: date) -> int:

@@ -40,7 +40,7 @@ from geo.services.coverage import compute_coverage, coverage_rgb
 from portcalls.models import PortCall
 from portcalls.services import calls as call_services
 from portcalls.services import metrics as metric_services
-from ports.choices import Metric
+from ports.choices import QUALIFIER_SIGNS, Metric
 from ports.services import throughput as throughput_services
 from ports.services import totals as throughput_totals
 from ports.services.throughput import node_figures
@@ -169,14 +169,12 @@ def map_nodes(
         group.sort(key=lambda n: (-KIND_Z.get(n.kind, 0), n.code))
         for index, node in enumerate(group):
             cov = coverage[node.code]
-            own = teu.get(node.code)
-            latest = own.value if own is not None else None
-            if latest is not None and own is not None:
-                sign = {">=": "≥ ", "~": "≈ "}.get(own.qualifier, "")
-                figure = sign + _("%(teu)s TEU") % {"teu": f"{float(latest):,.0f}"}
+            own = total_view(teu[node.code])
+            if own.number is not None:
+                figure = _("%(teu)s TEU") % {"teu": own.value}
                 if own.partial:
                     figure += " (" + _("partial") + ")"
-            elif own is not None and own.covered_by:
+            elif own.covered_by:
                 figure = _("TEU counted in %(group)s") % {"group": own.covered_by}
             else:
                 figure = _("no TEU figure")
@@ -199,7 +197,7 @@ def map_nodes(
                         "colour": coverage_colour(cov.score)
                         if cov.assessed
                         else NO_EVIDENCE_COLOUR,
-                        "latest_teu": float(latest) if latest is not None else None,
+                        "latest_teu": own.number,
                         "headline": figure,
                         "stack_index": index,
                         "stack_size": len(group),
@@ -289,11 +287,8 @@ class TotalView:
     covered_by: str | None
 
 
-QUALIFIER_SIGNS = {">=": "≥ ", "~": "≈ "}
-
-
 def total_view(figure: throughput_totals.Total) -> TotalView:
-    number = None if figure.value is None else float(figure.value)
+    number = figure.number
     value = "—" if number is None else QUALIFIER_SIGNS.get(figure.qualifier, "") + f"{number:,.0f}"
     return TotalView(value, number, figure.covers_text(), figure.partial, figure.covered_by)
 

@@ -96,3 +96,7 @@ class Qualifier(models.TextChoices):
     EXACT = "", _("As reported")
     AT_LEAST = ">=", _("At least")
     ABOUT = "~", _("About")
+
+
+# How a qualified figure is written before its number, on every page, report and export.
+QUALIFIER_SIGNS: dict[str, str] = {Qualifier.AT_LEAST: "≥ ", Qualifier.ABOUT: "≈ "}

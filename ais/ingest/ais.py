@@ -98,10 +98,7 @@ class AisDecoder:
         max_groups_per_source: int = MAX_GROUPS_PER_SOURCE,
     ):
         self.default_source = default_source
-        self.fragment_timeout_s = fragment_timeout_s
         self.window = window
-        self.max_open_groups = max_open_groups
-        self.max_groups_per_source = max_groups_per_source
         self.counts: Counter[str] = Counter()
         # Multi-sentence messages waiting for their other parts (a public API: tests and
         # the file reader's chunk ends look into it).

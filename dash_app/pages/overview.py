@@ -309,7 +309,7 @@ HEADLINE_LABELS = {
 }
 
 
-QUALIFIER_SIGNS = {">=": "≥ ", "~": "≈ "}
+QUALIFIER_SIGNS = gateway.QUALIFIER_SIGNS
 
 
 def headline_strip(strip) -> list:

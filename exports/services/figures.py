@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from django.utils.translation import gettext as _
-
-from core.periods import previous_period, year_before
+from core.periods import comparison_periods
 from geo.models import Node
 from geo.services.coverage import NodeCoverage, compute_coverage
 from portcalls.services.metrics import period_calls
@@ -48,25 +45,15 @@ class HeadlineStrip:
     estimated: int
 
 
-def _plain(now: float | None, then: float | None) -> Comparison:
-    """A count against an earlier one (both from the same complete source: calls, trains,
-    coverage): a change when both exist."""
-    if now is None or then is None:
-        return Comparison(None, reason=_("no figure to compare with"))
-    if not then:
-        return Comparison(None, reason=_("nothing to compare with"))
-    return Comparison((now - then) / then)
-
-
-def _throughput(metric: str, periods: list[tuple[date, date]]) -> Headline:
+def _throughput(metric: str, first: date, last: date) -> Headline:
     """The corridor's port throughput (ports only: see totals.PORT_KINDS)."""
-    figure = totals.period_figure(metric, *periods[0])
+    figure = totals.period_figure(metric, first, last)
     now = figure.now
     return Headline(
         key=metric,
-        value=_float(now.value),
-        previous=_float(figure.previous.value),
-        last_year=_float(figure.last_year.value),
+        value=now.number,
+        previous=figure.previous.number,
+        last_year=figure.last_year.number,
         vs_previous=figure.vs_previous,
         vs_last_year=figure.vs_last_year,
         qualifier=now.qualifier,
@@ -74,10 +61,6 @@ def _throughput(metric: str, periods: list[tuple[date, date]]) -> Headline:
         partial=now.partial,
         sources=now.sources,
     )
-
-
-def _float(value: Decimal | None) -> float | None:
-    return None if value is None else float(value)
 
 
 def _calls(first: date, last: date) -> tuple[float | None, float | None]:
@@ -117,8 +100,8 @@ def headline(first: date, last: date) -> HeadlineStrip:
     comparisons), sea-rail trains, port calls, median anchorage wait (h), mean
     digital-service coverage at the period's end (by the evidence); and how many figures
     are official, pending, or estimates ("about")."""
-    periods = [(first, last), previous_period(first, last), year_before(first, last)]
-    figures = [_throughput("teu", periods), _throughput("tonnes", periods)]
+    periods = comparison_periods(first, last)
+    figures = [_throughput("teu", first, last), _throughput("tonnes", first, last)]
     counted: dict[str, list[float | None]] = {"trains": [], "calls": [], "wait": []}
     for a, b in periods:
         counted["trains"].append(_trains(a, b))
@@ -129,7 +112,14 @@ def headline(first: date, last: date) -> HeadlineStrip:
     counted["coverage"] = [mean_coverage(b, evidenced) for _a, b in periods]
     for key, (now, previous, last_year) in counted.items():
         figures.append(
-            Headline(key, now, previous, last_year, _plain(now, previous), _plain(now, last_year))
+            Headline(
+                key,
+                now,
+                previous,
+                last_year,
+                totals.compare_counts(now, previous),
+                totals.compare_counts(now, last_year),
+            )
         )
     window = ThroughputReport.objects.filter(
         current=True, period_start__gte=first, period_end__lte=last

@@ -264,8 +264,8 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
     def convert(row: dict[str, Any]) -> dict[str, Any]:
         cov = coverage.get(row["code"])
         score = cov.score if cov and cov.assessed else None
-        figure = figures.get(row["code"])
-        has = figure is not None and figure.value is not None
+        figure = figures[row["code"]]  # every node has its Total (None: no figure)
+        has = figure.value is not None
         return {
             "code": row["code"],
             "name_en": row["name_en"],
@@ -278,13 +278,13 @@ def node_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chun
             "coord_quality": row["coord_quality"],
             "coverage": score,
             "group": groups.get(row["code"], ""),
-            "teu_year": figure.first.year if has and figure and not (p.start and p.end) else None,
-            "teu": float(figure.value) if has and figure and figure.value is not None else None,
-            "teu_qualifier": figure.qualifier if figure else "",
-            "teu_covers": figure.covers_text() if figure and (has or figure.covered_by) else "",
-            "teu_partial": bool(figure and has and figure.partial),
-            "teu_covered_by": (figure.covered_by or "") if figure else "",
-            "teu_source": "; ".join(figure.sources) if figure else "",
+            "teu_year": figure.first.year if has and not (p.start and p.end) else None,
+            "teu": figure.number,
+            "teu_qualifier": figure.qualifier,
+            "teu_covers": figure.covers_text() if has or figure.covered_by else "",
+            "teu_partial": has and figure.partial,
+            "teu_covered_by": figure.covered_by or "",
+            "teu_source": "; ".join(figure.sources),
             "colour": coverage_hex(score),
         }
 

@@ -28,7 +28,6 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.names import is_chinese, localized
-from core.periods import previous_period, year_before
 from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
@@ -36,6 +35,7 @@ from geo.models import Node
 from geo.services.coverage import compute_coverage, coverage_hex
 from portcalls.services.calls import watched_ports
 from portcalls.services.metrics import period_calls
+from ports.choices import QUALIFIER_SIGNS
 from ports.services import totals
 from ports.services.totals import Comparison
 from rail.services import kpis as rail_kpis
@@ -98,10 +98,6 @@ class ReportData:
     total: NodeRow | None = None  # the nodes together (a group standing for its members)
 
 
-def _name(obj: Any, language: str) -> str:
-    return localized(obj, language)
-
-
 def build(route_code: str | None, start: date, end: date, language: str) -> ReportData:
     route = Route.objects.filter(code=route_code).first() if route_code else None
     nodes_qs = Node.objects.mapped().order_by("code")
@@ -111,32 +107,28 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
     coverage = compute_coverage(nodes)
     # A member's group has the figure that counts it: the group gets a row of its own.
     groups = list(Node.objects.filter(pk__in={n.group_id for n in nodes if n.group_id}))
-    periods = [(start, end), previous_period(start, end), year_before(start, end)]
-    per_node = [totals.node_totals("teu", a, b, [*nodes, *groups]) for a, b in periods]
-    port_ids = set(totals.port_node_ids()) & {n.pk for n in nodes}
-    together = totals.period_figure("teu", start, end, port_ids)
     rows = []
     sources: list[str] = []
-    for n in sorted([*nodes, *groups], key=lambda n: n.code):
+    shown = sorted([*nodes, *groups], key=lambda n: n.code)
+    figures = totals.node_period_figures("teu", start, end, shown)
+    for n in shown:
         cov = coverage.get(n.code)
-        now, previous, last_year = (figures[n.code] for figures in per_node)
-        sources.extend(s for s in now.sources if s not in sources)
+        figure = figures[n.code]
+        sources.extend(s for s in figure.now.sources if s not in sources)
         rows.append(
             _throughput_row(
-                n.code, _name(n, language), n.kind, n.geom.x, n.geom.y, now, previous, last_year
+                n.code,
+                localized(n, language),
+                n.kind,
+                n.geom.x,
+                n.geom.y,
+                figure,
+                cov.score if cov and cov.assessed else None,
             )
         )
-        rows[-1].coverage = cov.score if cov and cov.assessed else None
-    total_row = _throughput_row(
-        "",
-        _("Ports of the report, together"),
-        "",
-        0.0,
-        0.0,
-        together.now,
-        together.previous,
-        together.last_year,
-    )
+    port_ids = set(totals.port_node_ids()) & {n.pk for n in nodes}
+    together = totals.period_figure("teu", start, end, port_ids)
+    total_row = _throughput_row("", _("Ports of the report, together"), "", 0.0, 0.0, together)
     seg_qs = RouteSegment.objects.select_related("route", "from_node", "to_node")
     if route is not None:
         seg_qs = seg_qs.filter(route=route)
@@ -160,12 +152,14 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
     for port in watched_ports().order_by("code"):
         if route is not None and port not in nodes:
             continue
-        figure = period_calls(start, end, [port])
-        ports.append(PortRow(port.code, _name(port, language), figure.calls, figure.median_wait_h))
+        calls = period_calls(start, end, [port])
+        ports.append(
+            PortRow(port.code, localized(port, language), calls.calls, calls.median_wait_h)
+        )
     return ReportData(
         title=_("Corridor report"),
         route=route.code if route else None,
-        route_name=_name(route, language) if route else _("Whole corridor"),
+        route_name=localized(route, language) if route else _("Whole corridor"),
         start=start,
         end=end,
         language=language,
@@ -188,28 +182,25 @@ def _throughput_row(
     kind: str,
     lon: float,
     lat: float,
-    now: totals.Total,
-    previous: totals.Total,
-    last_year: totals.Total,
+    figure: totals.PeriodFigure,
+    coverage: float | None = None,
 ) -> NodeRow:
-    def number(figure: totals.Total) -> float | None:
-        return None if figure.value is None else float(figure.value)
-
+    now = figure.now
     return NodeRow(
         code=code,
         name=name,
         kind=kind,
         lon=lon,
         lat=lat,
-        coverage=None,
-        teu=number(now),
-        teu_previous=number(previous),
-        teu_last_year=number(last_year),
+        coverage=coverage,
+        teu=now.number,
+        teu_previous=figure.previous.number,
+        teu_last_year=figure.last_year.number,
         sources=list(now.sources),
         qualifier=now.qualifier,
         covers=now.covers_text() if now.value is not None or now.covered_by else "",
-        vs_previous=totals.compare(now, previous),
-        vs_last_year=totals.compare(now, last_year),
+        vs_previous=figure.vs_previous,
+        vs_last_year=figure.vs_last_year,
     )
 
 
@@ -232,16 +223,13 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f}"
 
 
-SIGNS = {">=": "≥ ", "~": "≈ "}
-
-
 def _change(verdict: Comparison | None) -> str:
     """A comparison as the tables show it: a percentage like for like, else why not."""
     if verdict is None:
         return "—"
     if verdict.change is None:
         return _("not comparable: %(reason)s") % {"reason": verdict.reason}
-    return f"{SIGNS.get(verdict.qualifier, '')}{verdict.change:+.1%}"
+    return f"{QUALIFIER_SIGNS.get(verdict.qualifier, '')}{verdict.change:+.1%}"
 
 
 def throughput_table(data: ReportData) -> list[list[str]]:
@@ -265,7 +253,7 @@ def throughput_table(data: ReportData) -> list[list[str]]:
         rows.append(
             [
                 f"{n.name} ({n.code})" if n.code else n.name,
-                SIGNS.get(n.qualifier, "") + _fmt(n.teu) if n.teu is not None else "—",
+                QUALIFIER_SIGNS.get(n.qualifier, "") + _fmt(n.teu) if n.teu is not None else "—",
                 n.covers or "—",
                 _fmt(n.teu_previous),
                 _change(n.vs_previous) if n.teu is not None else "—",

@@ -161,7 +161,7 @@ def total_json(figure: totals.Total, node: str | None = None) -> dict[str, Any]:
         **({"node": node} if node else {}),
         "start": figure.first,
         "end": figure.last,
-        "value": None if figure.value is None else float(figure.value),
+        "value": figure.number,
         "qualifier": figure.qualifier,
         "partial": figure.partial,
         "months": [f"{m:%Y-%m}" for m in figure.months],

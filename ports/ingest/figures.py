@@ -18,7 +18,7 @@ from typing import Any
 
 from core.ingest.tables import CODE_RE, FIRST_YEAR, LAST_YEAR
 from core.ingest.text import control_detail, has_control, visible
-from core.periods import month_end, month_index
+from core.periods import month_last_day
 
 # column -> (English header, Chinese header, required)
 COLUMNS: dict[str, tuple[str, str, bool]] = {
@@ -169,7 +169,7 @@ def parse_period(text: str) -> tuple[str, date, date] | None:
         if match := MONTH_RE.match(text):
             year, month = int(match[1]), int(match[2])
             first = date(year, month, 1)
-            return "month", first, month_end(month_index(first))
+            return "month", first, month_last_day(first)
         if match := WEEK_RE.match(text):
             first = date.fromisocalendar(int(match[1]), int(match[2]), 1)
             return "week", first, first + timedelta(days=6)

@@ -11,7 +11,7 @@ from typing import Any
 from core.imports import ImportCounts, upsert_by_key
 from core.ingest.errors import LayerError
 from core.models import Origin
-from core.periods import month_end, month_index
+from core.periods import month_last_day
 from geo.models import Node
 from portcalls.services.calls import watched_ports
 
@@ -162,15 +162,12 @@ def monthly_series(node: Node, months: list[date]) -> MonthlySeries:
     ais: dict[date, float] = {}
     if watched_ports().filter(pk=node.pk).exists():
         for month in months:
-            estimate = estimate_teu(node, month, month_end(month_index(month)))
+            estimate = estimate_teu(node, month, month_last_day(month))
             if estimate is not None and estimate.teu is not None and estimate.complete:
                 ais[month] = round(estimate.teu)
     return MonthlySeries(
         months=list(months),
-        official=[
-            None if own[m].value is None else float(own[m].value)  # type: ignore[arg-type]
-            for m in months
-        ],
+        official=[own[m].number for m in months],
         pending=[pending.get(m) for m in months],
         ais=[ais.get(m) for m in months],
     )

@@ -34,14 +34,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core.periods import (
+    comparison_periods,
     iter_months,
     month_count,
-    month_end,
     month_index,
+    month_last_day,
     month_start,
     months_of,
-    previous_period,
-    year_before,
 )
 from geo.models import Node
 
@@ -79,14 +78,11 @@ class Part:
 
 @dataclass(frozen=True)
 class Unit:
-    """A node as a total counts it (a port group with its members is one unit): the days
-    its figures cover, and the months of the period they cover whole."""
+    """A node as a total counts it (a port group with its members is one unit) and the
+    months of the period its figures cover whole."""
 
     node: str
-    members: tuple[str, ...]
-    covered: tuple[Span, ...]
     months: tuple[date, ...]
-    value: Decimal
 
 
 @dataclass(frozen=True)
@@ -101,6 +97,12 @@ class Total:
     parts: tuple[Part, ...]
     units: tuple[Unit, ...]
     covered_by: str | None = None  # a member without figures: the group that covers it
+
+    @property
+    def number(self) -> float | None:
+        """`value` as a float (None when no figure counts), as pages, exports and the API
+        show it."""
+        return None if self.value is None else float(self.value)
 
     @property
     def period_months(self) -> int:
@@ -351,36 +353,24 @@ def _count_unit(
 ) -> Unit | None:
     """Count one unit into `parts`: the node's own figures, then, for a group, its members'
     figures outside the times the group's figures cover."""
+    counted_before = len(parts)
     own = best_disjoint(by_node.get(node.pk, []))
-    codes = tuple(m.code for m in members)
     parts.extend(_part(r, stands_for) for r in own)
     covered = union(_span(r) for r in own)
-    value = sum((r.value for r in own), Decimal(0))
-    if members:
-        blocked = covered
-        member_spans = []
-        for member in members:
-            chosen = best_disjoint(by_node.get(member.pk, []), blocked)
-            parts.extend(_part(r) for r in chosen)
-            value += sum((r.value for r in chosen), Decimal(0))
-            member_spans.append(union(_span(r) for r in chosen))
-        if any(member_spans):
-            # The members together cover a day only when each of them does.
-            together = member_spans[0]
-            for spans in member_spans[1:]:
-                together = intersection(together, spans)
-            covered = union([*covered, *together])
-        if not own and not any(member_spans):
-            return None
-    elif not own:
-        return None
-    return Unit(
-        node=node.code,
-        members=codes,
-        covered=tuple(covered),
-        months=whole_months(covered, first, last),
-        value=value,
-    )
+    member_spans = []
+    for member in members:
+        chosen = best_disjoint(by_node.get(member.pk, []), covered)
+        parts.extend(_part(r) for r in chosen)
+        member_spans.append(union(_span(r) for r in chosen))
+    if len(parts) == counted_before:
+        return None  # no figure of this unit counts
+    if any(member_spans):
+        # The members together cover a day only when each of them does.
+        together = member_spans[0]
+        for spans in member_spans[1:]:
+            together = intersection(together, spans)
+        covered = union([*covered, *together])
+    return Unit(node.code, whole_months(covered, first, last))
 
 
 def _node_total(
@@ -405,13 +395,12 @@ def _node_total(
         covered_by = None
     parts = tuple(_part(r, stands_for) for r in chosen)
     covered = union(_span(r) for r in chosen)
-    value = sum((p.value for p in parts), Decimal(0))
-    unit = Unit(node.code, stands_for, tuple(covered), whole_months(covered, first, last), value)
+    unit = Unit(node.code, whole_months(covered, first, last))
     return Total(
         metric=metric,
         first=first,
         last=last,
-        value=value if parts else None,
+        value=sum((p.value for p in parts), Decimal(0)) if parts else None,
         qualifier=combined_qualifier(p.qualifier for p in parts),
         parts=parts,
         units=(unit,) if parts else (),
@@ -426,9 +415,12 @@ def _figures_by_node(metric: str, nodes: list[Node], first: date, last: date) ->
     for report in total_figures(metric, first, last, [*(n.pk for n in nodes), *groups]):
         by_node[report.node_id].append(report)
     members_of: dict[int, tuple[str, ...]] = defaultdict(tuple)
-    for code, group_id in Node.objects.filter(group__isnull=False).values_list("code", "group_id"):
+    group_codes: dict[int, str] = {}
+    for code, group_id, group_code in Node.objects.filter(group__isnull=False).values_list(
+        "code", "group_id", "group__code"
+    ):
         members_of[group_id] = (*members_of[group_id], code)
-    group_codes = dict(Node.objects.filter(pk__in=groups).values_list("pk", "code"))
+        group_codes[group_id] = group_code
     return by_node, members_of, group_codes
 
 
@@ -513,15 +505,25 @@ def compare(now: Total, then: Total) -> Comparison:
                 "months": month_ranges(partial.months) or _("no whole month"),
             },
         )
-    if not then.value:
-        return Comparison(None, reason=_("nothing to compare with"))
-    change = float((now.value - then.value) / then.value)
+    verdict = compare_counts(now.number, then.number)
+    if not verdict.comparable:
+        return verdict
     qualifier: str = ""
     if now.qualifier == Qualifier.AT_LEAST and not then.qualifier:
         qualifier = Qualifier.AT_LEAST
     elif now.qualifier or then.qualifier:
         qualifier = Qualifier.ABOUT
-    return Comparison(change, qualifier=qualifier)
+    return Comparison(verdict.change, qualifier=qualifier)
+
+
+def compare_counts(now: float | None, then: float | None) -> Comparison:
+    """Two numbers of the same complete kind (calls, trains, coverage; or two totals found
+    like for like): the change when both exist and the earlier is not zero."""
+    if now is None or then is None:
+        return Comparison(None, reason=_("no figure to compare with"))
+    if not then:
+        return Comparison(None, reason=_("nothing to compare with"))
+    return Comparison((now - then) / then)
 
 
 def _offsets(figure: Total) -> dict[str, frozenset[int]]:
@@ -548,9 +550,30 @@ def period_figure(
     `metric` over `node_ids` (the port nodes when None: port throughput), against the
     previous period of the same length and the same period a year earlier."""
     nodes = port_node_ids() if node_ids is None else list(node_ids)
-    periods = [(first, last), previous_period(first, last), year_before(first, last)]
-    now, previous, last_year = (total(metric, a, b, nodes) for a, b in periods)
+    now, previous, last_year = (
+        total(metric, a, b, nodes) for a, b in comparison_periods(first, last)
+    )
     return PeriodFigure(now, previous, last_year, compare(now, previous), compare(now, last_year))
+
+
+def node_period_figures(
+    metric: str, first: date, last: date, nodes: Sequence[Node]
+) -> dict[str, PeriodFigure]:
+    """Each node's own figure (`node_totals`) for the period, the period before and a year
+    earlier, and its comparisons: the rows of a report."""
+    now, previous, last_year = (
+        node_totals(metric, a, b, nodes) for a, b in comparison_periods(first, last)
+    )
+    return {
+        code: PeriodFigure(
+            figure,
+            previous[code],
+            last_year[code],
+            compare(figure, previous[code]),
+            compare(figure, last_year[code]),
+        )
+        for code, figure in now.items()
+    }
 
 
 def monthly_totals(metric: str, node: Node, months: Sequence[date]) -> dict[date, Total]:
@@ -559,7 +582,7 @@ def monthly_totals(metric: str, node: Node, months: Sequence[date]) -> dict[date
     left out), from one query."""
     if not months:
         return {}
-    first, last = min(months), month_end_of(max(months))
+    first, last = min(months), month_last_day(max(months))
     by_node, members_of, group_codes = _figures_by_node(metric, [node], first, last)
     group = group_codes.get(node.group_id) if node.group_id else None
     group_reports = by_node.get(node.group_id, []) if node.group_id else []
@@ -569,14 +592,10 @@ def monthly_totals(metric: str, node: Node, months: Sequence[date]) -> dict[date
             node,
             by_node.get(node.pk, []),
             month,
-            month_end_of(month),
+            month_last_day(month),
             members_of.get(node.pk, ()),
             group,
             group_reports,
         )
         for month in months
     }
-
-
-def month_end_of(day: date) -> date:
-    return month_end(month_index(day))

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand
 from accounts.models import SetupRecord
 from ais.demo.simulator import Plan, Simulator, load_lanes, monthly_teu
 from ais.models import VesselPosition
-from core.periods import add_months, month_end, month_index
+from core.periods import add_months, month_index, month_last_day
 from portcalls.services.calls import watched_ports
 
 from ...models import ThroughputReport
@@ -118,7 +118,7 @@ class Command(BaseCommand):
         month = first_day if first_day.day == 1 else add_months(first_day, 1)
         months = []
         while month_index(month) < month_index(today):
-            months.append((month, month_end(month_index(month))))
+            months.append((month, month_last_day(month)))
             month = add_months(month, 1)
         if not months:
             return 0
