@@ -7,17 +7,12 @@ class AisConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.db.models import Count
-
         from core.metrics import register_gauge
 
-        from .models import PortCallRecompute
+        from .services.stats import recomputes_by_state
 
         def recomputes() -> dict[tuple[str, ...], float]:
-            rows = PortCallRecompute.objects.exclude(state="done").values_list("state")
-            return {
-                (state,): n for state, n in rows.annotate(n=Count("id")).values_list("state", "n")
-            }
+            return {(s,): n for s, n in recomputes_by_state().items() if s != "done"}
 
         register_gauge(
             "cw_portcall_recomputes",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Max, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,8 +21,8 @@ from core.api.pagination import page_of
 from core.api.params import datetime_param, int_param
 from core.limits import cached
 
-from ..models import AisIngestRun, AisSource, PortCallRecompute, Vessel, VesselLatest
-from ..services import layers
+from ..models import AisIngestRun, AisSource, Vessel, VesselLatest
+from ..services import layers, stats
 from .filters import VesselLatestFilter
 from .serializers import AisSourceSerializer, VesselLatestSerializer, VesselSerializer
 
@@ -124,20 +123,15 @@ class AisStatsView(APIView):
         )
     )
     def get(self, request):
-        totals = AisSource.objects.aggregate(
-            positions=Sum("positions"), last=Max("last_message_at")
-        )
+        positions, last = stats.received_totals()
         runs = AisIngestRun.objects.exclude(sources="").order_by("-started_at")[:10]
         staff = request.user.is_superuser
-        recomputes = dict(
-            PortCallRecompute.objects.values_list("state").annotate(n=Count("id")).order_by()
-        )
         return Response(
             {
                 "vessels": VesselLatest.objects.count(),
                 "vessels_seen_last_hour": layers.vessels_seen(60)[0],
-                "last_message_at": totals["last"],
-                "positions_total": totals["positions"] or 0,
+                "last_message_at": last,
+                "positions_total": positions,
                 "sources": AisSourceSerializer(AisSource.objects.order_by("name"), many=True).data,
                 "runs": [
                     {
@@ -148,6 +142,6 @@ class AisStatsView(APIView):
                     }
                     for r in runs
                 ],
-                "recomputes": recomputes,
+                "recomputes": stats.recomputes_by_state(),
             }
         )
