@@ -77,13 +77,18 @@ def our_decode_only(path: Path) -> tuple[list, list, float]:
 
 def store_only(positions: list, statics: list, database_url: str, rows: int = 5000) -> float:
     """The store alone: pre-decoded reports written in batches of `rows` (the pipeline's
-    batch) through `PositionStore.write_batch` into the emptied tables, one process."""
+    batch) through `PositionStore.write_batch` into the emptied tables, one process (Django
+    set up only for the statements, which name the tables through their models)."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    from ais.db import position_store
     from ais.ingest.batch import Batch
-    from ais.ingest.store import PositionStore
 
     conninfo = database_url.replace("postgis://", "postgresql://")
     empty_tables(conninfo)
-    store = PositionStore(conninfo)
+    store = position_store(conninfo)
     started = time.perf_counter()
     batches = max(1, -(-len(positions) // rows))
     for k in range(batches):  # the static reports spread over the batches as they came

@@ -67,7 +67,7 @@ def main() -> None:
     seeded_bench_django()
     from django.db import connection
 
-    from ais.partitions import index_closed_months
+    from ais.db import index_closed_months
     from ais.services import layers
     from portcalls.detection import as_columns, detect_calls_arrays
     from portcalls.services import calls as calls

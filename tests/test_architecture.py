@@ -117,7 +117,8 @@ def violations(root: Path) -> list[str]:
             # Dash registers a page module under its own name: imported by another page it
             # is registered twice and every page fails ("duplicate paths").
             problems.append(f"{rel}: a page imports another page")
-        if app == "dash_app" and name != "dash_app.gateway" and apps - {"core", "config"}:
+        in_gateway = name == "dash_app.gateway" or name.startswith("dash_app.gateway.")
+        if app == "dash_app" and not in_gateway and apps - {"core", "config"}:
             problems.append(f"{rel}: dash_app reaches {sorted(apps)} outside its gateway")
         if rel.startswith(PURE):
             # Django, directly or through any project module it imports.
@@ -249,3 +250,234 @@ def test_the_table_checker_finds_a_named_table(tmp_path):
     assert foreign_tables_named(tmp_path) == [
         "geo/views.py: names ports's table ports_throughputreport"
     ]
+
+
+# -- the gateway only maps (issue 22) ---------------------------------------------------------
+# Calls that build or run a query: the gateway leaves them to the services.
+QUERY_CALLS = {
+    "objects", "filter", "exclude", "order_by", "select_related", "prefetch_related",
+    "annotate", "aggregate", "values_list", "only", "defer", "distinct", "exists", "raw",
+    "extra", "cursor", "execute", "bulk_create", "get_or_create", "update_or_create", "using",
+    "first", "last", "earliest", "latest", "in_bulk", "iterator", "select_for_update",
+}  # fmt: skip
+
+
+def _type_checking_only(tree: ast.AST) -> set[int]:
+    """Line numbers of imports under `if TYPE_CHECKING:` (types, never run)."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for inner in node.body:
+                lines.add(inner.lineno)
+    return lines
+
+
+def gateway_queries(root: Path) -> list[str]:
+    """Places where the gateway package would read data itself: a model or the database
+    imported (types only under TYPE_CHECKING excepted), a manager reached, a query built."""
+    problems = []
+    for path in sorted((root / "dash_app" / "gateway").rglob("*.py")):
+        rel = str(path.relative_to(root))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = _type_checking_only(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom | ast.Import) and node.lineno not in typing_only:
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names]
+                if any(n.endswith(".models") or n in ("models", "django.db") for n in names):
+                    problems.append(f"{rel}:{node.lineno}: imports a model or the database")
+            elif isinstance(node, ast.Attribute) and node.attr == "objects":
+                problems.append(f"{rel}:{node.lineno}: reaches a manager")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in QUERY_CALLS
+            ):
+                problems.append(f"{rel}:{node.lineno}: builds a query (.{node.func.attr})")
+    return sorted(problems)
+
+
+def test_the_gateway_builds_no_query():
+    assert gateway_queries(ROOT) == []
+
+
+def test_the_query_checker_finds_each_kind(tmp_path):
+    package = tmp_path / "dash_app" / "gateway"
+    package.mkdir(parents=True)
+    (package / "nodes.py").write_text(
+        "from typing import TYPE_CHECKING\n"
+        "from geo.models import Node\n"
+        "if TYPE_CHECKING:\n"
+        "    from exports.models import ExportJob\n"
+        "def a():\n"
+        "    return Node.objects.all()\n"
+        "def b(qs):\n"
+        "    return qs.filter(code='x')\n"
+    )
+    assert gateway_queries(tmp_path) == [
+        "dash_app/gateway/nodes.py:2: imports a model or the database",
+        "dash_app/gateway/nodes.py:6: reaches a manager",
+        "dash_app/gateway/nodes.py:8: builds a query (.filter)",
+    ]
+
+
+# Each gateway function that reads data, the service it calls, and the API views or exports
+# that call the same service: a page and the API can then not tell two stories.
+PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "route_options": ("corridors.services.routes:routes", ("corridors/api/views.py",)),
+    "node_options": ("geo.services.nodes:nodes", ("geo/api/views.py",)),
+    "node_position": ("geo.services.nodes:find_node", ("ports/api/views.py",)),
+    "map_nodes": ("ports.services.totals:latest_year", ("exports/services/layers.py",)),
+    "coverage_gap_layer": (
+        "corridors.services.coverage:compute_route_coverage",
+        ("corridors/api/views.py", "exports/services/report.py"),
+    ),
+    "node_detail": ("geo.services.coverage:compute_coverage", ("geo/api/views.py",)),
+    "node_throughput": ("ports.services.throughput:monthly_series", ("ports/api/views.py",)),
+    "coverage_history": ("geo.services.coverage:coverage_history", ("geo/api/views.py",)),
+    "node_evidence": ("geo.services.coverage:node_evidence", ("geo/api/views.py",)),
+    "coverage_trend": ("corridors.services.coverage:coverage_trend", ("corridors/api/views.py",)),
+    "coverage_matrix": (
+        "geo.services.coverage:compute_coverage",
+        ("corridors/api/views.py", "exports/services/layers.py"),
+    ),
+    "coverage_colour": ("geo.services.coverage:coverage_hex", ("exports/services/layers.py",)),
+    "headline": ("exports.services.figures:headline", ("exports/api/views.py",)),
+    "live_vessel_status": ("ais.services.layers:vessels_seen", ("ais/api/views.py",)),
+    "vessel_detail": ("ais.services.vessels:find_vessel", ("ais/api/views.py",)),
+    "vessel_track_line": ("ais.services.layers:track_json", ("ais/api/views.py",)),
+    "port_page": ("portcalls.services.metrics:guarded_port_metrics", ("portcalls/api/views.py",)),
+    "port_sensitivity": (
+        "portcalls.services.metrics:guarded_sensitivity",
+        ("portcalls/api/views.py",),
+    ),
+    "port_transfer": ("rail.services.transfer:guarded_port_transfer", ("rail/api/views.py",)),
+    "live_trains": ("rail.services.live:live_trains", ("rail/api/views.py",)),
+    "train_detail": ("rail.services.trains:find_train", ("rail/api/views.py",)),
+    "route_kpis": (
+        "rail.services.kpis:route_kpis",
+        ("rail/api/views.py", "exports/services/layers.py"),
+    ),
+    "rail_routes": ("rail.services.trains:routes_with_trains", ("exports/services/layers.py",)),
+    "live_alerts": ("alerts.services.listing:alerts", ("alerts/api/views.py",)),
+    "export_layer_options": ("exports.services.layers:LAYERS", ("exports/api/views.py",)),
+    "request_export": ("exports.services.jobs:start_job", ("exports/api/views.py",)),
+    "user_exports": ("exports.services.jobs:user_jobs", ("exports/api/views.py",)),
+    "export_status": ("exports.services.jobs:user_job", ("exports/api/views.py",)),
+    "rerun_export": ("exports.services.jobs:rerun_job", ("exports/api/views.py",)),
+    "cancel_export": ("exports.services.jobs:cancel_job", ("exports/api/views.py",)),
+    "report_period": ("exports.services.report:default_period", ("exports/api/views.py",)),
+}
+# Gateway functions that read no data: names, colours, URLs, ids, the period slider.
+FORMATTERS = {
+    "localized",
+    "ship_type_label",
+    "nav_status_label",
+    "basemap_urls",
+    "segments_url",
+    "tile_layer",
+    "fences_url",
+    "live_vessels_url",
+    "parse_id",
+    "default_period_months",
+    "month_range",
+    "total_view",
+}
+
+
+def _service_names(path: Path, root: Path) -> dict[str, str]:
+    """Names a module binds to services (module aliases and functions): name -> module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module_name(path, root).split(".")[:-1]
+    bound = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([*package[: len(package) - node.level + 1], base])
+            for alias in node.names:
+                full = f"{base}.{alias.name}"
+                if ".services" in full:
+                    bound[alias.asname or alias.name] = full
+    return bound
+
+
+def _uses(path: Path, root: Path, target: str, body: list[ast.stmt] | None = None) -> bool:
+    """Whether `path` (or only `body` of it) calls or reads `module:name`."""
+    module, name = target.split(":")
+    bound = _service_names(path, root)
+    nodes = body if body is not None else [ast.parse(path.read_text(encoding="utf-8"))]
+    for top in nodes:
+        for node in ast.walk(top):
+            if isinstance(node, ast.Name) and bound.get(node.id) == f"{module}.{name}":
+                return True
+            if (
+                isinstance(node, ast.Attribute)
+                and node.attr == name
+                and isinstance(node.value, ast.Name)
+                and bound.get(node.value.id) == module
+            ):
+                return True
+    return False
+
+
+def gateway_functions(root: Path) -> dict[str, tuple[Path, ast.FunctionDef]]:
+    found = {}
+    for path in sorted((root / "dash_app" / "gateway").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                found[node.name] = (path, node)
+    return found
+
+
+def unpaired_gateway_functions(
+    root: Path, pairs: dict[str, tuple[str, tuple[str, ...]]] = PAIRS
+) -> list[str]:
+    problems = []
+    functions = gateway_functions(root)
+    for name, (path, fn) in functions.items():
+        reads = any(
+            isinstance(n, ast.Name | ast.Attribute)
+            and (getattr(n, "id", None) or getattr(getattr(n, "value", None), "id", None))
+            in _service_names(path, root)
+            for statement in fn.body
+            for n in ast.walk(statement)
+        )
+        if name in FORMATTERS:
+            if reads:
+                problems.append(f"{name}: listed as reading no data, but calls a service")
+            continue
+        if name not in pairs:
+            problems.append(f"{name}: reads data without a listed service and API pair")
+            continue
+        service, surfaces = pairs[name]
+        if not _uses(path, root, service, fn.body):
+            problems.append(f"{name}: does not call {service}")
+        for surface in surfaces:
+            if not _uses(root / surface, root, service):
+                problems.append(f"{name}: {surface} does not call {service}")
+    problems += [
+        f"{name}: listed but not in the gateway" for name in PAIRS if name not in functions
+    ]
+    return problems
+
+
+def test_each_gateway_function_shares_its_service_with_the_api_or_an_export():
+    assert unpaired_gateway_functions(ROOT) == []
+
+
+def test_the_pair_checker_finds_an_unshared_service(tmp_path):
+    package = tmp_path / "dash_app" / "gateway"
+    package.mkdir(parents=True)
+    (package / "nodes.py").write_text(
+        "from geo.services.nodes import find_node\n"
+        "def node_position(code):\n"
+        "    return find_node(code)\n"
+        "def new_thing(code):\n"
+        "    return find_node(code)\n"
+    )
+    (tmp_path / "ports" / "api").mkdir(parents=True)
+    (tmp_path / "ports" / "api" / "views.py").write_text("from geo.models import Node\n")
+    found = unpaired_gateway_functions(tmp_path, {"node_position": PAIRS["node_position"]})
+    assert "new_thing: reads data without a listed service and API pair" in found
+    assert "node_position: ports/api/views.py does not call geo.services.nodes:find_node" in found

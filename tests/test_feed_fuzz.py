@@ -16,10 +16,11 @@ from pyais import encode_dict
 from pyais.util import checksum
 from rest_framework.test import APIClient
 
+from ais.db import position_store
 from ais.ingest.ais import decode_lines
 from ais.ingest.batch import Batch
 from ais.ingest.pipeline import ERROR_KINDS
-from ais.ingest.store import BufferedWriter, PositionStore
+from ais.ingest.store import BufferedWriter
 from ais.models import VesselPosition
 from core.database import db_conninfo
 from core.ingest.text import has_control
@@ -79,7 +80,7 @@ def test_ais_lines_with_control_characters_anywhere(tmp_path, ais_tables):
     assert refused == len(bad), counts
     assert counts["control_characters"] >= 100  # the rest refused by the NMEA checks
     assert not any(has_control(p.source) for p in positions)
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     writer.submit(Batch(positions))
     writer.close()
     assert writer.counts["dead_batches"] == 0
@@ -225,7 +226,7 @@ def test_a_stored_station_never_holds_a_control_character(tmp_path, ais_tables):
     ts = datetime.now(UTC) - timedelta(minutes=1)
     rows = [Position(413900000 + i, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "S") for i in range(9)]
     rows[4] = rows[4]._replace(source="\x00")
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     writer.submit(Batch(rows))
     writer.close()
     assert VesselPosition.objects.filter(mmsi__gte=413900000, mmsi__lt=414000000).count() == 8

@@ -17,9 +17,10 @@ from django.test import Client
 from pyais import encode_dict
 from pyais.util import checksum
 
+from ais.db import position_store
 from ais.ingest.ais import TimeWindow
 from ais.ingest.pipeline import Ingest
-from ais.ingest.store import BufferedWriter, PositionStore
+from ais.ingest.store import BufferedWriter
 from core.database import db_conninfo
 from core.heartbeat import beat
 from tests.support import ROOT
@@ -62,7 +63,7 @@ def lines(n_good: int, n_bad: int) -> list[bytes]:
 
 
 def test_n_lines_with_k_bad_give_exactly_those_counters(tmp_path, ais_tables, beats, login_as):
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     ingest = Ingest(writer, stream_window=TimeWindow(past_s=3600, ahead_s=300))
     feed = lines(200, 7)
     ingest.consume([(feed, time.time(), None)], "M1")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -21,8 +20,9 @@ from core.api.pagination import page_of
 from core.api.params import datetime_param, int_param
 from core.limits import cached
 
-from ..models import AisIngestRun, AisSource, Vessel, VesselLatest
+from ..models import AisIngestRun, AisSource, VesselLatest
 from ..services import layers, stats
+from ..services.vessels import find_vessel
 from .filters import VesselLatestFilter
 from .serializers import AisSourceSerializer, VesselLatestSerializer, VesselSerializer
 
@@ -60,7 +60,9 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=VesselSerializer)
     def retrieve(self, request, mmsi=None):
-        vessel = get_object_or_404(Vessel.objects.select_related("latest"), mmsi=mmsi)
+        vessel = find_vessel(mmsi)
+        if vessel is None:
+            raise Http404
         return Response(VesselSerializer(vessel).data)
 
     @extend_schema(
@@ -74,7 +76,8 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
     def track(self, request, mmsi=None):
         """The track as a GeoJSON FeatureCollection: one LineString feature (the path in
         time order) followed by a Point feature per position (time, speed, course)."""
-        get_object_or_404(Vessel, mmsi=mmsi)
+        if find_vessel(mmsi) is None:
+            raise Http404
         end = datetime_param(request, "end", timezone.now())
         start = datetime_param(request, "start", end - timedelta(hours=24))
         with refusals_as_answers():

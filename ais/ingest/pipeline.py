@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
-from .store import MMSI, TS, Batch, BufferedWriter, PositionStore
+from .store import MMSI, TS, Batch, BufferedWriter, PositionStore, StoreSql
 from .transports import (
     Block,
     InputTooLarge,
@@ -251,6 +251,7 @@ class Ingest:
                     end,
                     i,
                     self.writer.store.conninfo,
+                    self.writer.store.sql,
                     str(self.writer.spill_dir / f"chunk-{i}"),
                     self.batch_rows,
                     self.file_window,
@@ -338,13 +339,15 @@ def _chunk_worker(
     end: int,
     index: int,
     conninfo: str,
+    sql: StoreSql,
     spill_dir: str,
     batch_rows: int,
     window: TimeWindow,
     results: Any,  # a multiprocessing queue
 ) -> None:
     """One worker process: decode and store the lines starting in [start, end)."""
-    writer = BufferedWriter(PositionStore(conninfo, latest_interval_s=5.0), Path(spill_dir)).start()
+    store = PositionStore(conninfo, sql, latest_interval_s=5.0)
+    writer = BufferedWriter(store, Path(spill_dir)).start()
     ingest = Ingest(writer, batch_rows=batch_rows, flush_interval_s=0)
     error = ""
     try:

@@ -21,6 +21,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from operator import itemgetter
 from pathlib import Path
@@ -33,19 +34,6 @@ from core.periods import add_months
 from . import spill
 from .ais import Position, StaticReport
 from .batch import Batch as Batch  # re-exported: callers build batches
-from .sql import (
-    INSERT_POSITIONS,
-    INSERT_POSITIONS_NEW,
-    INSERT_VESSELS_SEEN,
-    REQUEST_RECOMPUTE,
-    STAGE_COPY,
-    STAGE_DDL,
-    STAGE_TYPES,
-    STATIC_COLUMNS,
-    UPSERT_LATEST,
-    UPSERT_SOURCE,
-    UPSERT_STATIC,
-)
 
 log = logging.getLogger(__name__)
 # Errors after which the same batch may succeed later (server gone, restarting, network).
@@ -96,6 +84,27 @@ def merge_statics(reports: Sequence[StaticReport]) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+@dataclass(frozen=True)
+class StoreSql:
+    """The statements a PositionStore runs, written by the app's database module
+    (`ais.db.store_sql`, tables named through their models): this package holds no SQL.
+    `static_columns` are the columns of `upsert_static`'s arrays, in order."""
+
+    stage_ddl: str
+    stage_copy: str
+    stage_types: tuple[str, ...]
+    clear_stage: str
+    insert_vessels_seen: str
+    insert_positions_new: str
+    insert_positions: str
+    upsert_latest: str
+    static_columns: tuple[str, ...]
+    upsert_static: str
+    upsert_source: str
+    request_recompute: str
+    ensure_partition: str
+
+
 class PositionStore:
     """Writes batches over one psycopg connection (`conninfo` libpq string or URL).
 
@@ -106,11 +115,13 @@ class PositionStore:
     def __init__(
         self,
         conninfo: str,
+        sql: StoreSql,
         connect_timeout_s: int = 5,
         latest_interval_s: float = 1.0,
         late_after_s: float = LATE_AFTER_S,
     ):
         self.conninfo = conninfo
+        self.sql = sql
         self.late_after_s = late_after_s
         self.last_requests = 0  # recompute requests the last batch stored (0 or 1)
         self.connect_timeout_s = connect_timeout_s
@@ -128,7 +139,7 @@ class PositionStore:
             self.conninfo, connect_timeout=self.connect_timeout_s, autocommit=False
         )
         with self.conn.cursor() as cur:
-            cur.execute(STAGE_DDL)
+            cur.execute(self.sql.stage_ddl)
         self.conn.commit()
         self._months.clear()
 
@@ -160,22 +171,23 @@ class PositionStore:
                 if batch.positions:
                     self._copy_stage(cur, batch.positions)
                     if new_vessels:
-                        cur.execute(INSERT_VESSELS_SEEN, (sorted(new_vessels),))
+                        cur.execute(self.sql.insert_vessels_seen, (sorted(new_vessels),))
                     inserted = self._insert_positions(cur)
-                    cur.execute(REQUEST_RECOMPUTE, (self.late_after_s,))
+                    cur.execute(self.sql.request_recompute, (self.late_after_s,))
                     requested = cur.rowcount
                 if upsert_latest and latest:
-                    cur.execute("DELETE FROM ais_stage")
+                    cur.execute(self.sql.clear_stage)
                     self._copy_stage(cur, list(latest.values()))
-                    cur.execute(UPSERT_LATEST)
+                    cur.execute(self.sql.upsert_latest)
                 # Rows are locked in key order so that concurrent writers cannot deadlock.
                 if batch.statics:
                     rows = merge_statics(batch.statics)
+                    columns = self.sql.static_columns
                     cur.execute(
-                        UPSERT_STATIC, [[row[name] for row in rows] for name, _ in STATIC_COLUMNS]
+                        self.sql.upsert_static, [[row[name] for row in rows] for name in columns]
                     )
                 for source, (last, n_pos, n_static) in sorted(_per_source(batch).items()):
-                    cur.execute(UPSERT_SOURCE, (source, last, n_pos, n_static))
+                    cur.execute(self.sql.upsert_source, (source, last, n_pos, n_static))
             conn.commit()
         except BaseException:
             with contextlib.suppress(psycopg.Error):
@@ -200,14 +212,14 @@ class PositionStore:
         else:
             cur.execute("SAVEPOINT positions")
             try:
-                cur.execute(INSERT_POSITIONS_NEW)
+                cur.execute(self.sql.insert_positions_new)
                 inserted = cur.rowcount
                 cur.execute("RELEASE SAVEPOINT positions")
                 return inserted
             except psycopg.errors.UniqueViolation:
                 cur.execute("ROLLBACK TO SAVEPOINT positions")
                 self._conflicts_left = REPLAY_BATCHES
-        cur.execute(INSERT_POSITIONS)
+        cur.execute(self.sql.insert_positions)
         return cur.rowcount
 
     @property
@@ -215,10 +227,9 @@ class PositionStore:
         """Whether latest positions wait in memory for their upsert."""
         return bool(self._latest)
 
-    @staticmethod
-    def _copy_stage(cur: psycopg.Cursor[Any], positions: Sequence[Position]) -> None:
-        with cur.copy(STAGE_COPY) as copy:
-            copy.set_types(STAGE_TYPES)
+    def _copy_stage(self, cur: psycopg.Cursor[Any], positions: Sequence[Position]) -> None:
+        with cur.copy(self.sql.stage_copy) as copy:
+            copy.set_types(list(self.sql.stage_types))
             for p in positions:
                 copy.write_row(p)
 
@@ -232,7 +243,7 @@ class PositionStore:
             first = date(year, month, 1)
             for start in (first, add_months(first, 1)):
                 conn.execute(f"SET LOCAL lock_timeout = '{PARTITION_LOCK_TIMEOUT}'")
-                conn.execute("SELECT ports_ensure_position_partition(%s::date)", (start,))
+                conn.execute(self.sql.ensure_partition, (start,))
                 conn.commit()
             self._months.add((year, month))
 

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from core.files import sha256_of
 
+from ..db import POSITIONS_TABLE
 from ..geoparquet import MonthWriter, archive_files
-from ..partitions import POSITIONS_TABLE
 
 FETCH = 50_000
 

@@ -13,9 +13,10 @@ from django.utils import timezone
 from core.database import db_conninfo
 from core.imports import file_sha256
 
+from ..db import position_store
 from ..ingest.ais import TimeWindow
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
-from ..ingest.store import BufferedWriter, PositionStore
+from ..ingest.store import BufferedWriter
 from ..ingest.transports import parse_source
 from ..models import AisIngestRun
 
@@ -56,7 +57,7 @@ def ingest_ais(
             continue
         todo.append(source)
     writer = BufferedWriter(
-        PositionStore(db_conninfo()),
+        position_store(db_conninfo()),
         spill_dir,
         max_memory_rows=max_memory_rows,
         max_spill_bytes=max_spill_bytes,

@@ -20,10 +20,11 @@ from pyais.util import checksum
 
 from core.database import db_conninfo
 
+from ..db import position_store
 from ..ingest import spill
 from ..ingest.ais import MAX_LINE_BYTES, AisDecoder, TimeWindow, decode_lines
 from ..ingest.batch import Batch
-from ..ingest.store import BufferedWriter, PositionStore
+from ..ingest.store import BufferedWriter
 from ..ingest.transports import (
     LineBuffer,
     file_blocks,
@@ -129,7 +130,7 @@ def test_udp_datagrams_with_bad_times_never_stop_the_feed(tmp_path, ais_tables):
 def test_store_never_keeps_a_report_far_ahead_of_now(tmp_path, ais_tables):
     from ..ingest.ais import Position
 
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     ahead = datetime.now(UTC) + timedelta(days=400)
     writer.submit(Batch([Position(412000009, ahead, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "X")]))
     writer.close()
@@ -301,7 +302,7 @@ def test_planted_spill_files_are_never_loaded(tmp_path):
     (folder / "batch-000000002-5.json").write_bytes(pickle.dumps(Boom(str(marker))))
     (folder / "batch-oops.json").write_text("{}")
     (folder / "notes.txt").write_text("hello")
-    writer = BufferedWriter(PositionStore("host=127.0.0.1 port=1 dbname=x"), folder)
+    writer = BufferedWriter(position_store("host=127.0.0.1 port=1 dbname=x"), folder)
     assert not marker.exists()
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
     aside = {p.name for p in (folder / "unreadable").iterdir()}
@@ -349,7 +350,7 @@ def test_spill_disk_use_is_capped(tmp_path):
         for i in range(1000)
     ]
     writer = BufferedWriter(
-        PositionStore("host=127.0.0.1 port=1 dbname=x"), tmp_path, max_spill_bytes=30_000
+        position_store("host=127.0.0.1 port=1 dbname=x"), tmp_path, max_spill_bytes=30_000
     )
     for i in range(10):
         writer._spill(Batch(rows[i * 100 : (i + 1) * 100]))
@@ -418,7 +419,7 @@ def test_a_nul_station_among_valid_lines_leaves_every_valid_report_stored(tmp_pa
             lines.append(tagged_line(412200000 + i, f"s:EV\x00IL,c:{t + i}"))
     positions, _, counts = decode_lines(lines, NOW)
     assert counts["control_characters"] == 10
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     writer.submit(Batch(positions))
     writer.close()
     assert writer.counts["dead_batches"] == 0 and not list(tmp_path.glob("dead-*"))
@@ -437,7 +438,7 @@ def test_a_row_the_database_refuses_costs_that_row_only(tmp_path, ais_tables):
         for i in range(100)
     ]
     bad = Position(412399999, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "EV\x00IL")
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     writer.submit(Batch([*good[:37], bad, *good[37:]]))
     writer.close()
     assert VesselPosition.objects.filter(mmsi__gte=412300000, mmsi__lt=412399999).count() == 100
@@ -459,7 +460,7 @@ def test_a_database_outage_while_a_refused_batch_is_split_loses_nothing(tmp_path
         for i in range(40)
     ]
     bad = Position(412499999, ts, 108.6, 21.6, 1.0, 1.0, 1, 0, 1, "EV\x00IL")
-    store = PositionStore(db_conninfo())
+    store = position_store(db_conninfo())
     real = store.write_batch
     calls = []
 

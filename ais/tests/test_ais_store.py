@@ -11,8 +11,9 @@ import pytest
 
 from core.database import db_conninfo
 
+from ..db import position_store
 from ..ingest.ais import Position
-from ..ingest.store import Batch, BufferedWriter, PositionStore
+from ..ingest.store import Batch, BufferedWriter
 from ..models import VesselPosition
 
 pytestmark = pytest.mark.usefixtures("ais_tables")
@@ -48,7 +49,7 @@ def dead_port() -> str:
 
 def test_unreachable_database_spills_then_replays(tmp_path):
     writer = BufferedWriter(
-        PositionStore(dead_port(), connect_timeout_s=1),
+        position_store(dead_port(), connect_timeout_s=1),
         tmp_path,
         max_memory_rows=100,
         retry_max_s=0.2,
@@ -67,7 +68,7 @@ def test_unreachable_database_spills_then_replays(tmp_path):
     assert writer.counts["db_errors"] >= 1 and not VesselPosition.objects.exists()
 
     # The next run, with the database back, writes the spill first, oldest first.
-    replay = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    replay = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     replay.submit(batch(10, start=1000))
     replay.close(timeout=30)
     assert VesselPosition.objects.count() == 310
@@ -75,7 +76,7 @@ def test_unreachable_database_spills_then_replays(tmp_path):
 
 
 def test_refused_batch_is_set_aside_and_the_rest_goes_on(tmp_path):
-    writer = BufferedWriter(PositionStore(db_conninfo()), tmp_path).start()
+    writer = BufferedWriter(position_store(db_conninfo()), tmp_path).start()
     bad = batch(3, mmsi=413600000)
     bad.positions.append(bad.positions[0]._replace(source="X" * 80))  # varchar(64)
     writer.submit(bad)
@@ -94,7 +95,7 @@ def test_refused_batch_is_set_aside_and_the_rest_goes_on(tmp_path):
 def test_latest_is_upserted_only_when_newer(tmp_path):
     from ..models import VesselLatest
 
-    store = PositionStore(db_conninfo())
+    store = position_store(db_conninfo())
     try:
         store.write_batch(batch(1, start=100), flush_latest=True)
         store.write_batch(batch(1, start=50), flush_latest=True)  # older: ignored
@@ -112,7 +113,7 @@ def test_reports_already_stored_are_skipped_and_the_rest_stored(monkeypatch):
     from ..ingest import store as store_module
 
     monkeypatch.setattr(store_module, "REPLAY_BATCHES", 1)
-    store = PositionStore(db_conninfo())
+    store = position_store(db_conninfo())
     statements: list[str] = []
     try:
         assert store.write_batch(batch(40)) == 40
@@ -138,7 +139,7 @@ def test_static_reports_fill_in_and_never_blank_what_is_known():
     from ..ingest.ais import StaticReport
     from ..models import Vessel
 
-    store = PositionStore(db_conninfo())
+    store = position_store(db_conninfo())
     mmsi = 413600001
     try:
         store.write_batch(

@@ -8,7 +8,7 @@ import pytest
 
 from core.database import db_conninfo
 
-from ..partitions import index_closed_months
+from ..db import index_closed_months
 
 MONTH = "ports_vesselposition_y2024m03"
 BOX_HOUR = (

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from ..models import Alert, AlertState
 from ..services.checks import set_state
+from ..services.listing import alert_exists, alerts
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -36,7 +37,10 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     gaps). POST `<id>/acknowledge/` or `<id>/close/` (officials)."""
 
     serializer_class = AlertSerializer
-    queryset = Alert.objects.order_by("-raised_at", "-id")
+
+    def get_queryset(self):
+        return alerts()
+
     filterset_fields = {"state": ["exact"], "kind": ["exact"]}
     write_permissions = ["alerts.change_alert"]
 
@@ -45,7 +49,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             alert_id = int(pk or "")
         except ValueError as exc:
             raise ValidationError({"id": "an alert id"}) from exc
-        if not Alert.objects.filter(pk=alert_id).exists():
+        if not alert_exists(alert_id):
             from rest_framework.exceptions import NotFound
 
             raise NotFound()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
@@ -12,14 +12,16 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.params import datetime_param
+from core.api.limits import refusals_as_answers
+from core.api.params import date_param, datetime_param, int_param
 from core.layercache import CachedLayerMixin
 from geo.models import DigitalServiceCategory, Node, NodeService, ServiceEvidence
 from geo.services.coverage import compute_coverage
 
 from ..models import Route, RouteMember, RouteSegment
-from ..services.coverage import compute_route_coverage
+from ..services.coverage import TREND_MAX_MONTHS, compute_route_coverage, coverage_trend
 from ..services.layers import routes_json, segments_json
+from ..services.routes import routes, routes_with_segments
 from .filters import RouteSegmentFilter
 from .serializers import RouteSegmentSerializer, RouteSerializer
 
@@ -40,12 +42,9 @@ class RouteViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = RouteSerializer
     lookup_field = "code"
     pagination_class = None
-    queryset = Route.objects.prefetch_related(
-        Prefetch(
-            "segments", RouteSegment.objects.select_related("from_node", "to_node").order_by("seq")
-        ),
-        Prefetch("memberships", RouteMember.objects.select_related("node")),
-    )
+
+    def get_queryset(self):
+        return routes_with_segments()
 
     def layer_json(self, request) -> str:
         """Written by PostGIS in one query (corridors.services.layers), as the serializer
@@ -129,18 +128,63 @@ class CoverageView(CachedLayerMixin, APIView):
 
     def compute(self, request):
         as_of = datetime_param(request, "as_of", None)
-        routes = Route.objects.all()
-        if code := request.query_params.get("route"):
-            routes = routes.filter(code=code)
-            if not routes.exists():
-                raise ValidationError({"route": f"unknown route '{code}'"})
+        code = request.query_params.get("route")
+        chosen = routes(code or None)
+        if code and not chosen.exists():
+            raise ValidationError({"route": f"unknown route '{code}'"})
         coverage = compute_coverage(as_of=as_of)
-        route_cov = compute_route_coverage(routes, node_coverage=coverage)
+        route_cov = compute_route_coverage(chosen, node_coverage=coverage)
         codes = set(coverage) if not code else {c for r in route_cov for c in r.nodes}
         return Response(
             {
                 "as_of": as_of,
                 "nodes": [asdict(coverage[c]) for c in sorted(codes)],
                 "routes": [asdict(r) for r in route_cov],
+            }
+        )
+
+
+class CoverageTrendView(CachedLayerMixin, APIView):
+    """Coverage at the end of each month, by what the evidence says was in place then: the
+    corridor's mean over the nodes that have evidence (the same nodes every month) and
+    each route's score, as the coverage page charts them."""
+
+    layer_tables = COVERAGE_TABLES
+
+    public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("route", OpenApiTypes.STR, description="Only this route"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="the last month's day"),
+            OpenApiParameter("months", OpenApiTypes.INT, description="1..120, default 36"),
+        ],
+        responses=inline_serializer(
+            "CoverageTrend",
+            {
+                "months": serializers.ListField(child=serializers.CharField()),
+                "corridor": serializers.ListField(child=serializers.FloatField(allow_null=True)),
+                "routes": serializers.DictField(
+                    child=serializers.ListField(child=serializers.FloatField(allow_null=True))
+                ),
+            },
+        ),
+    )
+    def get(self, request):
+        return self._cached(request, lambda: self.compute(request))
+
+    def compute(self, request):
+        code = request.query_params.get("route")
+        if code and not routes(code).exists():
+            raise ValidationError({"route": f"unknown route '{code}'"})
+        months = int_param(request, "months", 36, 1, TREND_MAX_MONTHS)
+        until = date_param(request, "until", timezone.now().date())
+        with refusals_as_answers("until"):
+            trend = coverage_trend(code or None, until, months)
+        return Response(
+            {
+                "months": [f"{day:%Y-%m}" for day in trend.months],
+                "corridor": trend.corridor,
+                "routes": trend.routes,
             }
         )

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from geo.services.coverage import NodeCoverage, compute_coverage
+from geo.models import Node
+from geo.services.coverage import (
+    HISTORY_MAX_MONTHS,
+    NodeCoverage,
+    compute_coverage,
+    evidenced_nodes,
+    mean_of,
+    month_ends,
+)
 
 from ..models import Route
+from .routes import routes
 
 
 @dataclass(frozen=True)
@@ -59,9 +68,7 @@ def compute_route_coverage(
     result = []
     for route in routes:
         neighbours = route_neighbours(route)
-        member_codes = sorted(
-            route.members.exclude(kind="port_group").values_list("code", flat=True)
-        )
+        member_codes = scored_members(route)
         gaps = []
         for code in member_codes:
             node_cov = coverage[code]
@@ -78,6 +85,51 @@ def compute_route_coverage(
                 if offered_by:
                     gaps.append(CoverageGap(route.code, code, category, offered_by))
         scores = {code: coverage[code].score for code in member_codes}
-        mean = sum(scores.values()) / len(scores) if scores else 0.0
-        result.append(RouteCoverage(route.code, round(mean, 4), scores, gaps))
+        result.append(
+            RouteCoverage(route.code, route_score(coverage, member_codes) or 0.0, scores, gaps)
+        )
     return result
+
+
+def scored_members(route: Route) -> list[str]:
+    """The codes of the nodes a route's score is taken over (port groups excluded)."""
+    return sorted(route.members.exclude(kind="port_group").values_list("code", flat=True))
+
+
+def route_score(coverage: dict[str, NodeCoverage], codes: list[str]) -> float | None:
+    """A route's coverage: the mean score of its scored members (None without any)."""
+    return round(sum(coverage[c].score for c in codes) / len(codes), 4) if codes else None
+
+
+TREND_MAX_MONTHS = HISTORY_MAX_MONTHS
+
+
+@dataclass(frozen=True)
+class CoverageTrend:
+    """Coverage at month ends: the corridor's mean over the nodes with evidence (the same
+    nodes every month, so that months compare) and each route's score."""
+
+    months: list[date]
+    corridor: list[float | None]
+    routes: dict[str, list[float | None]]
+
+
+def coverage_trend(
+    route: str | None = None, until: date | None = None, months: int = 36
+) -> CoverageTrend:
+    """Coverage at the end of each of `months` months up to `until`'s (default now), by what
+    the evidence says was in place then: the corridor's mean (geo.services.coverage.mean_of
+    over `evidenced_nodes`) and each route's score (`route_score`, as the route ranking),
+    of one route when `route` is given."""
+    days = month_ends(months, until)
+    nodes = list(Node.objects.all())
+    evidenced = evidenced_nodes()
+    members = {r.code: scored_members(r) for r in routes(route)}
+    corridor: list[float | None] = []
+    by_route: dict[str, list[float | None]] = {code: [] for code in members}
+    for day in days:
+        cov = compute_coverage(nodes, on=day)
+        corridor.append(mean_of(cov, evidenced))
+        for code, codes in members.items():
+            by_route[code].append(route_score(cov, codes))
+    return CoverageTrend(days, corridor, by_route)

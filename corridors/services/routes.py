@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.gis.geos import LineString as GEOSLineString
 from django.contrib.gis.geos import MultiLineString
+from django.db.models import Prefetch, QuerySet
 
 from core.imports import ImportCounts, apply_changes, upsert_by_key
 from core.ingest.errors import LayerError
@@ -155,3 +156,26 @@ def import_routes(
                 for n, a in sorted(wanted, key=lambda x: (x[0], x[1] or 0))
             )
     return route_counts, seg_counts
+
+
+# -- reads: what the API, the exports and the Dash gateway list and look up -----------------
+def routes(code: str | None = None) -> QuerySet[Route]:
+    """Routes in their order; only the route of `code` when given (none when there is no
+    such route)."""
+    found = Route.objects.all()
+    return found.filter(code=code) if code else found
+
+
+def find_route(code: object) -> Route | None:
+    """The route of a code, None when there is none."""
+    return Route.objects.filter(code=code).first() if isinstance(code, str) else None
+
+
+def routes_with_segments() -> QuerySet[Route]:
+    """Routes with their ordered segments and members fetched alongside (the route layer)."""
+    return routes().prefetch_related(
+        Prefetch(
+            "segments", RouteSegment.objects.select_related("from_node", "to_node").order_by("seq")
+        ),
+        Prefetch("memberships", RouteMember.objects.select_related("node")),
+    )

@@ -86,9 +86,9 @@ def test_vessel_detail_accepts_only_mmsis():
 
 
 def test_coverage_colour_scale_is_one_scale():
-    assert gateway.coverage_colour(0.0) == "rgb(215,48,39)"
-    assert gateway.coverage_colour(1.0) == "rgb(69,117,180)"  # blue: colour-blind safe
-    assert gateway.coverage_colour(0.5) == "rgb(254,224,144)"
+    assert gateway.coverage_colour(0.0) == "#d73027"  # (215, 48, 39)
+    assert gateway.coverage_colour(1.0) == "#4575b4"  # (69, 117, 180) blue: colour-blind safe
+    assert gateway.coverage_colour(0.5) == "#fee090"  # (254, 224, 144)
     assert gateway.coverage_colour(2.0) == gateway.coverage_colour(1.0)  # clamped
     layer = gateway.map_nodes("en")
     qz = next(f for f in layer["features"] if f["id"] == "QZ_PORT")["properties"]

@@ -4,6 +4,8 @@ the worker), follow it, download it, cancel or re-run it; small layers directly 
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.utils import translation
@@ -17,10 +19,16 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.limits import refusals_as_answers
+from core.api.params import check_window, date_param
+
 from ..models import ExportJob, JobState
-from ..services import jobs
+from ..services import figures, jobs
 from ..services.layers import CRS_CHOICES, LAYERS
+from ..services.report import default_period as report_period
 from ..services.writer import FORMATS, content_type
+
+MAX_HEADLINE_DAYS = 366 * 40  # the figures' whole history fits
 
 
 class ExportJobSerializer(serializers.ModelSerializer):
@@ -93,7 +101,7 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ExportJob.objects.none()
-        return ExportJob.objects.filter(user=self.request.user).order_by("-created_at", "-id")
+        return jobs.user_jobs(self.request.user)
 
     @extend_schema(request=ExportRequestSerializer, responses={201: ExportJobSerializer})
     def create(self, request):
@@ -101,15 +109,17 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         job = _create(request, data["layer"], data["format"], int(data["crs"]), data["filters"])
-        if jobs.estimated_rows(job) <= jobs.inline_limit():
-            job = jobs.run_job(job.pk)
+        job = jobs.start_job(job)
         return Response(ExportJobSerializer(job).data, status=201)
 
     def _job(self, pk) -> ExportJob:
         try:
-            return self.get_queryset().get(pk=int(pk or ""))
-        except (ValueError, ExportJob.DoesNotExist) as exc:
+            job = jobs.user_job(self.request.user, int(pk or ""))
+        except ValueError as exc:
             raise NotFound() from exc
+        if job is None:
+            raise NotFound()
+        return job
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
@@ -143,9 +153,7 @@ class ExportJobViewSet(viewsets.ReadOnlyModelViewSet):
             job = jobs.rerun_job(self._job(pk))
         except jobs.QuotaExceeded as exc:
             raise Throttled(detail=str(exc)) from exc
-        if jobs.estimated_rows(job) <= jobs.inline_limit():
-            job = jobs.run_job(job.pk)
-        return Response(ExportJobSerializer(job).data, status=201)
+        return Response(ExportJobSerializer(jobs.start_job(job)).data, status=201)
 
 
 class IgnoreFormatParameter(DefaultContentNegotiation):
@@ -202,3 +210,27 @@ class LayerDownloadView(APIView):
             filename=path.name.split("-", 1)[1],
             content_type=content_type(fmt),
         )
+
+
+class HeadlineView(APIView):
+    """The corridor's headline figures of a period, as the overview strip shows them:
+    container TEU and cargo tonnes (what they cover, qualifier, sources), sea-rail trains,
+    port calls, median anchorage wait (h), mean digital-service coverage at the period's
+    end; each with the period before and a year earlier, compared like for like only
+    (`reason` says why not); and how many figures are official, pending or estimates."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", OpenApiTypes.DATE, description="default: last year's 1 Jan"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: last year's 31 Dec"),
+        ],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        first, last = report_period()
+        start = date_param(request, "start", first)
+        end = date_param(request, "end", last)
+        check_window(start, end, MAX_HEADLINE_DAYS)
+        with refusals_as_answers():
+            strip = figures.headline(start, end)
+        return Response(asdict(strip))

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.periods import comparison_periods
-from geo.models import Node
-from geo.services.coverage import NodeCoverage, compute_coverage
+from geo.services.coverage import evidenced_nodes, mean_coverage
 from portcalls.services.metrics import period_calls
 from ports.models import ThroughputReport
 from ports.services import totals
@@ -71,27 +70,6 @@ def _calls(first: date, last: date) -> tuple[float | None, float | None]:
 def _trains(first: date, last: date) -> float | None:
     n = rail_kpis.trains_run(first, last, service_type="sea_rail")
     return float(n) if n else None
-
-
-def evidenced_nodes() -> list[Node]:
-    """The nodes with any digital-service evidence: the set coverage means are taken over."""
-    codes = [c.code for c in compute_coverage().values() if c.assessed]
-    return list(Node.objects.filter(code__in=codes))
-
-
-def mean_coverage(day: date, nodes: list[Node] | None = None) -> float | None:
-    """The mean coverage on `day` (by the evidence) over the nodes that have evidence at all
-    (`nodes`, from `evidenced_nodes`), the same nodes for every day so that periods compare:
-    a node whose services came later counts 0 before them. None when no node has evidence."""
-    nodes = evidenced_nodes() if nodes is None else nodes
-    return mean_of(compute_coverage(nodes, on=day), nodes) if nodes else None
-
-
-def mean_of(coverage: dict[str, NodeCoverage], nodes: list[Node]) -> float | None:
-    """The mean score of `nodes` in a computed coverage (which may hold more nodes)."""
-    if not nodes:
-        return None
-    return round(sum(coverage[n.code].score for n in nodes) / len(nodes), 4)
 
 
 def headline(first: date, last: date) -> HeadlineStrip:

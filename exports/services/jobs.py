@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -278,6 +278,22 @@ def rerun_job(job: ExportJob) -> ExportJob:
         params=job.params,
         language=job.language,
     )
+
+
+def start_job(job: ExportJob) -> ExportJob:
+    """A new job as its asker gets it back: run at once when small (at most
+    `inline_limit()` rows estimated), else left queued for the worker."""
+    return run_job(job.pk) if estimated_rows(job) <= inline_limit() else job
+
+
+def user_jobs(user: Any) -> QuerySet[ExportJob]:
+    """A user's export jobs, newest first (nobody sees another's)."""
+    return ExportJob.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def user_job(user: Any, pk: int | None) -> ExportJob | None:
+    """One of the user's jobs, None when it is no job of theirs."""
+    return user_jobs(user).filter(pk=pk).first() if pk else None
 
 
 FAIR_WINDOW = 500  # queued jobs looked at to choose the next one

@@ -36,6 +36,7 @@ from ports.models import ThroughputReport
 from ports.services import totals
 from rail.models import Train
 from rail.services.kpis import MAX_KPI_DAYS, route_kpis
+from rail.services.trains import routes_with_trains
 
 CHUNK = 20_000
 # Tables the raw-SQL layers read, named by their models (never as text).
@@ -728,7 +729,7 @@ def kpi_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk
         check_window(first, end, MAX_KPI_DAYS)
     except WindowRefused as exc:
         raise ValidationError({exc.field: str(exc)}) from exc
-    routes = Route.objects.filter(trains__isnull=False).distinct().order_by("order", "code")
+    routes = routes_with_trains()
     if p.route:
         routes = routes.filter(code=p.route)
     routes = routes.annotate(_wkb=AsWKB(Transform("geom", srid)))

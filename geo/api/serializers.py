@@ -9,7 +9,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from ..models import DigitalServiceCategory, Geofence, Node, NodeService
+from ..models import DigitalServiceCategory, Geofence, Node, NodeService, ServiceEvidence
+from ..services.nodes import node_routes
 
 
 class NodeSerializer(GeoFeatureModelSerializer):
@@ -143,7 +144,26 @@ class NodeDetailSerializer(NodeSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_routes(self, obj: Node) -> list[str]:
-        return sorted(set(obj.route_memberships.values_list("route__code", flat=True)))
+        return node_routes(obj)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """A dated, sourced statement about a node's digital service."""
+
+    node = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ServiceEvidence
+        fields = [
+            "node",
+            "category",
+            "level",
+            "as_of",
+            "confidence",
+            "source_url",
+            "summary",
+        ]
 
 
 class ServiceCategorySerializer(serializers.ModelSerializer):

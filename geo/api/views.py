@@ -7,17 +7,21 @@ from email.utils import format_datetime
 
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
-from rest_framework.decorators import api_view, permission_classes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
+from core.api.limits import refusals_as_answers
 from core.api.pagination import page_of
+from core.api.params import date_param, int_param
 from core.layercache import CachedLayerMixin, not_modified
 
 from ..choices import BasemapLayerName
@@ -29,12 +33,15 @@ from ..models import (
     NodeService,
     ServiceEvidence,
 )
+from ..services import coverage as coverage_services
 from ..services.coverage import compute_coverage
-from ..services.geofences import create_geofence, update_geofence
+from ..services.geofences import create_geofence, fences, update_geofence
 from ..services.layers import fences_json, node_figures, nodes_json
+from ..services.nodes import nodes
 from .extensions import node_context, node_tables
 from .filters import NodeFilter
 from .serializers import (
+    EvidenceSerializer,
     GeofenceSerializer,
     NodeDetailSerializer,
     NodeSerializer,
@@ -67,15 +74,74 @@ class NodeViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
-    queryset = Node.objects.select_related("group").order_by("code")
     lookup_field = "code"
     filterset_class = NodeFilter
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, BBoxFilter]
     bbox_filter_field = "geom"
     pagination_class = NodePagination
 
+    def get_queryset(self):
+        return nodes()
+
     def get_serializer_class(self):
         return NodeDetailSerializer if self.action == "retrieve" else NodeSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("months", OpenApiTypes.INT, description="1..120, default 36"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="the last month's day"),
+        ],
+        responses=inline_serializer(
+            "CoverageHistory",
+            {
+                "node": serializers.CharField(),
+                "months": serializers.ListField(
+                    child=inline_serializer(
+                        "CoverageMonth",
+                        {
+                            "month": serializers.CharField(),
+                            "day": serializers.DateField(),
+                            "score": serializers.FloatField(allow_null=True),
+                        },
+                    )
+                ),
+            },
+        ),
+        filters=False,
+    )
+    @action(detail=True, url_path="coverage-history", pagination_class=None)
+    def coverage_history(self, request, code=None):
+        """The node's coverage score at the end of each month, by what the evidence says
+        was in place then (null before any evidence): the node page's chart."""
+        node = self.get_object()
+        months = int_param(request, "months", 36, 1, coverage_services.HISTORY_MAX_MONTHS)
+        until = date_param(request, "until", timezone.now().date())
+        with refusals_as_answers("until"):
+            points = coverage_services.coverage_history(node, months, until)
+        return Response(
+            {
+                "node": node.code,
+                "months": [
+                    {"month": f"{day:%Y-%m}", "day": day, "score": score} for day, score in points
+                ],
+            }
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("until", OpenApiTypes.DATE, description="statements made by"),
+        ],
+        responses=EvidenceSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, pagination_class=None)
+    def evidence(self, request, code=None):
+        """The dated, sourced statements about the node's digital services, newest first
+        (low-confidence ones included: they are shown as unverified, never scored)."""
+        node = self.get_object()
+        until = date_param(request, "until", timezone.now().date())
+        rows = coverage_services.node_evidence(node.code, until)
+        return Response(EvidenceSerializer(rows, many=True).data)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -99,10 +165,12 @@ class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
 
     public_read = True  # open to anonymous reads when CW_PUBLIC_LAYERS is set
 
-    queryset = DigitalServiceCategory.objects.all()
     serializer_class = ServiceCategorySerializer
     lookup_field = "code"
     pagination_class = None
+
+    def get_queryset(self):
+        return coverage_services.categories()
 
 
 @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
@@ -149,12 +217,8 @@ class GeofenceViewSet(CachedLayerMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        qs = Geofence.objects.select_related("node")
-        if self.request.query_params.get("all") != "1":
-            qs = qs.current()
-        if code := self.request.query_params.get("node"):
-            qs = qs.filter(node__code=code)
-        return qs
+        params = self.request.query_params
+        return fences(params.get("node") or None, with_past=params.get("all") == "1")
 
     def layer_json(self, request) -> str:
         """Written by PostGIS in one query (geo.services.layers), as the serializer would."""

@@ -7,6 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
 
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core import periods
+from core.limits import WindowRefused
 from core.models import Origin
 
 from ..choices import LEVEL_SCORES
@@ -178,3 +184,80 @@ def coverage_rgb(score: float | None) -> tuple[int, int, int]:
 
 def coverage_hex(score: float | None) -> str:
     return "#{:02x}{:02x}{:02x}".format(*coverage_rgb(score))
+
+
+# -- coverage figures over time and the evidence behind them ---------------------------------
+def categories() -> QuerySet[DigitalServiceCategory]:
+    """The digital-service categories, in their order."""
+    return DigitalServiceCategory.objects.order_by("order", "code")
+
+
+def evidenced_nodes() -> list[Node]:
+    """The nodes with any digital-service evidence: the set coverage means are taken over."""
+    codes = [c.code for c in compute_coverage().values() if c.assessed]
+    return list(Node.objects.filter(code__in=codes).order_by("code"))
+
+
+def mean_of(coverage: dict[str, NodeCoverage], nodes: Iterable[Node]) -> float | None:
+    """The mean score of `nodes` in a computed coverage (which may hold more nodes)."""
+    codes = [n.code for n in nodes]
+    if not codes:
+        return None
+    return round(sum(coverage[c].score for c in codes) / len(codes), 4)
+
+
+def mean_coverage(day: date, nodes: list[Node] | None = None) -> float | None:
+    """The mean coverage on `day` (by the evidence) over the nodes that have evidence at all
+    (`nodes`, from `evidenced_nodes`), the same nodes for every day so that periods compare:
+    a node whose services came later counts 0 before them. None when no node has evidence."""
+    nodes = evidenced_nodes() if nodes is None else nodes
+    return mean_of(compute_coverage(nodes, on=day), nodes) if nodes else None
+
+
+HISTORY_MAX_MONTHS = 120  # ten years of month ends at most per ask
+
+
+def month_ends(months: int, until: date | None = None) -> list[date]:
+    """The last day of each of `months` months up to `until`'s month (default this month),
+    today for the month not yet over."""
+    if not 1 <= months <= HISTORY_MAX_MONTHS:
+        raise WindowRefused("months", _("from 1 to %(most)s months") % {"most": HISTORY_MAX_MONTHS})
+    today = timezone.now().date()
+    end = periods.month_index(min(until or today, today))
+    return [min(periods.month_bounds(i, i)[1], today) for i in range(end - months + 1, end + 1)]
+
+
+def coverage_history(
+    node: Node, months: int = 36, until: date | None = None
+) -> list[tuple[date, float | None]]:
+    """A node's coverage score at the end of each of `months` months up to `until`'s, by
+    what the evidence says was in place then; None for a month before any evidence (or
+    when no category applies to the node)."""
+    points = []
+    for day in month_ends(months, until):
+        cov = compute_coverage([node], on=day)[node.code]
+        points.append((day, cov.score if cov.assessed and cov.applicable else None))
+    return points
+
+
+def node_evidence(code: str, until: date | None = None) -> QuerySet[ServiceEvidence]:
+    """The dated, sourced statements about a node's digital services (made by `until`, when
+    given), newest first."""
+    rows = ServiceEvidence.objects.filter(node__code=code).select_related("category", "node")
+    if until is not None:
+        # `as_of` is "YYYY", "YYYY-MM" or "YYYY-MM-DD": a shorter form sorts before the days
+        # it covers, so a string comparison keeps what was said by then.
+        rows = rows.filter(as_of__lte=until.isoformat())
+    return rows.order_by("-as_of", "-id")
+
+
+def unverified_claims(on: date | None = None) -> dict[tuple[str, str], str]:
+    """(node code, category code) -> source of a low-confidence statement made by `on`:
+    claims shown as "unverified", never scored."""
+    rows = ServiceEvidence.objects.filter(confidence="low")
+    if on is not None:
+        rows = rows.filter(as_of__lte=on.isoformat())
+    return {
+        (node, category): url
+        for node, category, url in rows.values_list("node__code", "category__code", "source_url")
+    }

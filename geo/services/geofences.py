@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.contrib.gis.db.models import Extent
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.imports import ImportCounts, apply_changes
@@ -140,3 +142,23 @@ def create_geofence(node: Node, values: dict[str, Any]) -> Geofence:
     return Geofence.objects.create(
         node=node, version=1, valid_from=timezone.now(), origin=Origin.USER, **values
     )
+
+
+def fence_bounds(node: Node) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of a port's current fences; None when it has none."""
+    box = Geofence.objects.current().filter(node=node).aggregate(e=Extent("geom"))["e"]
+    if not box:
+        return None
+    west, south, east, north = box
+    return west, south, east, north
+
+
+def fences(node_code: str | None = None, with_past: bool = False) -> QuerySet[Geofence]:
+    """Fences with their node: the current versions (every version `with_past`), of one
+    node when `node_code` is given."""
+    found = Geofence.objects.select_related("node")
+    if not with_past:
+        found = found.current()
+    if node_code:
+        found = found.filter(node__code=node_code)
+    return found

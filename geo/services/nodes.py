@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.imports import ImportCounts, apply_changes, upsert_by_key
@@ -217,3 +218,31 @@ def import_service_evidence(
             reset=reset,
         )
     return counts
+
+
+# -- reads: what the API, the exports and the Dash gateway list and look up -----------------
+def nodes(
+    *, mapped: bool = False, route: str | None = None, codes: Iterable[str] | None = None
+) -> QuerySet[Node]:
+    """Nodes by code (with their group): only those drawn on the map when `mapped` (no
+    statistical port group), only a route's when `route`, only `codes` when given."""
+    found = Node.objects.select_related("group")
+    if mapped:
+        found = found.mapped()
+    if route:
+        found = found.on_route(route).distinct()
+    if codes is not None:
+        found = found.filter(code__in=list(codes))
+    return found.order_by("code")
+
+
+def find_node(code: object) -> Node | None:
+    """The node of a code (with its group), None when there is none."""
+    if not isinstance(code, str):
+        return None
+    return Node.objects.select_related("group").filter(code=code).first()
+
+
+def node_routes(node: Node) -> list[str]:
+    """The codes of the routes that serve a node."""
+    return sorted(set(node.route_memberships.values_list("route__code", flat=True)))

@@ -16,8 +16,8 @@ from core.api.errors import django_errors_as_400
 from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param, float_values, int_param
 
-from ..models import RULE_LIMITS, PortCall
-from ..services.calls import update_rule, watched_ports
+from ..models import RULE_LIMITS
+from ..services.calls import port_calls, update_rule, watched_ports
 from ..services.metrics import (
     DEFAULT_VARIANTS,
     TooMuchWork,
@@ -31,9 +31,7 @@ from .serializers import DetectionRuleSerializer, PortCallSerializer
 class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
     """Official port calls (made with each port's current rule)."""
 
-    queryset = PortCall.objects.select_related("vessel", "node", "rule").order_by(
-        "-arrival_at", "stable_id"
-    )
+    queryset = port_calls()
     serializer_class = PortCallSerializer
     filterset_class = PortCallFilter
     lookup_field = "stable_id"

@@ -70,6 +70,28 @@ def watched_ports() -> QuerySet[Node]:
     return Node.objects.filter(pk__in=current)
 
 
+def watched_port(code: object) -> Node | None:
+    """The watched port of a code, None when the node is no watched port."""
+    return watched_ports().filter(code=code).first() if isinstance(code, str) else None
+
+
+def port_calls(
+    node: Node | None = None,
+    arrived_before: datetime | None = None,
+    departed_after: datetime | None = None,
+) -> QuerySet[PortCall]:
+    """Official port calls with their vessel, node and rule, newest arrival first: of one
+    port, arrived before a moment, still there or departed after a moment, when given."""
+    calls = PortCall.objects.select_related("vessel", "node", "rule")
+    if node is not None:
+        calls = calls.filter(node=node)
+    if arrived_before is not None:
+        calls = calls.filter(arrival_at__lt=arrived_before)
+    if departed_after is not None:
+        calls = calls.exclude(departure_at__lt=departed_after)
+    return calls.order_by("-arrival_at", "stable_id")
+
+
 def current_rule(node: Node) -> DetectionRule:
     return DetectionRule.objects.get(node=node, valid_to__isnull=True)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
@@ -17,11 +17,13 @@ from rest_framework.response import Response
 from core.api.errors import django_errors_as_400
 from core.api.params import check_window, date_param
 from geo.models import Node
+from geo.services.nodes import find_node
 
 from ..choices import Channel, Metric
 from ..models import FIGURE_KEY, ThroughputReport
 from ..services import totals
 from ..services.reporting import SubmissionRefused, refusal_body, review_figure, submit_figures
+from ..services.throughput import chart_months, monthly_series
 from .filters import ThroughputFilter
 from .serializers import FigureSubmissionSerializer, ReviewSerializer, ThroughputSerializer
 
@@ -111,6 +113,47 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
                 "vs_previous": comparison_json(figure.vs_previous),
                 "vs_last_year": comparison_json(figure.vs_last_year),
                 "per_node": [total_json(own[code], code) for code in sorted(own)],
+            }
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("node", str, required=True, description="a node code"),
+            OpenApiParameter("start", OpenApiTypes.DATE, description="default: 12 months ago"),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: last month"),
+        ],
+        responses=inline_serializer(
+            "MonthlyThroughput",
+            {
+                "node": serializers.CharField(),
+                "months": serializers.ListField(child=serializers.CharField()),
+                "official": serializers.ListField(child=serializers.FloatField(allow_null=True)),
+                "pending": serializers.ListField(child=serializers.FloatField(allow_null=True)),
+                "ais": serializers.ListField(child=serializers.FloatField(allow_null=True)),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def monthly(self, request):
+        """A node's container throughput (TEU) month by month, as its chart shows it: its
+        own official total, its figure pending review, and for a watched port the AIS
+        estimate of months AIS covered whole (null where there is none). The whole months
+        of [start, end], the latest 36 of them; default the last twelve full months."""
+        node = find_node(request.query_params.get("node"))
+        if node is None:
+            raise ValidationError({"node": "a known node code"})
+        start = date_param(request, "start", None)
+        end = date_param(request, "end", None)
+        if start is not None and end is not None:
+            check_window(start, end, MAX_TOTAL_DAYS)
+        series = monthly_series(node, chart_months(start, end))
+        return Response(
+            {
+                "node": node.code,
+                "months": [f"{m:%Y-%m}" for m in series.months],
+                "official": series.official,
+                "pending": series.pending,
+                "ais": series.ais,
             }
         )
 

@@ -4,7 +4,7 @@ import django.contrib.gis.db.models.fields
 import django.db.models.deletion
 from django.db import migrations, models
 
-from ais.partitions import CREATE_POSITIONS, DROP_POSITIONS
+from ais.db import CREATE_POSITIONS, DROP_POSITIONS
 
 
 class Migration(migrations.Migration):

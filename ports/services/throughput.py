@@ -8,6 +8,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
+from core import periods
 from core.imports import ImportCounts, upsert_by_key
 from core.ingest.errors import LayerError
 from core.models import Origin
@@ -148,6 +151,22 @@ class MonthlySeries:
     official: list[float | None]
     pending: list[float | None]
     ais: list[float | None]
+
+
+CHART_MONTHS = 12  # a node chart's default: the last twelve full months
+CHART_MAX_MONTHS = 36
+
+
+def chart_months(first: date | None = None, last: date | None = None) -> list[date]:
+    """First days of the whole months from `first` to `last` (the latest CHART_MAX_MONTHS of
+    them); without a period, the last CHART_MONTHS full months."""
+    if first is None or last is None:
+        end = periods.month_index(timezone.now().date()) - 1
+        begin = end - CHART_MONTHS + 1
+    else:
+        begin, end = periods.month_index(first), periods.month_index(last)
+        begin = max(begin, end - CHART_MAX_MONTHS + 1)
+    return [periods.month_start(i) for i in range(begin, end + 1)]
 
 
 def monthly_series(node: Node, months: list[date]) -> MonthlySeries:

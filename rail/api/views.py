@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import django_filters
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,14 +21,17 @@ from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param
 from core.limits import QUERY_TIMEOUT_S, statement_timeout
 from corridors.models import Route
-from geo.models import Node
+from corridors.services.routes import find_route
+from geo.services.nodes import find_node
 
 from ..choices import EventState, TrainStatus
 from ..ingest.events import parse_objects
 from ..models import RailEvent, Train
 from ..services.ingest import store_events
 from ..services.kpis import node_rail_teu, route_kpis, statistical_day
+from ..services.live import live_trains
 from ..services.runs import position, positions
+from ..services.trains import find_train, train_events, trains
 from ..services.transfer import PORT_STATIONS, guarded_port_transfer
 from .serializers import (
     EventBatchSerializer,
@@ -72,9 +76,9 @@ class TrainViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = TrainSerializer
     filterset_class = TrainFilter
     filter_backends = [*viewsets.ReadOnlyModelViewSet.filter_backends, TrainBBoxFilter]
-    queryset = Train.objects.select_related("route", "origin", "destination").order_by(
-        "-service_date", "train_no", "id"
-    )
+
+    def get_queryset(self):
+        return trains()
 
     def list(self, request, *args, **kwargs):
         self.bbox = None
@@ -87,18 +91,23 @@ class TrainViewSet(viewsets.ReadOnlyModelViewSet):
         data = TrainSerializer(rows, many=True, context={"positions": where}).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
+    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def live(self, request):
+        """The running trains at their current positions (GeoJSON points), coloured by
+        their delay against the route's punctuality threshold: the map's train layer."""
+        return Response(live_trains())
+
     @extend_schema(responses=TrainDetailSerializer)
     def retrieve(self, request, pk=None):
         try:
             train_id = int(pk or "")
         except ValueError as exc:
             raise ValidationError({"id": "a train id"}) from exc
-        train = get_object_or_404(self.get_queryset(), pk=train_id)
-        events = list(
-            RailEvent.objects.filter(train=train)
-            .select_related("node", "train")
-            .order_by("booked_at", "id")
-        )
+        train = find_train(train_id)
+        if train is None:
+            raise Http404
+        events = train_events(train)
         current = [e for e in events if e.state == EventState.CURRENT]
         pos = position(train, current, timezone.now())
         context = {"events": events, "positions": {train.pk: pos} if pos else {}}
@@ -136,7 +145,10 @@ class RailEventViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 def _route(code: str) -> Route:
-    return get_object_or_404(Route, code=code)
+    route = find_route(code)
+    if route is None:
+        raise Http404
+    return route
 
 
 class RouteKpiView(APIView):
@@ -186,7 +198,9 @@ class NodeRailTeuView(APIView):
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str):
-        node = get_object_or_404(Node, code=code)
+        node = find_node(code)
+        if node is None:
+            raise Http404
         today = timezone.now().date()
         end = date_param(request, "end", today)
         start = date_param(request, "start", end - timedelta(weeks=12))
@@ -213,7 +227,9 @@ class PortTransferView(APIView):
     def get(self, request, code: str):
         if code not in PORT_STATIONS:
             raise ValidationError({"code": f"one of {sorted(PORT_STATIONS)}"})
-        port = get_object_or_404(Node, code=code)
+        port = find_node(code)
+        if port is None:
+            raise Http404
         end = datetime_param(request, "end", timezone.now()) or datetime.now(UTC)
         start = datetime_param(request, "start", end - timedelta(days=28)) or end
         with refusals_as_answers():

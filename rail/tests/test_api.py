@@ -1,6 +1,7 @@
 """The rail API over real HTTP handling: batches with refusals, roles, filters, KPIs and
 transfer endpoints, bad parameters as 400s."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -120,6 +121,22 @@ def test_trains_list_detail_and_filters(login_as):
     assert admin.get("/api/trains/?bbox=1,2,3").status_code == 400
     assert admin.get("/api/trains/?status=flying").status_code == 400
     assert admin.get("/api/trains/abc/").status_code in (400, 404)
+    # The map's train layer and the train panel read what the API reads (issue 22).
+    from dash_app import gateway
+
+    live = admin.get("/api/trains/live/").json()
+    assert [f["properties"]["train"] for f in live["features"]] == ["X9301"]
+    page = json.loads(json.dumps(gateway.live_trains(), default=str))
+    # The same trains, said the same; positions move with the clock between the two reads.
+    assert [f["properties"] for f in page["features"]] == [
+        f["properties"] for f in live["features"]
+    ]
+    for a, b in zip(page["features"], live["features"], strict=True):
+        assert a["geometry"]["coordinates"] == pytest.approx(b["geometry"]["coordinates"], abs=0.01)
+    panel = gateway.train_detail(str(rows[0]["id"]), "en")
+    assert panel is not None and panel.train_no == "X9301"
+    assert [s.classifier for s in panel.stops] == [e["classifier"] for e in detail["events"]]
+    assert gateway.train_detail("999999999", "en") is None
 
 
 def test_transfer_times_run_one_at_a_time_per_user_within_a_budget(monkeypatch, login_as):

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from ...partitions import POSITIONS_TABLE
+from ...db import POSITIONS_TABLE
 from ...services.archive import ArchiveRefused, archive_month
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 
 from core.process import run_every
 
-from ...partitions import CLOSE_AFTER, index_closed_months
+from ...db import CLOSE_AFTER, index_closed_months
 
 
 class Command(BaseCommand):

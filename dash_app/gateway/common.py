@@ -1,0 +1,146 @@
+"""What every page shares: names and colours, the URLs the browser fetches layers from, the
+period slider's months, a throughput total as pages show it. No data is read here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from ais.choices import NAV_STATUS, ShipTypeGroup
+from core import mmsi as mmsi_rules
+from core import names, periods
+from corridors import choices as corridor_choices
+from geo.services.coverage import coverage_hex
+from ports.choices import QUALIFIER_SIGNS as QUALIFIER_SIGNS
+from ports.services import totals as throughput_totals
+
+TYPE_COLOURS = {
+    "cargo": "#2b8a3e",
+    "tanker": "#c92a2a",
+    "passenger": "#1864ab",
+    "fishing": "#e67700",
+    "tug": "#5f3dc4",
+    "high_speed": "#0b7285",
+    "pleasure": "#d6336c",
+    "other": "#495057",
+    "unknown": "#adb5bd",
+}
+MODE_COLOURS = corridor_choices.MODE_COLOURS
+# Digital-service coverage colours (score 0..1), shared by the map markers and the legend.
+NO_EVIDENCE_COLOUR = "#9aa5b1"
+# Drawn last (on top) where nodes share a place: ports over terminals over cities.
+KIND_Z = {
+    "sea_port": 600,
+    "river_port": 500,
+    "border_crossing_rail": 450,
+    "border_crossing_road": 450,
+    "sea_terminal": 400,
+    "rail_terminal": 300,
+    "dry_port": 250,
+    "rail_junction": 200,
+    "logistics_hub": 100,
+}
+MAX_MMSI = mmsi_rules.MAX_MMSI
+# A page waits this long for the same user's other run of a guarded figure (another tab)
+# before it says so; the API answers 429 at once.
+GUARD_WAIT_S = 25
+FIRST_MONTH = (2017, 1)  # the corridor's first sea-rail trains ran in 2017
+
+month_index = periods.month_index
+month_bounds = periods.month_bounds
+parse_mmsi = mmsi_rules.parse_mmsi  # a map click's MMSI, by the one rule (core.mmsi)
+
+
+def localized(obj: Any, lang: str) -> str:
+    return names.localized(obj, lang)
+
+
+def coverage_colour(score: float) -> str:
+    """The map's colour of a coverage score (the one scale, geo.services.coverage), as CSS."""
+    return coverage_hex(score)
+
+
+def ship_type_label(group: str) -> str:
+    """The name of a ship type group (see TYPE_COLOURS), in the active language."""
+    return str(ShipTypeGroup(group).label)
+
+
+def nav_status_label(code: int | None) -> str | None:
+    """The AIS navigation status in words (None when not reported or unknown)."""
+    label = NAV_STATUS.get(code) if code is not None else None
+    return str(label) if label else None
+
+
+def basemap_urls() -> dict[str, str]:
+    return {
+        name: reverse("basemap-layer", args=[name])
+        for name in ("land", "lakes", "rivers", "country_borders")
+    }
+
+
+def segments_url(route: str | None = None) -> str:
+    url = reverse("route-segment-list")
+    return f"{url}?route={route}" if route else url
+
+
+def tile_layer() -> tuple[str, str] | None:
+    """The optional tile URL and attribution (None: the bundled vector basemap only)."""
+    return (settings.CW_TILE_URL, settings.CW_TILE_ATTRIBUTION) if settings.CW_TILE_URL else None
+
+
+def fences_url(node: str | None = None) -> str:
+    """Every current port limit, berth area and anchorage (the map's fence layer), or one
+    port's."""
+    url = reverse("geofence-list")
+    return f"{url}?node={node}" if node else url
+
+
+def live_vessels_url(tick: int = 0) -> str:
+    """Where the map fetches the live vessel layer (`t` makes each refresh a new URL)."""
+    return reverse("ais-live") + f"?t={int(tick)}"
+
+
+def parse_id(value: Any) -> int | None:
+    """A row id a browser sent (a positive whole number), None when it is none."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        n = value
+    elif isinstance(value, str) and value.isdigit() and len(value) <= 12:
+        n = int(value)
+    else:
+        return None
+    return n if 0 < n < 2**62 else None
+
+
+def default_period_months() -> tuple[int, int]:
+    """The last full calendar year (published figures are yearly)."""
+    year = timezone.now().year - 1
+    return month_index(date(year, 1, 1)), month_index(date(year, 12, 1))
+
+
+def month_range() -> tuple[int, int]:
+    return month_index(date(*FIRST_MONTH, 1)), month_index(timezone.now().date())
+
+
+@dataclass(frozen=True)
+class TotalView:
+    """A throughput total as pages show it: `value` with its qualifier sign, what it
+    covers, partial or not, or the group whose figure counts the node."""
+
+    value: str
+    number: float | None
+    covers: str
+    partial: bool
+    covered_by: str | None
+
+
+def total_view(figure: throughput_totals.Total) -> TotalView:
+    number = figure.number
+    value = "—" if number is None else QUALIFIER_SIGNS.get(figure.qualifier, "") + f"{number:,.0f}"
+    return TotalView(value, number, figure.covers_text(), figure.partial, figure.covered_by)
