@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
+
+from django.db import connection, transaction
 
 from core.periods import months_of
 
@@ -278,3 +281,68 @@ def index_closed_months(connection: Any, close_after: timedelta = CLOSE_AFTER) -
 def position_store(conninfo: str, **options: Any) -> PositionStore:
     """A position store on `conninfo` with this app's statements (options: PositionStore's)."""
     return PositionStore(conninfo, store_sql(), **options)
+
+
+# -- month partitions as the archive reads, counts and detaches them -----------------------
+def partition_name(month: date) -> str:
+    """The partition holding a month's positions (UTC)."""
+    return f"{POSITIONS_TABLE}_y{month:%Y}m{month:%m}"
+
+
+def partition_exists(month: date) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [partition_name(month)])
+        return bool(cursor.fetchone()[0])
+
+
+def partition_rows(month: date) -> int:
+    """How many positions a month's partition holds."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{partition_name(month)}"')
+        return int(cursor.fetchone()[0])
+
+
+def stored_months() -> list[date]:
+    """The months whose partition holds positions (empty ones, made ahead of need, left
+    out), oldest first."""
+    months = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "WHERE i.inhparent = %s::regclass ORDER BY 1",
+            [POSITIONS_TABLE],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")')
+            if cursor.fetchone()[0]:
+                months.append(date(int(name[-7:-3]), int(name[-2:]), 1))
+    return months
+
+
+ARCHIVE_COLUMNS = (
+    "mmsi, ts, ST_X(geom), ST_Y(geom), sog_kn, cog_deg, heading_deg, nav_status, msg_type, source"
+)
+
+
+def read_partition(month: date, fetch: int) -> Iterator[list[tuple[Any, ...]]]:
+    """A month's positions in (mmsi, ts) order, `fetch` rows at a time, through a
+    server-side cursor: mmsi, ts, lon, lat, sog_kn, cog_deg, heading_deg, nav_status,
+    msg_type, source."""
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(f'SELECT {ARCHIVE_COLUMNS} FROM "{partition_name(month)}" ORDER BY mmsi, ts')
+        while batch := cursor.fetchmany(fetch):
+            yield batch
+
+
+def detach_partition(month: date, rows: int) -> bool:
+    """Detach and drop a month's partition if it still holds `rows` positions (locked
+    first); False, and nothing dropped, when rows came in after they were counted."""
+    table = partition_name(month)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
+        cursor.execute(f'SELECT count(*) FROM "{table}"')
+        if int(cursor.fetchone()[0]) != rows:
+            return False
+        cursor.execute(f'ALTER TABLE {POSITIONS_TABLE} DETACH PARTITION "{table}"')
+        cursor.execute(f'DROP TABLE "{table}"')
+    return True

@@ -17,7 +17,7 @@ from .ingest.ais import VESSEL_MMSI_RANGES
 VESSELS_SQL = " OR ".join(f"mmsi BETWEEN {lo} AND {hi}" for lo, hi in VESSEL_MMSI_RANGES)
 NEAR_ROWS_SQL = f"""
 SELECT mmsi, extract(epoch FROM ts)::float8, ST_X(geom), ST_Y(geom), sog_kn
-FROM ports_vesselposition
+FROM {{table}}
 WHERE ts >= %(start)s AND ts < %(end)s
   AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
   AND ({VESSELS_SQL}) {{vessels}}
@@ -31,7 +31,7 @@ LIMIT %(limit)s
 DAYS_SQL = """
 SELECT d::date FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
 WHERE EXISTS (
-  SELECT 1 FROM ports_vesselposition
+  SELECT 1 FROM {table}
   WHERE ts >= d AND ts < d + interval '1 day'
     AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
 )
@@ -102,7 +102,9 @@ class VesselPositionQuerySet(QuerySet[Any]):
         }
         only = "AND mmsi = ANY(%(mmsis)s)" if mmsis is not None else ""
         with connection.cursor() as cursor:
-            cursor.execute(NEAR_ROWS_SQL.format(vessels=only), params)
+            cursor.execute(
+                NEAR_ROWS_SQL.format(vessels=only, table=self.model._meta.db_table), params
+            )
             rows: list[tuple[Any, ...]] = cursor.fetchall()
             return rows
 
@@ -113,5 +115,5 @@ class VesselPositionQuerySet(QuerySet[Any]):
         `near_deg` degrees of the box of `area_ewkb`: the days AIS covers that area."""
         params: dict[str, Any] = {"first": first, "last": last, "area": area_ewkb, "near": near_deg}
         with connection.cursor() as cursor:
-            cursor.execute(DAYS_SQL, params)
+            cursor.execute(DAYS_SQL.format(table=self.model._meta.db_table), params)
             return [row[0] for row in cursor.fetchall()]

@@ -120,8 +120,9 @@ def corridor_layers(runs: int) -> None:
     from rest_framework.renderers import JSONRenderer
 
     from corridors.api.serializers import RouteSegmentSerializer, RouteSerializer
-    from corridors.api.views import RouteSegmentViewSet, RouteViewSet
+    from corridors.api.views import RouteSegmentViewSet
     from corridors.services import layers as corridor
+    from corridors.services.routes import routes_with_segments
     from geo.api.extensions import node_context
     from geo.api.serializers import GeofenceSerializer, NodeSerializer
     from geo.models import Geofence, Node
@@ -130,7 +131,7 @@ def corridor_layers(runs: int) -> None:
 
     nodes = Node.objects.select_related("group").order_by("code")
     fences = Geofence.objects.select_related("node").current()
-    routes, segments = RouteViewSet.queryset, RouteSegmentViewSet.queryset
+    routes, segments = routes_with_segments(), RouteSegmentViewSet.queryset
 
     def node_serializer() -> bytes:
         context = {"coverage": compute_coverage(), **node_context()}

@@ -481,3 +481,45 @@ def test_the_pair_checker_finds_an_unshared_service(tmp_path):
     found = unpaired_gateway_functions(tmp_path, {"node_position": PAIRS["node_position"]})
     assert "new_thing: reads data without a listed service and API pair" in found
     assert "node_position: ports/api/views.py does not call geo.services.nodes:find_node" in found
+
+
+# -- SQL in its place (issue 22) ----------------------------------------------------------------
+# The modules that may run SQL text: each app's database module and querysets, the core
+# helpers that speak to PostgreSQL itself (table versions, locks and timeouts, backups), the
+# health check, the Django-free AIS store (it runs the statements ais.db hands it) and the
+# GeoParquet reader (DuckDB). Layers are ORM expressions (core.functions, core.geojson).
+SQL_HOMES = {
+    "ais/db.py",
+    "ais/querysets.py",
+    "ais/ingest/store.py",
+    "ais/geoparquet.py",
+    "rail/querysets.py",
+    "core/layercache.py",
+    "core/limits.py",
+    "core/backup.py",
+    "config/views.py",
+}
+
+
+def sql_runners(root: Path) -> set[str]:
+    """Modules (no tests, no migrations) that run SQL text: a cursor or `.execute(`."""
+    import re
+
+    found = set()
+    for path in project_modules(root).values():
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.execute\(|\bcursor\(\)|chunked_cursor\(|RawSQL\(|\.raw\(", text):
+            found.add(str(path.relative_to(root)))
+    return found
+
+
+def test_sql_text_runs_only_in_its_homes():
+    assert sql_runners(ROOT) - SQL_HOMES == set()
+
+
+def test_the_sql_checker_finds_a_cursor(tmp_path):
+    (tmp_path / "exports" / "services").mkdir(parents=True)
+    (tmp_path / "exports" / "services" / "layers.py").write_text(
+        "with connection.cursor() as c:\n    c.execute('SELECT 1')\n"
+    )
+    assert sql_runners(tmp_path) == {"exports/services/layers.py"}

@@ -6,6 +6,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ..choices import ship_type_group
 from ..models import AisSource, Vessel, VesselLatest
+from ..services.layers import VESSELS
 
 
 class VesselLatestSerializer(GeoFeatureModelSerializer):
@@ -20,19 +21,7 @@ class VesselLatestSerializer(GeoFeatureModelSerializer):
         model = VesselLatest
         geo_field = "geom"
         id_field = False
-        fields = [
-            "mmsi",
-            "name",
-            "ship_type",
-            "ship_type_group",
-            "ts",
-            "sog_kn",
-            "cog_deg",
-            "heading_deg",
-            "nav_status",
-            "msg_type",
-            "source",
-        ]
+        fields = VESSELS.fields  # the database-written layer's (ais.services.layers)
 
     @extend_schema_field(serializers.CharField())
     def get_ship_type_group(self, obj: VesselLatest) -> str:

@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
 from django.utils import timezone
 
 from core.files import sha256_of
 
-from ..db import POSITIONS_TABLE
+from .. import db
 from ..geoparquet import MonthWriter, archive_files
 
 FETCH = 50_000
@@ -38,22 +37,6 @@ def archive_dir() -> Path:
     return Path(settings.CW_ARCHIVE_DIR)
 
 
-def partition_name(month: date) -> str:
-    return f"{POSITIONS_TABLE}_y{month:%Y}m{month:%m}"
-
-
-def _exists(table: str) -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [table])
-        return bool(cursor.fetchone()[0])
-
-
-def _count(table: str) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT count(*) FROM "{table}"')
-        return int(cursor.fetchone()[0])
-
-
 def archive_month(
     month: date, detach: bool = False, directory: Path | None = None
 ) -> ArchivedMonth:
@@ -65,10 +48,9 @@ def archive_month(
     now = timezone.now()
     if (month.year, month.month) >= (now.year, now.month):
         raise ArchiveRefused(f"{month:%Y-%m} is not closed yet")
-    table = partition_name(month)
-    if not _exists(table):
+    if not db.partition_exists(month):
         raise ArchiveRefused(f"no positions stored for {month:%Y-%m}")
-    rows = _count(table)
+    rows = db.partition_rows(month)
     if not rows:
         raise ArchiveRefused(f"no positions stored for {month:%Y-%m}")
     directory = directory or archive_dir()
@@ -83,7 +65,7 @@ def archive_month(
                 f"{month:%Y-%m} is archived in {Path(last.path).name} and still stored: "
                 "archive it with --detach (if no position came in since) or remove that file"
             )
-        _detach(table, rows)
+        _detach(month, rows)
         return _record(directory, ArchivedMonth(**{**asdict(last), "detached": True}))
     taken = {p.name for p in archive_files(directory)}
     name, n = f"positions-{month:%Y-%m}.parquet", 1
@@ -93,13 +75,8 @@ def archive_month(
     path = directory / name
     writer = MonthWriter(path)
     try:
-        with transaction.atomic(), connection.chunked_cursor() as cursor:
-            cursor.execute(
-                "SELECT mmsi, ts, ST_X(geom), ST_Y(geom), sog_kn, cog_deg, heading_deg, "
-                f'nav_status, msg_type, source FROM "{table}" ORDER BY mmsi, ts'
-            )
-            while batch := cursor.fetchmany(FETCH):
-                writer.write(batch)
+        for batch in db.read_partition(month, FETCH):
+            writer.write(batch)
         written = writer.close()
     except BaseException:
         writer.abandon()
@@ -113,20 +90,18 @@ def archive_month(
         directory, ArchivedMonth(f"{month:%Y-%m}", str(path), rows, sha256_of(path), False)
     )
     if detach:
-        _detach(table, rows)
+        _detach(month, rows)
         result = _record(directory, ArchivedMonth(**{**asdict(result), "detached": True}))
     return result
 
 
-def _detach(table: str, rows: int) -> None:
+def _detach(month: date, rows: int) -> None:
     """Detach and drop a month's partition, unless rows came in after it was written (a
     late report): then nothing is dropped and the caller is told to archive again."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f'LOCK TABLE "{table}" IN ACCESS EXCLUSIVE MODE')
-        if _count(table) != rows:
-            raise ArchiveRefused(f"{table}: positions came in while archiving; archive again")
-        cursor.execute(f'ALTER TABLE {POSITIONS_TABLE} DETACH PARTITION "{table}"')
-        cursor.execute(f'DROP TABLE "{table}"')
+    if not db.detach_partition(month, rows):
+        raise ArchiveRefused(
+            f"{db.partition_name(month)}: positions came in while archiving; archive again"
+        )
 
 
 def read_manifest(directory: Path) -> list[dict[str, Any]]:

@@ -5,116 +5,139 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
-from django.db.models import Count, Max, QuerySet
-
-from core.geojson import (
-    SqlLayer,
-    case_ranges,
-    iso_utc,
-    json_object,
-    number,
-    quoted,
-    string,
-    tenths,
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
 )
+from django.db.models.functions import Cast, Coalesce, NullIf
+
+from core.functions import (
+    EpochSeconds,
+    Feature,
+    JsonArrayAgg,
+    JsonNumber,
+    JsonText,
+    JsonTime,
+    MakeLine,
+    RoundFloat,
+    Tenths,
+)
+from core.geojson import Layer
 from core.limits import check_window
 
 from ..choices import SHIP_TYPE_RANGES, ShipTypeGroup
 from ..models import VesselLatest, VesselPosition
 
-GROUP_SQL = string(case_ranges("v.ship_type", SHIP_TYPE_RANGES, ShipTypeGroup.UNKNOWN))
+
+def ship_type_group_of(path: str) -> Case:
+    """The ship type group (ais.choices.ship_type_group) of the code at `path`, in SQL:
+    `unknown` for none or 0, else the first group whose ranges hold it."""
+    unknown = Value(str(ShipTypeGroup.UNKNOWN))
+    return Case(
+        When(Q(**{f"{path}__isnull": True}) | Q(**{path: 0}), then=unknown),
+        *(
+            When(**{f"{path}__range": (lo, hi)}, then=Value(str(group)))
+            for group, spans in SHIP_TYPE_RANGES.items()
+            for lo, hi in spans
+        ),
+        default=unknown,
+    )
+
 
 # `/api/vessels/`: the fields of VesselLatestSerializer, in its order.
-VESSELS = SqlLayer(
-    source="ports_vessellatest l JOIN ports_vessel v ON v.mmsi = l.mmsi",
-    key="l.mmsi",
-    geometry="l.geom",
+VESSELS = Layer(
+    geometry="geom",
+    ordering=["vessel_id"],
     properties=[
-        ("mmsi", number("l.mmsi")),
-        ("name", string("v.name")),
-        ("ship_type", number("v.ship_type")),
-        ("ship_type_group", GROUP_SQL),
-        ("ts", quoted(iso_utc("l.ts"))),
-        ("sog_kn", number("l.sog_kn")),
-        ("cog_deg", number("l.cog_deg")),
-        ("heading_deg", number("l.heading_deg")),
-        ("nav_status", number("l.nav_status")),
-        ("msg_type", number("l.msg_type")),
-        ("source", string("l.source")),
+        ("mmsi", JsonNumber("vessel_id")),
+        ("name", "vessel__name"),
+        ("ship_type", JsonNumber("vessel__ship_type")),
+        ("ship_type_group", JsonText(ship_type_group_of("vessel__ship_type"))),
+        ("ts", JsonTime("ts")),
+        ("sog_kn", JsonNumber("sog_kn")),
+        ("cog_deg", JsonNumber("cog_deg")),
+        ("heading_deg", JsonNumber("heading_deg")),
+        ("nav_status", JsonNumber("nav_status")),
+        ("msg_type", JsonNumber("msg_type")),
+        ("source", "source"),
     ],
 )
 
 # The map's live layer: compact (`g` group, `sog` kn, `dir` heading else course, `ts` unix
 # seconds), coordinates to 5 decimals (1 m).
-LIVE = SqlLayer(
-    source="ports_vessellatest l JOIN ports_vessel v ON v.mmsi = l.mmsi",
-    key="l.mmsi",
-    geometry="l.geom",
+LIVE = Layer(
+    geometry="geom",
     precision=5,
+    ordering=["vessel_id"],
     properties=[
-        ("mmsi", number("l.mmsi")),
-        ("name", string("coalesce(nullif(v.name, ''), l.mmsi::text)")),
-        ("g", GROUP_SQL),
-        ("sog", number(tenths("l.sog_kn"))),
-        ("dir", number("coalesce(l.heading_deg, round(l.cog_deg::float8))")),
-        ("ts", number("floor(extract(epoch FROM l.ts))::bigint")),
+        ("mmsi", JsonNumber("vessel_id")),
+        (
+            "name",
+            JsonText(Coalesce(NullIf("vessel__name", Value("")), Cast("vessel_id", TextField()))),
+        ),
+        ("g", JsonText(ship_type_group_of("vessel__ship_type"))),
+        ("sog", JsonNumber(Tenths("sog_kn"))),
+        (
+            "dir",
+            JsonNumber(
+                Coalesce(
+                    F("heading_deg"),
+                    RoundFloat("cog_deg"),
+                    output_field=FloatField(),
+                )
+            ),
+        ),
+        ("ts", JsonNumber(EpochSeconds("ts"))),
     ],
 )
 
 
 def vessels_json(rows: QuerySet[VesselLatest], **members: object) -> str:
     """`/api/vessels/` for the vessels of `rows` (filtered, paginated) as JSON text."""
-    return VESSELS.collection(rows.values("vessel_id"), members)
+    return VESSELS.collection(rows, members)
 
 
 def live_json(max_age_min: float = 60.0) -> str:
     """The map's live layer: the newest position of each vessel (coast stations and MMSI 0
     left out) seen within `max_age_min`."""
     rows = VesselLatest.objects.vessels().seen_within(max_age_min)
-    return LIVE.collection(rows.values("vessel_id"))
+    return LIVE.collection(rows)
 
 
-def _iso_offset(column: str) -> str:
-    """Python's `isoformat()` of a UTC datetime ("+00:00"), as the track has written it."""
-    return quoted(iso_utc(column, "+00:00"))
-
-
-POINT = json_object(
+# A track's points: Python's `isoformat()` times ("+00:00"), as the track has written them.
+POINT = Feature(
+    "geom",
     [
-        ("type", "'\"Feature\"'"),
-        ("geometry", "ST_AsGeoJSON(p.geom, 9)"),
-        (
-            "properties",
-            json_object(
-                [
-                    ("ts", _iso_offset("p.ts")),
-                    ("sog_kn", number(tenths("p.sog_kn"))),
-                    ("cog_deg", number(tenths("p.cog_deg"))),
-                    ("heading_deg", number("p.heading_deg")),
-                    ("nav_status", number("p.nav_status")),
-                ]
-            ),
-        ),
-    ]
+        ("ts", JsonTime("ts", zone="+00:00")),
+        ("sog_kn", JsonNumber(Tenths("sog_kn"))),
+        ("cog_deg", JsonNumber(Tenths("cog_deg"))),
+        ("heading_deg", JsonNumber("heading_deg")),
+        ("nav_status", JsonNumber("nav_status")),
+    ],
 )
-LINE = json_object(
-    [
-        ("type", "'\"Feature\"'"),
-        ("geometry", "ST_AsGeoJSON(ST_MakeLine(p.geom ORDER BY p.ts), 9)"),
-        (
-            "properties",
-            json_object(
-                [
-                    ("mmsi", number("%s::int")),
-                    ("start", _iso_offset("min(p.ts)")),
-                    ("end", _iso_offset("max(p.ts)")),
-                    ("points", number("count(*)")),
-                ]
-            ),
-        ),
-    ]
-)
+
+
+def _line(mmsi: int) -> Feature:
+    """The track as one LineString feature (an aggregate over its points)."""
+    return Feature(
+        MakeLine("geom", order_by=["ts"]),
+        [
+            ("mmsi", JsonNumber(Value(mmsi))),
+            ("start", JsonTime(Min("ts"), zone="+00:00")),
+            ("end", JsonTime(Max("ts"), zone="+00:00")),
+            ("points", JsonNumber(Count("*"))),
+        ],
+    )
 
 
 # The longest track one request may ask for (days): every surface refuses longer ones with
@@ -128,21 +151,19 @@ def track_json(mmsi: int, start: datetime, end: datetime, max_points: int = 20_0
     PostGIS from one primary-key range scan: a LineString (two points or more), then a
     Point per position."""
     check_window(start, end, MAX_TRACK_DAYS)
-    points_sql, params = (
-        VesselPosition.objects.track(mmsi, start, end)
-        .values("ts", "geom", "sog_kn", "cog_deg", "heading_deg", "nav_status")[:max_points]
-        .query.sql_with_params()
+    track = VesselPosition.objects.track(mmsi, start, end)
+    # The first `max_points` positions: those up to the time of the last of them.
+    last = track.values("ts")[max_points - 1 : max_points]
+    points = track.filter(ts__lte=Coalesce(Subquery(last), Value(end))).order_by()
+    found = points.aggregate(
+        n=Count("*"),
+        line=_line(mmsi),
+        points=JsonArrayAgg(POINT, order_by=["ts"]),
     )
-    sql = f"""
-        WITH p AS MATERIALIZED ({points_sql})
-        SELECT '{{"type":"FeatureCollection","features":['
-            || coalesce((SELECT {LINE} || ',' FROM p HAVING count(*) >= 2), '')
-            || coalesce((SELECT string_agg({POINT}, ',' ORDER BY p.ts) FROM p), '')
-            || ']}}'
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, mmsi])
-        return str(cursor.fetchone()[0])
+    features = str(found["points"])[1:-1]
+    if found["n"] >= 2:
+        features = str(found["line"]) + ("," + features if features else "")
+    return '{"type":"FeatureCollection","features":[' + features + "]}"
 
 
 def vessels_seen(minutes: float = 60.0) -> tuple[int, datetime | None]:

@@ -16,8 +16,9 @@ from portcalls.archive import port_calls
 from portcalls.detection import Rule, detect_calls
 from portcalls.tests.test_portcalls import DATA, load_fences
 
+from ..db import partition_name
 from ..geoparquet import query
-from ..services.archive import ArchiveRefused, archive_month, partition_name
+from ..services.archive import ArchiveRefused, archive_month
 
 pytestmark = pytest.mark.django_db
 START = datetime(2025, 11, 30, tzinfo=UTC).timestamp()  # calls run into December

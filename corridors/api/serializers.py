@@ -9,18 +9,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ..models import Route, RouteSegment
-
-SEGMENT_FIELDS = [
-    "seq",
-    "from_node",
-    "to_node",
-    "mode",
-    "length_m",
-    "schematic",
-    "branch",
-    "via",
-    "notes",
-]
+from ..services.layers import ROUTE_FIELDS, SEGMENT_FIELDS
 
 
 class RouteSegmentSerializer(GeoFeatureModelSerializer):
@@ -64,19 +53,7 @@ class RouteSerializer(GeoFeatureModelSerializer):
         model = Route
         geo_field = "geom"
         id_field = "code"
-        fields = [
-            "code",
-            "name_en",
-            "name_zh",
-            "modes",
-            "description",
-            "projects",
-            "sources",
-            "notes",
-            "length_m",
-            "nodes",
-            "segments",
-        ]
+        fields = ROUTE_FIELDS  # the database-written layer's (corridors.services.layers)
 
     @extend_schema_field({"type": "array", "items": {"type": "string"}})
     def get_nodes(self, obj: Route) -> list[str]:

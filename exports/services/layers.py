@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.contrib.gis.db.models import LineStringField
+from django.contrib.gis.db.models import LineStringField, Union
 from django.contrib.gis.db.models.functions import AsWKB, Transform
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F, Func, Q, QuerySet
+from django.db.models import Count, F, Func, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from ais.models import Vessel, VesselLatest, VesselPosition
 from ais.services.layers import MAX_TRACK_DAYS
 from core.dates import EARLIEST, LATEST, utc_datetime
+from core.functions import MakeLine
 from core.limits import WindowRefused, check_window
 from core.mmsi import parse_mmsi
 from core.names import localized
@@ -39,11 +39,6 @@ from rail.services.kpis import MAX_KPI_DAYS, route_kpis
 from rail.services.trains import routes_with_trains
 
 CHUNK = 20_000
-# Tables the raw-SQL layers read, named by their models (never as text).
-POSITION_TABLE = VesselPosition._meta.db_table
-VESSEL_TABLE = Vessel._meta.db_table
-FENCE_TABLE = Geofence._meta.db_table
-NODE_TABLE = Node._meta.db_table
 CRS_CHOICES = (4326, 4490, 3857)
 MAX_POSITION_DAYS = 31
 SOURCE_NOTE = "Corridor Watch (西部陆海新通道监测)"
@@ -448,87 +443,74 @@ def latest_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Ch
     yield from _chunks(qs, srid, "geom", [*names, "vessel__destination", "source"], convert)
 
 
-def _position_where(p: ExportParams) -> tuple[str, list[Any]]:
-    start, end = p.window(MAX_POSITION_DAYS)
-    where = ["ts >= %s", "ts < %s"]
-    args: list[Any] = [start, end]
+def _positions(p: ExportParams, max_days: int = MAX_POSITION_DAYS) -> QuerySet[VesselPosition]:
+    """The positions of the window (refused past `max_days`), of a vessel, inside a box or
+    a port's current limits, when asked."""
+    start, end = p.window(max_days)
+    qs = VesselPosition.objects.filter(ts__gte=start, ts__lt=end)
     if p.mmsi:
-        where.append("mmsi = %s")
-        args.append(p.mmsi)
+        qs = qs.filter(mmsi=p.mmsi)
     if p.bbox:
-        where.append("geom && ST_MakeEnvelope(%s, %s, %s, %s, 4326)")
-        args.extend(p.bbox)
+        box = Polygon.from_bbox(p.bbox)
+        box.srid = 4326
+        qs = qs.filter(geom__bboverlaps=box)
     if p.node:
-        where.append(
-            f"ST_Intersects(geom, (SELECT ST_Union(f.geom) FROM {FENCE_TABLE} f "
-            f"JOIN {NODE_TABLE} n ON n.id = f.node_id WHERE n.code = %s AND f.kind = 'port_limit' "
-            "AND f.valid_to IS NULL))"
+        limits = (
+            Geofence.objects.current()
+            .filter(node__code=p.node, kind="port_limit")
+            .values("node")
+            .annotate(area=Union("geom"))
+            .values("area")
         )
-        args.append(p.node)
-    return " AND ".join(where), args
+        qs = qs.filter(geom__intersects=Subquery(limits))
+    return qs
+
+
+POSITION_COLUMNS = ["mmsi", "ts", "sog_kn", "cog_deg", "heading_deg", "nav_status", "source"]
 
 
 def position_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
     """Raw positions: streamed through a server-side cursor (bounded memory)."""
-    where, args = _position_where(p)
-    sql = (
-        "SELECT mmsi, ts, sog_kn, cog_deg, heading_deg, nav_status, source, "
-        f"ST_AsBinary(ST_Transform(geom, {int(srid)})) FROM {POSITION_TABLE} "
-        f"WHERE {where} ORDER BY ts, mmsi"
-    )
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, args)
-        while True:
-            rows = cursor.fetchmany(CHUNK)
-            if not rows:
-                break
-            chunk = Chunk([], {})
-            names = ["mmsi", "ts", "sog_kn", "cog_deg", "heading_deg", "nav_status", "source"]
-            for row in rows:
-                chunk.wkb.append(bytes(row[7]))
-                for name, value in zip(names, row[:7], strict=True):
-                    chunk.values.setdefault(name, []).append(value)
-            chunk.values["name"] = [str(m) for m in chunk.values["mmsi"]]
-            yield chunk
+
+    def convert(r: dict[str, Any]) -> dict[str, Any]:
+        return {**{name: r[name] for name in POSITION_COLUMNS}, "name": str(r["mmsi"])}
+
+    qs = _positions(p).order_by("ts", "mmsi")
+    yield from _chunks(qs, srid, "geom", POSITION_COLUMNS, convert)
 
 
 def position_count(p: ExportParams) -> int:
-    where, args = _position_where(p)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {POSITION_TABLE} WHERE {where}", args)
-        return int(cursor.fetchone()[0])
+    return _positions(p).count()
 
 
 def track_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
     """One line per vessel over the window (its positions in time order)."""
-    start, end = p.window(MAX_TRACK_DAYS)
-    p2 = ExportParams(**{**p.__dict__, "start": start, "end": end})
-    where, args = _position_where(p2)
-    sql = (
-        "SELECT t.mmsi, v.name, t.n, t.first_ts, t.last_ts, "
-        f"ST_AsBinary(ST_Transform(t.line, {int(srid)})) FROM ("
-        "  SELECT mmsi, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts, "
-        f"  ST_MakeLine(geom ORDER BY ts) AS line FROM {POSITION_TABLE} "
-        f"  WHERE {where} GROUP BY mmsi HAVING count(*) > 1"
-        f") t LEFT JOIN {VESSEL_TABLE} v ON v.mmsi = t.mmsi ORDER BY t.mmsi"
+    qs = (
+        _positions(p, MAX_TRACK_DAYS)
+        .values("mmsi")
+        .annotate(
+            positions=Count("*"),
+            first_ts=Min("ts"),
+            last_ts=Max("ts"),
+            line=MakeLine("geom", order_by=["ts"]),
+            vessel_name=Subquery(Vessel.objects.filter(mmsi=OuterRef("mmsi")).values("name")),
+        )
+        .filter(positions__gt=1)
+        .order_by("mmsi")
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        while True:
-            rows = cursor.fetchmany(CHUNK)
-            if not rows:
-                break
-            yield Chunk(
-                [bytes(r[5]) for r in rows],
-                {
-                    "mmsi": [r[0] for r in rows],
-                    "name": [r[1] or str(r[0]) for r in rows],
-                    "positions": [r[2] for r in rows],
-                    "first_ts": [r[3] for r in rows],
-                    "last_ts": [r[4] for r in rows],
-                    "source": ["AIS positions"] * len(rows),
-                },
-            )
+
+    def convert(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "mmsi": r["mmsi"],
+            "name": r["vessel_name"] or str(r["mmsi"]),
+            "positions": r["positions"],
+            "first_ts": r["first_ts"],
+            "last_ts": r["last_ts"],
+            "source": "AIS positions",
+        }
+
+    names = ["mmsi", "vessel_name", "positions", "first_ts", "last_ts"]
+    yield from _chunks(qs, srid, "line", names, convert)
 
 
 # -- throughput and coverage ---------------------------------------------------------------

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from ..models import DigitalServiceCategory, Geofence, Node, NodeService, ServiceEvidence
+from ..services.layers import FENCES, NODE_FIELDS
 from ..services.nodes import node_routes
 
 
@@ -28,25 +29,7 @@ class NodeSerializer(GeoFeatureModelSerializer):
         model = Node
         geo_field = "geom"
         id_field = "code"
-        fields = [
-            "code",
-            "name_en",
-            "name_zh",
-            "kind",
-            "kinds",
-            "unlocode",
-            "country",
-            "province",
-            "coord_quality",
-            "coord_basis",
-            "group",
-            "coverage_score",
-            "coverage_assessed",
-            "latest_teu",
-            "latest_teu_year",
-            "latest_teu_qualifier",
-            "teu_covered_by",
-        ]
+        fields = NODE_FIELDS  # the database-written layer's (geo.services.layers)
 
     def _coverage(self, obj: Node):
         return self.context.get("coverage", {}).get(obj.code)
@@ -185,18 +168,7 @@ class GeofenceSerializer(GeoFeatureModelSerializer):
         model = Geofence
         geo_field = "geom"
         id_field = False
-        fields = [
-            "id",
-            "node",
-            "kind",
-            "name",
-            "approximate",
-            "basis",
-            "version",
-            "origin",
-            "valid_from",
-            "valid_to",
-        ]
+        fields = FENCES.fields  # the database-written layer's (geo.services.layers)
         read_only_fields = ["version", "valid_from", "valid_to"]
 
     def to_internal_value(self, data):

@@ -1,7 +1,8 @@
 """The geo layers written by PostGIS (see core.geojson): nodes and fences, each one query
 whose answer is the JSON text, equal feature by feature to the serializers' (a test compares
-them). Figures computed in Python for every node at once (coverage, latest TEU) are joined
-in as one `json` parameter, their text kept verbatim."""
+them; the serializers take their field lists from here). Figures computed in Python for
+every node at once (coverage, latest TEU) are joined in as one JSON document, their text
+kept verbatim."""
 
 from __future__ import annotations
 
@@ -10,64 +11,73 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from core.geojson import SqlLayer, iso_utc, member, number, quoted, string, value
+from core.functions import JsonMember, JsonNumber, JsonText, JsonTime, JsonValue
+from core.geojson import Layer
 
 from ..models import Geofence, Node
 
-# `/api/nodes/`: NodeSerializer's fields in its order, the code as the Feature's id.
-NODES = SqlLayer(
-    source=(
-        "geo_node n LEFT JOIN geo_node g ON g.id = n.group_id "
-        "LEFT JOIN json_each(%s::json) x ON x.key = n.code"
-    ),
-    key="n.id",
-    geometry="n.geom",
-    feature_id=string("n.code"),
-    order="n.code",
-    properties=[
-        ("name_en", string("n.name_en")),
-        ("name_zh", string("n.name_zh")),
-        ("kind", string("n.kind")),
-        ("kinds", value("n.kinds")),
-        ("unlocode", string("n.unlocode")),
-        ("country", string("n.country")),
-        ("province", string("n.province")),
-        ("coord_quality", string("n.coord_quality")),
-        ("coord_basis", string("n.coord_basis")),
-        ("group", string("g.code")),
-        ("coverage_score", member("x.value", "coverage_score")),
-        ("coverage_assessed", member("x.value", "coverage_assessed", "false")),
-        ("latest_teu", member("x.value", "latest_teu")),
-        ("latest_teu_year", member("x.value", "latest_teu_year")),
-        ("latest_teu_qualifier", member("x.value", "latest_teu_qualifier", '""')),
-        ("teu_covered_by", member("x.value", "teu_covered_by")),
-    ],
-)
+# The node properties written by the database, in the serializer's order.
+NODE_COLUMNS: list[tuple[str, Any]] = [
+    ("name_en", "name_en"),
+    ("name_zh", "name_zh"),
+    ("kind", "kind"),
+    ("kinds", JsonValue("kinds")),
+    ("unlocode", "unlocode"),
+    ("country", "country"),
+    ("province", "province"),
+    ("coord_quality", "coord_quality"),
+    ("coord_basis", "coord_basis"),
+    ("group", "group__code"),
+]
+# Those computed in Python for every node (node_figures), with their JSON default.
+NODE_FIGURES = [
+    ("coverage_score", "null"),
+    ("coverage_assessed", "false"),
+    ("latest_teu", "null"),
+    ("latest_teu_year", "null"),
+    ("latest_teu_qualifier", '""'),
+    ("teu_covered_by", "null"),
+]
+NODE_FIELDS = ["code", *(name for name, _ in NODE_COLUMNS), *(name for name, _ in NODE_FIGURES)]
+
+
+def nodes_layer(figures: str) -> Layer:
+    """`/api/nodes/`: NodeSerializer's fields in its order, the code as the Feature's id;
+    `figures` from `node_figures`."""
+    return Layer(
+        geometry="geom",
+        feature_id=JsonText("code"),
+        ordering=["code"],
+        properties=[
+            *NODE_COLUMNS,
+            *((name, JsonMember(figures, "code", name, default)) for name, default in NODE_FIGURES),
+        ],
+    )
+
 
 # `/api/geofences/`: GeofenceSerializer's fields (no Feature id: `id` is a property).
-FENCES = SqlLayer(
-    source="geo_geofence f JOIN geo_node n ON n.id = f.node_id",
-    key="f.id",
-    geometry="f.geom",
-    order="n.code, f.kind, f.name, f.version DESC",
+FENCES = Layer(
+    geometry="geom",
+    ordering=["node__code", "kind", "name", "-version"],
     properties=[
-        ("id", number("f.id")),
-        ("node", string("n.code")),
-        ("kind", string("f.kind")),
-        ("name", string("f.name")),
-        ("approximate", number("f.approximate")),
-        ("basis", string("f.basis")),
-        ("version", number("f.version")),
-        ("origin", string("f.origin")),
-        ("valid_from", quoted(iso_utc("f.valid_from"))),
-        ("valid_to", f"coalesce({quoted(iso_utc('f.valid_to'))}, 'null')"),
+        ("id", JsonNumber("id")),
+        ("node", "node__code"),
+        ("kind", "kind"),
+        ("name", "name"),
+        ("approximate", JsonNumber("approximate")),
+        ("basis", "basis"),
+        ("version", JsonNumber("version")),
+        ("origin", "origin"),
+        ("valid_from", JsonTime("valid_from")),
+        ("valid_to", JsonTime("valid_to")),
     ],
 )
 
 
 def node_figures(coverage: dict[str, Any], context: dict[str, dict[str, Any]]) -> str:
-    """The computed properties of every node as the JSON text NODES joins: coverage (from
-    `compute_coverage()`) and the latest full-year TEU (the `latest_teu` node context)."""
+    """The computed properties of every node as the JSON text the nodes layer joins:
+    coverage (from `compute_coverage()`) and the latest full-year TEU (the `latest_teu`
+    node context)."""
     figures = {}
     teu = context.get("latest_teu", {})
     for code in set(coverage) | set(teu):
@@ -86,9 +96,9 @@ def node_figures(coverage: dict[str, Any], context: dict[str, dict[str, Any]]) -
 def nodes_json(rows: QuerySet[Node], figures: str, **members: object) -> str:
     """`/api/nodes/` for the nodes of `rows` (filtered, paginated), `figures` from
     `node_figures`."""
-    return NODES.collection(rows.values("id"), members, params=[figures])
+    return nodes_layer(figures).collection(rows, members)
 
 
 def fences_json(rows: QuerySet[Geofence]) -> str:
     """`/api/geofences/` for the fences of `rows`."""
-    return FENCES.collection(rows.values("id"))
+    return FENCES.collection(rows)

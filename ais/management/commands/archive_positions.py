@@ -15,9 +15,8 @@ from datetime import date
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
-from ...db import POSITIONS_TABLE
+from ...db import stored_months
 from ...services.archive import ArchiveRefused, archive_month
 
 
@@ -41,19 +40,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         months = list(opts["months"])
         if opts["before"]:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-                    "WHERE i.inhparent = %s::regclass ORDER BY 1",
-                    [POSITIONS_TABLE],
-                )
-                for (name,) in cursor.fetchall():
-                    m = date(int(name[-7:-3]), int(name[-2:]), 1)
-                    if m >= opts["before"] or m in months:
-                        continue
-                    cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{name}")')
-                    if cursor.fetchone()[0]:  # empty months (made ahead of need): nothing
-                        months.append(m)
+            months += [m for m in stored_months() if m < opts["before"] and m not in months]
         if not months:
             raise CommandError("name the months (YYYY-MM) or --before YYYY-MM")
         failed = 0
