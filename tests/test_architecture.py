@@ -366,7 +366,16 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "export_status": ("exports.services.jobs:user_job", ("exports/api/views.py",)),
     "rerun_export": ("exports.services.jobs:rerun_job", ("exports/api/views.py",)),
     "cancel_export": ("exports.services.jobs:cancel_job", ("exports/api/views.py",)),
-    "report_period": ("exports.services.report:default_period", ("exports/api/views.py",)),
+    "report_period": ("exports.services.figures:default_period", ("exports/api/views.py",)),
+    "default_period": ("exports.services.figures:default_period", ("exports/api/views.py",)),
+    "default_period_months": (
+        "exports.services.figures:default_period",
+        ("exports/api/views.py",),
+    ),
+    "period_presets": (
+        "exports.services.figures:default_period",
+        ("exports/api/views.py", "exports/services/jobs.py"),
+    ),
 }
 # Gateway functions that read no data: names, colours, URLs, ids, the period slider.
 FORMATTERS = {
@@ -379,7 +388,6 @@ FORMATTERS = {
     "fences_url",
     "live_vessels_url",
     "parse_id",
-    "default_period_months",
     "month_range",
     "total_view",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -621,15 +622,23 @@ def demo_history(ais_tables, in_own_connection):
 
 def test_a_fresh_start_shows_eight_weeks_on_the_qinzhou_page(demo_history, page, live_app):
     """Issue 12's acceptance: after the first run's backfill, Qinzhou's page charts eight
-    weeks of port calls, from the first week on."""
+    weeks of port calls, from the first week on; issue 21: in the default period every page
+    opens on, the twelve months up to the latest data held (the backfill's, up to today)."""
+    from django.utils import timezone
+
     ARTIFACTS.mkdir(exist_ok=True)
     login(page, live_app)
     page.goto(f"{live_app}/dash/port/QZ_PORT")
     page.wait_for_selector("#port-wait .js-plotly-plot", timeout=30_000)
     stay = page.evaluate("document.querySelector('#port-wait .js-plotly-plot').data[1].y")
-    assert len(stay) == 56
-    assert any(v is not None for v in stay[:7]), "no calls in the first of the eight weeks"
-    assert sum(v is not None for v in stay) >= 40
+    today = timezone.now().date()
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    assert len(stay) == (today - first).days + 1  # the default period's days
+    weeks = stay[-56:]  # the backfill's eight weeks, at the period's end
+    assert any(v is not None for v in weeks[:7]), "no calls in the first of the eight weeks"
+    assert sum(v is not None for v in weeks) >= 40
     assert "No data for this period" not in page.inner_text("#port-wait")
     assert "No data for this period" not in page.inner_text("#port-queue")
     page.screenshot(path=str(ARTIFACTS / "qinzhou-eight-weeks.png"), full_page=True)

@@ -48,6 +48,38 @@ def period_from_query(query: dict) -> tuple[date, date] | None:
     return (first, last) if first <= last else (last, first)
 
 
+def chosen_period(query: dict) -> tuple[date, date]:
+    """The period a link names, else the default every page shares: the twelve months up
+    to the latest data the system holds."""
+    period = period_from_query(query)
+    if period is None:
+        found = gateway.default_period()
+        period = (found.first, found.last)
+    return period
+
+
+def chosen_months(query: dict) -> tuple[int, int]:
+    """`chosen_period` as the month slider's indexes."""
+    return months_from_query(query) or gateway.default_period_months()
+
+
+def presets(query: dict) -> html.Div:
+    """Links to the preset periods (each ending with the latest data held), the page's
+    other parameters kept."""
+    search = urlencode([(k, v) for k, v in query.items() if isinstance(v, str)])
+    return html.Div(
+        className="cw-presets",
+        children=[
+            html.A(
+                p.label,
+                href=with_period(search, p.first.isoformat(), p.last.isoformat()),
+                className="cw-preset",
+            )
+            for p in gateway.period_presets()
+        ],
+    )
+
+
 def months_of(value: object) -> tuple[int, int]:
     """Month indexes [first, last] of a slider's value, both within the slider's range
     (anything else, from a forged callback too: the default period)."""
@@ -107,8 +139,11 @@ def range_slider(slider_id: str | dict[str, str], first: int, last: int) -> html
     )
 
 
-def month_slider(page: str, first: int, last: int, note: str = "") -> html.Div:
-    """A month range slider whose change reloads the page for the new period."""
+def month_slider(
+    page: str, first: int, last: int, note: str = "", query: dict | None = None
+) -> html.Div:
+    """A month range slider whose change reloads the page for the new period, the presets
+    beside it."""
     a, b = gateway.month_bounds(first, last)
     return html.Div(
         className="cw-period",
@@ -121,13 +156,17 @@ def month_slider(page: str, first: int, last: int, note: str = "") -> html.Div:
                 id=f"{page}-period-label",
                 className="cw-muted",
             ),
+            presets(query or {}),
             dcc.Location(id={"type": "cw-period-url", "page": page}, refresh="callback-nav"),
         ],
     )
 
 
-def day_range(page: str, first: date, last: date, note: str = "") -> html.Div:
-    """A day-range picker whose change reloads the page for the new period."""
+def day_range(
+    page: str, first: date, last: date, note: str = "", query: dict | None = None
+) -> html.Div:
+    """A day-range picker whose change reloads the page for the new period, the presets
+    beside it."""
     return html.Div(
         className="cw-period",
         id=f"{page}-period",
@@ -144,6 +183,7 @@ def day_range(page: str, first: date, last: date, note: str = "") -> html.Div:
                 minimum_nights=0,
             ),
             html.Span(note, id=f"{page}-period-label", className="cw-muted"),
+            presets(query or {}),
             dcc.Location(id={"type": "cw-period-url", "page": page}, refresh="callback-nav"),
         ],
     )

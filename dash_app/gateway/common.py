@@ -118,12 +118,6 @@ def parse_id(value: Any) -> int | None:
     return n if 0 < n < 2**62 else None
 
 
-def default_period_months() -> tuple[int, int]:
-    """The last full calendar year (published figures are yearly)."""
-    year = timezone.now().year - 1
-    return month_index(date(year, 1, 1)), month_index(date(year, 12, 1))
-
-
 def month_range() -> tuple[int, int]:
     return month_index(date(*FIRST_MONTH, 1)), month_index(timezone.now().date())
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 
 from exports.services import jobs as export_jobs
 from exports.services import layers as export_layers
-from exports.services import report as export_report
 from exports.services import writer as export_writer
 
 from .common import parse_id
@@ -102,8 +101,3 @@ def rerun_export(user: Any, job_id: Any) -> ExportView | str | None:
 def cancel_export(user: Any, job_id: Any) -> ExportView | None:
     job = export_jobs.user_job(user, parse_id(job_id))
     return _export_view(export_jobs.cancel_job(job)) if job else None
-
-
-def report_period() -> tuple[str, str]:
-    first, last = export_report.default_period()
-    return first.isoformat(), last.isoformat()

@@ -32,11 +32,8 @@ def layout(route: str = "", **query) -> html.Div:
     route = route if isinstance(route, str) and route else None
     if route and route not in {o["value"] for o in gateway.route_options(lang)}:
         route = None
-    period = period_bar.period_from_query(query)
-    months = period_bar.months_from_query(query)
-    if months is None:
-        high = gateway.month_range()[1]
-        months = (high - 11, high)
+    period = period_bar.chosen_period(query)
+    months = period_bar.chosen_months(query)
     return html.Div(
         id="coverage-page",
         children=[
@@ -50,9 +47,8 @@ def layout(route: str = "", **query) -> html.Div:
             period_bar.month_slider(
                 "coverage",
                 *months,
-                note=_("coverage as at %(day)s") % {"day": period[1].isoformat()}
-                if period
-                else _("coverage now"),
+                note=_("coverage as at %(day)s") % {"day": period[1].isoformat()},
+                query=query,
             ),
             html.Div(
                 className="cw-main",

@@ -18,11 +18,11 @@ dash.register_page(__name__, path_template="/node/<code>", name="Node", title="N
 
 def layout(code: str = "", **query) -> html.Div:
     """`?from=&to=` (months or days) picks the period: the throughput chart shows its
-    months, services and evidence are as they stood at its end (default: the last twelve
-    full months, services now)."""
+    months, services and evidence are as they stood at its end (default: the twelve months
+    up to the latest data held, as on every page)."""
     lang = translation.get_language() or "en"
-    period = period_bar.period_from_query(query)
-    end = period[1] if period else None
+    period = period_bar.chosen_period(query)
+    end = period[1]
     detail = (
         gateway.node_detail(code, lang, on=end, period=period) if isinstance(code, str) else None
     )
@@ -32,11 +32,8 @@ def layout(code: str = "", **query) -> html.Div:
             className="cw-main",
         )
     history = gateway.coverage_history(detail.code, until=end) or []
-    series = gateway.node_throughput(detail.code, *(period or (None, None)))
-    months = period_bar.months_from_query(query)
-    if months is None:
-        high = gateway.month_range()[1] - 1
-        months = (high - gateway.NODE_MONTHS + 1, high)
+    series = gateway.node_throughput(detail.code, *period)
+    months = period_bar.chosen_months(query)
     labels = {"official": _("Official"), "pending": _("Pending review"), "ais": _("AIS estimate")}
     charts = [
         dcc.Graph(
@@ -127,7 +124,8 @@ def layout(code: str = "", **query) -> html.Div:
             period_bar.month_slider(
                 "node",
                 *months,
-                note=_("services and evidence as at the period's end") if end else "",
+                note=_("services and evidence as at the period's end"),
+                query=query,
             ),
             html.Div(
                 className="cw-port-grid",

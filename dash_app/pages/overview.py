@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import dash
 import dash_leaflet as dl
 import flask
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, clientside_callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -191,6 +191,17 @@ def layout(**query) -> html.Div:
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
     panel = [
+        # The selection first: a click on the map (or a shared link) opens its panel where
+        # the eye is, at the top of the side column (issue 21).
+        html.Div(
+            id="overview-detail",
+            children=node_panel(detail)
+            if detail
+            else html.P(
+                _("Click a node on the map to see its services and figures."),
+                className="cw-muted",
+            ),
+        ),
         html.Label(_("Find a node"), htmlFor="overview-find"),
         dcc.Dropdown(
             id="overview-find",
@@ -219,15 +230,6 @@ def layout(**query) -> html.Div:
         html.Div(id="overview-ais-status", className="cw-status"),
         html.Div(id="overview-rail-status", className="cw-status"),
         html.Div(id="overview-alerts", children=alerts_panel(gateway.live_alerts())),
-        html.Div(
-            id="overview-detail",
-            children=node_panel(detail)
-            if detail
-            else html.P(
-                _("Click a node on the map to see its services and figures."),
-                className="cw-muted",
-            ),
-        ),
         legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
     ]
     period = html.Div(
@@ -236,6 +238,7 @@ def layout(**query) -> html.Div:
             html.Button("▶", id="overview-play", title=_("Step through the months")),
             period_bar.range_slider("overview-period", first, last),
             html.Span(id="overview-period-label", className="cw-muted"),
+            period_bar.presets(query),
             dcc.Interval(id="overview-play-tick", interval=1500, disabled=True),
         ],
     )
@@ -268,6 +271,7 @@ def layout(**query) -> html.Div:
                 ],
             ),
             dcc.Store(id="overview-lang", data=lang),
+            dcc.Store(id="overview-detail-shown"),
             dcc.Location(id="overview-url", refresh=False),
             dcc.Interval(id="overview-tick", interval=VESSEL_REFRESH_MS),
         ]
@@ -756,3 +760,17 @@ def vessel_panel(d: gateway.VesselDetail) -> html.Div:
             html.P(_("Track of the last 6 hours shown on the map."), className="cw-muted"),
         ],
     )
+
+
+# A new selection scrolls the side column back to its top, where the panel is.
+clientside_callback(
+    """function (children) {
+        const side = document.querySelector("#overview-detail");
+        const column = side && side.closest(".cw-panel");
+        if (column) { column.scrollTop = 0; }
+        return Date.now();
+    }""",
+    Output("overview-detail-shown", "data"),
+    Input("overview-detail", "children"),
+    prevent_initial_call=True,
+)

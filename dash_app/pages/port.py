@@ -27,9 +27,10 @@ def _user_id() -> int | None:
 
 def layout(code: str = "", **query) -> html.Div:
     """`?from=&to=` (days, or whole months as the other pages carry them) picks the period
-    (default the last eight weeks; one the metrics refuse is said, as the API says it)."""
+    (default the twelve months up to the latest data held, as on every page; one the
+    metrics refuse is said, as the API says it)."""
     lang = translation.get_language() or "en"
-    period = period_bar.period_from_query(query) or (None, None)
+    period = period_bar.chosen_period(query)
     try:
         page = gateway.port_page(code, lang, *period, user_id=_user_id())
     except (Busy, OverBudget, WindowRefused) as exc:
@@ -72,12 +73,7 @@ def layout(code: str = "", **query) -> html.Div:
                     html.Span(page.name),
                 ],
             ),
-            period_bar.day_range(
-                "port",
-                page.first,
-                page.last,
-                "",
-            ),
+            period_bar.day_range("port", page.first, page.last, "", query=query),
             html.Div(
                 className="cw-port-grid",
                 children=[

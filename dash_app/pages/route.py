@@ -16,12 +16,12 @@ dash.register_page(__name__, path_template="/route/<code>", name="Route", title=
 
 
 def layout(code: str = "", **query) -> html.Div:
-    """`?from=&to=` picks the weeks (default the last twelve weeks; a period the KPIs
-    refuse is said, as the API says it)."""
+    """`?from=&to=` picks the weeks (default the twelve months up to the latest data held,
+    as on every page; a period the KPIs refuse is said, as the API says it)."""
     lang = translation.get_language() or "en"
-    period = period_bar.period_from_query(query)
+    period = period_bar.chosen_period(query)
     try:
-        kpis = gateway.route_kpis(code, lang, *(period or (None, None)))
+        kpis = gateway.route_kpis(code, lang, *period)
     except WindowRefused as exc:  # the API's refusal, in the same words
         return html.Div(
             [html.P(str(exc), id="route-refused"), html.A(_("Back to the map"), href="/dash/")],
@@ -40,15 +40,8 @@ def layout(code: str = "", **query) -> html.Div:
         "apart, not in punctuality. A train counts on the statistical day of its departure "
         "(the day closes at %(close)s Beijing time); weeks start on Monday."
     ) % {"t": kpis.threshold_min, "close": kpis.day_close}
-    months = period_bar.months_from_query(query)
-    if months is None:
-        high = gateway.month_range()[1]
-        months = (high - 2, high)
-    heading = (
-        _("Rail KPIs, %(first)s – %(last)s") % {"first": period[0], "last": period[1]}
-        if period
-        else _("Rail KPIs, last 12 weeks")
-    )
+    months = period_bar.chosen_months(query)
+    heading = _("Rail KPIs, %(first)s – %(last)s") % {"first": period[0], "last": period[1]}
     return html.Div(
         id="route-page",
         **{"data-code": kpis.code},
@@ -60,7 +53,7 @@ def layout(code: str = "", **query) -> html.Div:
                     html.Span(f"{kpis.code} · {kpis.name}"),
                 ],
             ),
-            period_bar.month_slider("route", *months),
+            period_bar.month_slider("route", *months, query=query),
             html.Div(
                 className="cw-main",
                 children=[

@@ -25,7 +25,6 @@ from core.api.params import check_window, date_param
 from ..models import ExportJob, JobState
 from ..services import figures, jobs
 from ..services.layers import CRS_CHOICES, LAYERS
-from ..services.report import default_period as report_period
 from ..services.writer import FORMATS, content_type
 
 MAX_HEADLINE_DAYS = 366 * 40  # the figures' whole history fits
@@ -221,15 +220,19 @@ class HeadlineView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("start", OpenApiTypes.DATE, description="default: last year's 1 Jan"),
-            OpenApiParameter("end", OpenApiTypes.DATE, description="default: last year's 31 Dec"),
+            OpenApiParameter(
+                "start",
+                OpenApiTypes.DATE,
+                description="default: the twelve months up to the latest data held",
+            ),
+            OpenApiParameter("end", OpenApiTypes.DATE, description="default: see start"),
         ],
         responses={(200, "application/json"): OpenApiTypes.OBJECT},
     )
     def get(self, request):
-        first, last = report_period()
-        start = date_param(request, "start", first)
-        end = date_param(request, "end", last)
+        period = figures.default_period()
+        start = date_param(request, "start", period.first)
+        end = date_param(request, "end", period.last)
         check_window(start, end, MAX_HEADLINE_DAYS)
         with refusals_as_answers():
             strip = figures.headline(start, end)

@@ -3,15 +3,68 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date
 
-from core.periods import comparison_periods
+from django.db.models import Max
+from django.utils import timezone
+
+from ais.models import VesselLatest
+from core.periods import comparison_periods, month_end, month_index, month_start
 from geo.services.coverage import evidenced_nodes, mean_coverage
+from portcalls.models import PortCall
 from portcalls.services.metrics import period_calls
 from ports.models import ThroughputReport
 from ports.services import totals
 from ports.services.totals import Comparison
+from rail.models import Train
 from rail.services import kpis as rail_kpis
+
+# -- the default period: the latest data the system holds ------------------------------------
+DEFAULT_MONTHS = 12
+
+
+@dataclass(frozen=True)
+class DataPeriod:
+    """The period every page, the report and the API open on: the twelve months up to the
+    month of the latest data held (`latest`; None when there is none at all, then up to
+    today), the last day no later than today."""
+
+    first: date
+    last: date
+    latest: date | None
+
+
+def latest_data_day() -> date | None:
+    """The latest day the system holds data for: AIS positions, port calls, train runs or
+    throughput figures (their periods' end), no later than today; None without any."""
+    today = timezone.now().date()
+    found: list[date] = []
+    for moment in (
+        VesselLatest.objects.aggregate(m=Max("ts"))["m"],
+        PortCall.objects.aggregate(m=Max("arrival_at"))["m"],
+    ):
+        if moment is not None:
+            found.append(moment.astimezone(UTC).date())
+    for day in (
+        Train.objects.aggregate(m=Max("service_date"))["m"],
+        ThroughputReport.objects.filter(current=True).aggregate(m=Max("period_end"))["m"],
+    ):
+        if day is not None:
+            found.append(day)
+    return min(max(found), today) if found else None
+
+
+def default_period(today: date | None = None) -> DataPeriod:
+    """The twelve whole months up to the latest data held (see DataPeriod)."""
+    today = today or timezone.now().date()
+    latest = latest_data_day()
+    end = month_index(min(latest or today, today))
+    return DataPeriod(
+        month_start(end - DEFAULT_MONTHS + 1),
+        min(month_end(end), today),
+        latest,
+    )
+
 
 # -- the corridor's headline figures for a period (dashboard strip and reports) -------------
 
@@ -64,7 +117,7 @@ def _throughput(metric: str, first: date, last: date) -> Headline:
 
 def _calls(first: date, last: date) -> tuple[float | None, float | None]:
     figure = period_calls(first, last)
-    return (float(figure.calls) if figure.calls else None), figure.median_wait_h
+    return (None if figure.count is None else float(figure.count)), figure.median_wait_h
 
 
 def _trains(first: date, last: date) -> float | None:

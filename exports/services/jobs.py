@@ -25,8 +25,9 @@ from django.utils.translation import gettext
 from corridors.models import Route
 
 from ..models import ExportJob, JobState
+from .figures import default_period
 from .layers import CRS_CHOICES, LAYERS, ExportParams
-from .report import build, default_period, html_report, pdf_report
+from .report import build, html_report, pdf_report
 from .writer import FORMATS, Cancelled, ensure_dir, file_name, write_layer
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,8 @@ def create_job(
 
 
 def report_window(params: ExportParams) -> tuple[date, date]:
-    first, last = default_period()
+    period = default_period()
+    first, last = period.first, period.last
     start = params.start.date() if params.start else first
     end = (
         params.end.date() if params.end else (last if not params.start else start + (last - first))

@@ -74,7 +74,7 @@ class NodeRow:
 class PortRow:
     code: str
     name: str
-    calls: int
+    calls: int | None  # None: no AIS data near the port in the period
     median_wait_h: float | None
 
 
@@ -154,7 +154,7 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
             continue
         calls = period_calls(start, end, [port])
         ports.append(
-            PortRow(port.code, localized(port, language), calls.calls, calls.median_wait_h)
+            PortRow(port.code, localized(port, language), calls.count, calls.median_wait_h)
         )
     return ReportData(
         title=_("Corridor report"),
@@ -468,7 +468,7 @@ def report_tables(data: ReportData) -> list[ReportTable]:
             [
                 [
                     f"{p.name} ({p.code})",
-                    str(p.calls),
+                    _("no AIS data") if p.calls is None else str(p.calls),
                     "—" if p.median_wait_h is None else f"{p.median_wait_h:g}",
                 ]
                 for p in data.ports
@@ -491,6 +491,8 @@ def report_notes(data: ReportData) -> list[str]:
 
 
 def trains_line(data: ReportData) -> str:
+    if not data.trains_run and not data.trains_cancelled:
+        return _("Sea-rail and cross-border trains: no train data for this period")
     return (
         f"{_('Sea-rail and cross-border trains run')}: {data.trains_run} · "
         f"{_('cancelled')}: {data.trains_cancelled}"
@@ -741,9 +743,3 @@ def pdf_report(data: ReportData) -> bytes:
     )
     doc.build(story)
     return buf.getvalue()
-
-
-def default_period(today: date | None = None) -> tuple[date, date]:
-    """The last full calendar year (published figures are yearly)."""
-    today = today or date.today()
-    return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)

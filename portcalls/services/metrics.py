@@ -20,7 +20,15 @@ from geo.models import Node
 
 from ..detection import Rule, as_columns, detect_calls_arrays
 from ..models import PortCall
-from .calls import LOOKBACK, as_rule, current_rule, near_positions, port_fences, watched_ports
+from .calls import (
+    LOOKBACK,
+    ais_days,
+    as_rule,
+    current_rule,
+    near_positions,
+    port_fences,
+    watched_ports,
+)
 
 # The variants the sensitivity table shows when none are asked for: the thresholds public
 # systems use (0.2-5 kn; no minimum stay to 3 h).
@@ -283,14 +291,27 @@ class PeriodCalls:
 
     calls: int
     median_wait_h: float | None
+    ais_covered: bool = True  # False: no AIS position near the ports at all (no data, not 0)
+
+    @property
+    def count(self) -> int | None:
+        """The number of calls, None when AIS saw nothing there (no data is never 0)."""
+        return self.calls if self.ais_covered else None
 
 
 def period_calls(first: date, last: date, nodes: Iterable[Node] | None = None) -> PeriodCalls:
-    """The calls arriving on the days [first, last] at `nodes` (every port when None)."""
+    """The calls arriving on the days [first, last] at `nodes` (every watched port when
+    None); no call where AIS saw nothing near the ports in the period is no data."""
     start = datetime.combine(first, time(), UTC)
     end = datetime.combine(last + timedelta(days=1), time(), UTC)
     calls = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
-    if nodes is not None:
-        calls = calls.filter(node__in=list(nodes))
+    ports = list(nodes) if nodes is not None else None
+    if ports is not None:
+        calls = calls.filter(node__in=ports)
     waits = [w for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None]
-    return PeriodCalls(calls.count(), round(statistics.median(waits) / 3600, 2) if waits else None)
+    count = calls.count()
+    covered = count > 0 or any(
+        ais_days(port, first, last) for port in (ports if ports is not None else watched_ports())
+    )
+    wait = round(statistics.median(waits) / 3600, 2) if waits else None
+    return PeriodCalls(count, wait, covered)
