@@ -245,6 +245,10 @@ SPECTACULAR_SETTINGS = {
 # Tianditu...) is optional and only used when set.
 CW_TILE_URL = os.environ.get("CW_TILE_URL", "")
 CW_TILE_ATTRIBUTION = os.environ.get("CW_TILE_ATTRIBUTION", "")
+# The bundled country boundaries follow Natural Earth's de facto worldview, not China's (the
+# McMahon line, Taiwan apart, no maritime line): a map shown, printed or exported in China must
+# not draw them, so they are off unless a deployer outside that rule turns them on.
+CW_POLITICAL_BOUNDARIES = os.environ.get("CW_POLITICAL_BOUNDARIES", "") == "1"
 CW_DATA_DIR = Path(os.environ.get("CW_DATA_DIR", BASE_DIR / "data" / "gis"))
 
 # Mail (review outcomes to operators): only where an SMTP server is configured.

@@ -41,6 +41,7 @@ LEVEL_SCORES: dict[str, float] = {
 
 
 class BasemapLayerName(models.TextChoices):
+    WORLD_LAND = "world_land", _("Land (world)")
     LAND = "land", _("Land")
     LAKES = "lakes", _("Lakes")
     RIVERS = "rivers", _("Rivers")

@@ -327,6 +327,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "route_options": ("corridors.services.routes:routes", ("corridors/api/views.py",)),
     "node_options": ("geo.services.nodes:nodes", ("geo/api/views.py",)),
     "node_position": ("geo.services.nodes:find_node", ("ports/api/views.py",)),
+    "corridor_bounds": ("geo.services.nodes:nodes_extent", ("exports/services/report.py",)),
+    "basemap_urls": ("geo.services.basemap:shown_layers", ("exports/services/report.py",)),
     "map_nodes": ("ports.services.totals:latest_year", ("exports/services/layers.py",)),
     "coverage_gap_layer": (
         "corridors.services.coverage:compute_route_coverage",
@@ -382,7 +384,6 @@ FORMATTERS = {
     "localized",
     "ship_type_label",
     "nav_status_label",
-    "basemap_urls",
     "segments_url",
     "tile_layer",
     "fences_url",

@@ -202,7 +202,7 @@ def hostile_node(in_own_connection):
             kind="logistics_hub",
             kinds=["logistics_hub"],
             country="CN",
-            geom=Point(107.0, 24.0, srid=4326),
+            geom=Point(99.0, 35.0, srid=4326),  # alone on the opening view (Qinghai)
             coord_quality="proxy",
         )
     )
@@ -805,3 +805,63 @@ def test_readable_at_1366x768_and_on_a_wall_without_layout_jumps(page, live_app)
     assert page.evaluate("document.documentElement.classList.contains('cw-wall')")
     assert not page.locator("#overview-find").is_visible()
     page.screenshot(path=str(ARTIFACTS / "wall-1920x1080.png"))
+
+
+def test_the_opening_view_fits_the_corridor_and_a_selection_shows_at_once(page, live_app):
+    """Issue 21 (2, 3): at 1366x768 the opening view holds the whole corridor (Chengdu and
+    Singapore inside the map; the nodes' box fills at least 60 % of its width or height),
+    land drawn beyond the old box (Urumqi on land); a click on a node opens its panel inside
+    the viewport, and a shared ?node= link does the same."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/")
+    page.wait_for_selector('.cw-node[data-code="SIN"]', timeout=30_000)
+    page.wait_for_timeout(800)  # the fit settles
+    inside = page.evaluate(
+        """() => {
+            const map = document.querySelector('#overview-map').getBoundingClientRect();
+            const at = (code) => {
+                const r = document.querySelector(`.cw-node[data-code="${code}"]`)
+                    .getBoundingClientRect();
+                return [r.left + r.width / 2, r.top + r.height / 2];
+            };
+            const all = [...document.querySelectorAll('.cw-node')].map((n) => {
+                const r = n.getBoundingClientRect();
+                return [r.left + r.width / 2, r.top + r.height / 2];
+            });
+            const xs = all.map((p) => p[0]), ys = all.map((p) => p[1]);
+            const within = ([x, y]) =>
+                x >= map.left && x <= map.right && y >= map.top && y <= map.bottom;
+            return {
+                chengdu: within(at('CD')), singapore: within(at('SIN')),
+                all: all.every(within),
+                width: (Math.max(...xs) - Math.min(...xs)) / map.width,
+                height: (Math.max(...ys) - Math.min(...ys)) / map.height,
+            };
+        }"""
+    )
+    assert inside["chengdu"] and inside["singapore"], inside
+    assert inside["all"], inside
+    assert max(inside["width"], inside["height"]) >= 0.6, inside
+    assert not page.locator(".cw-node-label").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "opening-view-1366x768.png"))
+
+    page.locator('.cw-node[data-code="SIN"]').first.click(force=True)
+    panel = page.locator("#overview-detail h2").first
+    panel.wait_for(timeout=20_000)
+    assert "Singapore" in panel.inner_text()
+    box = panel.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 768 - 20, box  # in the viewport, unscrolled
+    page.screenshot(path=str(ARTIFACTS / "selection-in-view.png"))
+
+    page.goto(f"{live_app}/dash/?node=CQ")
+    page.wait_for_selector("#overview-detail h2", timeout=30_000)
+    assert "Chongqing" in page.inner_text("#overview-detail h2")
+    box = page.locator("#overview-detail h2").first.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 768 - 20, box
+    # Zoomed in on the node, the markers carry their names; in the opening view they do not.
+    # (one label per place: the top marker's, "+N" for the others stacked with it)
+    label = page.locator(".cw-node-label", has_text="Chongqing").first
+    label.wait_for(state="visible", timeout=20_000)
+    page.screenshot(path=str(ARTIFACTS / "labels-at-zoom.png"))

@@ -23,6 +23,8 @@ from ..models import Route, RouteMember, RouteSegment
 from .sealanes import Coord, cached_sea_lanes, route_sea_leg
 
 log = logging.getLogger(__name__)
+# The Yangtze's names in the basemap's rivers (Natural Earth names its upper reach Chang Jiang).
+YANGTZE = {"Yangtze", "Chang Jiang"}
 
 
 def segment_geometry(
@@ -77,7 +79,7 @@ def import_routes(
     rivers = [
         f.geom
         for f in read_features(data_dir / "basemap" / "rivers.geojson")
-        if f.properties.get("name_en") == "Yangtze"
+        if YANGTZE & {f.properties.get("name_en"), f.properties.get("name")}
     ]
     river = merge_river(rivers) if rivers else None
     sea_lanes = cached_sea_lanes(data_dir)

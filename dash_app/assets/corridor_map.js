@@ -17,6 +17,22 @@ window.corridorMap = (function () {
     var text = String(value || "");
     return /^(#[0-9a-fA-F]{3,6}|rgb\(\d{1,3},\d{1,3},\d{1,3}\))$/.test(text) ? text : fallback;
   }
+  // Node names show from zoom 7 on (a class on the map's container, kept by zoom).
+  var LABEL_ZOOM = 7;
+  function labelsByZoom(map) {
+    if (!map || map._cwLabels) { return; }
+    map._cwLabels = true;
+    var follow = function () {
+      map.getContainer().classList.toggle("cw-labels", map.getZoom() >= LABEL_ZOOM);
+    };
+    map.on("zoomend", follow);
+    follow();
+  }
+  function shortName(name) {
+    // "Chongqing (municipality; ...)" -> "Chongqing": the label's room is small.
+    var text = String(name), cut = text.search(/\s[(（]/);
+    return cut > 0 ? text.slice(0, cut) : text;
+  }
   function markerSize(teu) {
     if (!teu) { return 12; }
     return Math.max(12, Math.min(40, 8 + 5 * Math.log10(teu / 1000 + 1)));
@@ -41,10 +57,15 @@ window.corridorMap = (function () {
       var html = '<div class="cw-node cw-kind-' + kind + (p.congested ? ' cw-congested' : '') +
         '" data-code="' + esc(p.code) + '" role="img" aria-label="' + esc(p.label) +
         '" style="width:' + size +
-        'px;height:' + size + 'px;background:' + colour(p.colour, "#9aa5b1") + ';"></div>';
+        'px;height:' + size + 'px;background:' + colour(p.colour, "#9aa5b1") + ';"></div>' +
+        (stackIndex === 0 ? '<span class="cw-node-label" style="left:' + (size + 3) +
+          'px;top:' + Math.round(size / 2 - 8) + 'px">' + esc(shortName(p.name || p.code)) +
+          (stackSize > 1 ? " +" + (stackSize - 1) : "") + '</span>' : "");
       var icon = L.divIcon({ html: html, className: "cw-node-icon",
         iconSize: [size, size], iconAnchor: [size / 2 - dx, size / 2 - dy] });
-      return L.marker(latlng, { icon: icon, riseOnHover: true, zIndexOffset: num(p.z, 0) });
+      var marker = L.marker(latlng, { icon: icon, riseOnHover: true, zIndexOffset: num(p.z, 0) });
+      marker.on("add", function (e) { labelsByZoom(e.target._map); });
+      return marker;
     },
     nodeTooltip: function (feature, layer) {
       // The hover: the node's name and its headline figure for the period.

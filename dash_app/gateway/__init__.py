@@ -8,6 +8,7 @@ too). Functions given an unknown code or id return None (pages say so).
 
 from .alerts import AlertView, live_alerts
 from .common import (
+    BASEMAP_STYLES,
     FIRST_MONTH,
     GUARD_WAIT_S,
     KIND_Z,
@@ -61,6 +62,7 @@ from .nodes import (
     NodeDetail,
     ServiceView,
     ThroughputSeries,
+    corridor_bounds,
     coverage_gap_layer,
     coverage_history,
     map_nodes,
@@ -102,6 +104,7 @@ from .rail import (
 from .vessels import VesselDetail, live_vessel_status, vessel_detail, vessel_track_line
 
 __all__ = [
+    "BASEMAP_STYLES",
     "DELAY_COLOURS",
     "EXPORT_CRS",
     "EXPORT_FORMATS",
@@ -140,6 +143,7 @@ __all__ = [
     "VesselDetail",
     "basemap_urls",
     "cancel_export",
+    "corridor_bounds",
     "coverage_colour",
     "coverage_gap_layer",
     "coverage_history",

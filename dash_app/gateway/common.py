@@ -15,6 +15,7 @@ from ais.choices import NAV_STATUS, ShipTypeGroup
 from core import mmsi as mmsi_rules
 from core import names, periods
 from corridors import choices as corridor_choices
+from geo.services import basemap
 from geo.services.coverage import coverage_hex
 from ports.choices import QUALIFIER_SIGNS as QUALIFIER_SIGNS
 from ports.services import totals as throughput_totals
@@ -77,10 +78,12 @@ def nav_status_label(code: int | None) -> str | None:
 
 
 def basemap_urls() -> dict[str, str]:
-    return {
-        name: reverse("basemap-layer", args=[name])
-        for name in ("land", "lakes", "rivers", "country_borders")
-    }
+    """Where the map fetches each basemap layer it draws, bottom first (geo.services.basemap:
+    the physical layers; the political ones only where the deployer allows)."""
+    return {name: reverse("basemap-layer", args=[name]) for name in basemap.shown_layers()}
+
+
+BASEMAP_STYLES = basemap.STYLES
 
 
 def segments_url(route: str | None = None) -> str:

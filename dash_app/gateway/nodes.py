@@ -16,7 +16,7 @@ from corridors.services.routes import routes
 from geo.choices import CoordQuality, NodeKind, ServiceLevel
 from geo.services import coverage as coverage_services
 from geo.services.coverage import compute_coverage
-from geo.services.nodes import find_node, node_routes, nodes
+from geo.services.nodes import find_node, node_routes, nodes, nodes_extent
 from portcalls.services import calls as call_services
 from portcalls.services import metrics as metric_services
 from ports.choices import Metric
@@ -49,6 +49,18 @@ def node_options(lang: str) -> list[dict[str, str]]:
         }
         for n in sorted(nodes(mapped=True), key=lambda n: n.name_en)
     ]
+
+
+# The corridor when no node is stored yet: Chengdu and Chongqing to Singapore.
+CORRIDOR_FALLBACK = (98.0, 0.8, 118.0, 32.5)
+
+
+def corridor_bounds() -> list[list[float]]:
+    """The box the map opens on, [[south, west], [north, east]] as Leaflet takes it: every
+    node on the map, with a margin of 2 % each side."""
+    west, south, east, north = nodes_extent() or CORRIDOR_FALLBACK
+    dx, dy = (east - west) * 0.02, (north - south) * 0.02
+    return [[south - dy, west - dx], [north + dy, east + dx]]
 
 
 def node_position(code: str) -> tuple[float, float] | None:
@@ -109,6 +121,7 @@ def map_nodes(
                     "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
                     "properties": {
                         "code": node.code,
+                        "name": localized(node, lang),
                         "label": f"{localized(node, lang)} ({node.code})",
                         "kind": node.kind,
                         "coverage_score": cov.score,

@@ -21,19 +21,17 @@ from dash_app.components.panels import node_panel
 
 dash.register_page(__name__, path="/", name="Overview", title="Corridor Watch")
 
-MAP_CENTER = [19.0, 106.0]
-CORRIDOR_BOUNDS = [[0.8, 98.0], [32.5, 118.0]]
 VESSEL_REFRESH_MS = 10_000
+
+
+def _middle(bounds: list[list[float]]) -> list[float]:
+    (south, west), (north, east) = bounds
+    return [(south + north) / 2, (west + east) / 2]
 
 
 def _basemap_layers() -> list:
     urls = gateway.basemap_urls()
-    style = {
-        "land": {"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
-        "lakes": {"color": "#9cc3dc", "weight": 0.5, "fillColor": "#cfe3f0", "fillOpacity": 1},
-        "rivers": {"color": "#8fbcd8", "weight": 1.2},
-        "country_borders": {"color": "#8a8a8a", "weight": 1, "dashArray": "4 3"},
-    }
+    style = gateway.BASEMAP_STYLES
     layers = []
     tile = gateway.tile_layer()
     if tile:
@@ -242,6 +240,7 @@ def layout(**query) -> html.Div:
             dcc.Interval(id="overview-play-tick", interval=1500, disabled=True),
         ],
     )
+    opening = gateway.corridor_bounds()
     return html.Div(
         [
             _top_bar(lang),
@@ -256,12 +255,19 @@ def layout(**query) -> html.Div:
                 children=[
                     dl.Map(
                         id="overview-map",
-                        center=[detail.lat, detail.lon] if detail else MAP_CENTER,
+                        center=[detail.lat, detail.lon] if detail else _middle(opening),
                         # The whole corridor, Chongqing and Chengdu to Singapore (or the node
                         # a link names).
-                        bounds=None if detail else CORRIDOR_BOUNDS,
+                        # Fitted once the map has its size (a box given at creation was
+                        # fitted to the container before the layout settled).
+                        **(
+                            {}
+                            if detail
+                            else {"viewport": {"bounds": opening, "transition": "fitBounds"}}
+                        ),
+                        zoomSnap=0.25,
                         trackViewport=True,
-                        zoom=10 if detail else 5,
+                        zoom=10 if detail else 4,
                         minZoom=3,
                         maxZoom=13,
                         className="cw-map",

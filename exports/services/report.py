@@ -32,7 +32,9 @@ from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
+from geo.services import basemap
 from geo.services.coverage import compute_coverage, coverage_hex
+from geo.services.nodes import nodes_extent
 from portcalls.services.calls import watched_ports
 from portcalls.services.metrics import period_calls
 from ports.choices import QUALIFIER_SIGNS
@@ -206,12 +208,12 @@ def _throughput_row(
 
 # -- HTML (folium) -------------------------------------------------------------------------
 def _basemap() -> dict[str, dict[str, Any]]:
-    folder = Path(settings.CW_DATA_DIR) / "basemap"
+    """The basemap layers every map draws (geo.services.basemap), bottom first."""
     out = {}
-    for name in ("land", "lakes", "rivers", "country_borders"):
-        path = folder / f"{name}.geojson"
-        if path.exists():
-            out[name] = json.loads(path.read_text())
+    for name in basemap.shown_layers():
+        text = basemap.layer_geojson(name)
+        if text is not None:
+            out[name] = json.loads(text)
     return out
 
 
@@ -278,12 +280,7 @@ def html_report(data: ReportData) -> str:
         control_scale=True,
         prefer_canvas=False,
     )
-    styles = {
-        "land": {"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
-        "lakes": {"color": "#9cc3dc", "weight": 0.5, "fillColor": "#cfe3f0", "fillOpacity": 1},
-        "rivers": {"color": "#8fbcd8", "weight": 1.2},
-        "country_borders": {"color": "#8a8a8a", "weight": 1, "dashArray": "4 3"},
-    }
+    styles = basemap.STYLES
     base = folium.FeatureGroup(name=_("Basemap"), control=False).add_to(m)
     for name, collection in _basemap().items():
         style = styles[name]
@@ -334,9 +331,10 @@ def html_report(data: ReportData) -> str:
                     fill=False,
                     tooltip=html.escape(f"{p.name}: {p.calls} " + _("calls")),
                 ).add_to(calls)
-    points = [(n.lat, n.lon) for n in data.nodes if n.mapped] + [
-        (y, x) for s in data.segments for x, y in s["coords"]
-    ]
+    box = nodes_extent([n.code for n in data.nodes if n.mapped])
+    points = [(y, x) for s in data.segments for x, y in s["coords"]]
+    if box is not None:
+        points += [(box[1], box[0]), (box[3], box[2])]
     if points:
         lats, lons = [p[0] for p in points], [p[1] for p in points]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
@@ -559,28 +557,29 @@ def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
             geom = feature.get("geometry") or {}
             kind, coords = geom.get("type"), geom.get("coordinates", [])
             polys = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
+            style = basemap.STYLES[name]
             for poly in polys:
                 ring = poly[0]
-                if name == "land":
+                if "fillColor" in style:
                     ax.fill(
                         [p[0] for p in ring],
                         [p[1] for p in ring],
-                        color="#f4f1e8",
-                        ec="#c9c2ae",
-                        lw=0.4,
+                        color=style["fillColor"],
+                        ec=style["color"],
+                        lw=0.4 if name != "lakes" else 0,
                     )
-                elif name == "lakes":
-                    ax.fill([p[0] for p in ring], [p[1] for p in ring], color="#cfe3f0", lw=0)
             lines = (
                 [coords] if kind == "LineString" else coords if kind == "MultiLineString" else []
             )
             for line in lines:
-                style = (
-                    {"color": "#8a8a8a", "lw": 0.5, "ls": "--"}
-                    if name == "country_borders"
-                    else {"color": "#8fbcd8", "lw": 0.5}
+                dashed = "dashArray" in style
+                ax.plot(
+                    [p[0] for p in line],
+                    [p[1] for p in line],
+                    color=style["color"],
+                    lw=0.5,
+                    ls="--" if dashed else "-",
                 )
-                ax.plot([p[0] for p in line], [p[1] for p in line], **style)  # type: ignore[arg-type]
     xs, ys = [], []
     for s in data.segments:
         x = [c[0] for c in s["coords"]]

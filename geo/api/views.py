@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from email.utils import format_datetime
 
-from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -26,7 +24,6 @@ from core.layercache import CachedLayerMixin, not_modified
 
 from ..choices import BasemapLayerName
 from ..models import (
-    BasemapLayer,
     DigitalServiceCategory,
     Geofence,
     Node,
@@ -34,6 +31,7 @@ from ..models import (
     ServiceEvidence,
 )
 from ..services import coverage as coverage_services
+from ..services.basemap import find_layer, layer_geojson
 from ..services.coverage import compute_coverage
 from ..services.geofences import create_geofence, fences, update_geofence
 from ..services.layers import fences_json, node_figures, nodes_json
@@ -180,7 +178,7 @@ def basemap_layer(request, layer: str):
     """One layer of the offline basemap as a GeoJSON FeatureCollection (EPSG:4326)."""
     if layer not in BasemapLayerName.values:
         raise Http404
-    record = BasemapLayer.objects.filter(name=layer).first()
+    record = find_layer(layer)
     if record is None:
         raise Http404
     etag = f'"{record.checksum[:16]}"'
@@ -189,15 +187,7 @@ def basemap_layer(request, layer: str):
         response["ETag"] = etag
         response["Last-Modified"] = format_datetime(record.loaded_at, usegmt=True)
         return response
-    rows = record.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
-    body = (
-        '{"type":"FeatureCollection","features":['
-        + ",".join(
-            f'{{"type":"Feature","properties":{json.dumps({"name": n})},"geometry":{g}}}'
-            for n, g in rows
-        )
-        + "]}"
-    )
+    body = layer_geojson(layer)
     response = HttpResponse(body, content_type="application/geo+json")
     response["ETag"] = etag
     response["Last-Modified"] = format_datetime(record.loaded_at, usegmt=True)

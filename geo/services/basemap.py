@@ -1,9 +1,19 @@
-"""The offline vector basemap: Natural Earth layers loaded from data/gis/basemap."""
+"""The offline vector basemap: Natural Earth layers loaded from data/gis/basemap, which
+layers a map draws and how (the dashboard, the HTML report and the PDF alike).
+
+The corridor's wide box (lon 60-150, lat -15-56) at 1:50m lies over the world at 1:110m, so
+no land shows as sea at any scale. The country boundaries are political and follow Natural
+Earth's de facto worldview, not China's: drawn only where `CW_POLITICAL_BOUNDARIES` is set.
+"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
+from django.conf import settings
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
 
 from core.imports import ImportCounts, file_sha256
@@ -12,6 +22,7 @@ from core.ingest.geojson import read_features
 from ..models import BasemapFeature, BasemapLayer
 
 BASEMAP_FILES = {
+    "world_land": "world_land_110m.geojson",
     "land": "land.geojson",
     "lakes": "lakes.geojson",
     "rivers": "rivers.geojson",
@@ -21,8 +32,47 @@ BASEMAP_FILES = {
 }
 BASEMAP_SOURCE = (
     "Natural Earth (public domain) via martynafford/natural-earth-geojson (CC0 1.0), "
-    "commit 0b9a6ce; clipped to lon 90-125, lat -2-42"
+    "commit 0b9a6ce; lon 60-150, lat -15-56 at 1:50m, the world at 1:110m"
 )
+# Drawn in this order, bottom first; their styles as Leaflet takes them (the PDF reads the
+# same colours).
+STYLES: dict[str, dict[str, Any]] = {
+    "world_land": {"color": "#c9c2ae", "weight": 0.4, "fillColor": "#f4f1e8", "fillOpacity": 1},
+    "land": {"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
+    "lakes": {"color": "#9cc3dc", "weight": 0.5, "fillColor": "#cfe3f0", "fillOpacity": 1},
+    "rivers": {"color": "#8fbcd8", "weight": 1.2},
+    "country_borders": {"color": "#8a8a8a", "weight": 1, "dashArray": "4 3"},
+}
+SEA_COLOUR = "#d6e6f2"
+POLITICAL = ("country_borders", "countries")
+
+
+def shown_layers() -> list[str]:
+    """The basemap layers a map draws, bottom first: physical ones always, the political
+    ones only where `CW_POLITICAL_BOUNDARIES` is set."""
+    political = bool(getattr(settings, "CW_POLITICAL_BOUNDARIES", False))
+    return [name for name in STYLES if political or name not in POLITICAL]
+
+
+def layer_geojson(name: str) -> str | None:
+    """A loaded layer as a GeoJSON FeatureCollection's text (4 decimals), None when it is
+    not loaded."""
+    layer = BasemapLayer.objects.filter(name=name).first()
+    if layer is None:
+        return None
+    rows = layer.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
+    return (
+        '{"type":"FeatureCollection","features":['
+        + ",".join(
+            f'{{"type":"Feature","properties":{json.dumps({"name": n})},"geometry":{g}}}'
+            for n, g in rows
+        )
+        + "]}"
+    )
+
+
+def find_layer(name: str) -> BasemapLayer | None:
+    return BasemapLayer.objects.filter(name=name).first()
 
 
 def import_basemap(data_dir: Path) -> ImportCounts:

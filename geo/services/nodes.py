@@ -246,3 +246,15 @@ def find_node(code: object) -> Node | None:
 def node_routes(node: Node) -> list[str]:
     """The codes of the routes that serve a node."""
     return sorted(set(node.route_memberships.values_list("route__code", flat=True)))
+
+
+def nodes_extent(codes: Iterable[str] | None = None) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the nodes drawn on the map (of `codes` when given);
+    None without any: the box a map opens on to show the whole corridor."""
+    from django.contrib.gis.db.models import Extent
+
+    box = nodes(mapped=True, codes=codes).aggregate(e=Extent("geom"))["e"]
+    if not box:
+        return None
+    west, south, east, north = box
+    return west, south, east, north
