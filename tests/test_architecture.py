@@ -347,6 +347,8 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "headline": ("exports.services.figures:headline", ("exports/api/views.py",)),
     "live_vessel_status": ("ais.services.layers:vessels_seen", ("ais/api/views.py",)),
     "vessel_detail": ("ais.services.vessels:find_vessel", ("ais/api/views.py",)),
+    "vessel_options": ("ais.services.vessels:search_vessels", ("ais/api/views.py",)),
+    "vessel_position": ("ais.services.vessels:find_vessel", ("ais/api/views.py",)),
     "vessel_track_line": ("ais.services.layers:track_json", ("ais/api/views.py",)),
     "port_page": ("portcalls.services.metrics:guarded_port_metrics", ("portcalls/api/views.py",)),
     "port_sensitivity": (

@@ -184,6 +184,22 @@ def test_live_vessels_layer(live_feed, page, live_app):
     assert "MMSI 41" in panel.inner_text()
     page.screenshot(path=str(ARTIFACTS / "vessels.png"))
 
+    # Issue 21: the same vessel found by its MMSI in the vessel search opens its panel in
+    # the viewport (the map flies to it).
+    mmsi = panel.get_attribute("data-mmsi")
+    page.goto(f"{live_app}/dash/")
+    page.wait_for_selector(".cw-node", timeout=30_000)
+    page.click("#overview-find-vessel")
+    page.keyboard.type(mmsi[:7])
+    option = page.locator(".dash-dropdown-option", has_text=mmsi)
+    option.first.wait_for(timeout=20_000)
+    option.first.click()
+    found = page.locator(f'#overview-vessel-panel[data-mmsi="{mmsi}"]')
+    found.wait_for(timeout=20_000)
+    box = found.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 900 - 40, box
+    page.screenshot(path=str(ARTIFACTS / "vessel-search.png"))
+
 
 @pytest.fixture
 def hostile_node(in_own_connection):
@@ -817,7 +833,18 @@ def test_the_opening_view_fits_the_corridor_and_a_selection_shows_at_once(page, 
     page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(f"{live_app}/dash/")
     page.wait_for_selector('.cw-node[data-code="SIN"]', timeout=30_000)
-    page.wait_for_timeout(800)  # the fit settles
+    # The map is fitted once it has its size: wait (under load too) until every node is in.
+    page.wait_for_function(
+        """() => {
+            const map = document.querySelector('#overview-map').getBoundingClientRect();
+            return [...document.querySelectorAll('.cw-node')].every((n) => {
+                const r = n.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                return x >= map.left && x <= map.right && y >= map.top && y <= map.bottom;
+            });
+        }""",
+        timeout=15_000,
+    )
     inside = page.evaluate(
         """() => {
             const map = document.querySelector('#overview-map').getBoundingClientRect();

@@ -105,3 +105,22 @@ def _plain(strip):
     from dataclasses import asdict
 
     return asdict(strip)
+
+
+def test_the_vessel_search_is_the_maps(api):
+    from tests.factories import make_vessel
+
+    make_vessel(412345678, name="HAI YANG SHI YOU 981", imo=9616440)
+    make_vessel(412999001, name="BEIBU STAR")
+    make_vessel(563000111, name="SINGAPORE STAR")
+    by_name = api.get("/api/vessels/search/?q=star").json()
+    assert sorted(v["mmsi"] for v in by_name) == [412999001, 563000111]
+    page = gateway.vessel_options("star")
+    assert sorted(int(o["value"]) for o in page) == [412999001, 563000111]
+    assert [v["mmsi"] for v in api.get("/api/vessels/search/?q=4123").json()] == [412345678]
+    assert [v["mmsi"] for v in api.get("/api/vessels/search/?q=9616440").json()] == [412345678]
+    assert gateway.vessel_options("4123")[0]["label"].startswith("HAI YANG SHI YOU 981")
+    assert api.get("/api/vessels/search/?q=s").json() == []  # one character finds nothing
+    assert api.get("/api/vessels/search/?q=1234567890123").json() == []
+    assert api.get("/api/vessels/search/?q=star&limit=500").status_code == 400
+    assert gateway.vessel_position(412345678) is None  # never placed

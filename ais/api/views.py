@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from core.api import schemas
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
 from core.api.pagination import page_of
@@ -22,7 +23,7 @@ from core.limits import cached
 
 from ..models import AisIngestRun, AisSource, VesselLatest
 from ..services import layers, stats
-from ..services.vessels import find_vessel
+from ..services.vessels import SEARCH_MAX, find_vessel, search_vessels
 from .filters import VesselLatestFilter
 from .serializers import AisSourceSerializer, VesselLatestSerializer, VesselSerializer
 
@@ -58,6 +59,21 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         body = layers.vessels_json(rows, **members)
         return HttpResponse(body, content_type="application/json")
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", OpenApiTypes.STR, description="name, MMSI (its start) or IMO"),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1..20, default 10"),
+        ],
+        responses=VesselSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def search(self, request):
+        """Vessels by name (any part, any case), MMSI (its first digits) or IMO number, the
+        latest seen first; fewer than two characters find nothing."""
+        limit = int_param(request, "limit", 10, 1, SEARCH_MAX)
+        found = search_vessels(request.query_params.get("q", ""), limit)
+        return Response(VesselSerializer(found, many=True).data)
+
     @extend_schema(responses=VesselSerializer)
     def retrieve(self, request, mmsi=None):
         vessel = find_vessel(mmsi)
@@ -70,7 +86,11 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
             OpenApiParameter("start", OpenApiTypes.DATETIME, description="default: end - 24 h"),
             OpenApiParameter("end", OpenApiTypes.DATETIME, description="default: now"),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={
+            (200, "application/json"): schemas.feature_collection(
+                "VesselTrack", schemas.track_properties
+            )
+        },
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def track(self, request, mmsi=None):
@@ -92,7 +112,7 @@ class LiveVesselsView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("within", int, description="minutes, 1-1440")],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.feature_collection("LiveVessels", schemas.live_vessel_properties),
     )
     def get(self, request):
         within = int_param(request, "within", 60, 1, 1440)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import F, Q
+
 from core import mmsi as mmsi_rules
 
 from ..models import Vessel
@@ -14,3 +16,26 @@ def find_vessel(mmsi: object) -> Vessel | None:
     if number is None:
         return None
     return Vessel.objects.select_related("latest").filter(mmsi=number).first()
+
+
+SEARCH_MAX = 20  # vessels one search answers at most
+
+
+def search_vessels(text: object, limit: int = 10) -> list[Vessel]:
+    """Vessels whose name holds `text` (any case), or whose MMSI begins with it, or whose
+    IMO number it is; the latest seen first. Fewer than two characters find nothing."""
+    if not isinstance(text, str):
+        return []
+    text = text.strip()[:40]
+    if len(text) < 2:
+        return []
+    found = Vessel.objects.select_related("latest")
+    if text.isdigit():
+        condition = Q(mmsi__gte=int(text.ljust(9, "0")), mmsi__lte=int(text.ljust(9, "9")))
+        if len(text) <= 9:
+            condition |= Q(imo=int(text))
+        found = found.filter(condition) if len(text) <= 9 else found.none()
+    else:
+        found = found.filter(name__icontains=text)
+    ordered = found.order_by(F("latest__ts").desc(nulls_last=True), "mmsi")
+    return list(ordered[: max(1, min(limit, SEARCH_MAX))])

@@ -28,6 +28,20 @@ window.corridorMap = (function () {
     map.on("zoomend", follow);
     follow();
   }
+  // The opening view: the box the page names (#overview-opening), fitted once, when the
+  // first node is drawn (the map has its final size by then).
+  function fitOpening(map) {
+    if (!map || map._cwFitted) { return; }
+    map._cwFitted = true;
+    var holder = document.getElementById("overview-opening");
+    var text = holder && holder.getAttribute("data-bounds");
+    if (!text) { return; }
+    try {
+      var box = JSON.parse(text);
+      map.invalidateSize();
+      map.fitBounds(box, { padding: [4, 4], animate: false });
+    } catch (err) { /* a malformed box: keep the view */ }
+  }
   function shortName(name) {
     // "Chongqing (municipality; ...)" -> "Chongqing": the label's room is small.
     var text = String(name), cut = text.search(/\s[(（]/);
@@ -64,7 +78,7 @@ window.corridorMap = (function () {
       var icon = L.divIcon({ html: html, className: "cw-node-icon",
         iconSize: [size, size], iconAnchor: [size / 2 - dx, size / 2 - dy] });
       var marker = L.marker(latlng, { icon: icon, riseOnHover: true, zIndexOffset: num(p.z, 0) });
-      marker.on("add", function (e) { labelsByZoom(e.target._map); });
+      marker.on("add", function (e) { labelsByZoom(e.target._map); fitOpening(e.target._map); });
       return marker;
     },
     nodeTooltip: function (feature, layer) {

@@ -101,7 +101,14 @@ from .rail import (
     route_kpis,
     train_detail,
 )
-from .vessels import VesselDetail, live_vessel_status, vessel_detail, vessel_track_line
+from .vessels import (
+    VesselDetail,
+    live_vessel_status,
+    vessel_detail,
+    vessel_options,
+    vessel_position,
+    vessel_track_line,
+)
 
 __all__ = [
     "BASEMAP_STYLES",
@@ -189,5 +196,7 @@ __all__ = [
     "train_detail",
     "user_exports",
     "vessel_detail",
+    "vessel_options",
+    "vessel_position",
     "vessel_track_line",
 ]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ais.choices import ShipTypeGroup, ship_type_group
 from ais.services import layers as ais_layers
-from ais.services.vessels import find_vessel
+from ais.services.vessels import find_vessel, search_vessels
 
 from .common import parse_mmsi
 
@@ -78,3 +78,21 @@ def vessel_track_line(mmsi: Any, hours: float = 6.0) -> dict[str, Any] | None:
     track = json.loads(ais_layers.track_json(number, end - timedelta(hours=hours), end))
     line = [f for f in track["features"] if f["geometry"]["type"] == "LineString"]
     return {"type": "FeatureCollection", "features": line}
+
+
+def vessel_options(text: object) -> list[dict[str, str]]:
+    """The vessel search's menu: name, MMSI, IMO (ais.services.vessels.search_vessels)."""
+    return [
+        {
+            "label": f"{v.name or v.mmsi} · MMSI {v.mmsi}" + (f" · IMO {v.imo}" if v.imo else ""),
+            "value": str(v.mmsi),
+        }
+        for v in search_vessels(text)
+    ]
+
+
+def vessel_position(mmsi: object) -> tuple[float, float] | None:
+    """A vessel's last (lon, lat), None when unknown or never placed."""
+    vessel = find_vessel(mmsi)
+    latest = getattr(vessel, "latest", None) if vessel else None
+    return (latest.geom.x, latest.geom.y) if latest is not None else None

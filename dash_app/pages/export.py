@@ -76,6 +76,14 @@ def layout(bbox: str = "", layer: str = "nodes", **query) -> html.Div:
                             dcc.Input(id="export-start", **field),
                             html.Label(_("To (YYYY-MM-DD)"), htmlFor="export-end"),
                             dcc.Input(id="export-end", **field),
+                            html.Div(
+                                _(
+                                    "Both days included: from the start of the first to the "
+                                    "end of the last (UTC)."
+                                ),
+                                id="export-dates-note",
+                                className="cw-muted",
+                            ),
                             html.Label(_("Port or node code"), htmlFor="export-node"),
                             dcc.Input(id="export-node", **field),
                             html.Button(_("Export"), id="export-go"),

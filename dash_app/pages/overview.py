@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ import dash
 import dash_leaflet as dl
 import flask
 from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash.exceptions import PreventUpdate
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -208,6 +210,13 @@ def layout(**query) -> html.Div:
             placeholder=_("Name, code or UN/LOCODE"),
             clearable=True,
         ),
+        html.Label(_("Find a vessel"), htmlFor="overview-find-vessel"),
+        dcc.Dropdown(
+            id="overview-find-vessel",
+            options=[],
+            placeholder=_("Name, MMSI or IMO"),
+            clearable=True,
+        ),
         html.Label(_("Route"), htmlFor="overview-route"),
         dcc.Dropdown(
             id="overview-route",
@@ -258,13 +267,6 @@ def layout(**query) -> html.Div:
                         center=[detail.lat, detail.lon] if detail else _middle(opening),
                         # The whole corridor, Chongqing and Chengdu to Singapore (or the node
                         # a link names).
-                        # Fitted once the map has its size (a box given at creation was
-                        # fitted to the container before the layout settled).
-                        **(
-                            {}
-                            if detail
-                            else {"viewport": {"bounds": opening, "transition": "fitBounds"}}
-                        ),
                         zoomSnap=0.25,
                         trackViewport=True,
                         zoom=10 if detail else 4,
@@ -278,6 +280,13 @@ def layout(**query) -> html.Div:
             ),
             dcc.Store(id="overview-lang", data=lang),
             dcc.Store(id="overview-detail-shown"),
+            # The box the map fits once its nodes are drawn (corridor_map.js): by then the
+            # map has its size, which a box given at its creation did not.
+            html.Div(
+                id="overview-opening",
+                hidden=True,
+                **({} if detail else {"data-bounds": json.dumps(opening)}),
+            ),
             dcc.Location(id="overview-url", refresh=False),
             dcc.Interval(id="overview-tick", interval=VESSEL_REFRESH_MS),
         ]
@@ -710,6 +719,51 @@ def show_vessel(click: dict | None, lang: str):
     mmsi = _property(click, "mmsi")
     if mmsi is None:
         return dash.no_update, dash.no_update
+    return _vessel(mmsi, lang)
+
+
+@callback(
+    Output("overview-find-vessel", "options"),
+    Input("overview-find-vessel", "search_value"),
+    State("overview-find-vessel", "value"),
+    State("overview-find-vessel", "options"),
+    prevent_initial_call=True,
+)
+def find_vessels(text: object, chosen: object, shown: object):
+    """The vessel search's menu as the user types (the chosen vessel kept in it)."""
+    if not isinstance(text, str) or len(text.strip()) < 2:
+        raise PreventUpdate
+    options = gateway.vessel_options(text)
+    kept = [o for o in (shown if isinstance(shown, list) else []) if isinstance(o, dict)]
+    if chosen and not any(o["value"] == chosen for o in options):
+        options += [o for o in kept if o.get("value") == chosen]
+    return options
+
+
+@callback(
+    Output("overview-detail", "children", allow_duplicate=True),
+    Output("overview-track", "data", allow_duplicate=True),
+    Output("overview-map", "viewport", allow_duplicate=True),
+    Input("overview-find-vessel", "value"),
+    State("overview-lang", "data"),
+    prevent_initial_call=True,
+)
+def show_found_vessel(mmsi: object, lang: str):
+    """A vessel picked in the search: its panel, its track and the map on it."""
+    if not mmsi:
+        raise PreventUpdate
+    panel, track = _vessel(mmsi, lang if isinstance(lang, str) else "en")
+    place = gateway.vessel_position(mmsi)
+    view = (
+        {"center": [place[1], place[0]], "zoom": 10, "transition": "flyTo"}
+        if place
+        else dash.no_update
+    )
+    return panel, track, view
+
+
+def _vessel(mmsi: object, lang: str):
+    """A vessel's panel and recent track (or "Unknown vessel.")."""
     d = gateway.vessel_detail(mmsi, lang)
     if d is None:
         return html.P(_("Unknown vessel.")), None

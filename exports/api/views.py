@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import schemas
 from core.api.limits import refusals_as_answers
 from core.api.params import check_window, date_param
 
@@ -227,7 +228,7 @@ class HeadlineView(APIView):
             ),
             OpenApiParameter("end", OpenApiTypes.DATE, description="default: see start"),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): schemas.headline()},
     )
     def get(self, request):
         period = figures.default_period()

@@ -98,7 +98,7 @@ class ExportParams:
             if value in (None, ""):
                 continue
             try:
-                setattr(out, name, _moment(str(value)))
+                setattr(out, name, _moment(str(value), end=name == "end"))
             except ValueError:
                 errors[name] = "a date (YYYY-MM-DD) or an ISO 8601 date-time with a zone"
         for name in ("route", "kind", "status"):
@@ -159,12 +159,13 @@ class ExportParams:
         return start, end
 
 
-def _moment(text: str) -> datetime:
-    """A date (its midnight UTC) or a zoned date-time, within the API's range (a year-1
-    date would overflow the window arithmetic); ValueError otherwise."""
+def _moment(text: str, end: bool = False) -> datetime:
+    """A date (its midnight UTC; as an `end`, the day's last moment: a range of dates holds
+    both days) or a zoned date-time, within the API's range (a year-1 date would overflow
+    the window arithmetic); ValueError otherwise."""
     if len(text) != 10:
         return utc_datetime(text)
-    value = datetime.combine(date.fromisoformat(text), time(), UTC)
+    value = datetime.combine(date.fromisoformat(text), time.max if end else time(), UTC)
     if not EARLIEST <= value <= LATEST:
         raise ValueError("out of range")
     return value
@@ -470,13 +471,21 @@ POSITION_COLUMNS = ["mmsi", "ts", "sog_kn", "cog_deg", "heading_deg", "nav_statu
 
 
 def position_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
-    """Raw positions: streamed through a server-side cursor (bounded memory)."""
+    """Raw positions: streamed through a server-side cursor (bounded memory), each with
+    its vessel's name (its MMSI when the vessel sent none), looked up once per chunk."""
 
     def convert(r: dict[str, Any]) -> dict[str, Any]:
-        return {**{name: r[name] for name in POSITION_COLUMNS}, "name": str(r["mmsi"])}
+        return {name: r[name] for name in POSITION_COLUMNS}
 
+    names: dict[int, str] = {}
     qs = _positions(p).order_by("ts", "mmsi")
-    yield from _chunks(qs, srid, "geom", POSITION_COLUMNS, convert)
+    for chunk in _chunks(qs, srid, "geom", POSITION_COLUMNS, convert):
+        mmsis = chunk.values["mmsi"]
+        unknown = set(mmsis) - set(names)
+        if unknown:
+            names.update(Vessel.objects.filter(mmsi__in=unknown).values_list("mmsi", "name"))
+        chunk.values["name"] = [names.get(m) or str(m) for m in mmsis]
+        yield chunk
 
 
 def position_count(p: ExportParams) -> int:

@@ -15,6 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
+from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
@@ -171,7 +172,13 @@ class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
         return coverage_services.categories()
 
 
-@extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+@extend_schema(
+    responses={
+        (200, "application/geo+json"): schemas.feature_collection(
+            "BasemapLayer", schemas.basemap_properties
+        )
+    }
+)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def basemap_layer(request, layer: str):

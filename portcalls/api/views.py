@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param, float_values, int_param
@@ -67,7 +68,7 @@ class PortViewSet(viewsets.GenericViewSet):
             OpenApiParameter("end", OpenApiTypes.DATE, description="default: today"),
             OpenApiParameter("baseline_days", OpenApiTypes.INT, description="default 28"),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): schemas.port_metrics()},
     )
     @action(detail=True, methods=["get"])
     def metrics(self, request, code=None):
@@ -88,7 +89,7 @@ class PortViewSet(viewsets.GenericViewSet):
             OpenApiParameter("speed_kn", OpenApiTypes.FLOAT, many=True),
             OpenApiParameter("min_stay_s", OpenApiTypes.INT, many=True),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): schemas.port_sensitivity()},
     )
     @action(detail=True, methods=["get"])
     def sensitivity(self, request, code=None):

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.params import check_window, date_param
 from geo.models import Node
@@ -50,7 +51,7 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=FigureSubmissionSerializer,
-        responses={201: ThroughputSerializer(many=True), 400: OpenApiTypes.OBJECT},
+        responses={201: ThroughputSerializer(many=True), 400: schemas.figure_refusal()},
     )
     def create(self, request):
         incoming = FigureSubmissionSerializer(data=request.data)
@@ -79,7 +80,7 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
                 "node", str, many=True, description="node codes (default: the port nodes)"
             ),
         ],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): schemas.throughput_totals()},
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def totals(self, request):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.services import nodes_of
+from core.api import schemas
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param
@@ -91,7 +92,13 @@ class TrainViewSet(viewsets.ReadOnlyModelViewSet):
         data = TrainSerializer(rows, many=True, context={"positions": where}).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
-    @extend_schema(responses={(200, "application/geo+json"): OpenApiTypes.OBJECT})
+    @extend_schema(
+        responses={
+            (200, "application/geo+json"): schemas.feature_collection(
+                "LiveTrains", schemas.live_train_properties
+            )
+        }
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def live(self, request):
         """The running trains at their current positions (GeoJSON points), coloured by
@@ -132,7 +139,7 @@ class RailEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=EventBatchSerializer,
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT},
+        responses={200: schemas.rail_ingest_result(), 400: schemas.validation_errors()},
     )
     def create(self, request):
         incoming = EventBatchSerializer(data=request.data)
@@ -163,7 +170,7 @@ class RouteKpiView(APIView):
             ),
             OpenApiParameter("by", str, enum=["week", "day"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.route_kpis(),
     )
     def get(self, request, code: str):
         route = _route(code)
@@ -195,7 +202,7 @@ class NodeRailTeuView(APIView):
             OpenApiParameter("end", OpenApiTypes.DATE),
             OpenApiParameter("by", str, enum=["week", "day"]),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.node_rail_teu(),
     )
     def get(self, request, code: str):
         node = find_node(code)
@@ -222,7 +229,7 @@ class PortTransferView(APIView):
             OpenApiParameter("start", OpenApiTypes.DATETIME, description="default: end - 28 days"),
             OpenApiParameter("end", OpenApiTypes.DATETIME, description="default: now"),
         ],
-        responses=OpenApiTypes.OBJECT,
+        responses=schemas.port_transfer(),
     )
     def get(self, request, code: str):
         if code not in PORT_STATIONS:
