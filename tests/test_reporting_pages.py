@@ -292,3 +292,49 @@ def test_pending_figures_show_as_pending_on_the_map_panel(operator):
     detail = gateway.node_detail("QZ_PORT", "en")
     [pending] = [f for f in detail.figures if not f.official]
     assert pending.period == "2026-09" and pending.value == "812,345"
+
+
+def test_an_excel_dated_month_uploads_as_a_month_and_a_true_day_stays_a_day(operator):
+    """Issue 21 (7): Excel turns "2026-07" typed in a cell into 2026-07-01 shown "2026-07":
+    that row is a month (shown so in the preview), while a day written 2026-07-01 and shown
+    with its day stays a one-day figure."""
+    from datetime import datetime
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(template_header())
+    sheet.append(["QZ_PORT", datetime(2026, 7, 1), "teu", "teu", 41250, "total", "total"])
+    sheet.append(["QZ_PORT", datetime(2026, 8, 1), "teu", "teu", 1500, "total", "total"])
+    sheet["B2"].number_format = "yyyy-mm"  # what Excel shows for a typed "2026-07"
+    sheet["B3"].number_format = "yyyy-mm-dd"  # a day, shown with its day
+    out = io.BytesIO()
+    book.save(out)
+    page = upload(operator, out.getvalue(), "figures.xlsx").content.decode()
+    assert "preview-errors" not in page
+    assert "2026-07 <span" in page and "(month)" in page
+    assert "2026-08-01 <span" in page and "(day)" in page
+    batch = UploadBatch.objects.filter(state="previewed").latest("created_at")
+    operator.post(f"/report/upload/{batch.pk}/commit/")
+    stored = {
+        (f.period_kind, f.period_start.isoformat(), f.period_end.isoformat())
+        for f in ThroughputReport.objects.filter(source="operator", current=True)
+    }
+    assert stored == {("month", "2026-07-01", "2026-07-31"), ("day", "2026-08-01", "2026-08-01")}
+
+
+@pytest.mark.parametrize(
+    "written", ["2026-07", "2026/07", "2026.7", "2026年7月", "Jul-26", "July 2026", "jul 2026"]
+)
+def test_a_month_written_the_usual_ways_is_a_month(written):
+    from datetime import date
+
+    from ports.ingest.figures import parse_period
+
+    assert parse_period(written) == ("month", date(2026, 7, 1), date(2026, 7, 31))
+
+
+def test_what_is_no_month_stays_refused():
+    from ports.ingest.figures import parse_period
+
+    for text in ("2026/13", "Juk-26", "2026-07-32", "26-07", "July"):
+        assert parse_period(text) is None, text

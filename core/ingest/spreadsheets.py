@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -124,7 +125,9 @@ def check_workbook(data: bytes) -> None:
 
 def read_xlsx(data: bytes) -> Table:
     """The first sheet of a workbook, cells as text (formulas as their text, dates as ISO
-    dates, numbers as written)."""
+    dates, numbers as written). A date shown without its day (Excel turns "2026-07" typed in
+    a cell into July's first day, shown "Jul-26" or "2026-07") is read as its month,
+    "2026-07", as the user saw it."""
     check_workbook(data)
     from openpyxl import load_workbook
 
@@ -136,10 +139,8 @@ def read_xlsx(data: bytes) -> Table:
         sheet = book.worksheets[0]
         rows: list[tuple[int, list[str]]] = []
         header: list[str] | None = None
-        for number, values in enumerate(
-            sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1
-        ):
-            cells = [_cell_text(v) for v in values]
+        for number, found in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS), start=1):
+            cells = [_cell_text(c.value, getattr(c, "number_format", "")) for c in found]
             if header is None:
                 header = [c.strip() for c in cells]
                 continue
@@ -153,13 +154,22 @@ def read_xlsx(data: bytes) -> Table:
     return Table(header, rows, "xlsx")
 
 
-def _cell_text(value: Any) -> str:
+def shows_day(number_format: str) -> bool:
+    """Whether a spreadsheet's number format shows the day of a date (its `d` outside
+    quoted text, escapes and colour or locale brackets)."""
+    plain = re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", number_format or "")
+    return "d" in plain.lower() or plain.strip().lower() in ("", "general")
+
+
+def _cell_text(value: Any, number_format: str = "") -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):
         text: str = value.isoformat()
+        if getattr(value, "day", None) == 1 and not shows_day(number_format):
+            return text[:7]  # a month, as the sheet shows it
         return text[:10] if text.endswith("T00:00:00") else text
     return str(value)
 

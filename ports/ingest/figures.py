@@ -50,6 +50,43 @@ CHOICES = {
 DEFAULTS = {"trade": "total", "direction": "total", "cargo_class": "all", "laden": "total"}
 MAX_VALUE = Decimal("1e13")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# Months as spreadsheets and people also write them: 2026/07, 2026.7, 2026年7月, Jul-26,
+# July 2026 (a CSV saved by Excel from a cell it turned into a date says "Jul-26").
+OTHER_MONTH_RE = re.compile(r"^(\d{4})\s*[/.年-]\s*(\d{1,2})\s*月?$")
+NAMED_MONTH_RE = re.compile(r"^([A-Za-z]{3,9})[-\s](\d{2}|\d{4})$")
+MONTH_NAMES = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+
+def normal_month(text: str) -> str:
+    """A month written another common way as `YYYY-MM` (the text unchanged otherwise)."""
+    if match := OTHER_MONTH_RE.match(text):
+        return f"{match[1]}-{int(match[2]):02d}"
+    if (match := NAMED_MONTH_RE.match(text)) and match[1].lower() in MONTH_NAMES:
+        year = int(match[2]) + (2000 if len(match[2]) == 2 else 0)
+        return f"{year:04d}-{MONTH_NAMES[match[1].lower()]:02d}"
+    return text
+
+
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -86,6 +123,16 @@ class FigureRow:
     laden: str = "total"
     note: str = ""
     reason: str = ""
+
+    @property
+    def period_text(self) -> str:
+        """The period as the user wrote it: 2026-07 (a month), 2026-W27, 2026-07-01 (a day)."""
+        if self.period_kind == "month":
+            return f"{self.period_start:%Y-%m}"
+        if self.period_kind == "week":
+            year, week, _day = self.period_start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return self.period_start.isoformat()
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -159,10 +206,10 @@ def template_header() -> list[str]:
 
 
 def parse_period(text: str) -> tuple[str, date, date] | None:
-    """(kind, first day, last day) of `2026-10`, `2026-W42` or `2026-10-15`; None for
-    anything else, or a year outside 1990-2100 (no figure is older; year 1 would overflow
-    the arithmetic of the periods around it)."""
-    text = text.strip()
+    """(kind, first day, last day) of `2026-10` (or 2026/10, 2026年10月, Oct-26, October
+    2026), `2026-W42` or `2026-10-15`; None for anything else, or a year outside 1990-2100
+    (no figure is older; year 1 would overflow the arithmetic of the periods around it)."""
+    text = normal_month(text.strip())
     if not text[:4].isdigit() or not FIRST_YEAR <= int(text[:4]) <= LAST_YEAR:
         return None
     try:
