@@ -14,7 +14,7 @@ class VesselLatestSerializer(GeoFeatureModelSerializer):
 
     mmsi = serializers.IntegerField(source="vessel_id", read_only=True)
     name = serializers.CharField(source="vessel.name", read_only=True)
-    ship_type = serializers.IntegerField(source="vessel.ship_type", read_only=True)
+    ship_type = serializers.IntegerField(source="vessel.ship_type", read_only=True, allow_null=True)
     ship_type_group = serializers.SerializerMethodField()
 
     class Meta:

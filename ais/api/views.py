@@ -12,12 +12,11 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api import schemas
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
-from core.api.pagination import page_of
+from core.api.pagination import GeoJsonPagination, page_of
 from core.api.params import datetime_param, int_param
 from core.limits import cached
 

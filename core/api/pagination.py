@@ -3,6 +3,7 @@
 from django.core.paginator import InvalidPage
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
+from rest_framework_gis.pagination import GeoJsonPagination as DrfGisGeoJsonPagination
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
@@ -40,3 +41,29 @@ def page_of(pagination, queryset, request, view=None):
         "previous": pagination.get_previous_link(),
     }
     return pagination.page.object_list, members
+
+
+class GeoJsonPagination(DrfGisGeoJsonPagination):
+    """drf-gis's page of features (`type`, `count`, `next`, `previous`, `features`), with
+    the schema of what it writes: drf-gis documents DRF's `results` as required and nests
+    the whole collection where its features go."""
+
+    def get_paginated_response_schema(self, schema):
+        reference = schema.get("$ref", "") if isinstance(schema, dict) else ""
+        feature = (
+            {"$ref": reference.removesuffix("List")}
+            if reference.endswith("List")
+            else schema.get("properties", {}).get("features", {}).get("items", {})
+        )
+        link = {"type": "string", "format": "uri", "nullable": True}
+        return {
+            "type": "object",
+            "required": ["type", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                "count": {"type": "integer", "example": 123},
+                "next": link,
+                "previous": link,
+                "features": {"type": "array", "items": feature},
+            },
+        }

@@ -17,7 +17,7 @@ from ..services.nodes import node_routes
 class NodeSerializer(GeoFeatureModelSerializer):
     """A node with its coverage score (0..1) and latest full-year TEU (context-provided)."""
 
-    group = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    group = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     coverage_score = serializers.SerializerMethodField()
     coverage_assessed = serializers.SerializerMethodField()
     latest_teu = serializers.SerializerMethodField()
@@ -34,7 +34,7 @@ class NodeSerializer(GeoFeatureModelSerializer):
     def _coverage(self, obj: Node):
         return self.context.get("coverage", {}).get(obj.code)
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_coverage_score(self, obj: Node) -> float | None:
         cov = self._coverage(obj)
         return cov.score if cov else None
@@ -48,14 +48,14 @@ class NodeSerializer(GeoFeatureModelSerializer):
         found: dict[str, Any] = self.context.get("latest_teu", {}).get(obj.code) or {}
         return found
 
-    @extend_schema_field(OpenApiTypes.FLOAT)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_latest_teu(self, obj: Node) -> float | None:
         """The node's own newest complete year of container throughput (never its
         group's: see `teu_covered_by`)."""
         value = self._latest(obj).get("value")
         return float(value) if value else None
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_latest_teu_year(self, obj: Node) -> int | None:
         year: int | None = self._latest(obj).get("year")
         return year
@@ -65,7 +65,7 @@ class NodeSerializer(GeoFeatureModelSerializer):
         """ ">=" (at least) or "~" (about) when the figure was so reported."""
         return str(self._latest(obj).get("qualifier") or "")
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_teu_covered_by(self, obj: Node) -> str | None:
         """A member without a figure of its own: the group whose figure counts it."""
         group: str | None = self._latest(obj).get("covered_by")

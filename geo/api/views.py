@@ -13,13 +13,12 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework_gis.pagination import GeoJsonPagination
 
 from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
-from core.api.pagination import page_of
+from core.api.pagination import GeoJsonPagination, page_of
 from core.api.params import date_param, int_param
 from core.layercache import CachedLayerMixin, not_modified
 

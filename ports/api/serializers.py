@@ -7,8 +7,12 @@ from ..models import ThroughputReport
 
 class ThroughputSerializer(serializers.ModelSerializer):
     node = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reviewed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    submitted_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
+    reviewed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ThroughputReport

@@ -50,9 +50,15 @@ class ContainerEventSerializer(serializers.ModelSerializer):
 
 
 class TrainSerializer(serializers.ModelSerializer):
-    route = serializers.CharField(source="route.code", read_only=True, default=None)
-    origin = serializers.CharField(source="origin.code", read_only=True, default=None)
-    destination = serializers.CharField(source="destination.code", read_only=True, default=None)
+    route = serializers.CharField(
+        source="route.code", read_only=True, default=None, allow_null=True
+    )
+    origin = serializers.CharField(
+        source="origin.code", read_only=True, default=None, allow_null=True
+    )
+    destination = serializers.CharField(
+        source="destination.code", read_only=True, default=None, allow_null=True
+    )
     delay_booked_min = serializers.SerializerMethodField()
     delay_original_min = serializers.SerializerMethodField()
     transit_h = serializers.SerializerMethodField()
