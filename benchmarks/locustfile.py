@@ -20,7 +20,7 @@ from locust import FastHttpUser, constant, task
 
 HEADERS = {"Accept-Encoding": "gzip, deflate, br", "Accept": "application/json"}
 STABLE = [
-    "/api/nodes/?page_size=500",
+    "/api/nodes/?limit=500",
     "/api/route-segments/",
     "/api/geofences/",
     "/api/coverage/",

@@ -189,9 +189,14 @@ def test_live_vessels_layer(live_feed, page, live_app):
     mmsi = panel.get_attribute("data-mmsi")
     page.goto(f"{live_app}/dash/")
     page.wait_for_selector(".cw-node", timeout=30_000)
-    page.click("#overview-find-vessel")
-    page.keyboard.type(mmsi[:7])
     option = page.locator(".dash-dropdown-option", has_text=mmsi)
+    page.click("#overview-find-vessel")
+    # The menu opens in a popup holding the search box: type there (keys sent before it is
+    # mounted go to the button and are lost).
+    popup = page.get_attribute("#overview-find-vessel", "aria-controls")
+    search = page.locator(f'[id="{popup}"] input').first
+    search.wait_for(timeout=10_000)
+    search.fill(mmsi[:7])
     option.first.wait_for(timeout=20_000)
     option.first.click()
     found = page.locator(f'#overview-vessel-panel[data-mmsi="{mmsi}"]')

@@ -226,7 +226,7 @@ def test_the_seed_2025_headline_is_the_groups_figure_and_2024_does_not_compare()
 
 def test_the_nodes_export_holds_every_node_the_api_shows_and_adds_up(tmp_path, login_as):
     api = login_as(APIClient(), "analyst")
-    shown = {f["id"] for f in api.get("/api/nodes/", {"page_size": 500}).json()["features"]}
+    shown = {f["id"] for f in api.get("/api/nodes/", {"limit": 500}).json()["features"]}
     out = tmp_path / "nodes.gpkg"
     spec = LAYERS["nodes"]
     write_layer(spec, spec.rows(ExportParams(), 4326, "en"), "gpkg", 4326, out)

@@ -38,7 +38,7 @@ def both(client, monkeypatch, url: str) -> tuple[dict, dict]:
     "url",
     [
         "/api/nodes/",
-        "/api/nodes/?page_size=7&page=2",
+        "/api/nodes/?limit=7&offset=7",
         "/api/nodes/?kind=sea_port&kind=dry_port",
         "/api/nodes/?route=E&bbox=100,15,115,35",
         "/api/nodes/?country=vn",
@@ -72,7 +72,7 @@ def test_edits_and_odd_values_come_out_the_same(client, monkeypatch, login_as):
     fence = Geofence.objects.filter(node=node).first()
     fence.valid_to = timezone.now().replace(microsecond=123456)
     fence.save()
-    for url in ("/api/nodes/?page_size=100", "/api/geofences/?all=1"):
+    for url in ("/api/nodes/?limit=100", "/api/geofences/?all=1"):
         database, serializer = both(client, monkeypatch, url)
         same(database, serializer, 1e-9)
     assert any(f["properties"]["valid_to"] for f in database["features"])

@@ -31,9 +31,10 @@ LIVE_CACHE_S = 3
 
 
 class VesselPagination(GeoJsonPagination):
-    page_size = 5000
-    max_page_size = 20000
-    page_size_query_param = "page_size"
+    """`?limit=` (default 5,000, at most 20,000) and `?offset=`."""
+
+    default_limit = 5000
+    max_limit = 20000
 
 
 class VesselViewSet(viewsets.ReadOnlyModelViewSet):

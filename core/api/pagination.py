@@ -1,9 +1,7 @@
 """Pagination with a ceiling: a caller cannot ask for more than `max_limit` rows a page."""
 
-from django.core.paginator import InvalidPage
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework_gis.pagination import GeoJsonPagination as DrfGisGeoJsonPagination
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
@@ -23,30 +21,40 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
 def page_of(pagination, queryset, request, view=None):
     """The rows of the asked-for page as a queryset, not yet read (for answers written by
     the database, core.geojson), with the page's envelope members (count, next,
-    previous). A page-number pagination's rules as DRF applies them: 404 past the last
-    page."""
-    from rest_framework.exceptions import NotFound
-
+    previous), by `?limit=` and `?offset=` as the pagination applies them."""
     pagination.request = request
-    paginator = pagination.django_paginator_class(queryset, pagination.get_page_size(request))
-    number = pagination.get_page_number(request, paginator)
-    try:
-        pagination.page = paginator.page(number)
-    except InvalidPage as exc:
-        message = pagination.invalid_page_message.format(page_number=number, message=exc)
-        raise NotFound(message) from None
+    pagination.limit = pagination.get_limit(request)
+    pagination.offset = pagination.get_offset(request)
+    pagination.count = pagination.get_count(queryset)
     members = {
-        "count": paginator.count,
+        "count": pagination.count,
         "next": pagination.get_next_link(),
         "previous": pagination.get_previous_link(),
     }
-    return pagination.page.object_list, members
+    rows = queryset[pagination.offset : pagination.offset + pagination.limit]
+    return rows, members
 
 
-class GeoJsonPagination(DrfGisGeoJsonPagination):
-    """drf-gis's page of features (`type`, `count`, `next`, `previous`, `features`), with
-    the schema of what it writes: drf-gis documents DRF's `results` as required and nests
-    the whole collection where its features go."""
+class GeoJsonPagination(BoundedLimitOffsetPagination):
+    """A page of features as a GeoJSON FeatureCollection with its envelope (`count`,
+    `next`, `previous`): `?limit=` and `?offset=` as on every list, with a ceiling."""
+
+    def get_paginated_response(self, data):
+        from collections import OrderedDict
+
+        from rest_framework.response import Response
+
+        return Response(
+            OrderedDict(
+                [
+                    ("type", "FeatureCollection"),
+                    ("count", self.count),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("features", data["features"]),
+                ]
+            )
+        )
 
     def get_paginated_response_schema(self, schema):
         reference = schema.get("$ref", "") if isinstance(schema, dict) else ""

@@ -49,27 +49,27 @@ def test_a_layer_answers_304_while_unchanged(official, url):
 def test_the_cached_layer_skips_the_serializer(official):
     official.get("/api/nodes/")
     with CaptureQueriesContext(connection) as cold:
-        official.get("/api/nodes/?page_size=100")
+        official.get("/api/nodes/?limit=100")
     with CaptureQueriesContext(connection) as warm:
-        official.get("/api/nodes/?page_size=100")
+        official.get("/api/nodes/?limit=100")
     # Warm: the session, the user and the table versions; cold reads the layer itself.
     assert len(warm) <= 4 < len(cold), [q["sql"][:80] for q in warm]
 
 
 def test_no_stale_node_layer_after_an_edit_by_any_path(official):
-    first = official.get("/api/nodes/?page_size=100")
+    first = official.get("/api/nodes/?limit=100")
     etag = first["ETag"]
     Node.objects.filter(code="QZ_PORT").update(name_en="Qinzhou renamed")  # the ORM
-    after = official.get("/api/nodes/?page_size=100", HTTP_IF_NONE_MATCH=etag)
+    after = official.get("/api/nodes/?limit=100", HTTP_IF_NONE_MATCH=etag)
     assert after.status_code == 200 and "Qinzhou renamed" in after.content.decode()
     with connection.cursor() as cursor:  # plain SQL
         cursor.execute("UPDATE geo_node SET name_en = 'By SQL' WHERE code = 'BH_PORT'")
-    third = official.get("/api/nodes/?page_size=100", HTTP_IF_NONE_MATCH=after["ETag"])
+    third = official.get("/api/nodes/?limit=100", HTTP_IF_NONE_MATCH=after["ETag"])
     assert third.status_code == 200 and "By SQL" in third.content.decode()
 
 
 def test_figures_and_services_move_the_nodes_and_coverage_layers(official):
-    nodes = official.get("/api/nodes/?page_size=100")["ETag"]
+    nodes = official.get("/api/nodes/?limit=100")["ETag"]
     coverage = official.get("/api/coverage/")["ETag"]
     ThroughputReport.objects.create(
         node=Node.objects.get(code="QZ_PORT"),
@@ -84,7 +84,7 @@ def test_figures_and_services_move_the_nodes_and_coverage_layers(official):
         official=True,
         current=True,
     )
-    assert official.get("/api/nodes/?page_size=100", HTTP_IF_NONE_MATCH=nodes).status_code == 200
+    assert official.get("/api/nodes/?limit=100", HTTP_IF_NONE_MATCH=nodes).status_code == 200
     assert official.get("/api/coverage/", HTTP_IF_NONE_MATCH=coverage).status_code == 304
     NodeService.objects.create(
         node=Node.objects.get(code="BH_PORT"),

@@ -48,9 +48,10 @@ from .serializers import (
 
 
 class NodePagination(GeoJsonPagination):
-    page_size = 500
-    max_page_size = 5000
-    page_size_query_param = "page_size"
+    """`?limit=` (default 500, at most 5,000) and `?offset=`."""
+
+    default_limit = 500
+    max_limit = 5000
 
 
 NODE_TABLES = (
