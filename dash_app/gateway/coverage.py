@@ -48,7 +48,8 @@ class CoverageMatrix:
     categories: list[tuple[str, str]]  # code, name
     rows: list[tuple[str, str, float | None, list[CoverageCell]]]  # code, name, score, cells
     routes: list[tuple[str, str, float]]  # code, name, score (best first)
-    gaps: list[tuple[str, str, str, str]]  # route, node, category, offered by
+    gaps: list[tuple[str, str, str, str]]  # route, node, category, offered by (codes)
+    gap_rows: list[tuple[str, str, str, str]]  # the same in words, as people read them
 
 
 def coverage_matrix(lang: str, route: str | None = None, on: date | None = None) -> CoverageMatrix:
@@ -85,15 +86,27 @@ def coverage_matrix(lang: str, route: str | None = None, on: date | None = None)
         reverse=True,
     )
     names = {r.code: localized(r, lang) for r in routes()}
+    gaps = [
+        (g.route, g.node, g.category, ", ".join(g.offered_by))
+        for r in route_rows
+        if not route or r.code == route
+        for g in r.gaps
+    ]
+    node_names = {n.code: localized(n, lang) for n in nodes(mapped=True)}
+    category_names = {c.code: localized(c, lang) for c in categories}
     return CoverageMatrix(
         categories=[(c.code, localized(c, lang)) for c in categories],
         rows=rows,
         routes=[(r.code, names.get(r.code, r.code), r.score) for r in route_rows],
-        gaps=[
-            (g.route, g.node, g.category, ", ".join(g.offered_by))
-            for r in route_rows
-            if not route or r.code == route
-            for g in r.gaps
+        gaps=gaps,
+        gap_rows=[
+            (
+                f"{route_code} · {names.get(route_code, route_code)}",
+                node_names.get(node, node),
+                category_names.get(category, category),
+                ", ".join(node_names.get(c, c) for c in offered.split(", ")),
+            )
+            for route_code, node, category, offered in gaps
         ],
     )
 

@@ -131,7 +131,7 @@ def body(lang: str, route: str | None, on) -> list:
     )
     gaps = _table(
         [_("Route"), _("Node"), _("Missing service"), _("Offered by neighbours")],
-        [list(g) for g in m.gaps[:200]],
+        [list(g) for g in m.gap_rows[:200]],
         "coverage-gaps",
     )
     return [

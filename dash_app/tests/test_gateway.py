@@ -204,3 +204,19 @@ def test_the_coverage_gap_layer_names_what_is_lacking_and_who_offers_it():
     gaps = [g for g in m.gaps if g[1] == feature["id"]]
     assert feature["properties"]["gaps"] == len({g[2] for g in gaps})
     assert all("(" in line for line in feature["properties"]["lacks"])
+
+
+def test_the_coverage_gaps_read_in_names_not_codes():
+    """Issue 21 (6): the coverage page's gap rows name the route, the node, the service and
+    the neighbours offering it ("QZ_EAST five_g BH_PORT" was unreadable)."""
+    from geo.models import DigitalServiceCategory, Node
+
+    m = gateway.coverage_matrix("en", "E")
+    assert m.gap_rows and len(m.gap_rows) == len(m.gaps)
+    for (route, node, category, offered), shown in zip(m.gaps, m.gap_rows, strict=True):
+        assert shown[0].startswith(f"{route} · ")
+        assert shown[1] == Node.objects.get(code=node).name_en
+        assert shown[2] == DigitalServiceCategory.objects.get(code=category).name_en
+        assert shown[3] == ", ".join(Node.objects.get(code=c).name_en for c in offered.split(", "))
+    zh = gateway.coverage_matrix("zh-hans", "E")
+    assert zh.gap_rows[0][1] == Node.objects.get(code=m.gaps[0][1]).name_zh
