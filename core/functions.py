@@ -34,6 +34,13 @@ def _expression(value: Any) -> Any:
     return F(value) if isinstance(value, str) else value
 
 
+class FieldFunc(Func):
+    """A function of one value: a field path (as F()) or an expression."""
+
+    def __init__(self, expression: Any, **extra: Any):
+        super().__init__(_expression(expression), **extra)
+
+
 class StX(Func):
     """Longitude (x) of a Point, degrees."""
 
@@ -48,34 +55,25 @@ class StY(Func):
     output_field = FloatField()
 
 
-class JsonText(Func):
+class JsonText(FieldFunc):
     """JSON text of a value written as a JSON string (escaped by PostgreSQL)."""
 
     template = "coalesce(to_json((%(expressions)s)::text)::text, 'null')"
     output_field = TextField()
 
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
-
-class JsonNumber(Func):
+class JsonNumber(FieldFunc):
     """JSON text of a number or a boolean (float8 shortest-exact, booleans true/false)."""
 
     template = "coalesce((%(expressions)s)::text, 'null')"
     output_field = TextField()
 
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
-
-class JsonValue(Func):
+class JsonValue(FieldFunc):
     """JSON text of any value PostgreSQL writes as JSON (an array of texts...)."""
 
     template = "coalesce(to_json(%(expressions)s)::text, 'null')"
     output_field = TextField()
-
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
 
 class JsonTime(Func):
@@ -95,7 +93,7 @@ class JsonTime(Func):
         super().__init__(_expression(expression), zone=zone, **extra)
 
 
-class Tenths(Func):
+class Tenths(FieldFunc):
     """A speed or course rounded to 0.1 as Python's `round(x, 1)` does on the same value:
     exactly for float4 (the positions' columns) and for float8 at AIS resolution, in float8
     arithmetic (`::numeric` would round a decimal text instead, and cost more per row)."""
@@ -103,29 +101,20 @@ class Tenths(Func):
     template = "(round((%(expressions)s)::float8 * 10) / 10)"
     output_field = FloatField()
 
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
-
-class EpochSeconds(Func):
+class EpochSeconds(FieldFunc):
     """Whole seconds since 1970 of a timestamptz (a compact time for the map)."""
 
     template = "floor(extract(epoch FROM %(expressions)s))::bigint"
     output_field = BigIntegerField()
 
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
-
-class RoundFloat(Func):
+class RoundFloat(FieldFunc):
     """A number rounded to a whole as Python's `round(x)` does (half to even): PostgreSQL's
     round of a float8 (rint), not of a numeric (half away from zero)."""
 
     template = "round((%(expressions)s)::float8)"
     output_field = FloatField()
-
-    def __init__(self, expression: Any, **extra: Any):
-        super().__init__(_expression(expression), **extra)
 
 
 class GeoJsonText(Func):

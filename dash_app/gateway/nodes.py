@@ -115,14 +115,11 @@ def map_nodes(
             cov = coverage[node.code]
             own = total_view(teu[node.code])
             features.append(
-                {
-                    "type": "Feature",
-                    "id": node.code,
-                    "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
-                    "properties": {
-                        "code": node.code,
+                _node_point(
+                    node,
+                    lang,
+                    {
                         "name": localized(node, lang),
-                        "label": f"{localized(node, lang)} ({node.code})",
                         "kind": node.kind,
                         "coverage_score": cov.score,
                         "coverage_assessed": cov.assessed,
@@ -136,9 +133,23 @@ def map_nodes(
                         "z": KIND_Z.get(node.kind, 0),
                         "congested": node.code in congested,
                     },
-                }
+                )
             )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _node_point(node: Any, lang: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """A node as a GeoJSON point feature: its code and label, then `properties`."""
+    return {
+        "type": "Feature",
+        "id": node.code,
+        "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
+        "properties": {
+            "code": node.code,
+            "label": f"{localized(node, lang)} ({node.code})",
+            **properties,
+        },
+    }
 
 
 def coverage_gap_layer(
@@ -157,13 +168,10 @@ def coverage_gap_layer(
     for node in nodes(mapped=True, codes=lacking):
         gaps = lacking[node.code]
         features.append(
-            {
-                "type": "Feature",
-                "id": node.code,
-                "geometry": {"type": "Point", "coordinates": [node.geom.x, node.geom.y]},
-                "properties": {
-                    "code": node.code,
-                    "label": f"{localized(node, lang)} ({node.code})",
+            _node_point(
+                node,
+                lang,
+                {
                     "gaps": len(gaps),
                     "heading": _("Lacks what its route neighbours offer:"),
                     "lacks": [
@@ -171,7 +179,7 @@ def coverage_gap_layer(
                         for c, by in sorted(gaps.items())
                     ],
                 },
-            }
+            )
         )
     return {"type": "FeatureCollection", "features": features}
 
