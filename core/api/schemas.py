@@ -249,40 +249,6 @@ def port_transfer() -> s.Serializer:
     )
 
 
-def rail_ingest_result() -> s.Serializer:
-    return inline_serializer(
-        "RailIngestResult",
-        {
-            **{
-                name: s.IntegerField()
-                for name in (
-                    "stored",
-                    "updated",
-                    "corrected",
-                    "unchanged",
-                    "outdated",
-                    "retracted",
-                    "containers",
-                    "trains_created",
-                    "refused",
-                )
-            },
-            "refusals": s.ListField(
-                child=inline_serializer(
-                    "RailRefusal",
-                    {
-                        "line": s.IntegerField(allow_null=True),
-                        "reason": s.CharField(),
-                        "detail": s.CharField(),
-                        "field": s.CharField(),
-                        "message_id": s.CharField(allow_null=True),
-                    },
-                )
-            ),
-        },
-    )
-
-
 def validation_errors() -> s.Serializer:
     """DRF's 400: each field at fault with its messages."""
     return inline_serializer(

@@ -59,8 +59,9 @@ def coverage_matrix(lang: str, route: str | None = None, on: date | None = None)
     on = min(on, timezone.now().date()) if on else None
     coverage = coverage_services.compute_coverage(on=on)
     unverified = coverage_services.unverified_claims(on)
+    shown = list(nodes(mapped=True, route=route))  # a gap's node and neighbours among them
     rows = []
-    for n in nodes(mapped=True, route=route):
+    for n in shown:
         cov = coverage[n.code]
         cells = []
         for c in categories:
@@ -92,7 +93,7 @@ def coverage_matrix(lang: str, route: str | None = None, on: date | None = None)
         if not route or r.code == route
         for g in r.gaps
     ]
-    node_names = {n.code: localized(n, lang) for n in nodes(mapped=True)}
+    node_names = {n.code: localized(n, lang) for n in shown}
     category_names = {c.code: localized(c, lang) for c in categories}
     return CoverageMatrix(
         categories=[(c.code, localized(c, lang)) for c in categories],

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from ..ingest.events import MAX_LINE
 from ..models import ContainerEvent, RailEvent, Train
+from ..services.ingest import COUNTERS
 
 MAX_BATCH = 10_000
 
@@ -140,3 +141,24 @@ class EventBatchSerializer(serializers.Serializer):
             if len(str(item)) > MAX_LINE:
                 raise serializers.ValidationError(f"event {i}: larger than {MAX_LINE} bytes")
         return value
+
+
+class RailRefusalSerializer(serializers.Serializer):
+    """An event refused, with its line (or number) in the batch and why."""
+
+    line = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField()
+    message_id = serializers.CharField(allow_null=True)
+
+
+RailIngestResultSerializer = type(
+    "RailIngestResultSerializer",
+    (serializers.Serializer,),
+    {
+        "__doc__": "What a batch of events did (rail.services.ingest.IngestResult).",
+        **{name: serializers.IntegerField() for name in (*COUNTERS, "refused")},
+        "refusals": RailRefusalSerializer(many=True),
+    },
+)

@@ -37,6 +37,7 @@ from ..services.transfer import PORT_STATIONS, guarded_port_transfer
 from .serializers import (
     EventBatchSerializer,
     RailEventSerializer,
+    RailIngestResultSerializer,
     TrainDetailSerializer,
     TrainSerializer,
 )
@@ -139,7 +140,7 @@ class RailEventViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=EventBatchSerializer,
-        responses={200: schemas.rail_ingest_result(), 400: schemas.validation_errors()},
+        responses={200: RailIngestResultSerializer, 400: schemas.validation_errors()},
     )
     def create(self, request):
         incoming = EventBatchSerializer(data=request.data)

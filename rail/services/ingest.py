@@ -50,6 +50,19 @@ COMPARED = (
 )
 
 
+# What a batch did, counted (IngestResult's fields, its API answer's numbers).
+COUNTERS = (
+    "stored",
+    "updated",
+    "corrected",
+    "unchanged",
+    "outdated",
+    "retracted",
+    "containers",
+    "trains_created",
+)
+
+
 @dataclass
 class IngestResult:
     stored: int = 0
@@ -63,29 +76,13 @@ class IngestResult:
     refused: list[Refusal] = field(default_factory=list)
 
     def add(self, other: IngestResult) -> None:
-        for name in (
-            "stored",
-            "updated",
-            "corrected",
-            "unchanged",
-            "outdated",
-            "retracted",
-            "containers",
-            "trains_created",
-        ):
+        for name in COUNTERS:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.refused.extend(other.refused)
 
     def as_dict(self, max_refusals: int = 1000) -> dict[str, Any]:
         return {
-            "stored": self.stored,
-            "updated": self.updated,
-            "corrected": self.corrected,
-            "unchanged": self.unchanged,
-            "outdated": self.outdated,
-            "retracted": self.retracted,
-            "containers": self.containers,
-            "trains_created": self.trains_created,
+            **{name: getattr(self, name) for name in COUNTERS},
             "refused": len(self.refused),
             "refusals": [r.as_dict() for r in self.refused[:max_refusals]],
         }
