@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
@@ -29,13 +29,18 @@ LIMIT %(limit)s
 # The days of [first, last] with at least one position near an area: one index probe per
 # day (the first row found ends it), so a month costs 31 short lookups.
 DAYS_SQL = """
-SELECT d::date FROM generate_series(%(first)s::date, %(last)s::date, interval '1 day') AS d
-WHERE EXISTS (
+SELECT DISTINCT (ts AT TIME ZONE 'UTC')::date FROM {table}
+WHERE ts >= %(start)s AND ts < %(end)s
+  AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
+ORDER BY 1
+"""
+
+SEEN_SQL = """
+SELECT EXISTS (
   SELECT 1 FROM {table}
-  WHERE ts >= d AND ts < d + interval '1 day'
+  WHERE ts >= %(start)s AND ts < %(end)s
     AND geom && ST_Expand(ST_GeomFromEWKB(%(area)s), %(near)s)
 )
-ORDER BY 1
 """
 
 
@@ -112,8 +117,27 @@ class VesselPositionQuerySet(QuerySet[Any]):
         self, area_ewkb: bytes, near_deg: float, first: date, last: date
     ) -> list[date]:
         """The UTC days of [first, last] on which AIS positions were received within
-        `near_deg` degrees of the box of `area_ewkb`: the days AIS covers that area."""
-        params: dict[str, Any] = {"first": first, "last": last, "area": area_ewkb, "near": near_deg}
+        `near_deg` degrees of the box of `area_ewkb`: the days AIS covers that area (one
+        scan of the period's partitions: a per-day probe re-read them for every day)."""
         with connection.cursor() as cursor:
-            cursor.execute(DAYS_SQL.format(table=self.model._meta.db_table), params)
+            cursor.execute(
+                DAYS_SQL.format(table=self.model._meta.db_table),
+                _near_params(area_ewkb, near_deg, first, last),
+            )
             return [row[0] for row in cursor.fetchall()]
+
+    def any_near(self, area_ewkb: bytes, near_deg: float, first: date, last: date) -> bool:
+        """Whether any AIS position of the days [first, last] lies within `near_deg`
+        degrees of the box of `area_ewkb` (stops at the first)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SEEN_SQL.format(table=self.model._meta.db_table),
+                _near_params(area_ewkb, near_deg, first, last),
+            )
+            return bool(cursor.fetchone()[0])
+
+
+def _near_params(area_ewkb: bytes, near_deg: float, first: date, last: date) -> dict[str, Any]:
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    return {"start": start, "end": end, "area": area_ewkb, "near": near_deg}

@@ -8,25 +8,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-
-class AlertKind(models.TextChoices):
-    TRAIN_DELAY = "train_delay", _("Train delayed beyond its threshold")
-    QUEUE_WITH_TRAINS = "queue_with_trains", _("Anchorage queue above baseline while trains arrive")
-    TRANSFER_TIME = "transfer_time", _("Sea-rail transfer time above threshold")
-    AIS_GAP = "ais_gap", _("AIS silent for a vessel expected at a port")
-
-
-class AlertState(models.TextChoices):
-    OPEN = "open", _("Open")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    CLOSED = "closed", _("Closed")
+from .choices import AlertKind, AlertState
 
 
 class Alert(models.Model):
     kind = models.CharField(max_length=24, choices=AlertKind.choices)
     subject = models.CharField(max_length=80, help_text=_("What it is about, e.g. port:QZ_PORT"))
     subject_label = models.CharField(max_length=200, blank=True)
-    reason = models.TextField()
+    place = models.CharField(
+        max_length=40,
+        blank=True,
+        db_index=True,
+        help_text=_("The node it happens at (its code), by which alerts are grouped"),
+    )
+    reason = models.TextField(help_text=_("In English, for logs and the webhook"))
     details = models.JSONField(default=dict, blank=True)
     state = models.CharField(max_length=14, choices=AlertState.choices, default=AlertState.OPEN)
     raised_at = models.DateTimeField()

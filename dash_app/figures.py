@@ -66,14 +66,30 @@ def calls_timeline(calls: list, labels: dict[str, str], title: str) -> go.Figure
                 hovertemplate="%{y}<br>%{base|%Y-%m-%d %H:%M} + %{x:.0f} ms<extra></extra>",
             )
         )
-    fig.update_xaxes(type="date")
-    fig.update_layout(barmode="overlay")
-    return _layout(fig, title, height=max(260, 22 * len(calls) + 80))
+    fig.update_xaxes(type="date", side="top")
+    fig.update_yaxes(autorange="reversed")
+    _layout(fig, title, height=max(260, 18 * len(calls) + 110))
+    fig.update_layout(
+        barmode="overlay",
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        margin={"l": 50, "r": 10, "t": 70, "b": 10},
+    )
+    return fig
+
+
+def with_data(days: list[dict]) -> list[dict]:
+    """The port's days from the first with any call on: a chart spans its data, not the
+    empty months before the data began."""
+    for i, d in enumerate(days):
+        if d["arrivals"] or d["departures"] or d["queue"]:
+            return days[i:]
+    return []
 
 
 def queue_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
-    """Vessels waiting at anchor per day against the baseline mean and 90th percentile;
-    congested days marked."""
+    """Vessels waiting at anchor per day against the baseline mean and 90th percentile
+    (where the baseline has its days); congested days marked."""
+    days = with_data(days)
     if not any(d["queue"] or d["baseline"]["queue_mean"] for d in days):
         return empty(title, labels["empty"])
     x = [d["date"] for d in days]
@@ -106,6 +122,7 @@ def queue_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figu
 
 def wait_chart(days: list[dict], labels: dict[str, str], title: str) -> go.Figure:
     """Median anchorage wait and median time in port per day, hours."""
+    days = with_data(days)
     if not any(
         d["median_anchorage_wait_h"] is not None or d["median_hours_in_port"] is not None
         for d in days

@@ -351,6 +351,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "vessel_position": ("ais.services.vessels:find_vessel", ("ais/api/views.py",)),
     "vessel_track_line": ("ais.services.layers:track_json", ("ais/api/views.py",)),
     "port_page": ("portcalls.services.metrics:guarded_port_metrics", ("portcalls/api/views.py",)),
+    "port_call_table": ("portcalls.services.calls:calls_arriving", ("portcalls/api/views.py",)),
     "port_sensitivity": (
         "portcalls.services.metrics:guarded_sensitivity",
         ("portcalls/api/views.py",),
@@ -364,6 +365,7 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "rail_routes": ("rail.services.trains:routes_with_trains", ("exports/services/layers.py",)),
     "live_alerts": ("alerts.services.listing:alerts", ("alerts/api/views.py",)),
+    "change_alerts": ("alerts.services.checks:set_states", ("alerts/api/views.py",)),
     "export_layer_options": ("exports.services.layers:LAYERS", ("exports/api/views.py",)),
     "request_export": ("exports.services.jobs:start_job", ("exports/api/views.py",)),
     "user_exports": ("exports.services.jobs:user_jobs", ("exports/api/views.py",)),
@@ -393,6 +395,9 @@ FORMATTERS = {
     "parse_id",
     "month_range",
     "total_view",
+    "alert_groups",
+    "alert_kind_options",
+    "may_change_alerts",
 }
 
 

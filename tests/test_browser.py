@@ -651,15 +651,17 @@ def test_a_fresh_start_shows_eight_weeks_on_the_qinzhou_page(demo_history, page,
     login(page, live_app)
     page.goto(f"{live_app}/dash/port/QZ_PORT")
     page.wait_for_selector("#port-wait .js-plotly-plot", timeout=30_000)
-    stay = page.evaluate("document.querySelector('#port-wait .js-plotly-plot').data[1].y")
+    plot = "document.querySelector('#port-wait .js-plotly-plot').data[1]"
+    stay, days = page.evaluate(f"[{plot}.y, {plot}.x]")
     today = timezone.now().date()
     first = today.replace(day=1)
     for _ in range(11):
         first = (first - timedelta(days=1)).replace(day=1)
-    assert len(stay) == (today - first).days + 1  # the default period's days
-    weeks = stay[-56:]  # the backfill's eight weeks, at the period's end
-    assert any(v is not None for v in weeks[:7]), "no calls in the first of the eight weeks"
-    assert sum(v is not None for v in weeks) >= 40
+    # The default period is twelve months, the chart spans the data in it: the eight weeks.
+    assert page.locator("#port-period input").first.input_value() == first.isoformat()
+    assert days[-1] == today.isoformat() and 50 <= len(days) <= 57, (days[0], len(days))
+    assert any(v is not None for v in stay[:7]), "no calls in the first of the eight weeks"
+    assert sum(v is not None for v in stay) >= 40
     assert "No data for this period" not in page.inner_text("#port-wait")
     assert "No data for this period" not in page.inner_text("#port-queue")
     page.screenshot(path=str(ARTIFACTS / "qinzhou-eight-weeks.png"), full_page=True)
@@ -897,3 +899,132 @@ def test_the_opening_view_fits_the_corridor_and_a_selection_shows_at_once(page, 
     label = page.locator(".cw-node-label", has_text="Chongqing").first
     label.wait_for(state="visible", timeout=20_000)
     page.screenshot(path=str(ARTIFACTS / "labels-at-zoom.png"))
+
+
+def test_the_port_page_calls_table_timeline_and_baseline(
+    demo_history, page, live_app, in_own_connection
+):
+    """Issue 21 (5): the port page's calls in a table sorted, searched and exported in the
+    browser; the timeline limited to the latest calls, its legend on top; the baseline
+    stated, and shown (congestion judged) only once it has its days."""
+    import csv
+    import io
+
+    from portcalls.models import PortCall
+    from portcalls.services.metrics import BASELINE_MIN_DAYS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/port/QZ_PORT")
+    table = page.locator("#port-calls-table")
+    table.wait_for(timeout=30_000)
+    total = in_own_connection(lambda: PortCall.objects.filter(node__code="QZ_PORT").count())
+    assert f"({total:,})" in page.inner_text("#port-calls-title")
+    arrivals = "#port-calls-table td[data-dash-column='arrival']"
+    shown = page.locator(arrivals).all_inner_texts()
+    assert shown == sorted(shown, reverse=True) and len(shown) == 15  # newest first, paged
+    # Sorted by the anchorage wait (a click on its header: ascending, empty cells last).
+    page.locator("#port-calls-table th[data-dash-column='wait_h'] .column-header--sort").click()
+    waits = page.locator("#port-calls-table td[data-dash-column='wait_h']").all_inner_texts()
+    numbers = [float(w) for w in waits if w]
+    assert numbers and numbers == sorted(numbers), waits
+    # Searched by a vessel's name.
+    name = page.locator("#port-calls-table td[data-dash-column='vessel']").first.inner_text()
+    box = page.locator("#port-calls-table th.dash-filter[data-dash-column='vessel'] input[type=text]")
+    box.fill(name)
+    box.press("Enter")
+    page.wait_for_timeout(500)
+    vessels = page.locator("#port-calls-table td[data-dash-column='vessel']").all_inner_texts()
+    assert vessels and all(name.lower() in v.lower() for v in vessels), vessels
+    with page.expect_download() as download:
+        page.locator("#port-calls-table .export").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
+    assert rows[0][:3] == ["Vessel", "MMSI", "Arrival (UTC)"]
+    assert len(rows) - 1 >= len(vessels) and all(name.lower() in r[0].lower() for r in rows[1:])
+
+    timeline = page.evaluate(
+        "document.querySelector('#port-timeline .js-plotly-plot').data.map(t => t.y.length)"
+    )
+    assert 0 < max(timeline) <= 40
+    legend = page.locator("#port-timeline .legend").bounding_box()
+    plot = page.locator("#port-timeline .nsewdrag").first.bounding_box()
+    assert legend and plot and legend["y"] < plot["y"], (legend, plot)  # legend above
+
+    said = page.inner_text("#port-baseline")
+    assert f"once it holds {BASELINE_MIN_DAYS} days of data" in said
+    p90 = page.evaluate("document.querySelector('#port-queue .js-plotly-plot').data[2].y")
+    assert p90[0] is None and any(v is not None for v in p90)  # none at first, then shown
+    first_shown = next(i for i, v in enumerate(p90) if v is not None)
+    assert first_shown >= BASELINE_MIN_DAYS - 1
+    page.screenshot(path=str(ARTIFACTS / "port-page-calls.png"), full_page=True)
+
+
+def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
+    rail_traffic, page, live_app, in_own_connection
+):
+    """Issue 21 (4): alerts grouped by kind and place, filtered by kind, linked to their
+    train (its panel opens in view), said in Chinese in the Chinese interface, acknowledged
+    and closed from the overview by an official; an analyst sees no such buttons."""
+    from alerts.models import Alert
+    from alerts.services.checks import evaluate, train_delays
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    in_own_connection(lambda: evaluate(checks=[train_delays]))
+    alert = in_own_connection(lambda: Alert.objects.get(subject__startswith="train:X9TEST1"))
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/")
+    group = page.locator("#overview-alert-groups details[data-kind='train_delay']").first
+    group.wait_for(timeout=30_000)
+    item = page.locator(f"#overview-alert-groups li[data-id='{alert.pk}']")
+    assert "X9TEST1" in item.inner_text() and "45+ min late" in item.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "alerts-grouped.png"))
+
+    # A filter on another kind hides it; cleared, it is back.
+    page.click("#overview-alert-kinds")
+    page.locator(".dash-dropdown-option", has_text="AIS silent").first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "!document.querySelector(\"#overview-alert-groups li[data-id='%s']\")" % alert.pk,
+        timeout=15_000,
+    )
+    assert "No open alert." in page.inner_text("#overview-alert-groups")
+    page.goto(f"{live_app}/dash/")
+    item.wait_for(timeout=30_000)
+
+    # Its link opens the train, its panel in view.
+    item.get_by_text("See the train").click()
+    panel = page.locator('#overview-train-panel[data-train="X9TEST1"]')
+    panel.wait_for(timeout=30_000)
+    box = panel.bounding_box()
+    assert box is not None and 0 <= box["y"] <= 768 - 20, box
+
+    # Acknowledged, then closed, by the official.
+    page.goto(f"{live_app}/dash/")
+    item.wait_for(timeout=30_000)
+    item.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_function(
+        "document.querySelector(\"li[data-id='%s']\")?.className === 'cw-alert-acknowledged'"
+        % alert.pk,
+        timeout=15_000,
+    )
+    assert in_own_connection(lambda: Alert.objects.get(pk=alert.pk).state) == "acknowledged"
+    page.locator(f"li[data-id='{alert.pk}']").get_by_role("button", name="Close").click()
+    page.wait_for_function(
+        "!document.querySelector(\"li[data-id='%s']\")" % alert.pk, timeout=15_000
+    )
+    assert in_own_connection(lambda: Alert.objects.get(pk=alert.pk).state) == "closed"
+
+    # In Chinese, and for an analyst without buttons.
+    in_own_connection(
+        lambda: Alert.objects.filter(pk=alert.pk).update(state="open", closed_by=None)
+    )
+    page.goto(f"{live_app}/dash/?lang=zh-hans")
+    item.wait_for(timeout=30_000)
+    assert "晚点" in item.inner_text() and "查看列车" in item.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "alerts-zh.png"))
+    page.context.clear_cookies()
+    login(page, live_app, "analyst")
+    item.wait_for(timeout=30_000)
+    assert item.get_by_role("button").count() == 0

@@ -1,20 +1,29 @@
-"""Alerts in the API: the list (newest first, `?state=`, `?kind=`), one alert, and an
-official's acknowledge or close."""
+"""Alerts in the API: the list (newest first, `?state=`, `?kind=`, `?place=`), one alert,
+and an official's acknowledge or close."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import get_language
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from ..models import Alert, AlertState
-from ..services.checks import set_state
+from ..choices import AlertState
+from ..models import Alert
+from ..services.checks import set_states
 from ..services.listing import alert_exists, alerts
+from ..services.messages import link, message, place_names
 
 
 class AlertSerializer(serializers.ModelSerializer):
+    """An alert: `message` says it in the request's language (from `kind` and `details`),
+    `reason` in English; `link` is the page to look into it."""
+
+    message = serializers.SerializerMethodField()
+    link = serializers.SerializerMethodField()
+
     class Meta:
         model = Alert
         fields = [
@@ -22,6 +31,9 @@ class AlertSerializer(serializers.ModelSerializer):
             "kind",
             "subject",
             "subject_label",
+            "place",
+            "message",
+            "link",
             "reason",
             "details",
             "state",
@@ -30,6 +42,16 @@ class AlertSerializer(serializers.ModelSerializer):
             "closed_at",
             "notified_at",
         ]
+
+    def get_message(self, alert: Alert) -> str:
+        names = self.context.get("place_names")
+        if names is None:
+            names = self.context["place_names"] = place_names(None, get_language())
+        return message(alert, names)
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_link(self, alert: Alert) -> str | None:
+        return link(alert)
 
 
 class AlertViewSet(viewsets.ReadOnlyModelViewSet):
@@ -41,7 +63,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return alerts()
 
-    filterset_fields = {"state": ["exact"], "kind": ["exact"]}
+    filterset_fields = {"state": ["exact"], "kind": ["exact"], "place": ["exact"]}
     write_permissions = ["alerts.change_alert"]
 
     def _change(self, pk, state: str) -> Response:
@@ -50,10 +72,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         except ValueError as exc:
             raise ValidationError({"id": "an alert id"}) from exc
         if not alert_exists(alert_id):
-            from rest_framework.exceptions import NotFound
-
             raise NotFound()
-        return Response(AlertSerializer(set_state(alert_id, self.request.user, state)).data)
+        set_states([alert_id], self.request.user, state)
+        return Response(AlertSerializer(alerts().get(pk=alert_id)).data)
 
     @extend_schema(request=None, responses=AlertSerializer)
     @action(detail=True, methods=["post"])

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
@@ -41,7 +42,8 @@ from rail.models import Train
 from rail.services.kpis import threshold_min
 from rail.services.transfer import PORT_STATIONS, threshold_h, transfers
 
-from ..models import Alert, AlertKind, AlertState
+from ..choices import AlertKind, AlertState
+from ..models import Alert
 
 log = logging.getLogger(__name__)
 SUPPRESS_H = 24
@@ -50,11 +52,16 @@ WEBHOOK_TIMEOUT_S = 5
 
 @dataclass(frozen=True)
 class Condition:
+    """A condition true now: its kind, what it is about and the node it happens at, and
+    its parameters (`details`), from which alerts.services.messages says it in any
+    language; `reason` is the English text for logs and the webhook."""
+
     kind: str
     subject: str
     label: str
     reason: str
     details: dict[str, Any] = field(default_factory=dict)
+    place: str = ""
 
 
 def train_delays(now: datetime) -> list[Condition]:
@@ -63,7 +70,7 @@ def train_delays(now: datetime) -> list[Condition]:
         status__in=(TrainStatus.RUNNING, TrainStatus.ARRIVED),
         delay_booked_s__isnull=False,
         service_date__gte=(now - timedelta(days=10)).date(),
-    ).select_related("route")
+    ).select_related("route", "destination")
     thresholds: dict[int | None, int] = {}
     for t in trains:
         if t.status == TrainStatus.ARRIVED and (t.arr_actual or now) < now - timedelta(hours=24):
@@ -83,7 +90,15 @@ def train_delays(now: datetime) -> list[Condition]:
                 f"{t.train_no} {t.service_date}",
                 f"{t.train_no} ({t.service_date}) is {step}+ min late against plan "
                 f"(threshold {limit} min)",
-                {"train_id": t.pk, "late_min_step": step, "threshold_min": limit},
+                {
+                    "train_id": t.pk,
+                    "train_no": t.train_no,
+                    "service_date": t.service_date.isoformat(),
+                    "route": t.route.code if t.route else "",
+                    "late_min_step": step,
+                    "threshold_min": limit,
+                },
+                place=t.destination.code if t.destination else "",
             )
         )
     return out
@@ -110,7 +125,8 @@ def queues_with_trains(now: datetime) -> list[Condition]:
                     code,
                     f"{code}: anchorage queue above its baseline while {arrived} trains "
                     "arrived in the last 24 h",
-                    {"trains_24h": arrived},
+                    {"port": code, "trains_24h": arrived},
+                    place=code,
                 )
             )
     return out
@@ -134,7 +150,14 @@ def slow_transfers(now: datetime) -> list[Condition]:
                         f"{node.code} {direction}",
                         f"{node.code}: median {direction.replace('_', '-')} transfer "
                         f"{median:.0f} h over the last 7 days (threshold {limit:g} h)",
-                        {"median_h_step": int(median // 6 * 6), "threshold_h": limit},
+                        {
+                            "port": node.code,
+                            "direction": direction,
+                            "median_h": round(median),
+                            "median_h_step": int(median // 6 * 6),
+                            "threshold_h": limit,
+                        },
+                        place=node.code,
                     )
                 )
     return out
@@ -169,7 +192,13 @@ def ais_gaps(now: datetime) -> list[Condition]:
                 f"{call.vessel.name or call.vessel_id} ({call.vessel_id})",
                 f"{call.vessel.name or call.vessel_id} (MMSI {call.vessel_id}) in port at "
                 f"{call.node.code}, silent for {hours} h",
-                {"port": call.node.code, "silent_h": hours},
+                {
+                    "port": call.node.code,
+                    "mmsi": call.vessel_id,
+                    "vessel": call.vessel.name or "",
+                    "silent_h": hours,
+                },
+                place=call.node.code,
             )
         )
     return out
@@ -211,14 +240,16 @@ def evaluate(now: datetime | None = None, checks: Iterable[Any] = CHECKS) -> dic
                         subject_label=c.label,
                         reason=c.reason,
                         details=c.details,
+                        place=c.place,
                         raised_at=now,
                         updated_at=now,
                     )
                 )
                 counts["raised"] += 1
-            elif alert.reason != c.reason or alert.details != c.details:
+            elif alert.reason != c.reason or alert.details != c.details or alert.place != c.place:
                 alert.reason, alert.details, alert.updated_at = c.reason, c.details, now
-                alert.save(update_fields=["reason", "details", "updated_at"])
+                alert.place = c.place
+                alert.save(update_fields=["reason", "details", "place", "updated_at"])
                 counts["updated"] += 1
         for key, alert in live.items():
             if key not in conditions:
@@ -237,6 +268,7 @@ def as_json(alert: Alert) -> dict[str, Any]:
         "subject": alert.subject,
         "label": alert.subject_label,
         "reason": alert.reason,
+        "place": alert.place,
         "details": alert.details,
         "state": alert.state,
         "raised_at": alert.raised_at.isoformat(),
@@ -263,6 +295,19 @@ def notify(alert: Alert) -> bool:
     if ok:
         Alert.objects.filter(pk=alert.pk).update(notified_at=timezone.now())
     return ok
+
+
+def set_states(alert_ids: Iterable[int], user: Any, state: str) -> int:
+    """An official acknowledges or closes alerts (a group of them at once); the number
+    changed. PermissionDenied without the right to change alerts."""
+    if not user.has_perm("alerts.change_alert"):
+        raise PermissionDenied
+    changed = 0
+    for pk in alert_ids:
+        before = Alert.objects.filter(pk=pk).values_list("state", flat=True).first()
+        if before is not None and set_state(pk, user, state).state != before:
+            changed += 1
+    return changed
 
 
 def set_state(alert_id: int, user: Any, state: str) -> Alert:

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
-from ..models import Alert, AlertState
+from ..choices import AlertState
+from ..models import Alert
 
 
-def alerts(open_only: bool = False) -> QuerySet[Alert]:
-    """Alerts, newest raised first; only open and acknowledged ones when `open_only`."""
+def alerts(
+    open_only: bool = False, kinds: Iterable[str] | None = None, acknowledged: bool = True
+) -> QuerySet[Alert]:
+    """Alerts, newest raised first; only open and acknowledged ones when `open_only`, of
+    the `kinds` given (None: all), without the acknowledged ones when not `acknowledged`."""
     found = Alert.objects.order_by("-raised_at", "-id")
-    return found.exclude(state=AlertState.CLOSED) if open_only else found
+    if open_only:
+        found = found.exclude(state=AlertState.CLOSED)
+    if kinds is not None:
+        found = found.filter(kind__in=list(kinds))
+    if not acknowledged:
+        found = found.exclude(state=AlertState.ACKNOWLEDGED)
+    return found
 
 
 def alert_exists(pk: int) -> bool:

@@ -114,3 +114,64 @@ def test_new_alerts_go_to_the_webhook(settings):
     late_train(50)
     evaluate(checks=[train_delays])  # raised; the failed hook is logged, not raised
     assert Alert.objects.filter(state="open").count() == 1
+
+
+def test_an_alert_is_kept_as_kind_and_parameters_and_said_in_the_users_language(login_as):
+    """The stored alert has its place and parameters; the API says it in the request's
+    language, with the place's name in that language, and links to the train."""
+    train = late_train(50)
+    evaluate(checks=[train_delays])
+    alert = Alert.objects.get()
+    assert alert.details["train_no"] == "X9500" and alert.details["late_min_step"] == 45
+    assert alert.place == train.destination.code if train.destination else alert.place == ""
+    api = login_as(APIClient(), "official")
+    english = api.get("/api/alerts/").json()["results"][0]
+    assert english["message"].startswith("Train X9500 (") and "45+ min late" in english["message"]
+    assert english["link"] == f"/dash/?train={train.pk}"
+    chinese = api.get("/api/alerts/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"][0]
+    assert "X9500" in chinese["message"] and "晚点" in chinese["message"]
+    assert chinese["reason"] == english["reason"]  # the English text for logs stays
+
+
+def test_queue_and_gap_alerts_name_their_port_in_chinese(login_as):
+    qz = Node.objects.get(code="QZ_PORT")
+    ship = make_vessel(name="QUIET ONE")
+    make_call(qz, ship, timezone.now() - timedelta(hours=20))
+    from django.contrib.gis.geos import Point
+
+    VesselLatest.objects.create(
+        vessel=ship,
+        ts=timezone.now() - timedelta(hours=9),
+        geom=Point(108.6, 21.7, srid=4326),
+        msg_type=1,
+    )
+    evaluate(checks=[ais_gaps])
+    api = login_as(APIClient(), "official")
+    row = api.get("/api/alerts/?place=QZ_PORT", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"]
+    assert len(row) == 1 and row[0]["place"] == "QZ_PORT"
+    assert qz.name_zh in row[0]["message"] and "QUIET ONE" in row[0]["message"]
+    assert row[0]["link"] == "/dash/port/QZ_PORT"
+    assert api.get("/api/alerts/?place=BH_PORT").json()["count"] == 0
+
+
+def test_officials_change_a_group_of_alerts_others_may_not(django_user_model):
+    from django.core.exceptions import PermissionDenied
+
+    from alerts.services.checks import set_states
+    from dash_app import gateway
+
+    analyst = django_user_model.objects.get(username="analyst")
+    official = django_user_model.objects.get(username="official")
+    late_train(50)
+    evaluate(checks=[train_delays])
+    ids = list(Alert.objects.values_list("pk", flat=True))
+    with pytest.raises(PermissionDenied):
+        set_states(ids, analyst, "closed")
+    assert gateway.change_alerts(analyst, ids, "closed") == "no permission to change alerts"
+    assert gateway.change_alerts(official, ids, "acknowledged") == len(ids)
+    assert gateway.change_alerts(official, ids, "acknowledged") == 0  # already
+    [group] = gateway.alert_groups(gateway.live_alerts("en"))
+    assert group.kind == "train_delay" and group.open == 0 and len(group.alerts) == len(ids)
+    assert gateway.live_alerts("en", acknowledged=False) == []
+    assert gateway.change_alerts(official, ids, "closed") == len(ids)
+    assert gateway.live_alerts("en") == []

@@ -194,8 +194,11 @@ def port_metrics() -> s.Serializer:
             "baseline": inline_serializer(
                 "PortBaseline",
                 {
-                    "kind": s.ChoiceField(["last_year", "rolling"]),
-                    "days": s.IntegerField(),
+                    "kind": s.ChoiceField(["same_period_last_year", "rolling"]),
+                    "days": s.IntegerField(help_text="days of data it holds (0: no baseline)"),
+                    "min_days": s.IntegerField(
+                        help_text="days it needs before it is shown and congestion judged"
+                    ),
                     "arrivals_mean": _nullable_float(),
                     "queue_mean": _nullable_float(),
                     "queue_p90": _nullable_float(),

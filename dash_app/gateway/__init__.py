@@ -6,7 +6,16 @@ dataclasses, and GeoJSON as dicts. It builds no query and states no rule (checke
 too). Functions given an unknown code or id return None (pages say so).
 """
 
-from .alerts import AlertView, live_alerts
+from .alerts import (
+    ALERTS_SHOWN,
+    AlertGroup,
+    AlertView,
+    alert_groups,
+    alert_kind_options,
+    change_alerts,
+    live_alerts,
+    may_change_alerts,
+)
 from .common import (
     BASEMAP_STYLES,
     FIRST_MONTH,
@@ -86,6 +95,7 @@ from .ports import (
     PORT_TIMELINE_DAYS,
     CallView,
     PortPage,
+    port_call_table,
     port_page,
     port_sensitivity,
     port_transfer,
@@ -111,6 +121,7 @@ from .vessels import (
 )
 
 __all__ = [
+    "ALERTS_SHOWN",
     "BASEMAP_STYLES",
     "DELAY_COLOURS",
     "EXPORT_CRS",
@@ -128,6 +139,7 @@ __all__ = [
     "QUALIFIER_SIGNS",
     "ROUTE_WEEKS",
     "TYPE_COLOURS",
+    "AlertGroup",
     "AlertView",
     "CallView",
     "CoverageCell",
@@ -148,8 +160,11 @@ __all__ = [
     "TotalView",
     "TrainDetail",
     "VesselDetail",
+    "alert_groups",
+    "alert_kind_options",
     "basemap_urls",
     "cancel_export",
+    "change_alerts",
     "corridor_bounds",
     "coverage_colour",
     "coverage_gap_layer",
@@ -168,6 +183,7 @@ __all__ = [
     "live_vessels_url",
     "localized",
     "map_nodes",
+    "may_change_alerts",
     "month_bounds",
     "month_index",
     "month_range",
@@ -180,6 +196,7 @@ __all__ = [
     "parse_id",
     "parse_mmsi",
     "period_presets",
+    "port_call_table",
     "port_page",
     "port_sensitivity",
     "port_transfer",

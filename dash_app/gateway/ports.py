@@ -20,7 +20,8 @@ from .common import GUARD_WAIT_S, fences_url, localized
 
 PORT_DAYS = 56  # the port page's default period: the last eight weeks
 PORT_TIMELINE_DAYS = 14
-PORT_TIMELINE_CALLS = 200
+PORT_TIMELINE_CALLS = 40  # the timeline's rows: the latest calls (all of them in the table)
+PORT_TABLE_CALLS = 2000  # the calls table's rows: the period's newest (the export has all)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,46 @@ def port_page(
         first=first,
         last=last,
     )
+
+
+@dataclass(frozen=True)
+class CallTable:
+    """The port page's table of calls: the period's newest `rows` of `total`."""
+
+    rows: list[dict[str, Any]]
+    total: int
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def _minute(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def port_call_table(code: str, first: date, last: date) -> CallTable | None:
+    """The calls arriving at a port on the days [first, last], newest first (at most
+    PORT_TABLE_CALLS): vessel, MMSI, arrival, anchorage wait, berth, departure, time in port
+    (UTC, hours). None when the node is not a watched port."""
+    node = call_services.watched_port(code)
+    if node is None:
+        return None
+    found = call_services.calls_arriving(node, first, last)
+    rows = [
+        {
+            "vessel": c.vessel.name or str(c.vessel_id),
+            "mmsi": c.vessel_id,
+            "arrival": _minute(c.arrival_at),
+            "wait_h": _hours(call_services.wait_hours(c)),
+            "berth": _minute(c.berth_start_at),
+            "departure": _minute(c.departure_at),
+            "stay_h": _hours(call_services.hours_in_port(c)),
+        }
+        for c in found[:PORT_TABLE_CALLS]
+    ]
+    total = len(rows) if len(rows) < PORT_TABLE_CALLS else found.count()
+    return CallTable(rows, total)
 
 
 def port_sensitivity(

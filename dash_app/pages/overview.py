@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 import dash
 import dash_leaflet as dl
 import flask
-from dash import Input, Output, State, callback, clientside_callback, dcc, html
+from dash import ALL, Input, Output, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 
 from core.names import is_chinese
 from dash_app import figures, gateway
+from dash_app.components import alerts as alert_panel
 from dash_app.components import period as period_bar
 from dash_app.components.legend import legend
 from dash_app.components.panels import node_panel
@@ -190,18 +191,20 @@ def layout(**query) -> html.Div:
         ),
         dl.ScaleControl(position="bottomleft", imperial=False),
     ]
+    asked = query.get("train")
+    train = gateway.train_detail(asked, lang) if isinstance(asked, str) else None
+    if detail:
+        selected = node_panel(detail)
+    elif train:
+        selected = train_panel(train)  # a link from an alert (`?train=<id>`)
+    else:
+        selected = html.P(
+            _("Click a node on the map to see its services and figures."), className="cw-muted"
+        )
     panel = [
         # The selection first: a click on the map (or a shared link) opens its panel where
         # the eye is, at the top of the side column (issue 21).
-        html.Div(
-            id="overview-detail",
-            children=node_panel(detail)
-            if detail
-            else html.P(
-                _("Click a node on the map to see its services and figures."),
-                className="cw-muted",
-            ),
-        ),
+        html.Div(id="overview-detail", children=selected),
         html.Label(_("Find a node"), htmlFor="overview-find"),
         dcc.Dropdown(
             id="overview-find",
@@ -236,7 +239,10 @@ def layout(**query) -> html.Div:
         ),
         html.Div(id="overview-ais-status", className="cw-status"),
         html.Div(id="overview-rail-status", className="cw-status"),
-        html.Div(id="overview-alerts", children=alerts_panel(gateway.live_alerts())),
+        html.Div(
+            id="overview-alerts",
+            children=alert_panel.panel(lang, gateway.live_alerts(lang), _may_change_alerts()),
+        ),
         legend(gateway.MODE_COLOURS, gateway.TYPE_COLOURS),
     ]
     period = html.Div(
@@ -504,34 +510,55 @@ def route_link(route: str | None):
     )
 
 
-def alerts_panel(alerts: list[gateway.AlertView]) -> html.Div:
-    if not alerts:
-        return html.Div([html.H3(_("Alerts")), html.P(_("No open alert."), className="cw-muted")])
-    return html.Div(
-        [
-            html.H3([_("Alerts"), f" ({len(alerts)})"]),
-            html.Ul(
-                [
-                    html.Li(
-                        [
-                            html.Strong(a.kind_label),
-                            html.Br(),
-                            a.reason,
-                            html.Span(
-                                f" · {a.raised_at:%m-%d %H:%M} UTC"
-                                + (" · " + _("acknowledged") if a.state == "acknowledged" else ""),
-                                className="cw-muted",
-                            ),
-                        ],
-                        className=f"cw-alert-{a.state}",
-                        **{"data-kind": a.kind},
-                    )
-                    for a in alerts
-                ],
-                className="cw-alerts",
-            ),
-        ]
+def _may_change_alerts() -> bool:
+    return gateway.may_change_alerts(
+        getattr(flask.g, "user", None) if flask.has_app_context() else None
     )
+
+
+def _strings(value: object) -> list[str] | None:
+    """A multi-choice dropdown's value as strings (None: nothing chosen or not a list)."""
+    if not isinstance(value, list):
+        return None
+    chosen = [v for v in value if isinstance(v, str)][:50]
+    return chosen or None
+
+
+@callback(
+    Output("overview-alert-groups", "children"),
+    Output("overview-alert-count", "children"),
+    Output("overview-alert-places", "options"),
+    Output("overview-alert-said", "children"),
+    Input("overview-tick", "n_intervals"),
+    Input("overview-alert-kinds", "value"),
+    Input("overview-alert-places", "value"),
+    Input("overview-alert-acknowledged", "value"),
+    Input({"type": "overview-alert-act", "ids": ALL, "state": ALL, "key": ALL}, "n_clicks"),
+    State("overview-lang", "data"),
+    prevent_initial_call=True,
+)
+def update_alerts(_n, kinds, places, acknowledged, _clicks, lang):
+    """The alerts again: on the clock, a filter's change, or an official's acknowledge or
+    close (of one alert or a group)."""
+    lang = lang if isinstance(lang, str) else "en"
+    said = ""
+    act = dash.ctx.triggered_id
+    clicked = bool(dash.ctx.triggered and dash.ctx.triggered[0].get("value"))
+    if isinstance(act, dict) and act.get("type") == "overview-alert-act" and clicked:
+        ids = [int(i) for i in str(act.get("ids", "")).split(",") if i.isdigit()]
+        user = getattr(flask.g, "user", None)
+        result = gateway.change_alerts(user, ids[: gateway.ALERTS_SHOWN], str(act.get("state")))
+        said = result if isinstance(result, str) else _("%(n)s changed.") % {"n": result}
+    shown_ack = isinstance(acknowledged, list) and "yes" in acknowledged
+    found = gateway.live_alerts(lang, kinds=_strings(kinds), acknowledged=shown_ack)
+    places_chosen = _strings(places)
+    shown = [a for a in found if places_chosen is None or a.place in places_chosen]
+    options = sorted(
+        ({"value": a.place, "label": a.place_name} for a in found if a.place),
+        key=lambda o: o["label"],
+    )
+    unique = list({o["value"]: o for o in options}.values())
+    return alert_panel.groups(shown, _may_change_alerts()), f" ({len(shown)})", unique, said
 
 
 @callback(
@@ -593,7 +620,6 @@ def _property(click: object, name: str) -> object:
 @callback(
     Output("overview-trains", "data"),
     Output("overview-rail-status", "children"),
-    Output("overview-alerts", "children"),
     Input("overview-tick", "n_intervals"),
     prevent_initial_call=True,
 )
@@ -602,7 +628,7 @@ def refresh_trains(_n: int):
     count = len(layer["features"])
     late = sum(1 for f in layer["features"] if f["properties"]["delay_class"] != "on_time")
     status = _("%(count)s trains running · %(late)s late") % {"count": count, "late": late}
-    return layer, status, alerts_panel(gateway.live_alerts())
+    return layer, status
 
 
 @callback(

@@ -6,9 +6,10 @@ from __future__ import annotations
 import dash
 import dash_leaflet as dl
 import flask
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dash_table, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.limits import Busy, OverBudget, WindowRefused
 from dash_app import figures, gateway
@@ -57,11 +58,26 @@ def layout(code: str = "", **query) -> html.Div:
         "stay": _("Median time in port"),
         "empty": _("No data for this period"),
     }
-    status = (
-        _("Congested: the queue is above the baseline's 90th percentile.")
-        if today and today["congested"]
-        else _("Not congested today.")
-    )
+    judged = [d for d in days if d["baseline"]["queue_p90"] is not None]
+    if today and today["congested"]:
+        status = _("Congested: the queue is above the baseline's 90th percentile.")
+    elif today and today["baseline"]["queue_p90"] is None:
+        status = _("No baseline yet: congestion is not judged.")
+    else:
+        status = _("Not congested today.")
+    need = days[-1]["baseline"]["min_days"] if days else 0
+    if not days:
+        baseline_text = ""
+    elif not judged:
+        baseline_text = _(
+            "Baseline: not yet; it needs %(n)s days of data (the port's calls begin later)."
+        ) % {"n": need}
+    else:
+        baseline_text = _(
+            "Baseline: the previous 28 days, or the same weeks last year when recorded; shown, "
+            "and congestion judged, once it holds %(n)s days of data (here from %(day)s)."
+        ) % {"n": need, "day": judged[0]["date"]}
+    table = gateway.port_call_table(page.code, page.first, page.last) if page.first else None
     return html.Div(
         id="port-page",
         **{"data-code": page.code},
@@ -91,6 +107,7 @@ def layout(code: str = "", **query) -> html.Div:
                                 id="port-congestion",
                                 className="cw-level-none" if today and today["congested"] else "",
                             ),
+                            html.P(baseline_text, id="port-baseline", className="cw-muted"),
                             dl.Map(
                                 center=list(page.center),
                                 zoom=10,
@@ -142,15 +159,65 @@ def layout(code: str = "", **query) -> html.Div:
                                 figure=figures.calls_timeline(
                                     page.calls,
                                     labels,
-                                    _("Port calls of the period's last 14 days"),
+                                    _("The %(n)s latest calls (all in the table below)")
+                                    % {"n": len(page.calls)},
                                 ),
                             ),
+                            *calls_table(table),
                         ],
                     ),
                 ],
             ),
         ],
     )
+
+
+CALL_COLUMNS = (
+    ("vessel", gettext_noop("Vessel"), "text"),
+    ("mmsi", "MMSI", "numeric"),
+    ("arrival", gettext_noop("Arrival (UTC)"), "text"),
+    ("wait_h", gettext_noop("Anchorage wait (h)"), "numeric"),
+    ("berth", gettext_noop("At berth from (UTC)"), "text"),
+    ("departure", gettext_noop("Departure (UTC)"), "text"),
+    ("stay_h", gettext_noop("Time in port (h)"), "numeric"),
+)
+
+
+def calls_table(table) -> list:
+    """The period's calls: sorted, searched (a box per column) and exported (CSV, XLSX)
+    in the browser; at most the newest gateway.PORT_TABLE_CALLS, said when cut."""
+    if table is None:
+        return []
+    heading = html.H3(
+        _("Port calls of the period (%(n)s)") % {"n": f"{table.total:,}"}, id="port-calls-title"
+    )
+    if not table.rows:
+        return [heading, html.P(_("No data for this period"), className="cw-muted")]
+    note = (
+        _("The newest %(shown)s of %(total)s calls; the export page gives them all.")
+        % {"shown": f"{len(table.rows):,}", "total": f"{table.total:,}"}
+        if table.total > len(table.rows)
+        else _("Sort by a column's header, search with the boxes under it, export with the button.")
+    )
+    return [
+        heading,
+        html.P(note, className="cw-muted"),
+        dash_table.DataTable(
+            id="port-calls-table",
+            columns=[{"id": k, "name": _(name), "type": kind} for k, name, kind in CALL_COLUMNS],
+            data=table.rows,
+            sort_action="native",
+            filter_action="native",
+            filter_options={"case": "insensitive", "placeholder_text": _("search…")},
+            page_action="native",
+            page_size=15,
+            export_format="csv",
+            export_headers="display",
+            style_table={"overflowX": "auto"},
+            style_cell={"fontSize": 13, "padding": "3px 6px", "textAlign": "left"},
+            style_header={"fontWeight": "bold"},
+        ),
+    ]
 
 
 def transfer_section(code: str, until=None) -> list:

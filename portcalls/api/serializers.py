@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import DetectionRule, PortCall
-from ..services.calls import rule_in_words
+from ..services.calls import hours_in_port, rule_in_words, wait_hours
 
 
 class DetectionRuleSerializer(serializers.ModelSerializer):
@@ -56,3 +56,33 @@ class PortCallSerializer(serializers.ModelSerializer):
             "anchorage_end_at",
             "anchorage_wait_s",
         ]
+
+
+class PortCallTableSerializer(serializers.ModelSerializer):
+    """A row of a port's table of calls (UTC times; hours)."""
+
+    mmsi = serializers.IntegerField(source="vessel_id", read_only=True)
+    vessel_name = serializers.CharField(source="vessel.name", read_only=True)
+    wait_h = serializers.SerializerMethodField()
+    stay_h = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PortCall
+        fields = [
+            "stable_id",
+            "mmsi",
+            "vessel_name",
+            "arrival_at",
+            "berth_start_at",
+            "departure_at",
+            "wait_h",
+            "stay_h",
+        ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_wait_h(self, call: PortCall) -> float | None:
+        return wait_hours(call)
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_stay_h(self, call: PortCall) -> float | None:
+        return hours_in_port(call)

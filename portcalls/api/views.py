@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.limits import refusals_as_answers
+from core.api.pagination import BoundedLimitOffsetPagination
 from core.api.params import date_param, datetime_param, float_values, int_param
 
 from ..models import RULE_LIMITS
-from ..services.calls import port_calls, update_rule, watched_ports
+from ..services.calls import calls_arriving, port_calls, update_rule, watched_ports
 from ..services.metrics import (
     DEFAULT_VARIANTS,
     TooMuchWork,
@@ -26,7 +27,7 @@ from ..services.metrics import (
     guarded_sensitivity,
 )
 from .filters import PortCallFilter
-from .serializers import DetectionRuleSerializer, PortCallSerializer
+from .serializers import DetectionRuleSerializer, PortCallSerializer, PortCallTableSerializer
 
 
 class PortCallViewSet(viewsets.ReadOnlyModelViewSet):
@@ -81,6 +82,27 @@ class PortViewSet(viewsets.GenericViewSet):
         with refusals_as_answers():
             body = guarded_port_metrics(node, start, end, days, user_id=request.user.pk)
         return Response(body)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE, description="first arrival day (UTC)"),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="last arrival day, included"),
+            OpenApiParameter("limit", OpenApiTypes.INT),
+            OpenApiParameter("offset", OpenApiTypes.INT),
+        ],
+        responses=PortCallTableSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], pagination_class=BoundedLimitOffsetPagination)
+    def calls(self, request, code=None):
+        """The port page's table of calls: those arriving on the days [from, to] (default
+        the last 7), newest first, with the anchorage wait and time in port in hours."""
+        node = self.get_object()
+        last = date_param(request, "to", timezone.now().date())
+        first = date_param(request, "from", last - timedelta(days=6))
+        if first > last:
+            raise ValidationError({"from": "after `to`"})
+        page = self.paginate_queryset(calls_arriving(node, first, last))
+        return self.get_paginated_response(PortCallTableSerializer(page, many=True).data)
 
     @extend_schema(
         parameters=[

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -90,6 +90,25 @@ def port_calls(
     if departed_after is not None:
         calls = calls.exclude(departure_at__lt=departed_after)
     return calls.order_by("-arrival_at", "stable_id")
+
+
+def hours_in_port(call: PortCall) -> float | None:
+    """A call's time in port, arrival to departure, in hours (None while in port)."""
+    if call.departure_at is None:
+        return None
+    return (call.departure_at - call.arrival_at).total_seconds() / 3600
+
+
+def wait_hours(call: PortCall) -> float | None:
+    """A call's anchorage wait in hours (None: unknown; 0: straight to berth)."""
+    return None if call.anchorage_wait_s is None else call.anchorage_wait_s / 3600
+
+
+def calls_arriving(node: Node, first: date, last: date) -> QuerySet[PortCall]:
+    """The official calls at a port arriving on the days [first, last], newest first."""
+    start = datetime.combine(first, time(), UTC)
+    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    return port_calls(node).filter(arrival_at__gte=start, arrival_at__lt=end)
 
 
 def current_rule(node: Node) -> DetectionRule:
@@ -200,6 +219,14 @@ def ais_days(node: Node, first: date, last: date) -> list[date]:
     coverage: no positions at all is no data, not no traffic)."""
     fences = port_fences(node)
     return VesselPosition.objects.days_with_positions(
+        bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, first, last
+    )
+
+
+def ais_seen(node: Node, first: date, last: date) -> bool:
+    """Whether AIS saw any vessel near the port on the days [first, last]."""
+    fences = port_fences(node)
+    return VesselPosition.objects.any_near(
         bytes(wkb.dumps(fences.limit, srid=4326)), NEAR_DEG, first, last
     )
 

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.core.cache import cache
+from django.db.models import Min
 from django.utils import timezone
 
 from ais.choices import ship_type_group
@@ -22,11 +23,13 @@ from ..detection import Rule, as_columns, detect_calls_arrays
 from ..models import PortCall
 from .calls import (
     LOOKBACK,
-    ais_days,
+    ais_seen,
     as_rule,
     current_rule,
+    hours_in_port,
     near_positions,
     port_fences,
+    wait_hours,
     watched_ports,
 )
 
@@ -171,39 +174,54 @@ def _calls_between(node: Node, first: date, last: date) -> list[PortCall]:
 def _daily(
     calls: list[PortCall], first: date, last: date, now: datetime
 ) -> dict[date, dict[str, Any]]:
-    """The per-day figures of [first, last] from the calls overlapping those days."""
-    waits = [
-        (c.anchorage_start_at.timestamp(), (c.anchorage_end_at or now).timestamp())
-        for c in calls
-        if c.anchorage_start_at
-    ]
+    """The per-day figures of [first, last] from the calls overlapping those days (each
+    call put in the days it touches: one pass, not one per day)."""
+    arrived: dict[date, list[PortCall]] = defaultdict(list)
+    departed: dict[date, list[PortCall]] = defaultdict(list)
+    waiting: dict[date, list[tuple[float, float]]] = defaultdict(list)
+    for c in calls:
+        arrived[c.arrival_at.astimezone(UTC).date()].append(c)
+        if c.departure_at:
+            departed[c.departure_at.astimezone(UTC).date()].append(c)
+        if c.anchorage_start_at:
+            a, b = c.anchorage_start_at, c.anchorage_end_at or now
+            d = max(a.astimezone(UTC).date(), first)
+            while d <= min(b.astimezone(UTC).date(), last):
+                waiting[d].append((a.timestamp(), b.timestamp()))
+                d += timedelta(days=1)
     days: dict[date, dict[str, Any]] = {}
     d = first
     while d <= last:
         d0 = datetime.combine(d, datetime.min.time(), UTC)
         d1 = d0 + timedelta(days=1)
-        arrived = [c for c in calls if d0 <= c.arrival_at < d1]
-        departed = [c for c in calls if c.departure_at and d0 <= c.departure_at < d1]
         by_type: dict[str, int] = defaultdict(int)
-        for c in arrived:
+        for c in arrived[d]:
             by_type[ship_type_group(c.vessel.ship_type)] += 1
-        stays = [
-            (c.departure_at - c.arrival_at).total_seconds() / 3600
-            for c in departed
-            if c.departure_at is not None
-        ]
-        waited = [c.anchorage_wait_s / 3600 for c in departed if c.anchorage_wait_s]
+        stays = [h for h in map(hours_in_port, departed[d]) if h is not None]
+        waited = [h for h in map(wait_hours, departed[d]) if h]
         days[d] = {
             "date": d.isoformat(),
-            "arrivals": len(arrived),
-            "departures": len(departed),
+            "arrivals": len(arrived[d]),
+            "departures": len(departed[d]),
             "calls_by_type": dict(by_type),
             "median_hours_in_port": round(statistics.median(stays), 2) if stays else None,
             "median_anchorage_wait_h": round(statistics.median(waited), 2) if waited else None,
-            "queue": _max_overlap(waits, d0.timestamp(), d1.timestamp()),
+            "queue": _max_overlap(waiting[d], d0.timestamp(), d1.timestamp()),
         }
         d += timedelta(days=1)
     return days
+
+
+# A baseline is shown, and a day judged congested against it, only once it holds this many
+# days of data (or all the days asked for, when fewer): days before a port's first recorded
+# call are no data, not days without a queue.
+BASELINE_MIN_DAYS = 14
+
+
+def data_start(node: Node) -> date | None:
+    """The day of the port's first recorded call (None: none yet): its data begins there."""
+    first = PortCall.objects.filter(node=node).aggregate(first=Min("arrival_at"))["first"]
+    return first.astimezone(UTC).date() if first else None
 
 
 def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) -> dict[str, Any]:
@@ -212,11 +230,15 @@ def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) ->
     each against a baseline: the same period last year (the same date +-14 days) when calls
     were recorded then, else the rolling previous `baseline_days` days. The baseline gives
     the mean, the 90th percentile and the deviation %; a day is congested when its queue is
-    above the baseline's 90th percentile."""
+    above the baseline's 90th percentile. Only days of data count (from the port's first
+    call on); a baseline of fewer than `min_days` (BASELINE_MIN_DAYS) is none: no mean, no
+    percentile, no congestion."""
     now = timezone.now()
     first = start - timedelta(days=baseline_days)
     calls = _calls_between(node, first, end)
     days = _daily(calls, first, end, now)
+    since = data_start(node)
+    enough = min(BASELINE_MIN_DAYS, baseline_days)
     ly_first = start - timedelta(days=365 + LAST_YEAR_HALF_WINDOW)
     ly_last = end - timedelta(days=365 - LAST_YEAR_HALF_WINDOW)
     last_year = _calls_between(node, ly_first, ly_last)
@@ -237,7 +259,11 @@ def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) ->
                 days[day - timedelta(days=i)]
                 for i in range(1, baseline_days + 1)
                 if day - timedelta(days=i) in days
+                and since is not None
+                and day - timedelta(days=i) >= since
             ]
+        if len(window) < enough:
+            window = []  # too few days to judge by: no baseline yet (said as such)
         queues = sorted(w["queue"] for w in window)
         arrivals = [w["arrivals"] for w in window]
         mean_arrivals = statistics.fmean(arrivals) if arrivals else None
@@ -246,6 +272,7 @@ def port_metrics(node: Node, start: date, end: date, baseline_days: int = 28) ->
         row["baseline"] = {
             "kind": kind,
             "days": len(window),
+            "min_days": enough,
             "arrivals_mean": mean_arrivals,
             "queue_mean": statistics.fmean(queues) if queues else None,
             "queue_p90": p90,
@@ -311,7 +338,7 @@ def period_calls(first: date, last: date, nodes: Iterable[Node] | None = None) -
     waits = [w for w in calls.values_list("anchorage_wait_s", flat=True) if w is not None]
     count = calls.count()
     covered = count > 0 or any(
-        ais_days(port, first, last) for port in (ports if ports is not None else watched_ports())
+        ais_seen(port, first, last) for port in (ports if ports is not None else watched_ports())
     )
     wait = round(statistics.median(waits) / 3600, 2) if waits else None
     return PeriodCalls(count, wait, covered)

@@ -118,10 +118,31 @@ def test_daily_metrics_and_congestion(traffic):
     assert [d["date"] for d in days] == ["2025-12-01", "2025-12-02", "2025-12-03"]
     arrivals = PortCall.objects.filter(node=qz).count()
     assert sum(d["arrivals"] for d in days) == arrivals
-    assert days[0]["arrivals"] > 0 and days[0]["baseline"]["days"] == 2
-    # Before the traffic began the queue was empty: any waiting ship is above the baseline.
-    assert days[0]["congested"] == (days[0]["queue"] > 0)
+    # Before the first call there is no data: the first day has no baseline, so no
+    # congestion (an empty queue before the data began is not a baseline).
+    assert days[0]["arrivals"] > 0 and days[0]["baseline"]["days"] == 0
+    assert days[0]["baseline"]["queue_p90"] is None and not days[0]["congested"]
     assert days[0]["baseline"]["kind"] == "rolling"
+    # The third day has its two days of data: judged against them.
+    third = days[2]
+    assert third["baseline"]["days"] == third["baseline"]["min_days"] == 2
+    p90 = sorted(d["queue"] for d in days[:2])[1]
+    assert third["baseline"]["queue_p90"] == p90
+    assert third["congested"] == (third["queue"] > p90)
+
+
+def test_a_baseline_needs_its_days(traffic):
+    """With the default 28-day baseline, fewer than BASELINE_MIN_DAYS days of data give no
+    baseline and no congestion, whatever the queue."""
+    from portcalls.services.metrics import BASELINE_MIN_DAYS
+
+    qz = Node.objects.get(code="QZ_PORT")
+    detect_port_calls(qz, START, START + timedelta(days=3))
+    days = port_metrics(qz, START.date(), (START + timedelta(days=2)).date())["days"]
+    assert any(d["queue"] > 0 for d in days)
+    for d in days:
+        assert d["baseline"]["days"] < BASELINE_MIN_DAYS == d["baseline"]["min_days"]
+        assert d["baseline"]["queue_mean"] is None and not d["congested"]
 
 
 def test_baseline_uses_the_same_period_last_year_when_known(traffic):
