@@ -931,7 +931,9 @@ def test_the_port_page_calls_table_timeline_and_baseline(
     assert numbers and numbers == sorted(numbers), waits
     # Searched by a vessel's name.
     name = page.locator("#port-calls-table td[data-dash-column='vessel']").first.inner_text()
-    box = page.locator("#port-calls-table th.dash-filter[data-dash-column='vessel'] input[type=text]")
+    box = page.locator(
+        "#port-calls-table th.dash-filter[data-dash-column='vessel'] input[type=text]"
+    )
     box.fill(name)
     box.press("Enter")
     page.wait_for_timeout(500)
@@ -986,7 +988,7 @@ def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
     page.locator(".dash-dropdown-option", has_text="AIS silent").first.click()
     page.keyboard.press("Escape")
     page.wait_for_function(
-        "!document.querySelector(\"#overview-alert-groups li[data-id='%s']\")" % alert.pk,
+        f"!document.querySelector(\"#overview-alert-groups li[data-id='{alert.pk}']\")",
         timeout=15_000,
     )
     assert "No open alert." in page.inner_text("#overview-alert-groups")
@@ -1005,15 +1007,13 @@ def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
     item.wait_for(timeout=30_000)
     item.get_by_role("button", name="Acknowledge").click()
     page.wait_for_function(
-        "document.querySelector(\"li[data-id='%s']\")?.className === 'cw-alert-acknowledged'"
-        % alert.pk,
+        f"document.querySelector(\"li[data-id='{alert.pk}']\")?.className"
+        " === 'cw-alert-acknowledged'",
         timeout=15_000,
     )
     assert in_own_connection(lambda: Alert.objects.get(pk=alert.pk).state) == "acknowledged"
     page.locator(f"li[data-id='{alert.pk}']").get_by_role("button", name="Close").click()
-    page.wait_for_function(
-        "!document.querySelector(\"li[data-id='%s']\")" % alert.pk, timeout=15_000
-    )
+    page.wait_for_function(f"!document.querySelector(\"li[data-id='{alert.pk}']\")", timeout=15_000)
     assert in_own_connection(lambda: Alert.objects.get(pk=alert.pk).state) == "closed"
 
     # In Chinese, and for an analyst without buttons.
