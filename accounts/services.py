@@ -121,3 +121,18 @@ def nodes_of(user: Any, permission: str) -> set[str] | None:
         return set()
     profile = getattr(user, "profile", None)
     return set(profile.nodes.values_list("code", flat=True)) if profile else set()
+
+
+NEW_TOKEN = "cw-new-token"
+
+
+def remember_new_token(request: Any, token: Token) -> None:
+    """Keep a just-made token's key for the next page, which shows it once."""
+    request.session[NEW_TOKEN] = token.key
+
+
+def new_token_key(request: Any, token: Token | None) -> str | None:
+    """The key of a token made by the request before, once (then gone from the session);
+    None when there is none or it is no longer the user's token."""
+    key = request.session.pop(NEW_TOKEN, None)
+    return key if token is not None and key == token.key else None

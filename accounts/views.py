@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 
 from core.tokens import token_expired, token_expires_at
 
-from .services import current_token, issue_token, revoke_token
+from .services import (
+    current_token,
+    issue_token,
+    new_token_key,
+    remember_new_token,
+    revoke_token,
+)
 
 
 @login_required
@@ -20,7 +26,9 @@ def token_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action in ("create", "renew"):
-            issue_token(request.user, renew=True)
+            made = issue_token(request.user, renew=True)
+            # Shown once, on the next page: copy it now (afterwards only its last characters).
+            remember_new_token(request, made)
             messages.success(request, _("A new API token was made; the old one no longer works."))
         elif action == "revoke":
             revoke_token(request.user)
@@ -35,6 +43,7 @@ def token_page(request: HttpRequest) -> HttpResponse:
         "accounts/token.html",
         {
             "token": token,
+            "new_key": new_token_key(request, token),
             "expires_at": token_expires_at(token) if token else None,
             "expired": token_expired(token) if token else False,
         },

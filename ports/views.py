@@ -13,14 +13,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from rest_framework.authtoken.models import Token
 
+from accounts.services import new_token_key
 from core.ingest.spreadsheets import MAX_UPLOAD_BYTES, write_csv, write_xlsx
 from core.periods import months_before
 
-from .choices import METRIC_UNITS, Channel
-from .ingest.figures import parse_period, template_header
+from .choices import METRIC_UNITS, Channel, Unit
+from .ingest.figures import COLUMNS, parse_period, template_header
 from .models import ThroughputReport, UploadBatch
 from .services.estimates import check_figure
 from .services.reporting import (
@@ -33,9 +35,19 @@ from .services.reporting import (
     review_figure,
     reviews_of,
     submit_figures,
+    template_choices,
+    template_help,
 )
 
 MONTHS_SHOWN = 12
+
+
+def stored_text(n: int) -> str:
+    return ngettext(
+        "%(n)s figure stored, waiting for review.",
+        "%(n)s figures stored, waiting for review.",
+        n,
+    ) % {"n": n}
 
 
 def _operator(request: HttpRequest) -> set[str] | None:
@@ -85,6 +97,7 @@ def report_home(request: HttpRequest) -> HttpResponse:
             "months": months,
             "rejected": rejected,
             "token": token,
+            "new_key": new_token_key(request, token),
             "uploads": uploads,
             "max_mib": MAX_UPLOAD_BYTES // 2**20,
             "reviews": reviews_of(request.user),
@@ -121,7 +134,16 @@ def download_template(request: HttpRequest, fmt: str) -> HttpResponse:
         for metric in ("teu", "tonnes")
     ]
     if fmt == "xlsx":
-        body = write_xlsx(template_header(), rows, title="throughput")
+        columns = list(COLUMNS)
+        lists = {columns.index(c): v for c, v in template_choices().items()}
+        lists[columns.index("node")] = sorted(nodes or [])
+        body = write_xlsx(
+            template_header(),
+            rows,
+            title="throughput",
+            choices=lists,
+            sheets=[("说明 help", template_help())],
+        )
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         body, kind = write_csv(template_header(), rows), "text/csv; charset=utf-8"
@@ -163,7 +185,7 @@ def upload_commit(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("report-home")
-    messages.success(request, _("%(n)s figures stored, waiting for review.") % {"n": plan.rows})
+    messages.success(request, stored_text(plan.rows))
     return redirect("report-home")
 
 
@@ -259,12 +281,15 @@ def report_form(request: HttpRequest) -> HttpResponse:
     (or correct); the same rules as a file or the API."""
     nodes = _operator(request)
     code = request.GET.get("node") or request.POST.get("node") or ""
+    if not code and nodes is not None and len(nodes) == 1:
+        code = next(iter(nodes))
     if nodes is not None and code not in nodes:
         raise PermissionDenied(_("You do not report for this node."))
     period = request.GET.get("period") or request.POST.get("period") or ""
     parsed = parse_period(period) if period else None
-    if parsed is None or parsed[0] != "month":
-        month = _months(timezone.now().date(), 1)[0]
+    last_month = _months(timezone.now().date(), 1)[0]
+    if parsed is None or parsed[0] != "month" or parsed[1] > last_month:
+        month = last_month  # any ended month may be reported; else the last one
         period = f"{month:%Y-%m}"
     else:
         month = parsed[1]
@@ -280,7 +305,12 @@ def report_form(request: HttpRequest) -> HttpResponse:
         )
     }
     lines = [
-        {**line, "index": i, "current": current.get(tuple(line[f] for f in STRUCTURE_FIELDS))}
+        {
+            **line,
+            "index": i,
+            "unit": Unit(METRIC_UNITS[line["metric"]]).label,
+            "current": current.get(tuple(line[f] for f in STRUCTURE_FIELDS)),
+        }
         for i, line in enumerate(structure, start=1)
     ]
     refused = None
@@ -314,13 +344,18 @@ def report_form(request: HttpRequest) -> HttpResponse:
         except SubmissionRefused as exc:
             refused = exc.plan
         else:
-            messages.success(
-                request, _("%(n)s figures stored, waiting for review.") % {"n": plan.rows}
-            )
+            messages.success(request, stored_text(plan.rows))
             return redirect("report-home")
     return render(
         request,
         "ports/report_form.html",
-        {"node": code, "period": period, "lines": lines, "plan": refused},
+        {
+            "node": code,
+            "nodes": sorted(nodes) if nodes is not None else [code],
+            "period": period,
+            "last_month": f"{last_month:%Y-%m}",
+            "lines": lines,
+            "plan": refused,
+        },
         status=400 if refused else 200,
     )

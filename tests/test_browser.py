@@ -1028,3 +1028,88 @@ def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
     login(page, live_app, "analyst")
     item.wait_for(timeout=30_000)
     assert item.get_by_role("button").count() == 0
+
+
+@pytest.fixture
+def operator_uploads(in_own_connection):
+    """The figures and uploads an operator's browser commits go afterwards."""
+    from ports.models import ThroughputReport, UploadBatch
+
+    yield
+
+    def clean():
+        ThroughputReport.objects.filter(source="operator").delete()
+        UploadBatch.objects.all().delete()
+
+    in_own_connection(clean)
+
+
+def test_an_operator_uploads_an_excel_month_and_chinese_words(
+    operator_uploads, page, live_app, tmp_path, in_own_connection
+):
+    """Issue 21 (7): an XLSX whose period cell Excel made a date shown as a month uploads as
+    that month (the preview says "month"); Chinese words in the coded columns are read as
+    their codes and the lines are named, not coded; the stored figures are said in the
+    singular or plural; an overdue or missing month links to the form for it."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    from ports.ingest.figures import template_header
+    from ports.models import ThroughputReport
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(template_header())
+    sheet.append(["QZ_PORT", datetime(2026, 7, 1), "teu", "teu", 41250, "", "", "", "", "", ""])
+    sheet.append(
+        [
+            "QZ_PORT",
+            datetime(2026, 7, 1),
+            "集装箱吞吐量",
+            "标准箱",
+            20000,
+            "外贸",
+            "进口",
+            "集装箱",
+            "重箱",
+            "",
+            "",
+        ]
+    )
+    sheet["B2"].number_format = "yyyy-mm"
+    sheet["B3"].number_format = "yyyy-mm"
+    path = tmp_path / "july.xlsx"
+    book.save(path)
+
+    browser_login(page, live_app, "operator", "/report/")
+    page.set_input_files("#report-file", str(path))
+    page.click("#report-preview")
+    rows = page.locator("#preview-changes tbody tr")
+    rows.first.wait_for(timeout=20_000)
+    texts = rows.all_inner_texts()
+    assert all("2026-07 (month)" in t for t in texts), texts
+    assert "Containers (TEU) · Foreign trade · Inbound (unloaded) · Containers · Laden" in texts[1]
+    page.screenshot(path=str(ARTIFACTS / "operator-preview-month.png"), full_page=True)
+    page.click("#preview-commit")
+    page.wait_for_url(f"{live_app}/report/")
+    assert "2 figures stored, waiting for review." in page.inner_text("body")
+    stored = in_own_connection(
+        lambda: sorted(
+            ThroughputReport.objects.filter(source="operator").values_list(
+                "period_kind", "period_start", "trade", "laden"
+            )
+        )
+    )
+    assert [s[:2] for s in stored] == [("month", datetime(2026, 7, 1).date())] * 2
+    assert {s[2:] for s in stored} == {("total", "total"), ("foreign", "laden")}
+    # An overdue (or missing) month's cell opens the form for that node and month.
+    late = page.locator("#report-grid td.cw-state-overdue a, #report-grid td.cw-state-missing a")
+    target = late.first.get_attribute("href")
+    late.first.click()
+    page.wait_for_selector("#form-lines")
+    period = target.split("period=")[1]
+    assert page.input_value("#form-month") == period
+    assert "Containers (TEU)" in page.inner_text("#form-lines")
+    page.screenshot(path=str(ARTIFACTS / "operator-form-any-month.png"), full_page=True)

@@ -338,3 +338,60 @@ def test_what_is_no_month_stays_refused():
 
     for text in ("2026/13", "Juk-26", "2026-07-32", "26-07", "July"):
         assert parse_period(text) is None, text
+
+
+def test_chinese_words_are_read_as_the_codes_of_every_coded_column(operator):
+    """Issue 21 (7): 外贸 / 进口 / 集装箱 / 重箱 and the like are accepted as their codes."""
+    line = "QZ_PORT,2026-09,集装箱吞吐量,标准箱,5000,外贸,进口,集装箱,重箱,,"
+    upload(operator, csv_bytes([line, row(value="9000")]))
+    batch = UploadBatch.objects.filter(state="previewed").latest("created_at")
+    done = operator.post(f"/report/upload/{batch.pk}/commit/", {"confirm": "on"})
+    assert done.status_code == 302
+    stored = ThroughputReport.objects.get(source="operator", trade="foreign")
+    assert (stored.metric, stored.unit, stored.direction, stored.cargo_class, stored.laden) == (
+        "teu",
+        "teu",
+        "in",
+        "container",
+        "laden",
+    )
+    follow = operator.get("/report/").content.decode()
+    assert "2 figures stored" in follow
+
+
+def test_a_wrong_unit_is_said_with_names_and_the_code_to_write(operator):
+    operator.cookies["django_language"] = "zh-hans"
+    text = upload(operator, csv_bytes([row(metric="tonnes", unit="teu")])).content.decode()
+    assert "以吨计:请填 tonnes" in text and "tonnes 的单位是 tonnes" not in text
+
+
+def test_the_xlsx_template_has_drop_downs_and_a_help_sheet_in_both_languages(operator):
+    book = load_workbook(io.BytesIO(operator.get("/report/template.xlsx").content))
+    sheet = book.worksheets[0]
+    rules = {str(r.sqref): r.formula1 for r in sheet.data_validations.dataValidation}
+    lists = book["lists"]
+    assert set(rules) >= {"A2:A1001", "C2:C1001", "F2:F1001", "I2:I1001"}
+    cells = {
+        ref[0]: [c[0].value for c in lists[formula.split("!")[1].replace("$", "")]]
+        for ref, formula in rules.items()
+    }
+    assert cells["A"] == ["QZ_ACT", "QZ_PORT"] and "rail_teu" in cells["C"]
+    assert cells["F"] == ["total", "foreign", "domestic"] and "laden" in cells["I"]
+    help_rows = [[c.value for c in r] for r in book["说明 help"].iter_rows()]
+    by_column = {r[0]: r for r in reversed(help_rows) if r and r[0]}  # the first row of each
+    assert "Foreign or domestic trade" in by_column["内外贸 (trade)"][3]
+    assert "内贸" in by_column["内外贸 (trade)"][2]
+    codes = {(r[0], r[1]): (r[2], r[3]) for r in help_rows if r and r[1] and r[0] != "列 Column"}
+    assert codes[("内外贸 (trade)", "foreign")] == ("外贸", "Foreign trade")
+    assert codes[("空重箱 (laden)", "empty")] == ("空箱", "Empty")
+
+
+def test_the_form_takes_any_ended_month_and_the_grid_links_to_it(operator):
+    page = operator.get("/report/form/", {"node": "QZ_PORT", "period": "2025-03"})
+    text = page.content.decode()
+    assert page.status_code == 200 and 'value="2025-03"' in text
+    assert '">Containers (TEU) <small' in text and '">Cargo (tonnes) <small' in text
+    future = operator.get("/report/form/", {"node": "QZ_PORT", "period": "2099-01"})
+    assert 'value="2099-01"' not in future.content.decode()  # the last ended month instead
+    grid = operator.get("/report/").content.decode()
+    assert "/report/form/?node=QZ_PORT&amp;period=" in grid

@@ -67,7 +67,9 @@ def test_the_token_page_serves_every_role(username, login_as):
     client.post("/accounts/token/", {"action": "create"})
     token = Token.objects.get(user__username=username)
     page = client.get("/accounts/token/").content.decode()
-    assert token.key in page and "Works until" in page
+    assert token.key in page and "Works until" in page and "shown this once" in page
+    again = client.get("/accounts/token/").content.decode()  # shown once only
+    assert token.key not in again and f"…{token.key[-4:]}" in again
     client.post("/accounts/token/", {"action": "renew"})
     assert Token.objects.get(user__username=username).key != token.key
     client.post("/accounts/token/", {"action": "revoke"})

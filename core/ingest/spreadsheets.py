@@ -206,9 +206,21 @@ def write_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
 
 
-def write_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str = "data") -> bytes:
-    """One sheet, every text cell made safe (and stored as text, never as a formula)."""
+def write_xlsx(
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    title: str = "data",
+    choices: dict[int, Sequence[str]] | None = None,
+    sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]] = (),
+    choice_rows: int = 1000,
+) -> bytes:
+    """A sheet of `rows` under `header`, every text cell made safe (and stored as text,
+    never as a formula); `choices` gives columns (0-based) a drop-down of allowed values
+    for their first `choice_rows` rows (other values are still accepted when typed: the
+    upload checks them); `sheets` adds (title, rows) sheets after it (a help sheet)."""
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
     sheet = book.active
@@ -216,10 +228,35 @@ def write_xlsx(header: Sequence[str], rows: Sequence[Sequence[Any]], title: str 
     sheet.append([safe_cell(h) for h in header])
     for row in rows:
         sheet.append([safe_cell(v) for v in row])
-    for line in sheet.iter_rows():
-        for cell in line:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, whatever it starts with
+    lists = book.create_sheet("lists") if choices else None
+    for n, (column, allowed) in enumerate(sorted((choices or {}).items()), start=1):
+        assert lists is not None
+        letter = get_column_letter(n)
+        for i, value in enumerate(allowed, start=1):
+            lists.cell(row=i, column=n, value=safe_cell(value))
+        # The allowed values from a range of the lists sheet: no 255-character limit.
+        rule = DataValidation(
+            type="list",
+            formula1=f"=lists!${letter}$1:${letter}${max(1, len(allowed))}",
+            allow_blank=True,
+            showErrorMessage=False,
+        )
+        sheet.add_data_validation(rule)
+        target = get_column_letter(column + 1)
+        rule.add(f"{target}2:{target}{choice_rows + 1}")
+    if lists is not None:
+        lists.sheet_state = "hidden"
+    for name, extra in sheets:
+        more = book.create_sheet(name[:31])
+        for row in extra:
+            more.append([safe_cell(v) for v in row])
+    for each in book.worksheets:
+        for line in each.iter_rows():
+            for cell in line:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # text, whatever it starts with
+    for index, text in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, len(str(text)) + 4)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -3,7 +3,8 @@ API, checked one by one (pure: no Django). Every problem names its row, column a
 and carries a code; the messages, in the user's language, are made from the codes by
 `ports.services.reporting` (the same text for the three ways in).
 
-Headers may be English or Chinese (see COLUMNS). A period is a month `2026-10`, an ISO week
+Headers may be English or Chinese (see COLUMNS), and so may the coded cells (see LABELS:
+外贸, 进口, 集装箱, 重箱...). A period is a month `2026-10`, an ISO week
 `2026-W42` or a day `2026-10-15`. Values are numbers >= 0 in the unit of their metric.
 """
 
@@ -48,6 +49,61 @@ CHOICES = {
     "laden": {"total", "laden", "empty"},
 }
 DEFAULTS = {"trade": "total", "direction": "total", "cargo_class": "all", "laden": "total"}
+# The words people write for each code (Chinese statistical terms, English labels), by
+# column; the code itself is always accepted. Compared without case and spaces.
+_TOTAL = ("合计", "总计", "总", "全部", "total", "all")
+LABELS: dict[str, dict[str, tuple[str, ...]]] = {
+    "metric": {
+        "teu": ("集装箱吞吐量", "集装箱", "标准箱", "containers", "containers (teu)"),
+        "tonnes": ("货物吞吐量", "货物", "吞吐量", "cargo", "cargo (tonnes)"),
+        "trains": ("班列", "列车", "班列数", "train", "trains"),
+        "rail_teu": ("海铁联运", "海铁联运集装箱", "海铁联运量", "rail-sea containers (teu)"),
+        "sailings": ("航班", "班轮航次", "航次", "sailing"),
+    },
+    "unit": {
+        "teu": ("标准箱", "标箱", "箱", "teus"),
+        "tonnes": ("吨", "t", "tons", "tonne", "metric tons"),
+        "trains": ("列", "班", "train"),
+        "sailings": ("航次", "艘次", "sailing"),
+    },
+    "trade": {
+        "total": _TOTAL,
+        "foreign": ("外贸", "国际", "foreign trade"),
+        "domestic": ("内贸", "国内", "domestic trade"),
+    },
+    "direction": {
+        "total": _TOTAL,
+        "in": ("进口", "进港", "卸", "卸船", "inbound", "inbound (unloaded)", "import"),
+        "out": ("出口", "出港", "装", "装船", "outbound", "outbound (loaded)", "export"),
+        "transshipment": ("中转", "转运", "transhipment"),
+    },
+    "cargo_class": {
+        "all": (*_TOTAL, "全部货类", "所有货物", "all cargo"),
+        "container": ("集装箱", "containers"),
+        "dry_bulk": ("干散货", "dry bulk"),
+        "liquid_bulk": ("液体散货", "液散", "liquid bulk"),
+        "general": ("件杂货", "杂货", "general cargo"),
+        "ro_ro": ("滚装", "滚装汽车", "ro-ro", "roro"),
+    },
+    "laden": {
+        "total": _TOTAL,
+        "laden": ("重箱", "重", "full"),
+        "empty": ("空箱", "空"),
+    },
+}
+_WORDS = {
+    column: {"".join(w.lower().split()): code for code, words in by.items() for w in words}
+    for column, by in LABELS.items()
+}
+
+
+def code_of(column: str, text: str) -> str:
+    """The code a cell of a coded column means: the code itself, or a word for it in
+    LABELS (外贸 -> foreign); the text lowered unchanged when it is neither."""
+    word = "".join(str(text).lower().split())
+    return _WORDS.get(column, {}).get(word, str(text).strip().lower())
+
+
 MAX_VALUE = Decimal("1e13")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 # Months as spreadsheets and people also write them: 2026/07, 2026.7, 2026年7月, Jul-26,
@@ -268,15 +324,15 @@ def check_row(
         bad("period", "bad_period")
     elif period[2] >= today:
         bad("period", "future_period")
-    metric = cells.get("metric", "").strip().lower()
-    unit = cells.get("unit", "").strip().lower()
+    metric = code_of("metric", cells.get("metric", ""))
+    unit = code_of("unit", cells.get("unit", ""))
     if metric not in METRICS:
         bad("metric", "unknown_metric", allowed=", ".join(METRICS))
     elif unit != METRICS[metric]:
         bad("unit", "wrong_unit", metric=metric, unit=METRICS[metric])
     breakdown = {}
     for column, allowed in CHOICES.items():
-        choice = cells.get(column, "").strip().lower() or DEFAULTS[column]
+        choice = code_of(column, cells.get(column, "")) or DEFAULTS[column]
         if choice not in allowed:
             bad(column, "unknown_choice", allowed=", ".join(sorted(allowed)))
         breakdown[column] = choice

@@ -16,9 +16,9 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -27,8 +27,18 @@ from core.ingest.spreadsheets import UnreadableFile, read_table, rows_as_dicts
 from core.periods import add_months, months_before
 from geo.models import Node
 
-from ..choices import Channel, Source, Status
-from ..ingest.figures import FigureRow, Problem, check_rows, header_map
+from ..choices import (
+    CargoClass,
+    Channel,
+    Direction,
+    Laden,
+    Metric,
+    Source,
+    Status,
+    Trade,
+    Unit,
+)
+from ..ingest.figures import COLUMNS, FigureRow, Problem, check_rows, header_map
 from ..models import FIGURE_KEY, ThroughputReport, UploadBatch
 
 # A value this many times the previous period's (or last year's), or less than its
@@ -44,7 +54,7 @@ MESSAGES = {
     ),
     "future_period": gettext_lazy("the period has not ended yet"),
     "unknown_metric": gettext_lazy("unknown metric: one of %(allowed)s"),
-    "wrong_unit": gettext_lazy("%(metric)s is counted in %(unit)s"),
+    "wrong_unit": gettext_lazy("%(metric)s is counted in %(unit)s: write %(code)s"),
     "unknown_choice": gettext_lazy("not one of %(allowed)s"),
     "laden_not_teu": gettext_lazy("laden or empty applies to TEU figures only"),
     "not_a_number": gettext_lazy("not a number"),
@@ -100,13 +110,97 @@ class Finding:
         }
 
 
+def _said(problem: Problem) -> dict[str, Any]:
+    """A problem's parameters as the user reads them (a metric and a unit by name)."""
+    params = dict(problem.params)
+    if problem.code == "wrong_unit":
+        params["code"] = params["unit"]
+        params["metric"] = str(Metric(params["metric"]).label)
+        params["unit"] = str(Unit(params["unit"]).label)
+    return params
+
+
+def line_label(metric: str, trade: str, direction: str, cargo_class: str, laden: str) -> str:
+    """A figure's line as a person reads it: the metric, then only the parts that are not
+    totals ("Containers (TEU) · Foreign trade · Laden"), in the active language."""
+    parts = [str(Metric(metric).label)]
+    for value, choices, total in (
+        (trade, Trade, "total"),
+        (direction, Direction, "total"),
+        (cargo_class, CargoClass, "all"),
+        (laden, Laden, "total"),
+    ):
+        if value != total:
+            parts.append(str(choices(value).label))
+    return " · ".join(parts)
+
+
+COLUMN_HELP = {
+    "node": gettext_lazy("The code of your node (as on your reporting page), e.g. QZ_PORT"),
+    "period": gettext_lazy(
+        "The month 2026-10 (also 2026/10 or 2026年10月; a date cell showing only the month is "
+        "read as that month), an ISO week 2026-W42, or a day 2026-10-15"
+    ),
+    "metric": gettext_lazy("What is counted (see the codes below)"),
+    "unit": gettext_lazy("The unit of the metric: teu for TEU, tonnes for cargo"),
+    "value": gettext_lazy("The figure: a number of at least 0 with at most two decimals"),
+    "trade": gettext_lazy("Foreign or domestic trade; total when not split"),
+    "direction": gettext_lazy("Inbound, outbound or transshipment; total when not split"),
+    "cargo_class": gettext_lazy("The class of cargo; all when not split"),
+    "laden": gettext_lazy("Laden or empty containers (TEU figures only); total when not split"),
+    "note": gettext_lazy("Free text (optional)"),
+    "reason": gettext_lazy("Why a figure sent before is corrected (optional)"),
+}
+CODED: dict[str, type[models.TextChoices]] = {
+    "metric": Metric,
+    "unit": Unit,
+    "trade": Trade,
+    "direction": Direction,
+    "cargo_class": CargoClass,
+    "laden": Laden,
+}
+
+
+def template_choices() -> dict[str, list[str]]:
+    """The codes each coded column of the template takes (its drop-down lists)."""
+    return {column: [str(value) for value in choices.values] for column, choices in CODED.items()}
+
+
+def template_help() -> list[list[str]]:
+    """The template's second sheet: each column, required or not, explained in Chinese and
+    in English; then each code with its meaning in both languages (either may be written:
+    the Chinese words in ports.ingest.figures.LABELS are read as their codes)."""
+
+    def both(text: Any) -> tuple[str, str]:
+        with translation.override("zh-hans"):
+            chinese = str(text)
+        with translation.override("en"):
+            english = str(text)
+        return chinese, english
+
+    rows = [["列 Column", "必填 Required", "说明", "Explanation"]]
+    for column, (english, chinese, required) in COLUMNS.items():
+        rows.append(
+            [
+                f"{chinese} ({english})",
+                "是 yes" if required else "否 no",
+                *both(COLUMN_HELP[column]),
+            ]
+        )
+    rows += [[], ["列 Column", "代码 Code", "含义", "Meaning"]]
+    for column, choices in CODED.items():
+        for value, label in choices.choices:
+            rows.append([COLUMNS[column][1] + f" ({column})", str(value), *both(label)])
+    return rows
+
+
 def finding(problem: Problem) -> Finding:
     text = str(MESSAGES.get(problem.code, problem.code))
     return Finding(
         problem.row,
         problem.column,
         problem.value,
-        text % problem.params if problem.params else text,
+        text % _said(problem) if problem.params else text,
         problem.code,
         problem.warning,
     )
