@@ -362,7 +362,7 @@ def test_chinese_words_are_read_as_the_codes_of_every_coded_column(operator):
 def test_a_wrong_unit_is_said_with_names_and_the_code_to_write(operator):
     operator.cookies["django_language"] = "zh-hans"
     text = upload(operator, csv_bytes([row(metric="tonnes", unit="teu")])).content.decode()
-    assert "以吨计:请填 tonnes" in text and "tonnes 的单位是 tonnes" not in text
+    assert "以吨计：请填 tonnes" in text and "tonnes 的单位是 tonnes" not in text
 
 
 def test_the_xlsx_template_has_drop_downs_and_a_help_sheet_in_both_languages(operator):

@@ -33,7 +33,7 @@ from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services import basemap
-from geo.services.coverage import compute_coverage, coverage_hex
+from geo.services.coverage import compute_coverage, coverage_hex, evidence_sources
 from geo.services.nodes import nodes_extent
 from portcalls.services.calls import watched_ports
 from portcalls.services.metrics import period_calls
@@ -158,6 +158,7 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
         ports.append(
             PortRow(port.code, localized(port, language), calls.count, calls.median_wait_h)
         )
+    sources.extend(u for u in evidence_sources(nodes, end) if u not in sources)
     return ReportData(
         title=_("Corridor report"),
         route=route.code if route else None,
@@ -482,7 +483,7 @@ def report_notes(data: ReportData) -> list[str]:
     notes = [
         _("Throughput: official figures only (published or approved operator reports)."),
         _("Port calls: detected from AIS positions by the port's detection rule."),
-        _("Coverage: dated evidence of digital services per node (data/gis/node_services.csv)."),
+        _("Coverage: dated, sourced evidence of digital services per node (its sources below)."),
         _("Trains: rail events received by Corridor Watch."),
     ]
     return [*notes, *data.sources]
@@ -624,6 +625,7 @@ def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
 
 def chart_png(data: ReportData) -> bytes | None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -638,7 +640,7 @@ def chart_png(data: ReportData) -> bytes | None:
     font_manager.fontManager.addfont(str(font))
     family = font_manager.FontProperties(fname=str(font)).get_name()
     fig, ax = plt.subplots(figsize=(7, 3), dpi=120)
-    labels = [n.code for n in rows]
+    labels = [n.name if len(n.name) <= 18 else n.name[:17] + "…" for n in rows]
     ax.bar(
         [i - 0.2 for i in range(len(rows))],
         [n.teu or 0 for n in rows],
@@ -653,7 +655,8 @@ def chart_png(data: ReportData) -> bytes | None:
         label=_("Same period last year"),
         color="#adb5bd",
     )
-    ax.set_xticks(range(len(rows)), labels, rotation=30, fontsize=7)
+    ax.set_xticks(range(len(rows)), labels, rotation=30, fontsize=7, fontfamily=family)
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.legend(prop={"family": family, "size": 7})
     ax.set_title(_("Container throughput (TEU)"), fontfamily=family, fontsize=9)
     buf = io.BytesIO()
@@ -669,18 +672,33 @@ def pdf_report(data: ReportData) -> bytes:
     from reportlab.lib.units import cm
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     font = "CW-CJK"
     if font not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(font, str(cjk_font()), subfontIndex=0))
-    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
+    # Chinese wraps between any two characters; English only between words (a CJK wrap
+    # split "period" mid-word in an English header).
+    wrap = "CJK" if is_chinese(data.language) else None
+    body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap=wrap)
     h1 = ParagraphStyle("h1", parent=body, fontSize=16, leading=20, spaceAfter=6)
     h2 = ParagraphStyle("h2", parent=body, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
     small = ParagraphStyle("small", parent=body, fontSize=7, leading=9)
+    head = ParagraphStyle("head", parent=small, fontSize=6.5, leading=8)
 
     def table(rows: list[list[Any]], widths: list[float]) -> Table:
-        cells = [[Paragraph(html.escape(str(c)), small) for c in row] for row in rows]
+        cells = [
+            [Paragraph(linked(str(c)), head if i == 0 else small) for c in row]
+            for i, row in enumerate(rows)
+        ]
         t = Table(cells, colWidths=[w * cm for w in widths], repeatRows=1)
         t.setStyle(
             TableStyle(
@@ -714,14 +732,13 @@ def pdf_report(data: ReportData) -> bytes:
         if t.lead:
             story.append(Paragraph(html.escape(t.lead), body))
         story.append(table([t.header, *t.rows], list(t.widths)))
-        if index == 0 and chart:  # the throughput chart under its table
-            story.append(
-                Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional")
-            )
+        if index == 0 and chart:  # the throughput chart under its table, clear of it
+            picture = Image(io.BytesIO(chart), width=16 * cm, height=6.8 * cm, kind="proportional")
+            story.append(KeepTogether([Spacer(1, 8), picture, Spacer(1, 6)]))
     story.append(Paragraph(html.escape(trains_line(data)), body))
     story.append(Paragraph(html.escape(_("Sources")), h2))
     for s in report_notes(data):
-        story.append(Paragraph("• " + html.escape(s), small))
+        story.append(Paragraph("• " + linked(s), small))
     story.append(Spacer(1, 6))
     story.append(
         Paragraph(
@@ -740,5 +757,49 @@ def pdf_report(data: ReportData) -> bytes:
         title=f"{data.title}: {data.route_name}",
         author="Corridor Watch",
     )
-    doc.build(story)
+    doc.build(story, canvasmaker=numbered_canvas(font, _("Page %(n)s of %(of)s")))
     return buf.getvalue()
+
+
+def linked(text: str) -> str:
+    """Text for a PDF paragraph, escaped, its web addresses made links."""
+    out, last = [], 0
+    for match in URL_RE.finditer(text):
+        out.append(html.escape(text[last : match.start()]))
+        url = html.escape(match.group(0))
+        out.append(f'<link href="{url}" color="#1864ab">{url}</link>')
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+URL_RE = re.compile(r"https?://[^\s<>\"]+")
+
+
+def numbered_canvas(font: str, label: str) -> Any:
+    """A reportlab canvas class that writes "Page n of m" at the foot of every page (the
+    pages are kept until the last is known)."""
+    from reportlab.lib.units import cm
+    from reportlab.pdfgen.canvas import Canvas
+
+    class Numbered(Canvas):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._pages: list[dict[str, Any]] = []
+
+        def showPage(self) -> None:
+            self._pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            total = len(self._pages)
+            for state in self._pages:
+                self.__dict__.update(state)
+                self.setFont(font, 7)
+                self.setFillGray(0.4)
+                text = label % {"n": self._pageNumber, "of": total}
+                self.drawRightString(self._pagesize[0] - 1.6 * cm, 0.8 * cm, text)
+                super().showPage()
+            super().save()
+
+    return Numbered

@@ -146,3 +146,52 @@ def test_the_html_and_the_pdf_render_the_same_tables(qinzhou_figures):
             if len(cell) <= 12 and cell != "—":
                 assert html.escape(cell) in page, cell
                 assert cell.replace(" ", "") in text.replace(" ", ""), cell
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_pdf_pages_are_numbered_headers_whole_charts_clear_and_sources_linked(
+    qinzhou_figures, language
+):
+    """Issue 21 (9): every page says "page n of m"; an English header wraps between words
+    (never "Same perio/d"); the chart overlaps no table; sources are links to their own
+    addresses (the figure's and the coverage evidence's), not a file of ours."""
+    import pdfplumber
+    from django.utils import translation
+
+    with translation.override(language):
+        data = build("E", date(2026, 9, 1), date(2026, 9, 30), language)
+        body = pdf_report(data)
+    reader = pypdf.PdfReader(io.BytesIO(body))
+    pages = len(reader.pages)
+    assert pages >= 2
+    for n, page in enumerate(reader.pages, start=1):
+        said = page.extract_text().replace("\n", " ")
+        assert (f"Page {n} of {pages}" if language == "en" else f"第 {n} 页，共 {pages} 页") in (
+            said
+        ), said[-200:]
+    uris = {
+        a.get_object()["/A"]["/URI"]
+        for page in reader.pages
+        for a in page.get("/Annots") or []
+        if "/A" in a.get_object()
+    }
+    assert SOURCE in uris
+    evidence = set(Node.objects.get(code="QZ_PORT").evidence.values_list("source_url", flat=True))
+    assert evidence and evidence <= uris
+    text = "".join(p.extract_text() for p in reader.pages)
+    assert "node_services.csv" not in text
+    with pdfplumber.open(io.BytesIO(body)) as pdf:
+        for page in pdf.pages:
+            if language == "en":
+                words = {w["text"] for w in page.extract_words()}
+                assert not {"perio", "peri", "Previ", "previo"} & words, sorted(words)[:50]
+            # A table's cells: its grid lines' box; no picture inside any of them.
+            edges = page.edges
+            for image in page.images:
+                box = (image["x0"], image["top"], image["x1"], image["bottom"])
+                inside = [
+                    e
+                    for e in edges
+                    if box[0] + 1 < e["x0"] < box[2] - 1 and box[1] + 1 < e["top"] < box[3] - 1
+                ]
+                assert not inside, (page.page_number, box, inside[:3])

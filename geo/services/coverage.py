@@ -251,6 +251,16 @@ def node_evidence(code: str, until: date | None = None) -> QuerySet[ServiceEvide
     return rows.order_by("-as_of", "-id")
 
 
+def evidence_sources(nodes: Iterable[Node], until: date | None = None) -> list[str]:
+    """The addresses of the evidence about `nodes`' digital services (made by `until`,
+    when given), each once, in code order: what a report cites for its coverage."""
+    rows = ServiceEvidence.objects.filter(node__in=list(nodes))
+    if until is not None:
+        rows = rows.filter(as_of__lte=until.isoformat())
+    urls = rows.order_by("node__code", "category__code").values_list("source_url", flat=True)
+    return list(dict.fromkeys(u for u in urls if u))
+
+
 def unverified_claims(on: date | None = None) -> dict[tuple[str, str], str]:
     """(node code, category code) -> source of a low-confidence statement made by `on`:
     claims shown as "unverified", never scored."""
