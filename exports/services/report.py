@@ -782,7 +782,7 @@ def numbered_canvas(font: str, label: str) -> Any:
     from reportlab.lib.units import cm
     from reportlab.pdfgen.canvas import Canvas
 
-    class Numbered(Canvas):
+    class Numbered(Canvas):  # type: ignore[misc]  # reportlab has no types
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
