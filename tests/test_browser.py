@@ -1113,3 +1113,50 @@ def test_an_operator_uploads_an_excel_month_and_chinese_words(
     assert page.input_value("#form-month") == period
     assert "Containers (TEU)" in page.inner_text("#form-lines")
     page.screenshot(path=str(ARTIFACTS / "operator-form-any-month.png"), full_page=True)
+
+
+def test_an_analyst_draws_the_export_area_on_a_map(page, live_app, in_own_connection):
+    """Issue 21 (8): a rectangle drawn on the export page's map becomes the area (shown on
+    the map), and the export holds only the nodes inside it; the dates say both ends are
+    included."""
+    import csv
+    import io
+
+    from exports.models import ExportJob
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app, "analyst")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/export")
+    page.locator("#export-map .leaflet-draw-draw-rectangle").wait_for(timeout=30_000)
+    assert "Both days included" in page.inner_text("#export-dates-note")
+    box = page.locator("#export-map").bounding_box()
+    page.click("#export-map .leaflet-draw-draw-rectangle")
+    # From the map's middle a third of the way to its lower right corner.
+    x0, y0 = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.35
+    x1, y1 = box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.7
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+    page.mouse.move(x1, y1, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#export-bbox').value.split(',').length === 4")
+    west, south, east, north = (float(v) for v in page.input_value("#export-bbox").split(","))
+    assert west < east and south < north
+    page.locator("#export-map path[stroke='#c2255c']").first.wait_for(timeout=10_000)  # shown
+    page.locator("#export-format").click()
+    page.locator(".dash-dropdown-option", has_text="CSV").first.click()
+    page.click("#export-go")
+    page.locator("#export-download").wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "export-area-drawn.png"), full_page=True)
+    href = page.get_attribute("#export-download", "href")
+    body = page.request.get(live_app + href).body().decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(body)))
+    assert rows, "nothing inside the drawn area"
+    lon, lat = (
+        next(k for k in rows[0] if k.lower() in ("lon", "x", "longitude")),
+        next(k for k in rows[0] if k.lower() in ("lat", "y", "latitude")),
+    )
+    for r in rows:
+        assert west <= float(r[lon]) <= east and south <= float(r[lat]) <= north, r
+    in_own_connection(lambda: ExportJob.objects.all().delete())

@@ -5,6 +5,7 @@ re-run button. `?bbox=w,s,e,n` (the map's "Export what I see") prefills the area
 from __future__ import annotations
 
 import dash
+import dash_leaflet as dl
 import flask
 from dash import ALL, Input, Output, State, callback, dcc, html
 from django.utils import translation
@@ -93,6 +94,15 @@ def layout(bbox: str = "", layer: str = "nodes", **query) -> html.Div:
                     html.Div(
                         className="cw-port-main",
                         children=[
+                            html.H3(_("Area")),
+                            html.P(
+                                _(
+                                    "Draw a rectangle on the map (the square button) to export "
+                                    "only what lies in it, or type its corners beside."
+                                ),
+                                className="cw-muted",
+                            ),
+                            area_map(box_of(bbox)),
                             html.H3(_("My exports")),
                             html.Div(id="export-history"),
                             dcc.Interval(id="export-tick", interval=3000),
@@ -102,6 +112,107 @@ def layout(bbox: str = "", layer: str = "nodes", **query) -> html.Div:
             ),
         ],
     )
+
+
+def box_of(text: object) -> list[float] | None:
+    """[west, south, east, north] of an area typed `w,s,e,n` (None: none or not one)."""
+    if not isinstance(text, str):
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return [west, south, east, north]
+
+
+def drawn_box(geojson: object) -> list[float] | None:
+    """The box of the last shape drawn on the area map (its GeoJSON from the browser:
+    anything may arrive), None when there is none."""
+    features = geojson.get("features") if isinstance(geojson, dict) else None
+    if not isinstance(features, list) or not features:
+        return None
+    last = features[-1]
+    geometry = last.get("geometry") if isinstance(last, dict) else None
+    rings = geometry.get("coordinates") if isinstance(geometry, dict) else None
+    try:
+        points = [(float(x), float(y)) for x, y, *_rest in rings[0]]  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):
+        return None
+    if not points:
+        return None
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    return box_of(",".join(f"{v:.4f}" for v in (min(xs), min(ys), max(xs), max(ys))))
+
+
+def _rectangle(box: list[float] | None) -> list:
+    if box is None:
+        return []
+    west, south, east, north = box
+    return [
+        dl.Rectangle(
+            bounds=[[south, west], [north, east]],
+            pathOptions={"color": "#c2255c", "weight": 2, "fillOpacity": 0.08},
+            interactive=False,
+        )
+    ]
+
+
+def area_map(box: list[float] | None) -> dl.Map:
+    """The corridor with the export's area: drawn as a rectangle, or shown when typed."""
+    opening = gateway.corridor_bounds()
+    return dl.Map(
+        id="export-map",
+        bounds=[[box[1], box[0]], [box[3], box[2]]] if box else opening,
+        className="cw-export-map",
+        children=[
+            dl.GeoJSON(
+                url=gateway.basemap_urls()["land"],
+                style={"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
+                interactive=False,
+            ),
+            dl.LayerGroup(id="export-area", children=_rectangle(box)),
+            dl.FeatureGroup(
+                dl.EditControl(
+                    id="export-draw",
+                    position="topleft",
+                    draw={
+                        "rectangle": {"shapeOptions": {"color": "#e8590c"}},
+                        "polyline": False,
+                        "polygon": False,
+                        "circle": False,
+                        "marker": False,
+                        "circlemarker": False,
+                    },
+                    edit={"edit": False, "remove": False},
+                )
+            ),
+        ],
+    )
+
+
+@callback(
+    Output("export-bbox", "value"),
+    Input("export-draw", "geojson"),
+    prevent_initial_call=True,
+)
+def take_drawn_area(geojson):
+    """A rectangle drawn on the map becomes the export's area."""
+    box = drawn_box(geojson)
+    if box is None:
+        return dash.no_update
+    return ",".join(f"{v:.4f}" for v in box)
+
+
+@callback(
+    Output("export-area", "children"),
+    Input("export-bbox", "value"),
+    prevent_initial_call=True,
+)
+def show_area(text):
+    """The area typed (or drawn) shown on the map."""
+    return _rectangle(box_of(text))
 
 
 def _filters(bbox, route, start, end, node) -> dict:
