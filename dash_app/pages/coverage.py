@@ -5,7 +5,7 @@ neighbours offer)."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dash_table, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -129,21 +129,34 @@ def body(lang: str, route: str | None, on) -> list:
         [[f"{c} · {n}", f"{s:.0%}"] for c, n, s in m.routes],
         "coverage-ranking",
     )
-    gaps = _table(
-        [_("Route"), _("Node"), _("Missing service"), _("Offered by neighbours")],
-        [list(g) for g in m.gap_rows[:200]],
-        "coverage-gaps",
+    gap_columns = [
+        ("route", _("Route")),
+        ("node", _("Node")),
+        ("missing", _("Missing service")),
+        ("offered", _("Offered by neighbours")),
+    ]
+    gaps = dash_table.DataTable(
+        id="coverage-gaps",
+        columns=[{"id": k, "name": name} for k, name in gap_columns],
+        data=[dict(zip([k for k, _n in gap_columns], g, strict=True)) for g in m.gap_rows],
+        sort_action="native",
+        filter_action="native",
+        filter_options={"case": "insensitive", "placeholder_text": _("search…")},
+        page_action="native",
+        page_size=12,
+        export_format="csv",
+        export_headers="display",
+        style_cell={
+            "fontSize": 13,
+            "padding": "3px 6px",
+            "textAlign": "left",
+            "whiteSpace": "normal",
+        },
+        style_header={"fontWeight": "bold"},
     )
+    # The chart and the ranking first; the matrix scrolls in its own box (its header kept
+    # in view); the gaps are a paged, searchable table: the page is no 6,000-px scroll.
     return [
-        html.Table(
-            [html.Thead(html.Tr(head)), html.Tbody(rows)],
-            className="cw-figures",
-            id="coverage-matrix",
-        ),
-        html.H3(_("Routes ranked by coverage")),
-        ranking,
-        html.H3(_("Gaps along the routes")),
-        gaps,
         dcc.Graph(
             id="coverage-trend",
             figure=figures.coverage_lines(
@@ -154,4 +167,17 @@ def body(lang: str, route: str | None, on) -> list:
             ),
             config={"displayModeBar": False},
         ),
+        html.H3(_("Routes ranked by coverage")),
+        ranking,
+        html.H3(_("Services by node")),
+        html.Div(
+            html.Table(
+                [html.Thead(html.Tr(head)), html.Tbody(rows)],
+                className="cw-figures",
+                id="coverage-matrix",
+            ),
+            className="cw-matrix-box",
+        ),
+        html.H3(_("Gaps along the routes (%(n)s)") % {"n": len(m.gap_rows)}),
+        gaps,
     ]

@@ -347,43 +347,52 @@ def headline_strip(strip) -> list:
         value = (
             "—" if f.value is None else QUALIFIER_SIGNS.get(f.qualifier, "") + fmt.format(f.value)
         )
-        changes = []
-        for label, verdict in (
-            (_("vs previous"), f.vs_previous),
-            (_("vs last year"), f.vs_last_year),
+        # Both comparisons on one line, in the short words of statistics (环比, 同比); the
+        # full wording and a reason why not comparable on hover.
+        changes: list = []
+        for short, label, verdict in (
+            (_("prev."), _("vs previous period"), f.vs_previous),
+            (_("y/y"), _("vs same period last year"), f.vs_last_year),
         ):
+            if changes:
+                changes.append(" · ")
             if verdict.change is not None:
                 sign = QUALIFIER_SIGNS.get(verdict.qualifier, "")
+                text = f"{sign}{verdict.change:+.1%}"
                 changes.append(
                     html.Span(
-                        f"{label} {sign}{verdict.change:+.1%}",
+                        f"{short} {text}",
+                        title=f"{label}: {text}",
                         className="cw-up" if verdict.change >= 0 else "cw-down",
                     )
                 )
             elif f.value is not None and verdict.reason:
                 changes.append(
                     html.Span(
-                        f"{label}: " + _("not comparable"),
-                        title=verdict.reason,
-                        className="cw-muted cw-not-comparable",
+                        f"{short} " + _("n/c"),
+                        title=f"{label}: " + _("not comparable") + f" ({verdict.reason})",
+                        className="cw-not-comparable",
                     )
                 )
-        details = []
+            else:
+                changes.append(html.Span(f"{short} —", title=f"{label}: —"))
+        details: list = []
         if f.covers and f.value is not None:
-            details.append(html.Small(f.covers, className="cw-muted cw-covers"))
+            details.append(html.Span(f.covers, className="cw-covers"))
         if f.sources:
-            details.append(
-                html.Small(
-                    [_("Source: "), *source_links(f.sources)], className="cw-muted cw-source"
-                )
-            )
+            if details:
+                details.append(" · ")
+            details.append(html.Span(source_links(f.sources), className="cw-source"))
+        said = " · ".join(
+            [*([f.covers] if f.covers and f.value is not None else []), *f.sources[:3]]
+        )
         cards.append(
             html.Div(
                 [
                     html.Div(_(title), className="cw-muted", title=_(title)),
                     html.Strong(value),
-                    *details,
-                    *changes,
+                    html.Small(details or "\u00a0", className="cw-muted cw-details", title=said),
+                    html.Small(changes, className="cw-compare") if f.value is not None else None,
                 ],
                 className="cw-card" + (" cw-partial" if f.partial else ""),
                 id=f"overview-headline-{f.key}",
