@@ -515,6 +515,18 @@ def test_exports_page_and_the_offline_corridor_report(
     frame = page.frame_locator("#report-preview")
     frame.locator(".cw-report-node").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "report-page.png"), full_page=True)
+    # Issue 21 (9): the PDF the page offers numbers its pages and links its sources.
+    import io
+
+    import pypdf
+
+    pdf = page.request.get(live_app + page.get_attribute("#report-pdf", "href")).body()
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    for n, sheet in enumerate(reader.pages, start=1):
+        assert f"Page {n} of {pages}" in sheet.extract_text()
+    links = [a.get_object() for p in reader.pages for a in p.get("/Annots") or []]
+    assert any(str(a.get("/A", {}).get("/URI", "")).startswith("http") for a in links)
     html_url = live_app + page.get_attribute("#report-html", "href")
 
     # The downloaded HTML, opened on its own with the network outside this machine cut off.
@@ -668,6 +680,90 @@ def test_a_fresh_start_shows_eight_weeks_on_the_qinzhou_page(demo_history, page,
     assert "No data for this period" not in page.inner_text("#port-wait")
     assert "No data for this period" not in page.inner_text("#port-queue")
     page.screenshot(path=str(ARTIFACTS / "qinzhou-eight-weeks.png"), full_page=True)
+
+
+def test_a_fresh_start_opens_on_trains_calls_and_waits(
+    demo_history, page, live_app, tmp_path, in_own_connection
+):
+    """Issue 21 (1): after a fresh start's backfills (AIS and rail), the overview's default
+    period holds the data: trains, port calls and the median wait are figures, not "—" and
+    not 0; every card's lines, comparisons included, are inside it at 1366x768 (6)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from rail.models import Train
+
+    rail = tmp_path / "rail.jsonl"
+
+    def trains():
+        call_command("simulate_rail", "--out", str(rail), "--days", "5", stdout=StringIO())
+        call_command("ingest_rail", str(rail), stdout=StringIO(), stderr=StringIO())
+
+    in_own_connection(trains)
+    try:
+        login(page, live_app)
+        page.set_viewport_size({"width": 1366, "height": 768})
+        page.goto(f"{live_app}/dash/")
+        page.wait_for_selector("#overview-headline-calls strong", timeout=30_000)
+        for key in ("trains", "calls", "wait"):
+            value = page.inner_text(f"#overview-headline-{key} strong")
+            assert value not in ("—", "0", "0.0"), (key, value)
+        cards = page.evaluate(
+            """() => [...document.querySelectorAll('.cw-card')].map((card) => {
+                const box = card.getBoundingClientRect();
+                return [...card.children].map((line) => {
+                    const r = line.getBoundingClientRect();
+                    return {card: card.id, bottom: r.bottom - box.bottom,
+                            cut: line.scrollWidth > line.clientWidth + 1
+                                 && !line.classList.contains('cw-details')
+                                 && !line.classList.contains('cw-muted'),
+                            text: line.innerText};
+                });
+            }).flat()"""
+        )
+        assert all(line["bottom"] <= 1 for line in cards), [c for c in cards if c["bottom"] > 1]
+        compare = [c for c in cards if "y/y" in c["text"]]
+        assert compare and not any(c["cut"] for c in compare), compare
+        page.screenshot(path=str(ARTIFACTS / "fresh-start-default-view.png"))
+    finally:
+        in_own_connection(lambda: Train.objects.all().delete())
+
+
+def test_names_scaled_charts_and_short_pages(page, live_app):
+    """Issue 21 (6): the coverage chart's axis fits its lines; the coverage page is no
+    longer a 6,000-px scroll (the matrix scrolls in its box, its header kept; the gaps are
+    paged, named not coded); on a wall the port page shows no date picker."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_app}/dash/coverage")
+    page.wait_for_selector("#coverage-trend .js-plotly-plot", timeout=30_000)
+    top = page.evaluate(
+        "document.querySelector('#coverage-trend .js-plotly-plot').layout.yaxis.range[1]"
+    )
+    highest = page.evaluate(
+        "Math.max(...document.querySelector('#coverage-trend .js-plotly-plot').data"
+        ".flatMap(t => t.y.filter(v => v !== null)))"
+    )
+    assert highest <= top < 100 and top <= max(10, highest * 1.2 + 10), (highest, top)
+    assert page.evaluate("document.documentElement.scrollHeight") < 3000
+    matrix = page.locator(".cw-matrix-box")
+    assert matrix.evaluate("e => e.scrollHeight > e.clientHeight")  # it scrolls in its box
+    matrix.evaluate("e => e.scrollTop = 600")
+    header = page.locator("#coverage-matrix thead th").first.bounding_box()
+    box = matrix.bounding_box()
+    assert header and box and abs(header["y"] - box["y"]) <= 2  # the header stays in view
+    gaps = page.locator("#coverage-gaps td[data-dash-column='node']").all_inner_texts()
+    assert 0 < len(gaps) <= 12 and not any("_" in g and g.isupper() for g in gaps), gaps
+    page.screenshot(path=str(ARTIFACTS / "coverage-short.png"), full_page=True)
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{live_app}/dash/port/QZ_PORT?wall=1&every=600")
+    page.wait_for_selector("#port-queue", timeout=30_000)
+    assert page.evaluate("document.documentElement.classList.contains('cw-wall')")
+    assert not page.locator("#port-period input").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "wall-port-page.png"))
 
 
 def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
