@@ -159,9 +159,29 @@ def print_pages(title: str, times: dict[str, list[float]]) -> None:
 
 
 def prepare(database_url: str, weeks: float) -> None:
+    """Migrate, seed and backfill the scratch database once; then the trains of the last
+    two weeks, as `make run`'s rail feed backfills them (the port page's sea-rail transfers
+    and the route page read them), when it has none of that period."""
     env = {**os.environ, "DATABASE_URL": database_url}
     manage = [sys.executable, "manage.py"]
-    for step in (["migrate", "-v0"], ["load_corridor"], ["backfill_demo", "--weeks", str(weeks)]):
+    rail = Path(f"/tmp/cw-bench-rail-{os.getpid()}.jsonl")
+    steps = [["migrate", "-v0"], ["load_corridor"], ["backfill_demo", "--weeks", str(weeks)]]
+    import psycopg
+
+    with psycopg.connect(_libpq(database_url)) as conn:
+        has_table = conn.execute("SELECT to_regclass('rail_train')").fetchone()[0]
+        recent = (
+            has_table
+            and conn.execute(
+                "SELECT count(*) FROM rail_train WHERE dep_actual > now() - interval '7 days'"
+            ).fetchone()[0]
+        )
+    if not recent:
+        steps += [
+            ["simulate_rail", "--out", str(rail), "--days", "14"],
+            ["ingest_rail", str(rail)],
+        ]
+    for step in steps:
         done = subprocess.run([*manage, *step], cwd=ROOT, capture_output=True, text=True, env=env)
         if done.returncode:
             print(done.stdout[-2000:], done.stderr[-2000:])
@@ -181,7 +201,7 @@ def scratch_url(weeks: float) -> str:
 
     cfg = dj_database_url.parse(base)
     name = f"{cfg['NAME']}_{weeks:g}w"
-    with psycopg.connect(base.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+    with psycopg.connect(_libpq(base.rsplit("/", 1)[0] + "/postgres"), autocommit=True) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
     return base.rsplit("/", 1)[0] + "/" + name
@@ -213,10 +233,15 @@ def serve_in_subprocess(database_url: str, vessels: int) -> tuple[subprocess.Pop
     return server, f"http://127.0.0.1:{port}"
 
 
+def _libpq(url: str) -> str:
+    """A DATABASE_URL as libpq reads it (postgis:// is Django's scheme)."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
 def codes_of(database_url: str) -> dict[str, str]:
     import psycopg
 
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(_libpq(database_url)) as conn:
         route = conn.execute(
             "SELECT r.code FROM corridors_route r JOIN rail_train t ON t.route_id = r.id "
             "GROUP BY r.code ORDER BY count(*) DESC LIMIT 1"

@@ -69,18 +69,24 @@ def test_an_alert_an_official_closed_is_not_raised_again_while_it_lasts(login_as
     assert official.post("/api/alerts/99999999/close/").status_code == 404
 
 
-def test_a_silent_vessel_in_port_is_alerted():
+def silent_in_port():
+    """A vessel in port at Qinzhou (an open call) last heard 9 hours ago."""
+    from django.contrib.gis.geos import Point
+
     qz = Node.objects.get(code="QZ_PORT")
     ship = make_vessel(name="QUIET ONE")
     make_call(qz, ship, timezone.now() - timedelta(hours=20))
-    from django.contrib.gis.geos import Point
-
     VesselLatest.objects.create(
         vessel=ship,
         ts=timezone.now() - timedelta(hours=9),
         geom=Point(108.6, 21.7, srid=4326),
         msg_type=1,
     )
+    return qz, ship
+
+
+def test_a_silent_vessel_in_port_is_alerted():
+    _qz, ship = silent_in_port()
     (found,) = ais_gaps(timezone.now())
     assert found.subject == f"vessel:{ship.mmsi}" and "silent for 9 h" in found.reason
 
@@ -134,17 +140,7 @@ def test_an_alert_is_kept_as_kind_and_parameters_and_said_in_the_users_language(
 
 
 def test_queue_and_gap_alerts_name_their_port_in_chinese(login_as):
-    qz = Node.objects.get(code="QZ_PORT")
-    ship = make_vessel(name="QUIET ONE")
-    make_call(qz, ship, timezone.now() - timedelta(hours=20))
-    from django.contrib.gis.geos import Point
-
-    VesselLatest.objects.create(
-        vessel=ship,
-        ts=timezone.now() - timedelta(hours=9),
-        geom=Point(108.6, 21.7, srid=4326),
-        msg_type=1,
-    )
+    qz, _ship = silent_in_port()
     evaluate(checks=[ais_gaps])
     api = login_as(APIClient(), "official")
     row = api.get("/api/alerts/?place=QZ_PORT", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["results"]

@@ -5,12 +5,13 @@ neighbours offer)."""
 from __future__ import annotations
 
 import dash
-from dash import Input, Output, State, callback, dash_table, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
+from dash_app.components.tables import paged_table
 
 dash.register_page(__name__, path="/coverage", name="Coverage", title="Coverage")
 
@@ -130,29 +131,17 @@ def body(lang: str, route: str | None, on) -> list:
         "coverage-ranking",
     )
     gap_columns = [
-        ("route", _("Route")),
-        ("node", _("Node")),
-        ("missing", _("Missing service")),
-        ("offered", _("Offered by neighbours")),
+        ("route", _("Route"), "text"),
+        ("node", _("Node"), "text"),
+        ("missing", _("Missing service"), "text"),
+        ("offered", _("Offered by neighbours"), "text"),
     ]
-    gaps = dash_table.DataTable(
-        id="coverage-gaps",
-        columns=[{"id": k, "name": name} for k, name in gap_columns],
-        data=[dict(zip([k for k, _n in gap_columns], g, strict=True)) for g in m.gap_rows],
-        sort_action="native",
-        filter_action="native",
-        filter_options={"case": "insensitive", "placeholder_text": _("search…")},
-        page_action="native",
+    keys = [key for key, _name, _kind in gap_columns]
+    gaps = paged_table(
+        "coverage-gaps",
+        gap_columns,
+        [dict(zip(keys, g, strict=True)) for g in m.gap_rows],
         page_size=12,
-        export_format="csv",
-        export_headers="display",
-        style_cell={
-            "fontSize": 13,
-            "padding": "3px 6px",
-            "textAlign": "left",
-            "whiteSpace": "normal",
-        },
-        style_header={"fontWeight": "bold"},
     )
     # The chart and the ranking first; the matrix scrolls in its own box (its header kept
     # in view); the gaps are a paged, searchable table: the page is no 6,000-px scroll.

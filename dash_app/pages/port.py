@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash
 import dash_leaflet as dl
 import flask
-from dash import Input, Output, State, callback, dash_table, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from core.limits import Busy, OverBudget, WindowRefused
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
+from dash_app.components.tables import paged_table
 
 dash.register_page(__name__, path_template="/port/<code>", name="Port", title="Port")
 
@@ -202,20 +203,11 @@ def calls_table(table) -> list:
     return [
         heading,
         html.P(note, className="cw-muted"),
-        dash_table.DataTable(
-            id="port-calls-table",
-            columns=[{"id": k, "name": _(name), "type": kind} for k, name, kind in CALL_COLUMNS],
-            data=table.rows,
-            sort_action="native",
-            filter_action="native",
-            filter_options={"case": "insensitive", "placeholder_text": _("search…")},
-            page_action="native",
+        paged_table(
+            "port-calls-table",
+            [(k, _(name), kind) for k, name, kind in CALL_COLUMNS],
+            table.rows,
             page_size=15,
-            export_format="csv",
-            export_headers="display",
-            style_table={"overflowX": "auto"},
-            style_cell={"fontSize": 13, "padding": "3px 6px", "textAlign": "left"},
-            style_header={"fontWeight": "bold"},
         ),
     ]
 

@@ -33,7 +33,7 @@ from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
 from geo.services import basemap
-from geo.services.coverage import compute_coverage, coverage_hex, evidence_sources
+from geo.services.coverage import categories, compute_coverage, coverage_hex, evidence_sources
 from geo.services.nodes import nodes_extent
 from portcalls.services.calls import watched_ports
 from portcalls.services.metrics import period_calls
@@ -146,7 +146,28 @@ def build(route_code: str | None, start: date, end: date, language: str) -> Repo
     ]
     routes = [route] if route else list(Route.objects.all())
     route_cov = compute_route_coverage(routes, node_coverage=coverage)
-    gaps = [(g.node, g.category, ", ".join(g.offered_by)) for rc in route_cov for g in rc.gaps]
+    # A node's missing service once, however many routes it lies on (their neighbours
+    # merged), in words.
+    offered: dict[tuple[str, str], list[str]] = {}
+    for rc in route_cov:
+        for g in rc.gaps:
+            merged = offered.setdefault((g.node, g.category), [])
+            merged.extend(o for o in g.offered_by if o not in merged)
+    node_names = {
+        n.code: localized(n, language)
+        for n in Node.objects.filter(
+            code__in={c for key, by in offered.items() for c in (key[0], *by)}
+        )
+    }
+    category_names = {c.code: localized(c, language) for c in categories()}
+    gaps = [
+        (
+            node_names.get(node, node),
+            category_names.get(category, category),
+            ", ".join(node_names.get(o, o) for o in by),
+        )
+        for (node, category), by in sorted(offered.items())
+    ]
     score = next(
         (rc.score for rc in route_cov if route is not None and rc.code == route.code), None
     )

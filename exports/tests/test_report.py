@@ -195,3 +195,17 @@ def test_the_pdf_pages_are_numbered_headers_whole_charts_clear_and_sources_linke
                     if box[0] + 1 < e["x0"] < box[2] - 1 and box[1] + 1 < e["top"] < box[3] - 1
                 ]
                 assert not inside, (page.page_number, box, inside[:3])
+
+
+def test_the_reports_gaps_are_named_and_listed_once():
+    """Issue 21 (6): a node's missing service once, however many routes it lies on, in
+    words (no "QZ_EAST five_g BH_PORT")."""
+    data = build(None, date(2026, 9, 1), date(2026, 9, 30), "en")
+    assert data.gaps
+    pairs = [(node, service) for node, service, _by in data.gaps]
+    assert len(pairs) == len(set(pairs))
+    codes = set(Node.objects.values_list("code", flat=True))
+    for node, service, by in data.gaps:
+        assert node not in codes and "_" not in service and not set(by.split(", ")) & codes
+    chinese = build(None, date(2026, 9, 1), date(2026, 9, 30), "zh-hans")
+    assert any("钦州" in node or "北海" in node for node, _s, _b in chinese.gaps)
