@@ -8,4 +8,6 @@ class Role(models.TextChoices):
     OFFICIAL = "official", _("Logistics official")
     OPERATOR = "operator", _("Port operator")
     ANALYST = "analyst", _("Analyst")
-    ADMIN = "admin", _("Administrator")
+    ADMIN = "admin", _("System administrator")
+    SECURITY = "security", _("Security administrator")
+    AUDITOR = "auditor", _("Audit administrator")

@@ -26,6 +26,9 @@ class Profile(models.Model):
     nodes = models.ManyToManyField("geo.Node", blank=True, related_name="operators")
     demo = models.BooleanField(default=False, editable=False)
 
+    class Meta:
+        permissions = [("read_data", "Can read the corridor's data (pages, API, exports)")]
+
     def __str__(self) -> str:
         return f"{self.user} ({self.role})"
 

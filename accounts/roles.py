@@ -18,6 +18,8 @@ from django.contrib.auth.models import Group, Permission
 from .choices import Role
 
 VIEW_APPS = ("geo", "corridors", "ais", "portcalls", "ports", "rail", "alerts")
+# Apps whose permissions a role may hold beyond the views of VIEW_APPS.
+OTHER_APPS = ("accounts", "audit", "auth")
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.OFFICIAL: (
         "geo.add_geofence",
@@ -36,8 +38,26 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.ANALYST: (),
     Role.ADMIN: (),
+    # The three administrators apart (三员分立): the system administrator (a superuser)
+    # runs the system and cannot change or erase the audit (the database refuses it); the
+    # security administrator manages users and roles and reads no data and no audit; the
+    # audit administrator reads and exports the audit and nothing else.
+    Role.SECURITY: (
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+        "accounts.view_profile",
+        "accounts.add_profile",
+        "accounts.change_profile",
+    ),
+    Role.AUDITOR: ("audit.view_auditevent", "audit.export_auditevent"),
 }
-STAFF_ROLES = {Role.OFFICIAL, Role.ADMIN}
+# Reading the corridor's data (every page and API read checks it): not the security and
+# audit administrators.
+DATA_ROLES = {Role.OFFICIAL, Role.OPERATOR, Role.ANALYST, Role.ADMIN}
+READ_DATA = "accounts.read_data"
+STAFF_ROLES = {Role.OFFICIAL, Role.ADMIN, Role.SECURITY}
 
 
 def group_name(role: str) -> str:
@@ -46,13 +66,16 @@ def group_name(role: str) -> str:
 
 def sync_role_groups() -> None:
     """Create or correct the group of every role (after each migrate)."""
-    for label in VIEW_APPS:  # their post_migrate may not have run yet (app order)
+    for label in (*VIEW_APPS, *OTHER_APPS):  # their post_migrate may not have run yet
         create_permissions(apps.get_app_config(label), verbosity=0)
     views = list(Permission.objects.filter(content_type__app_label__in=VIEW_APPS))
     views = [p for p in views if p.codename.startswith("view_")]
+    read_data = list(
+        Permission.objects.filter(content_type__app_label="accounts", codename="read_data")
+    )
     for role, names in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=group_name(role))
-        wanted = list(views)
+        wanted = [*views, *read_data] if role in DATA_ROLES else []
         for name in names:
             app, codename = name.split(".")
             wanted += list(

@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from audit import services as audit
+from audit.choices import Action
 from core.tokens import token_expired
 from geo.models import Node
 
@@ -100,12 +102,16 @@ def issue_token(user: Any, renew: bool = False) -> Token:
         if token is not None and not renew and not token_expired(token):
             return token
         Token.objects.filter(user=user).delete()
-        return Token.objects.create(user=user)
+        made = Token.objects.create(user=user)
+    audit.record(Action.TOKEN, f"user:{user.username}", {"token": "issued"}, user=user)
+    return made
 
 
 def revoke_token(user: Any) -> bool:
     """Delete the user's API token; whether there was one."""
     deleted, _ = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit.record(Action.TOKEN, f"user:{user.username}", {"token": "revoked"}, user=user)
     return deleted > 0
 
 

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import urls as accounts_urls
 from ais.api import urls as ais_urls
 from alerts.api import urls as alerts_urls
+from audit.api import urls as audit_urls
 from corridors.api import urls as corridors_urls
 from exports.api import urls as exports_urls
 from geo.api import urls as geo_urls
@@ -24,6 +25,7 @@ APPS = (
     alerts_urls,
     exports_urls,
     accounts_urls,
+    audit_urls,
 )
 
 # Only for the root view's list of collections: each app's own urls serve its routes.

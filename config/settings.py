@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "alerts",
     "exports",
     "dash_app",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Who read or changed what, when, from where (audit.middleware).
+    "audit.middleware.AuditRequests",
     # `/api/nodes/?format=gpkg` and the like: the layer's export.
     "exports.middleware.ListFormatRedirect",
     # Last: turns a lockout flagged during authentication into a 429 answer.
@@ -203,6 +206,11 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # reads; the basemap, /healthz and the schema are always public; everything else
 # (vessels, port calls, throughput, AIS statistics) always needs a login or a token.
 CW_PUBLIC_LAYERS = env_bool("CW_PUBLIC_LAYERS", False)
+# The audit log: how long its rows stay in the database before audit_retain archives them.
+CW_AUDIT_RETENTION_DAYS = env_int("CW_AUDIT_RETENTION_DAYS", 180)
+CW_AUDIT_ARCHIVE_DIR = Path(
+    os.environ.get("CW_AUDIT_ARCHIVE_DIR", str(BASE_DIR / ".var" / "audit"))
+)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call is answered 401 with `WWW-Authenticate: Token`.

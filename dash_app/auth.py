@@ -18,6 +18,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import translation
 from werkzeug.exceptions import InternalServerError, RequestEntityTooLarge
 
+from audit import context as audit_context
+from audit import services as audit
+from audit.choices import Action
+from core.api.permissions import READ_DATA
 from core.ingest.text import first_control
 from core.metrics import observe
 from core.names import is_chinese
@@ -127,7 +131,23 @@ def install(server: flask.Flask, prefix: str) -> None:
                 target = prefix.rstrip("/") + flask.request.full_path.rstrip("?")
                 return flask.redirect(f"{LOGIN_PATH}?{urlencode({'next': target})}")
             return flask.jsonify({"detail": "Authentication required"}), 401
+        if not user.has_perm(READ_DATA):
+            return flask.jsonify({"detail": "This role reads no corridor data"}), 403
         flask.g.user = user
+        # Who acts, from where, for the services a callback calls (audit.context); a page
+        # served is a page read (its callbacks are the same page's parts: not recorded).
+        flask.g.cw_audit = audit_context.current.set(
+            audit_context.Acting(user, audit_context.client_ip(flask.request.environ))
+        )
+        if flask.request.method == "GET" and not flask.request.path.startswith(
+            ("/_dash", "/assets", "/_reload", "/_favicon")
+        ):
+            audit.record(
+                Action.READ,
+                prefix.rstrip("/") + flask.request.path,
+                {"method": "GET", "query": flask.request.query_string.decode()[:300]},
+                user=user,
+            )
         chosen = flask.request.args.get("lang")
         if chosen in {code for code, _ in settings.LANGUAGES}:
             # A language link: remember it the way Django does (its cookie), then reload the
@@ -147,6 +167,12 @@ def install(server: flask.Flask, prefix: str) -> None:
         if flask.request.path.endswith("/_dash-update-component"):
             return _check_callback_body(flask.request)
         return None
+
+    @server.teardown_request
+    def _done(_exc):
+        token = flask.g.pop("cw_audit", None)
+        if token is not None:
+            audit_context.current.reset(token)
 
     @server.errorhandler(RequestEntityTooLarge)
     def _too_large(exc):

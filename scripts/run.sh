@@ -86,6 +86,8 @@ CONF
   program exports "$PY manage.py export_worker"
   # Closed months of AIS positions get their spatial index (the open month has none).
   program positions "$PY manage.py index_positions --every 3600"
+  # The audit: rows older than CW_AUDIT_RETENTION_DAYS archived, then deleted, daily.
+  program audit "$PY manage.py audit_retain --every 86400"
   if [[ -n "${CW_SMTP_HOST:-}" ]]; then
     program reminders "$PY manage.py notify_overdue --every 86400"
   fi

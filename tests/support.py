@@ -118,3 +118,20 @@ def seed_fence(name: str):
 
     path = settings.CW_DATA_DIR / "geofences.geojson"
     return next(f for f in read_features(path, {"Polygon"}) if f.properties["name"] == name)
+
+
+# Queries every authenticated request makes besides reading its data: the role's permissions
+# (the right to read data), and the audit's row (its lock, the chain's last row, the insert;
+# in a test's transaction, their savepoint).
+ACCESS_AND_AUDIT = (
+    "audit_auditevent",
+    "pg_advisory_xact_lock",
+    "auth_permission",
+    "accounts_profile",
+    "SAVEPOINT",
+)
+
+
+def data_queries(captured) -> list[str]:
+    """The SQL of a captured request that reads its data (see ACCESS_AND_AUDIT)."""
+    return [q["sql"] for q in captured if not any(k in q["sql"] for k in ACCESS_AND_AUDIT)]

@@ -510,6 +510,7 @@ SQL_HOMES = {
     "ais/ingest/store.py",
     "ais/geoparquet.py",
     "rail/querysets.py",
+    "audit/db.py",
     "core/layercache.py",
     "core/limits.py",
     "core/backup.py",

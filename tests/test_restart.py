@@ -73,7 +73,9 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
             "-c",
             "from django.contrib.auth import get_user_model\n"
             "from rest_framework.authtoken.models import Token\n"
+            "from accounts.models import Profile\n"
             "u = get_user_model().objects.create_user('watcher')\n"
+            "Profile.objects.create(user=u, role='analyst')\n"
             "print(Token.objects.create(user=u).key)",
         ],
         cwd=ROOT,

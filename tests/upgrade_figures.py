@@ -65,6 +65,7 @@ GROWING = {
     "django_migrations",
     "django_content_type",
     "auth_permission",
+    "auth_group",  # a release may add a role (a group): the security and audit administrators
     "auth_group_permissions",
     "core_tableversion",
 }

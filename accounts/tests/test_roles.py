@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from accounts.models import Profile, Role
-from accounts.roles import ROLE_PERMISSIONS, group_name, role_of, sync_role_groups
+from accounts.roles import READ_DATA, ROLE_PERMISSIONS, group_name, role_of, sync_role_groups
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,13 @@ def test_role_groups_hold_their_permissions_and_every_view():
     analyst = perms(Group.objects.get(name=group_name(Role.ANALYST)))
     assert set(ROLE_PERMISSIONS[Role.OFFICIAL]) <= official
     assert "geo.change_geofence" not in analyst and "portcalls.view_portcall" in analyst
-    assert not {p for p in analyst if not p.split(".")[1].startswith("view_")}
+    assert {p for p in analyst if not p.split(".")[1].startswith("view_")} == {READ_DATA}
+    # The security and audit administrators read no data (三员分立).
+    for role in (Role.SECURITY, Role.AUDITOR):
+        held = perms(Group.objects.get(name=group_name(role)))
+        assert held == set(ROLE_PERMISSIONS[role]), role
+        assert READ_DATA not in held and "portcalls.view_portcall" not in held
+    assert "audit.view_auditevent" not in analyst | official
 
 
 def test_a_profiles_role_sets_group_staff_and_superuser(django_user_model):

@@ -34,6 +34,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from ais.models import VesselLatest
+from audit import services as audit
+from audit.choices import Action
 from geo.models import Node
 from portcalls.models import PortCall
 from portcalls.services.metrics import congested_ports
@@ -307,6 +309,7 @@ def set_states(alert_ids: Iterable[int], user: Any, state: str) -> int:
         before = Alert.objects.filter(pk=pk).values_list("state", flat=True).first()
         if before is not None and set_state(pk, user, state).state != before:
             changed += 1
+            audit.record(Action.WRITE, f"alert:{pk}", {"state": [before, state]}, user=user)
     return changed
 
 

@@ -22,6 +22,8 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from audit import services as audit
+from audit.choices import Action
 from corridors.models import Route
 
 from ..models import ExportJob, JobState
@@ -118,7 +120,7 @@ def create_job(
     the caller's choice."""
     params = check_request(user, layer, fmt, crs, filters)
     check_quota(user)
-    return ExportJob.objects.create(
+    job = ExportJob.objects.create(
         user=user,
         kind="report" if layer == REPORT else "layer",
         layer=layer,
@@ -127,6 +129,13 @@ def create_job(
         params=params.as_dict(),
         language=language,
     )
+    audit.record(
+        Action.EXPORT,
+        f"export:{job.pk}",
+        {"layer": layer, "format": fmt, "crs": crs, "params": job.params},
+        user=user,
+    )
+    return job
 
 
 def report_window(params: ExportParams) -> tuple[date, date]:

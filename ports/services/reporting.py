@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.services import nodes_of
+from audit import services as audit
+from audit.choices import Action
 from core.ingest.spreadsheets import UnreadableFile, read_table, rows_as_dicts
 from core.periods import add_months, months_before
 from geo.models import Node
@@ -459,6 +461,12 @@ def submit_figures(
     except IntegrityError as exc:
         plan.errors.append(finding(Problem(None, None, "", "changed_meanwhile")))
         raise SubmissionRefused(plan, conflict=True) from exc
+    audit.record(
+        Action.UPLOAD,
+        f"upload:{batch.pk}",
+        {"channel": channel, "rows": plan.rows, "state": "stored"},
+        user=user,
+    )
     return batch, plan
 
 
@@ -502,6 +510,12 @@ def review_figure(report_id: int, user: Any, approve: bool, comment: str = "") -
         update_fields=["official", "status", "reviewed_by", "reviewed_at", "review_comment"]
     )
     transaction.on_commit(lambda: notify_review(report))
+    audit.record(
+        Action.REVIEW,
+        f"throughput:{report.pk}",
+        {"decision": report.status, "node": report.node.code, "comment": comment[:200]},
+        user=user,
+    )
     return report
 
 
@@ -577,6 +591,12 @@ def preview_upload(user: Any, data: bytes, name: str) -> tuple[UploadBatch, Plan
         warnings=[w.as_dict() for w in plan.warnings],
         content=data,
         expected=expected_of(plan),
+    )
+    audit.record(
+        Action.UPLOAD,
+        f"upload:{batch.pk}",
+        {"file": name[:200], "rows": plan.rows, "errors": len(plan.errors), "state": "previewed"},
+        user=user,
     )
     return batch, plan
 
