@@ -115,6 +115,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
             "alerts",
             "exports",
             "positions",
+            "audit",
         }
         before = wait_for(
             lambda: (
