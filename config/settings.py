@@ -253,6 +253,18 @@ SPECTACULAR_SETTINGS = {
 # Tianditu...) is optional and only used when set.
 CW_TILE_URL = os.environ.get("CW_TILE_URL", "")
 CW_TILE_ATTRIBUTION = os.environ.get("CW_TILE_ATTRIBUTION", "")
+# The datum the tiles of CW_TILE_URL are drawn in: wgs84 or cgcs2000; gcj02 (and bd09) are
+# refused, never overlaid on our WGS84 data (geo.services.tiles).
+CW_TILE_DATUM = os.environ.get("CW_TILE_DATUM", "wgs84")
+# Tianditu (天地图): the key (tk), the base layer (vec, img or ter; its Chinese annotation
+# layer is added), the tile matrix (w: Web Mercator, c: CGCS2000) and an intranet mirror
+# that serves the same paths (default: Tianditu itself).
+CW_TIANDITU_KEY = os.environ.get("CW_TIANDITU_KEY", "")
+CW_TIANDITU_LAYER = os.environ.get("CW_TIANDITU_LAYER", "vec")
+CW_TIANDITU_MATRIX = os.environ.get("CW_TIANDITU_MATRIX", "w")
+CW_TIANDITU_URL = os.environ.get("CW_TIANDITU_URL", "")
+# The map-approval number (审图号) of the map in use, printed on every map, report and PDF.
+CW_MAP_APPROVAL = os.environ.get("CW_MAP_APPROVAL", "")
 # The bundled country boundaries follow Natural Earth's de facto worldview, not China's (the
 # McMahon line, Taiwan apart, no maritime line): a map shown, printed or exported in China must
 # not draw them, so they are off unless a deployer outside that rule turns them on.

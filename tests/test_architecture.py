@@ -329,6 +329,9 @@ PAIRS: dict[str, tuple[str, tuple[str, ...]]] = {
     "node_position": ("geo.services.nodes:find_node", ("ports/api/views.py",)),
     "corridor_bounds": ("geo.services.nodes:nodes_extent", ("exports/services/report.py",)),
     "basemap_urls": ("geo.services.basemap:shown_layers", ("exports/services/report.py",)),
+    "tile_layers": ("geo.services.tiles:tile_sources", ("exports/services/report.py",)),
+    "map_crs": ("geo.services.tiles:map_crs", ("exports/services/report.py",)),
+    "map_approval": ("geo.services.tiles:approval_text", ("exports/services/report.py",)),
     "map_nodes": ("ports.services.totals:latest_year", ("exports/services/layers.py",)),
     "coverage_gap_layer": (
         "corridors.services.coverage:compute_route_coverage",
@@ -389,7 +392,6 @@ FORMATTERS = {
     "ship_type_label",
     "nav_status_label",
     "segments_url",
-    "tile_layer",
     "fences_url",
     "live_vessels_url",
     "parse_id",

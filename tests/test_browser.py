@@ -1259,3 +1259,27 @@ def test_an_analyst_draws_the_export_area_on_a_map(page, live_app, in_own_connec
     for r in rows:
         assert west <= float(r[lon]) <= east and south <= float(r[lat]) <= north, r
     in_own_connection(lambda: ExportJob.objects.all().delete())
+
+
+def test_tianditu_tiles_come_from_the_configured_host_and_the_approval_shows(
+    page, live_app, settings
+):
+    """Issue 18 (2): with a Tianditu key and an intranet mirror, the map asks tiles only of
+    the mirror, with the key, base and Chinese annotation layers; the map-approval number
+    is on the map."""
+    settings.CW_TIANDITU_KEY = "k3y"
+    settings.CW_TIANDITU_URL = f"{live_app}/tianditu-mirror"
+    settings.CW_MAP_APPROVAL = "GS(2026)1234号"
+    ARTIFACTS.mkdir(exist_ok=True)
+    login(page, live_app)
+    page.wait_for_selector('.cw-node[data-code="CQ"]', timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('img.leaflet-tile').length > 4", timeout=20_000
+    )
+    tiles = [u for u in page.requested if "wmts" in u]
+    assert tiles and all(u.startswith(f"{live_app}/tianditu-mirror/") for u in tiles)
+    assert all("tk=k3y" in u for u in tiles)
+    assert {u.split("/tianditu-mirror/")[1][:5] for u in tiles} == {"vec_w", "cva_w"}
+    approval = page.locator("#overview-approval")
+    assert approval.is_visible() and "审图号：GS(2026)1234号" in approval.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "tianditu-approval.png"))

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,7 +14,7 @@ from ais.choices import NAV_STATUS, ShipTypeGroup
 from core import mmsi as mmsi_rules
 from core import names, periods
 from corridors import choices as corridor_choices
-from geo.services import basemap
+from geo.services import basemap, tiles
 from geo.services.coverage import coverage_hex
 from ports.choices import QUALIFIER_SIGNS as QUALIFIER_SIGNS
 from ports.services import totals as throughput_totals
@@ -91,9 +90,20 @@ def segments_url(route: str | None = None) -> str:
     return f"{url}?route={route}" if route else url
 
 
-def tile_layer() -> tuple[str, str] | None:
-    """The optional tile URL and attribution (None: the bundled vector basemap only)."""
-    return (settings.CW_TILE_URL, settings.CW_TILE_ATTRIBUTION) if settings.CW_TILE_URL else None
+def tile_layers() -> list[tiles.TileSource]:
+    """The tile layers drawn under the vector basemap, bottom first (none by default; a
+    refused source: none, geo.services.tiles)."""
+    return tiles.tile_sources()
+
+
+def map_crs() -> str:
+    """The maps' CRS (Leaflet's name): EPSG4326 under Tianditu's CGCS2000 matrix."""
+    return tiles.map_crs()
+
+
+def map_approval() -> str:
+    """The map-approval number (审图号) and the tiles' attribution, printed on the map."""
+    return tiles.approval_text()
 
 
 def fences_url(node: str | None = None) -> str:

@@ -36,9 +36,15 @@ def _basemap_layers() -> list:
     urls = gateway.basemap_urls()
     style = gateway.BASEMAP_STYLES
     layers = []
-    tile = gateway.tile_layer()
-    if tile:
-        layers.append(dl.TileLayer(url=tile[0], attribution=tile[1]))
+    for tile in gateway.tile_layers():
+        layers.append(
+            dl.TileLayer(
+                url=tile.url,
+                attribution=tile.attribution,
+                subdomains=tile.subdomains,
+                zoomOffset=tile.zoom_offset,
+            )
+        )
     for name, url in urls.items():
         layers.append(
             dl.GeoJSON(id=f"overview-basemap-{name}", url=url, style=style[name], interactive=False)
@@ -278,8 +284,16 @@ def layout(**query) -> html.Div:
                         zoom=10 if detail else 4,
                         minZoom=3,
                         maxZoom=13,
+                        crs=gateway.map_crs(),
                         className="cw-map",
                         children=map_layers,
+                    ),
+                    # The map-approval number (审图号) and the tiles' source, when set.
+                    html.Div(
+                        gateway.map_approval(),
+                        id="overview-approval",
+                        className="cw-approval",
+                        hidden=not gateway.map_approval(),
                     ),
                     html.Aside(className="cw-panel", children=panel),
                 ],

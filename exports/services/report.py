@@ -32,7 +32,7 @@ from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
 from corridors.services.coverage import compute_route_coverage
 from geo.models import Node
-from geo.services import basemap
+from geo.services import basemap, tiles
 from geo.services.coverage import categories, compute_coverage, coverage_hex, evidence_sources
 from geo.services.nodes import nodes_extent
 from portcalls.services.calls import watched_ports
@@ -293,15 +293,32 @@ def html_report(data: ReportData) -> str:
     import folium
     from branca.element import Element
 
-    tile = getattr(settings, "CW_TILE_URL", "")
     m = folium.Map(
         location=[22, 106],
         zoom_start=5,
-        tiles=tile or None,
-        attr=getattr(settings, "CW_TILE_ATTRIBUTION", "") or None,
+        tiles=None,
+        crs=tiles.map_crs(),
         control_scale=True,
         prefer_canvas=False,
     )
+    for tile in tiles.tile_sources():  # none by default: the vector basemap below
+        folium.TileLayer(
+            tiles=tile.url,
+            attr=tile.attribution or "tiles",
+            subdomains=tile.subdomains,
+            zoom_offset=tile.zoom_offset,
+            overlay=tile.overlay,
+            control=False,
+        ).add_to(m)
+    approval = tiles.approval_text()
+    if approval:  # the map-approval number (审图号) on the map itself
+        m.get_root().html.add_child(  # type: ignore[attr-defined]
+            Element(
+                '<div class="cw-approval" style="position:fixed;left:8px;bottom:28px;'
+                "z-index:1000;font-size:11px;background:rgba(255,255,255,.85);"
+                f'padding:1px 5px">{html.escape(approval)}</div>'
+            )
+        )
     styles = basemap.STYLES
     base = folium.FeatureGroup(name=_("Basemap"), control=False).add_to(m)
     for name, collection in _basemap().items():
@@ -744,6 +761,9 @@ def pdf_report(data: ReportData) -> bytes:
             small,
         ),
     ]
+    approval = tiles.approval_text()
+    if approval:  # the map-approval number (审图号) under the map
+        story.append(Paragraph(html.escape(approval), small))
     chart = chart_png(data)
     for index, t in enumerate(report_tables(data)):
         if t.heading:
