@@ -17,8 +17,16 @@ PREFIX = "/dash/"
 HERE = Path(__file__).resolve().parent
 
 
+class CorridorDash(dash.Dash):
+    def interpolate_index(self, **kwargs):  # type: ignore[no-untyped-def]
+        """The page's language on its <html> (screen readers read it in that language)."""
+        page = super().interpolate_index(**kwargs)
+        lang = "zh-Hans" if auth.request_language().lower().startswith("zh") else "en"
+        return page.replace("<html>", f'<html lang="{lang}">', 1)
+
+
 def create_dash_app() -> dash.Dash:
-    app = dash.Dash(
+    app = CorridorDash(
         __name__,
         requests_pathname_prefix=PREFIX,
         routes_pathname_prefix="/",

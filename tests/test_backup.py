@@ -121,7 +121,9 @@ def tmp():
 def populate(c: dict, tmp: Path) -> None:
     manage(c, "migrate", "-v0")
     manage(c, "load_corridor")
-    manage(c, "demo_accounts", "create")
+    # The passwords into the scratch folder (the default is the checkout's own .var: a
+    # developer's demo passwords were overwritten by this test's).
+    manage(c, "demo_accounts", "create", "--password-file", str(c["var"] / "demo-accounts.txt"))
     manage(c, "backfill_demo", "--weeks", "1", "--ships", "6", "--arrivals", "0.5")
     trains = tmp / "trains.jsonl"
     manage(c, "simulate_rail", "--out", str(trains), "--days", "1")

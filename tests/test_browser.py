@@ -1283,3 +1283,40 @@ def test_tianditu_tiles_come_from_the_configured_host_and_the_approval_shows(
     approval = page.locator("#overview-approval")
     assert approval.is_visible() and "审图号：GS(2026)1234号" in approval.inner_text()
     page.screenshot(path=str(ARTIFACTS / "tianditu-approval.png"))
+
+
+def test_every_page_has_no_critical_accessibility_violation(page, live_app):
+    """Issue 18 (6, in part): axe-core (as axe-playwright-python bundles it: no network) finds
+    no critical violation on any dashboard page, in English and in Chinese."""
+    pytest.importorskip("axe_playwright_python")
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    login(page, live_app)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    found = {}
+    for lang in ("en", "zh-hans"):
+        page.goto(f"{live_app}/dash/?lang={lang}")
+        for path in (
+            "/dash/",
+            "/dash/node/QZ_PORT",
+            "/dash/port/QZ_PORT",
+            "/dash/route/E",
+            "/dash/coverage",
+            "/dash/export",
+            "/dash/report",
+            "/review/",
+        ):
+            page.goto(live_app + path)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(500)
+            assert page.evaluate("document.documentElement.lang"), path
+            violations = axe.run(page).response["violations"]
+            critical = [
+                (v["id"], [n["html"][:80] for n in v["nodes"][:2]])
+                for v in violations
+                if v["impact"] == "critical"
+            ]
+            if critical:
+                found[(lang, path)] = critical
+    assert found == {}, found

@@ -47,6 +47,7 @@ def layout(**query) -> html.Div:
                     dcc.Interval(id="report-tick", interval=2000, disabled=True),
                     html.Iframe(
                         id="report-preview",
+                        title=_("Preview of the corridor report"),
                         style={"width": "100%", "height": "75vh", "border": "1px solid #ccc"},
                     ),
                 ],
