@@ -4,6 +4,7 @@ report page): see it and when it expires, make or renew it, revoke it."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from core.tokens import token_expired, token_expires_at
 
+from .oidc import enabled as oidc_enabled
 from .services import (
     current_token,
     issue_token,
@@ -48,3 +50,12 @@ def token_page(request: HttpRequest) -> HttpResponse:
             "expired": token_expired(token) if token else False,
         },
     )
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login form, with the organisation's sign-on beside it when configured."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["oidc"] = oidc_enabled()
+        return context

@@ -158,7 +158,21 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Single sign-on (OpenID Connect), active when CW_OIDC_CLIENT_ID is set (accounts.oidc).
+    "accounts.oidc.CorridorOIDCBackend",
 ]
+OIDC_RP_CLIENT_ID = os.environ.get("CW_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("CW_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("CW_OIDC_AUTHORIZATION_URL", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("CW_OIDC_TOKEN_URL", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("CW_OIDC_USERINFO_URL", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("CW_OIDC_JWKS_URL", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("CW_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_TIMEOUT = 10
+CW_OIDC_GROUPS_CLAIM = os.environ.get("CW_OIDC_GROUPS_CLAIM", "groups")
+CW_OIDC_GROUP_ROLES = os.environ.get("CW_OIDC_GROUP_ROLES", "")
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 AXES_FAILURE_LIMIT = env_int("CW_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("CW_LOGIN_COOLOFF_MIN", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
