@@ -11,6 +11,8 @@ from pathlib import Path
 import dash
 from dash import html
 
+from core.names import is_chinese
+
 from . import auth
 
 PREFIX = "/dash/"
@@ -21,7 +23,7 @@ class CorridorDash(dash.Dash):
     def interpolate_index(self, **kwargs):  # type: ignore[no-untyped-def]
         """The page's language on its <html> (screen readers read it in that language)."""
         page = super().interpolate_index(**kwargs)
-        lang = "zh-Hans" if auth.request_language().lower().startswith("zh") else "en"
+        lang = "zh-Hans" if is_chinese(auth.request_language()) else "en"
         return page.replace("<html>", f'<html lang="{lang}">', 1)
 
 
