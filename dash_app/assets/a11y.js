@@ -23,10 +23,15 @@
       d.setAttribute("role", "button");
     });
   }
+  var pending = false;
+  function later() {  // at most twice a second: the map moves many nodes while it pans
+    if (pending) return;
+    pending = true;
+    setTimeout(function () { pending = false; mend(document); }, 500);
+  }
   function start() {
     mend(document);
-    new MutationObserver(function () { mend(document); })
-      .observe(document.body, {childList: true, subtree: true});
+    new MutationObserver(later).observe(document.body, {childList: true, subtree: true});
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
