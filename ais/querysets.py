@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
@@ -11,6 +11,8 @@ from django.contrib.gis.geos import Polygon
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+
+from core.periods import day_bounds
 
 from .ingest.ais import VESSEL_MMSI_RANGES
 
@@ -138,6 +140,5 @@ class VesselPositionQuerySet(QuerySet[Any]):
 
 
 def _near_params(area_ewkb: bytes, near_deg: float, first: date, last: date) -> dict[str, Any]:
-    start = datetime.combine(first, time(), UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    start, end = day_bounds(first, last)
     return {"start": start, "end": end, "area": area_ewkb, "near": near_deg}

@@ -9,7 +9,7 @@ service, export and command that steps through months uses these functions.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 
 def month_index(day: date) -> int:
@@ -100,3 +100,12 @@ def comparison_periods(first: date, last: date) -> list[tuple[date, date]]:
 
 def days_in(first: date, last: date) -> int:
     return (last - first).days + 1
+
+
+def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
+    """The UTC moments [start, end) of the days [first, last]: the start of the first, the
+    start of the day after the last."""
+    return (
+        datetime.combine(first, datetime.min.time(), UTC),
+        datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
+    )

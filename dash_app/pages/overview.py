@@ -262,6 +262,7 @@ def layout(**query) -> html.Div:
         ],
     )
     opening = gateway.corridor_bounds()
+    approval = gateway.map_approval()
     return html.Div(
         [
             _top_bar(lang),
@@ -290,10 +291,10 @@ def layout(**query) -> html.Div:
                     ),
                     # The map-approval number (审图号) and the tiles' source, when set.
                     html.Div(
-                        gateway.map_approval(),
+                        approval,
                         id="overview-approval",
                         className="cw-approval",
-                        hidden=not gateway.map_approval(),
+                        hidden=not approval,
                     ),
                     html.Aside(className="cw-panel", children=panel),
                 ],

@@ -90,9 +90,12 @@ def _configured() -> list[TileSource]:
 def problems() -> list[str]:
     """What is wrong with the configured tile sources (the system check shows it)."""
     try:
-        sources = _configured()
+        return _problems_of(_configured())
     except RefusedSource as exc:
         return [str(exc)]
+
+
+def _problems_of(sources: list[TileSource]) -> list[str]:
     out = []
     for s in sources:
         if s.datum in OFFSET_DATUMS:
@@ -111,11 +114,15 @@ def problems() -> list[str]:
 def tile_sources() -> list[TileSource]:
     """The tile layers a map draws, bottom first (none: the bundled vector basemap only).
     A refused configuration draws none of them (said by `problems`)."""
-    found = problems()
+    try:
+        sources = _configured()
+        found = _problems_of(sources)
+    except RefusedSource as exc:
+        found = [str(exc)]
     if found:
         log.error("tile basemap refused: %s", "; ".join(found))
         return []
-    return _configured()
+    return sources
 
 
 def map_crs() -> str:

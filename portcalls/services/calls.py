@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from ais.ingest.store import LATE_AFTER_S
 from ais.models import PortCallRecompute, Vessel, VesselPosition
 from core.imports import ImportCounts
 from core.models import Origin
+from core.periods import day_bounds
 from core.versioning import add_version
 from geo.models import Geofence, Node
 
@@ -106,8 +107,7 @@ def wait_hours(call: PortCall) -> float | None:
 
 def calls_arriving(node: Node, first: date, last: date) -> QuerySet[PortCall]:
     """The official calls at a port arriving on the days [first, last], newest first."""
-    start = datetime.combine(first, time(), UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    start, end = day_bounds(first, last)
     return port_calls(node).filter(arrival_at__gte=start, arrival_at__lt=end)
 
 

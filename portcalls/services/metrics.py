@@ -8,7 +8,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.cache import cache
@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ais.choices import ship_type_group
 from core.limits import QUERY_TIMEOUT_S, check_window, guarded
+from core.periods import day_bounds
 from geo.models import Node
 
 from ..detection import Rule, as_columns, detect_calls_arrays
@@ -162,8 +163,7 @@ LAST_YEAR_HALF_WINDOW = 14  # days either side of the same date last year
 
 
 def _calls_between(node: Node, first: date, last: date) -> list[PortCall]:
-    lo = datetime.combine(first, datetime.min.time(), UTC)
-    hi = datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC)
+    lo, hi = day_bounds(first, last)
     return list(
         PortCall.objects.filter(node=node, arrival_at__lt=hi)
         .exclude(departure_at__lt=lo)
@@ -329,8 +329,7 @@ class PeriodCalls:
 def period_calls(first: date, last: date, nodes: Iterable[Node] | None = None) -> PeriodCalls:
     """The calls arriving on the days [first, last] at `nodes` (every watched port when
     None); no call where AIS saw nothing near the ports in the period is no data."""
-    start = datetime.combine(first, time(), UTC)
-    end = datetime.combine(last + timedelta(days=1), time(), UTC)
+    start, end = day_bounds(first, last)
     calls = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
     ports = list(nodes) if nodes is not None else None
     if ports is not None:

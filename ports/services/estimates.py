@@ -27,11 +27,12 @@ simulator's cargo: a test plants a bias in the simulator and sees it as the erro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from django.core.cache import cache
 
 from ais.choices import CONTAINER_MIN_LENGTH_M, container_ships
+from core.periods import day_bounds
 from geo.models import Node
 from portcalls.models import PortCall
 from portcalls.services.calls import ais_days
@@ -54,17 +55,10 @@ def capacity_teu(length_m: int | None) -> float:
     return float(CAPACITY_A * length_m**CAPACITY_B)
 
 
-def _day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    return (
-        datetime.combine(first, datetime.min.time(), UTC),
-        datetime.combine(last + timedelta(days=1), datetime.min.time(), UTC),
-    )
-
-
 def container_calls(node: Node, first: date, last: date) -> tuple[int, float]:
     """(container calls, their summed capacity in TEU) of calls arriving at `node` on the
     days [first, last]."""
-    start, end = _day_bounds(first, last)
+    start, end = day_bounds(first, last)
     calls = (
         PortCall.objects.filter(
             node=node,
