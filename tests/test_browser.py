@@ -605,7 +605,8 @@ def test_period_headline_node_and_coverage_pages(page, live_app):
     page.goto(f"{live_app}/dash/coverage?route=E")
     page.locator("#coverage-matrix").wait_for(timeout=30_000)
     assert "QZ_PORT" in page.inner_text("#coverage-matrix")
-    assert page.locator("#coverage-gaps tbody tr").count() > 0
+    # the gaps table is drawn by its own callback, maybe after the matrix: wait for it
+    page.wait_for_selector("#coverage-gaps tbody tr", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "coverage-page.png"), full_page=True)
 
     offsite = [u for u in page.requested if not u.startswith((live_app, "data:"))]
