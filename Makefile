@@ -6,7 +6,7 @@ PORT ?= 8000
 # Test processes (pytest-xdist; a file's tests stay together): two for two cores.
 TEST_WORKERS ?= 2
 
-.PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes messages bench clean
+.PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes pov-basemap messages bench clean
 
 setup:            ## packages, venv, PostGIS, migrations, seed data, demo accounts (once)
 	scripts/setup.sh
@@ -47,6 +47,9 @@ db-stop:
 
 sea-lanes:        ## re-route the sea legs over water (after changing nodes or segments)
 	$(PY) manage.py build_sea_lanes
+
+pov-basemap:      ## rebuild the political basemap layers (China's point of view) from their sources
+	$(PY) scripts/pov_basemap.py
 
 messages:         ## extract and compile translations (needs GNU gettext)
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=.var --ignore=static --ignore='tests/*'

@@ -279,10 +279,10 @@ CW_TIANDITU_MATRIX = os.environ.get("CW_TIANDITU_MATRIX", "w")
 CW_TIANDITU_URL = os.environ.get("CW_TIANDITU_URL", "")
 # The map-approval number (审图号) of the map in use, printed on every map, report and PDF.
 CW_MAP_APPROVAL = os.environ.get("CW_MAP_APPROVAL", "")
-# The bundled country boundaries follow Natural Earth's de facto worldview, not China's (the
-# McMahon line, Taiwan apart, no maritime line): a map shown, printed or exported in China must
-# not draw them, so they are off unless a deployer outside that rule turns them on.
-CW_POLITICAL_BOUNDARIES = os.environ.get("CW_POLITICAL_BOUNDARIES", "") == "1"
+# The political layers of the bundled basemap: `china` (default) draws boundaries, the maritime
+# line and place names from China's point of view (geo.services.basemap); `none` draws no
+# political layer at all (physical land, water and the corridor only).
+CW_POLITICAL_LAYERS = os.environ.get("CW_POLITICAL_LAYERS", "china")
 CW_DATA_DIR = Path(os.environ.get("CW_DATA_DIR", BASE_DIR / "data" / "gis"))
 
 # Mail (review outcomes to operators): only where an SMTP server is configured.

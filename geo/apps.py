@@ -13,6 +13,7 @@ class GeoConfig(AppConfig):
 def tile_sources_check(app_configs=None, **kwargs):
     """A refused tile basemap (an offset datum, a bad Tianditu setting) is an error at
     start-up: `manage.py check` and every command say it."""
+    from .services.basemap import political_problems
     from .services.tiles import problems
 
-    return [checks.Error(text, id="geo.E001") for text in problems()]
+    return [checks.Error(text, id="geo.E001") for text in problems() + political_problems()]

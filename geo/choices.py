@@ -48,6 +48,8 @@ class BasemapLayerName(models.TextChoices):
     COASTLINE = "coastline", _("Coastline")
     COUNTRY_BORDERS = "country_borders", _("Country borders")
     COUNTRIES = "countries", _("Countries")
+    MARITIME_LINE = "maritime_line", _("Maritime boundary line")
+    LABELS = "labels", _("Place names")
 
 
 class GeofenceKind(models.TextChoices):

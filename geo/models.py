@@ -179,6 +179,9 @@ class BasemapFeature(models.Model):
 
     layer = models.ForeignKey(BasemapLayer, on_delete=models.CASCADE, related_name="features")
     name = models.CharField(max_length=200, blank=True)
+    # The standard Chinese name (labels, countries) and a label's kind (country, island...).
+    name_zh = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=16, blank=True)
     geom = models.GeometryField(srid=4326)
 
     def __str__(self) -> str:

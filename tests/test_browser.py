@@ -628,6 +628,13 @@ def test_a_deep_link_restores_the_view(page, live_app):
     )
     assert "2026-01" in page.inner_text("#overview-period-label")
     assert "E" in page.inner_text("#overview-route")
+    # Issue 18: the basemap from China's point of view: the maritime line's nine dashes
+    # drawn, the island groups and Taiwan Island under their standard names (zh-Hans).
+    page.wait_for_selector(".cw-basemap-label >> text=南海诸岛", state="attached", timeout=20_000)
+    names = page.locator(".cw-basemap-label").all_inner_texts()
+    assert {"西沙群岛", "南沙群岛", "台湾岛", "越南"} <= set(names) and "Taiwan" not in names
+    dashes = page.locator('path[stroke="#7d6b87"][stroke-width="2.2"]')
+    assert dashes.count() == 9
     page.screenshot(path=str(ARTIFACTS / "deep-link.png"))
     page.click("#overview-play")  # the period moves on: the address follows
     page.wait_for_function("location.search.includes('from=2025-03')", timeout=20_000)

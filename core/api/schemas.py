@@ -319,4 +319,8 @@ def live_train_properties() -> Fields:
 
 
 def basemap_properties() -> Fields:
-    return {"name": s.CharField()}
+    return {
+        "name": s.CharField(),
+        "name_zh": s.CharField(required=False, help_text="standard Chinese name"),
+        "kind": s.CharField(required=False, help_text="of a place name: country, island, region"),
+    }

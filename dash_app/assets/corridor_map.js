@@ -87,6 +87,19 @@ window.corridorMap = (function () {
       layer.bindTooltip('<strong>' + esc(p.label) + '</strong><br>' + esc(p.headline),
         { direction: "top", className: "cw-node-tip" });
     },
+    // Basemap place names (countries, islands) as text in the page's language: the
+    // standard Chinese name in zh-Hans, its English form otherwise.
+    basemapLabel: function (feature, latlng) {
+      var p = feature.properties || {};
+      var zh = (document.documentElement.lang || "").toLowerCase().indexOf("zh") === 0;
+      var text = zh && p.name_zh ? p.name_zh : p.name;
+      var kind = /^[a-z]+$/.test(String(p.kind || "")) ? p.kind : "place";
+      return L.marker(latlng, {
+        icon: L.divIcon({ className: "cw-basemap-label cw-basemap-" + kind,
+          html: '<span>' + esc(text) + '</span>', iconSize: null }),
+        interactive: false, keyboard: false
+      });
+    },
     gapMarker: function (feature, latlng) {
       return L.circleMarker(latlng, { radius: 15, color: "#d6336c", weight: 2.5,
         dashArray: "4 3", fill: false, className: "cw-gap" });

@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dash_app import gateway
+from dash_app.components.basemap import basemap_layers
 
 dash.register_page(__name__, path="/export", name="Export", title="Export")
 
@@ -167,11 +168,7 @@ def area_map(box: list[float] | None) -> dl.Map:
         bounds=[[box[1], box[0]], [box[3], box[2]]] if box else opening,
         className="cw-export-map",
         children=[
-            dl.GeoJSON(
-                url=gateway.basemap_urls()["land"],
-                style={"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
-                interactive=False,
-            ),
+            *basemap_layers("export"),
             dl.LayerGroup(id="export-area", children=_rectangle(box)),
             dl.FeatureGroup(
                 dl.EditControl(

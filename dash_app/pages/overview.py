@@ -19,6 +19,7 @@ from core.names import is_chinese
 from dash_app import figures, gateway
 from dash_app.components import alerts as alert_panel
 from dash_app.components import period as period_bar
+from dash_app.components.basemap import basemap_layers
 from dash_app.components.legend import legend
 from dash_app.components.panels import node_panel
 
@@ -30,26 +31,6 @@ VESSEL_REFRESH_MS = 10_000
 def _middle(bounds: list[list[float]]) -> list[float]:
     (south, west), (north, east) = bounds
     return [(south + north) / 2, (west + east) / 2]
-
-
-def _basemap_layers() -> list:
-    urls = gateway.basemap_urls()
-    style = gateway.BASEMAP_STYLES
-    layers = []
-    for tile in gateway.tile_layers():
-        layers.append(
-            dl.TileLayer(
-                url=tile.url,
-                attribution=tile.attribution,
-                subdomains=tile.subdomains,
-                zoomOffset=tile.zoom_offset,
-            )
-        )
-    for name, url in urls.items():
-        layers.append(
-            dl.GeoJSON(id=f"overview-basemap-{name}", url=url, style=style[name], interactive=False)
-        )
-    return layers
 
 
 def _top_bar(lang: str) -> html.Div:
@@ -175,7 +156,7 @@ def layout(**query) -> html.Div:
         ],
     )
     map_layers = [
-        *_basemap_layers(),
+        *basemap_layers("overview"),
         dl.GeoJSON(
             id="overview-routes",
             url=gateway.segments_url(route),

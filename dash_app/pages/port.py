@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 from core.limits import Busy, OverBudget, WindowRefused
 from dash_app import figures, gateway
 from dash_app.components import period as period_bar
+from dash_app.components.basemap import basemap_layers
 from dash_app.components.tables import paged_table
 
 dash.register_page(__name__, path_template="/port/<code>", name="Port", title="Port")
@@ -115,17 +116,7 @@ def layout(code: str = "", **query) -> html.Div:
                                 bounds=page.bounds,
                                 className="cw-port-map",
                                 children=[
-                                    dl.GeoJSON(
-                                        id="port-land",
-                                        url=gateway.basemap_urls()["land"],
-                                        style={
-                                            "color": "#c9c2ae",
-                                            "weight": 0.6,
-                                            "fillColor": "#f4f1e8",
-                                            "fillOpacity": 1,
-                                        },
-                                        interactive=False,
-                                    ),
+                                    *basemap_layers("port"),
                                     dl.GeoJSON(
                                         id="port-fences", url=page.fences_url, style=FENCE_STYLE
                                     ),

@@ -29,7 +29,8 @@ from core.mmsi import parse_mmsi
 from core.names import localized
 from corridors.choices import MODE_COLOURS
 from corridors.models import Route, RouteSegment
-from geo.models import Geofence, Node, NodeService
+from geo.models import BasemapFeature, Geofence, Node, NodeService
+from geo.services import basemap
 from geo.services.coverage import compute_coverage, coverage_hex
 from portcalls.models import PortCall
 from ports.models import ThroughputReport
@@ -741,6 +742,51 @@ def kpi_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk
         yield chunk
 
 
+# -- the political basemap (China's point of view) -----------------------------------------
+BOUNDARY_KINDS = {"country_borders": "land boundary", "maritime_line": "maritime line"}
+
+
+def _political_qs(p: ExportParams, layers: list[str]) -> QuerySet[BasemapFeature]:
+    """The political basemap's features the maps draw (none where CW_POLITICAL_LAYERS=none)."""
+    if not basemap.political_shown():
+        return BasemapFeature.objects.none()
+    qs = BasemapFeature.objects.filter(layer__name__in=layers).order_by("id")
+    if p.bbox:
+        qs = qs.filter(geom__intersects=p.box())
+    return qs
+
+
+def boundary_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+    """Boundaries and the maritime line as every map of the product draws them."""
+
+    def convert(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "kind": BOUNDARY_KINDS[r["layer__name"]],
+            "name": r["name"],
+            "name_zh": r["name_zh"],
+            "source": basemap.POV_SOURCE,
+        }
+
+    qs = _political_qs(p, list(BOUNDARY_KINDS))
+    yield from _chunks(qs, srid, "geom", ["layer__name", "name", "name_zh"], convert)
+
+
+def country_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
+    """Country polygons (1:110m, lon 90-125, lat -2-42) from China's point of view."""
+
+    def convert(r: dict[str, Any]) -> dict[str, Any]:
+        label = basemap.label_text({"name": r["name"], "name_zh": r["name_zh"]}, language)
+        return {
+            "name": label,
+            "name_en": r["name"],
+            "name_zh": r["name_zh"],
+            "source": basemap.POV_SOURCE,
+        }
+
+    qs = _political_qs(p, ["countries"])
+    yield from _chunks(qs, srid, "geom", ["name", "name_zh"], convert)
+
+
 LAYERS: dict[str, LayerSpec] = {}
 
 
@@ -1000,5 +1046,25 @@ _register(
         ],
         kpi_rows,
         lambda p: 100,
+    )
+)
+_register(
+    LayerSpec(
+        "boundaries",
+        _("Boundaries and the maritime line (China's point of view, as the maps draw them)"),
+        "LineString",
+        [("kind", "str"), ("name", "str"), ("name_zh", "str"), ("source", "str")],
+        boundary_rows,
+        lambda p: _political_qs(p, list(BOUNDARY_KINDS)).count(),
+    )
+)
+_register(
+    LayerSpec(
+        "countries",
+        _("Countries (China's point of view; 1:110m)"),
+        "MultiPolygon",
+        [("name", "str"), ("name_en", "str"), ("name_zh", "str"), ("source", "str")],
+        country_rows,
+        lambda p: _political_qs(p, ["countries"]).count(),
     )
 )

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.names import is_chinese, localized
@@ -319,9 +320,32 @@ def html_report(data: ReportData) -> str:
                 f'padding:1px 5px">{html.escape(approval)}</div>'
             )
         )
+    m.get_root().header.add_child(  # type: ignore[attr-defined]
+        Element(
+            "<style>.cw-basemap-label span{display:inline-block;transform:translate(-50%,-50%);"
+            "white-space:nowrap;color:#5f5a66;font-size:12px;text-shadow:0 0 3px #fff}"
+            ".cw-basemap-island span,.cw-basemap-islands span,.cw-basemap-region span{"
+            "font-size:11px;font-style:italic;color:#4a6378}</style>"
+        )
+    )
     styles = basemap.STYLES
     base = folium.FeatureGroup(name=_("Basemap"), control=False).add_to(m)
+    language = translation.get_language() or "en"
     for name, collection in _basemap().items():
+        if name == "labels":  # place names as text, in the report's language
+            for feature in collection["features"]:
+                lon, lat = feature["geometry"]["coordinates"]
+                kind = feature["properties"].get("kind", "place")
+                text = html.escape(basemap.label_text(feature["properties"], language))
+                folium.Marker(
+                    [lat, lon],
+                    icon=folium.DivIcon(
+                        class_name=f"cw-basemap-label cw-basemap-{kind}",
+                        html=f"<span>{text}</span>",
+                    ),
+                    interactive=False,
+                ).add_to(base)
+            continue
         style = styles[name]
         folium.GeoJson(collection, style_function=lambda _f, s=style: s, interactive=False).add_to(
             base
@@ -578,25 +602,40 @@ def cjk_font() -> Path:
     )
 
 
-def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
-    """A static map of the report (basemap, routes by mode, nodes by TEU and coverage)."""
-    import matplotlib
+# The South China Sea islands as standard maps of China inset them when the map's frame
+# leaves them out (lon/lat box of the inset).
+SCS_INSET = (105.0, 125.0, 2.0, 25.0)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib import font_manager
 
-    font = cjk_font()
-    font_manager.fontManager.addfont(str(font))
-    family = font_manager.FontProperties(fname=str(font)).get_name()
-    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.75), dpi=120)
-    ax.set_facecolor("#cfe3f0")
-    for name, collection in _basemap().items():
+def _draw_basemap(
+    ax: Any, layers: dict[str, dict[str, Any]], language: str, family: str, small: bool = False
+) -> None:
+    """The basemap on a matplotlib axis, as the web maps draw it (geo.services.basemap)."""
+    for name, collection in layers.items():
+        style = basemap.STYLES[name]
         for feature in collection.get("features", []):
             geom = feature.get("geometry") or {}
             kind, coords = geom.get("type"), geom.get("coordinates", [])
+            if kind == "Point":  # a place name, in the report's language
+                props = feature.get("properties", {})
+                island = props.get("kind") != "country"
+                if small and props.get("kind") != "islands":
+                    continue  # the inset names the island groups; its title, the region
+                ax.text(
+                    coords[0],
+                    coords[1],
+                    basemap.label_text(props, language),
+                    fontsize=(4.5 if small else 5.5) if island else 6.5,
+                    style="italic" if island else "normal",
+                    color="#4a6378" if island else style["color"],
+                    ha="center",
+                    va="center",
+                    family=family,
+                    clip_on=True,
+                    gid=f"label:{props.get('name', '')}",
+                )
+                continue
             polys = [coords] if kind == "Polygon" else coords if kind == "MultiPolygon" else []
-            style = basemap.STYLES[name]
             for poly in polys:
                 ring = poly[0]
                 if "fillColor" in style:
@@ -616,9 +655,29 @@ def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
                     [p[0] for p in line],
                     [p[1] for p in line],
                     color=style["color"],
-                    lw=0.5,
-                    ls="--" if dashed else "-",
+                    lw=0.4 * style.get("weight", 1),
+                    ls=(0, (5, 1.5, 1, 1.5)) if dashed else "-",
+                    gid=name,
                 )
+
+
+def map_figure(data: ReportData, width_in: float = 7.0) -> Any:
+    """The report's static map as a matplotlib figure (basemap, routes by mode, nodes by TEU
+    and coverage; the South China Sea islands inset when the frame leaves them out)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    font = cjk_font()
+    font_manager.fontManager.addfont(str(font))
+    family = font_manager.FontProperties(fname=str(font)).get_name()
+    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.75), dpi=120)
+    ax.set_facecolor("#cfe3f0")
+    language = translation.get_language() or "en"
+    layers = _basemap()
+    _draw_basemap(ax, layers, language, family)
     xs, ys = [], []
     for s in data.segments:
         x = [c[0] for c in s["coords"]]
@@ -655,6 +714,29 @@ def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
         fontsize=10,
     )
     ax.tick_params(labelsize=7)
+    west, east = ax.get_xlim()
+    south, north = ax.get_ylim()
+    i_west, i_east, i_south, i_north = SCS_INSET
+    frame_holds_islands = west <= i_west and east >= i_east and south <= i_south <= i_north <= north
+    if "maritime_line" in layers and not frame_holds_islands:
+        inset = ax.inset_axes((1.03, 0.0, 0.45, 0.45))  # beside the map, hiding nothing
+        inset.set_facecolor("#cfe3f0")
+        _draw_basemap(inset, layers, language, family, small=True)
+        inset.set_xlim(i_west, i_east)
+        inset.set_ylim(i_south, i_north)
+        inset.set_aspect("equal")
+        inset.set_xticks([])
+        inset.set_yticks([])
+        inset.set_gid("scs-inset")
+        inset.set_title(_("South China Sea Islands"), fontsize=6, fontfamily=family, pad=2)
+    return fig
+
+
+def map_png(data: ReportData, width_in: float = 7.0) -> bytes:
+    """The report's static map as PNG (map_figure)."""
+    import matplotlib.pyplot as plt
+
+    fig = map_figure(data, width_in)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -78,6 +78,13 @@ def read_back(path, fmt, layer):
     return info, meta, geometry, dict(zip(meta["fields"], fields, strict=True))
 
 
+def single(geom):
+    """A one-part multi-geometry as its part."""
+    if geom is not None and geom.geom_type.startswith("Multi") and len(geom.geoms) == 1:
+        return geom.geoms[0]
+    return geom
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 @pytest.mark.parametrize("layer", sorted(LAYERS))
 def test_every_layer_round_trips(traffic, tmp_path, layer, fmt):
@@ -95,6 +102,9 @@ def test_every_layer_round_trips(traffic, tmp_path, layer, fmt):
         assert "4326" in (meta["crs"] or "") or "WGS 84" in (info.get("crs") or "")
         source = shapely.from_wkb(np.array(wkb, dtype=object))
         back = shapely.from_wkb(geometry)
+        if fmt in ("shp", "kml"):  # neither tells a one-part multi-polygon from a polygon
+            source = np.array([single(g) for g in source], dtype=object)
+            back = np.array([single(g) for g in back], dtype=object)
         # Normalised: a Shapefile stores rings clockwise, the database anticlockwise.
         assert all(
             shapely.equals_exact(

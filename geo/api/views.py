@@ -31,7 +31,7 @@ from ..models import (
     ServiceEvidence,
 )
 from ..services import coverage as coverage_services
-from ..services.basemap import find_layer, layer_geojson
+from ..services.basemap import find_layer, layer_geojson, political_shown, shown_layers
 from ..services.coverage import compute_coverage
 from ..services.geofences import create_geofence, fences, update_geofence
 from ..services.layers import fences_json, node_figures, nodes_json
@@ -182,8 +182,11 @@ class ServiceCategoryViewSet(CachedLayerMixin, viewsets.ReadOnlyModelViewSet):
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def basemap_layer(request, layer: str):
-    """One layer of the offline basemap as a GeoJSON FeatureCollection (EPSG:4326)."""
-    if layer not in BasemapLayerName.values:
+    """One layer of the offline basemap as a GeoJSON FeatureCollection (EPSG:4326). The
+    political layers follow China's point of view; where the deployer draws none
+    (CW_POLITICAL_LAYERS=none) they are not served either."""
+    served = [*shown_layers(), *(["countries"] if political_shown() else [])]
+    if layer not in BasemapLayerName.values or layer not in served:
         raise Http404
     record = find_layer(layer)
     if record is None:

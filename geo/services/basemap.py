@@ -2,8 +2,11 @@
 layers a map draws and how (the dashboard, the HTML report and the PDF alike).
 
 The corridor's wide box (lon 60-150, lat -15-56) at 1:50m lies over the world at 1:110m, so
-no land shows as sea at any scale. The country boundaries are political and follow Natural
-Earth's de facto worldview, not China's: drawn only where `CW_POLITICAL_BOUNDARIES` is set.
+no land shows as sea at any scale. The political layers follow China's point of view (built
+from Natural Earth by `scripts/pov_basemap.py`): the eastern-sector claim line as the
+China-India boundary, Taiwan part of China, the maritime line in the South China Sea, the
+island groups and countries under their standard names (zh-Hans in the Chinese interface).
+`CW_POLITICAL_LAYERS=none` draws no political layer at all.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
 
 from core.imports import ImportCounts, file_sha256
+from core.names import name_in
 from core.ingest.geojson import read_features
 
 from ..models import BasemapFeature, BasemapLayer
@@ -27,12 +31,19 @@ BASEMAP_FILES = {
     "lakes": "lakes.geojson",
     "rivers": "rivers.geojson",
     "coastline": "coastline.geojson",
-    "country_borders": "country_borders.geojson",
-    "countries": "countries_110m.geojson",
+    "country_borders": "borders_chn.geojson",
+    "countries": "countries_chn.geojson",
+    "maritime_line": "maritime_chn.geojson",
+    "labels": "labels_chn.geojson",
 }
 BASEMAP_SOURCE = (
     "Natural Earth (public domain) via martynafford/natural-earth-geojson (CC0 1.0), "
     "commit 0b9a6ce; lon 60-150, lat -15-56 at 1:50m, the world at 1:110m"
+)
+POV_SOURCE = (
+    "China's point of view, built by scripts/pov_basemap.py from Natural Earth (public "
+    "domain): de facto 1:50m boundaries, the 1:50m eastern-sector claim line, the 1:10m "
+    "China point-of-view maritime indicator; standard names (data/gis/basemap/sources)"
 )
 # Drawn in this order, bottom first; their styles as Leaflet takes them (the PDF reads the
 # same colours).
@@ -41,17 +52,50 @@ STYLES: dict[str, dict[str, Any]] = {
     "land": {"color": "#c9c2ae", "weight": 0.6, "fillColor": "#f4f1e8", "fillOpacity": 1},
     "lakes": {"color": "#9cc3dc", "weight": 0.5, "fillColor": "#cfe3f0", "fillOpacity": 1},
     "rivers": {"color": "#8fbcd8", "weight": 1.2},
-    "country_borders": {"color": "#8a8a8a", "weight": 1, "dashArray": "4 3"},
+    "country_borders": {"color": "#7d6b87", "weight": 1.2, "dashArray": "6 2 1 2"},
+    "maritime_line": {"color": "#7d6b87", "weight": 2.2},
+    "labels": {"color": "#5f5a66"},  # text only: country names, islands in italics
 }
 SEA_COLOUR = "#d6e6f2"
-POLITICAL = ("country_borders", "countries")
+# The political layers; `countries` (polygons) is data for exports and checks, not drawn.
+POLITICAL = ("country_borders", "maritime_line", "labels", "countries")
+POLITICAL_CHOICES = ("china", "none")
+
+
+def political_setting() -> str:
+    return str(getattr(settings, "CW_POLITICAL_LAYERS", "china")).strip().lower()
+
+
+def political_problems() -> list[str]:
+    """What is wrong with CW_POLITICAL_LAYERS (the system check shows it)."""
+    value = political_setting()
+    if value not in POLITICAL_CHOICES:
+        return [
+            f"CW_POLITICAL_LAYERS={value!r}: china (boundaries, the maritime line and names "
+            "from China's point of view) or none (no political layer)"
+        ]
+    return []
+
+
+def political_shown() -> bool:
+    """Whether maps draw the political layers (China's point of view): by default; never
+    when the setting is `none` or unknown (an unknown value draws nothing political and
+    the system check names it)."""
+    return political_setting() == "china"
 
 
 def shown_layers() -> list[str]:
     """The basemap layers a map draws, bottom first: physical ones always, the political
-    ones only where `CW_POLITICAL_BOUNDARIES` is set."""
-    political = bool(getattr(settings, "CW_POLITICAL_BOUNDARIES", False))
+    ones (China's point of view) unless `CW_POLITICAL_LAYERS=none`."""
+    political = political_shown()
     return [name for name in STYLES if political or name not in POLITICAL]
+
+
+def label_text(properties: dict[str, Any], language: str) -> str:
+    """A basemap feature's name in a language: the standard Chinese name in zh-Hans."""
+    return name_in(
+        language, str(properties.get("name") or ""), str(properties.get("name_zh") or "")
+    )
 
 
 def layer_geojson(name: str) -> str | None:
@@ -60,12 +104,19 @@ def layer_geojson(name: str) -> str | None:
     layer = BasemapLayer.objects.filter(name=name).first()
     if layer is None:
         return None
-    rows = layer.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list("name", "gj")
+    rows = layer.features.annotate(gj=AsGeoJSON("geom", precision=4)).values_list(
+        "name", "name_zh", "kind", "gj"
+    )
     return (
         '{"type":"FeatureCollection","features":['
         + ",".join(
-            f'{{"type":"Feature","properties":{json.dumps({"name": n})},"geometry":{g}}}'
-            for n, g in rows
+            '{"type":"Feature","properties":'
+            + json.dumps(
+                {"name": n, **({"name_zh": z} if z else {}), **({"kind": k} if k else {})},
+                ensure_ascii=False,
+            )
+            + f',"geometry":{g}}}'
+            for n, z, k, g in rows
         )
         + "]}"
     )
@@ -93,6 +144,8 @@ def import_basemap(data_dir: Path) -> ImportCounts:
                     or f.properties.get("NAME")
                     or ""
                 ),
+                name_zh=str(f.properties.get("name_zh") or ""),
+                kind=str(f.properties.get("kind") or ""),
                 geom=GEOSGeometry(memoryview(f.geom.wkb), srid=4326),
             )
             for f in read_features(path)
@@ -106,6 +159,7 @@ def import_basemap(data_dir: Path) -> ImportCounts:
         for feature in features:
             feature.layer = layer
         BasemapFeature.objects.bulk_create(features, batch_size=500)
-        layer.checksum, layer.feature_count, layer.source = checksum, len(features), BASEMAP_SOURCE
+        source = POV_SOURCE if layer_name in POLITICAL else BASEMAP_SOURCE
+        layer.checksum, layer.feature_count, layer.source = checksum, len(features), source
         layer.save()
     return counts
