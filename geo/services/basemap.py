@@ -20,8 +20,8 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry
 
 from core.imports import ImportCounts, file_sha256
-from core.names import name_in
 from core.ingest.geojson import read_features
+from core.names import name_in
 
 from ..models import BasemapFeature, BasemapLayer
 
