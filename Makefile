@@ -6,7 +6,7 @@ PORT ?= 8000
 # Test processes (pytest-xdist; a file's tests stay together): two for two cores.
 TEST_WORKERS ?= 2
 
-.PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes pov-basemap messages bench clean
+.PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes pov-basemap bundle test-bundle messages bench clean
 
 setup:            ## packages, venv, PostGIS, migrations, seed data, demo accounts (once)
 	scripts/setup.sh
@@ -47,6 +47,12 @@ db-stop:
 
 sea-lanes:        ## re-route the sea legs over water (after changing nodes or segments)
 	$(PY) manage.py build_sea_lanes
+
+bundle:           ## the offline install bundle (dist/; needs network): wheels, debs, static, data
+	scripts/bundle.sh
+
+test-bundle:      ## build the bundle, then install and start it with no network (root)
+	$(PY) -m pytest tests/test_bundle.py
 
 pov-basemap:      ## rebuild the political basemap layers (China's point of view) from their sources
 	$(PY) scripts/pov_basemap.py

@@ -20,7 +20,14 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
 if [[ ! -f "$stamp" ]]; then
-  echo "Installing Python dependencies into .venv"
+  BUNDLE=${CW_BUNDLE_DIR:-$ROOT/bundle}
+  if [[ -d "$BUNDLE/wheels" ]]; then
+    # Offline bundle (scripts/bundle.sh): its wheels only; no index, no machine pip config.
+    echo "Installing Python dependencies into .venv from the bundle"
+    export PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_FIND_LINKS="$BUNDLE/wheels"
+  else
+    echo "Installing Python dependencies into .venv"
+  fi
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
   rm -f .venv/.installed-*
