@@ -78,7 +78,23 @@ window.corridorMap = (function () {
       var icon = L.divIcon({ html: html, className: "cw-node-icon",
         iconSize: [size, size], iconAnchor: [size / 2 - dx, size / 2 - dy] });
       var marker = L.marker(latlng, { icon: icon, riseOnHover: true, zIndexOffset: num(p.z, 0) });
-      marker.on("add", function (e) { labelsByZoom(e.target._map); fitOpening(e.target._map); });
+      marker.on("add", function (e) {
+        labelsByZoom(e.target._map);
+        fitOpening(e.target._map);
+        // Keyboard: Enter or Space on the focused node opens it as a click does (Leaflet's
+        // own Enter fires a click that does not reach the layer's listeners).
+        var el = e.target.getElement();
+        if (el && !el._cwKeys) {
+          el._cwKeys = true;
+          el.addEventListener("keydown", function (ev) {
+            if (ev.key !== "Enter" && ev.key !== " ") { return; }
+            ev.preventDefault();
+            ev.stopPropagation();
+            var node = el.querySelector(".cw-node");
+            if (node) { node.click(); }
+          });
+        }
+      });
       return marker;
     },
     nodeTooltip: function (feature, layer) {
