@@ -43,6 +43,16 @@ def ensure_test_partitions() -> None:
             cursor.execute("SELECT ports_ensure_position_partition(%s)", [month])
 
 
+@pytest.fixture(autouse=True, scope="session")
+def own_audit_witness(tmp_path_factory):
+    """The audit's witness file of the tests, not the one `make run` writes in .var: its
+    checkpoints would name rows the test database never had."""
+    from django.conf import settings
+
+    settings.CW_AUDIT_WITNESS = tmp_path_factory.mktemp("audit") / "witness.jsonl"
+    yield
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
     """Each test starts with an empty cache: a test's writes are rolled back, so the table

@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,6 +95,7 @@ def _canonical(row: dict[str, Any]) -> dict[str, Any]:
 class Verdict:
     rows: int
     broken_at: int | None  # the seq where the chain breaks; None: it holds
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -120,7 +122,76 @@ def verify() -> Verdict:
             yield row
 
     broken = first_break(counting(), previous)
-    return Verdict(counted[0], broken)
+    if broken is not None:
+        return Verdict(counted[0], broken, "a row removed, edited or slipped in")
+    return _against_witness(Verdict(counted[0], None), start)
+
+
+# -- the witness: checkpoints kept outside the table -------------------------------------
+# A chain shows a row removed or edited in the middle, but not the newest rows cut off, nor
+# a tail rewritten with fresh hashes by someone who can write the table. Every few minutes
+# the newest (seq, hash) is appended to a file outside the database (and logged, for a log
+# server): rows missing after a checkpoint, or a row no longer hashing as it was, are then a
+# break.
+def witness_path() -> Path:
+    return Path(getattr(settings, "CW_AUDIT_WITNESS", archive_dir() / "witness.jsonl"))
+
+
+def _witnesses() -> list[dict[str, Any]]:
+    path = witness_path()
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            item = json.loads(line)
+            out.append({"seq": int(item["seq"]), "hash": str(item["hash"])})
+        except (ValueError, KeyError, TypeError):
+            continue  # a torn last line: the next checkpoint writes a whole one
+    return out
+
+
+def checkpoint() -> dict[str, Any] | None:
+    """Append the newest (seq, hash) to the witness file, unless it is already the last
+    one there; None when the log is empty or unchanged."""
+    seq, digest = _last()
+    if seq == 0:
+        return None
+    seen = _witnesses()
+    if seen and seen[-1]["seq"] == seq and seen[-1]["hash"] == digest:
+        return None
+    item = {"at": timezone.now().isoformat(), "seq": seq, "hash": digest}
+    path = witness_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(item) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    log.info("audit checkpoint: seq %s hash %s", seq, digest)
+    return item
+
+
+def _against_witness(verdict: Verdict, archived_through: int) -> Verdict:
+    seen = _witnesses()
+    if not seen:
+        return verdict
+    newest, _digest = _last()
+    highest = max(seen, key=lambda w: w["seq"])
+    if highest["seq"] > newest:
+        return Verdict(
+            verdict.rows,
+            newest + 1,
+            f"rows #{newest + 1}-#{highest['seq']} are missing (a checkpoint saw them)",
+        )
+    kept = {w["seq"]: w["hash"] for w in seen if w["seq"] > archived_through}
+    if kept:
+        stored = dict(AuditEvent.objects.filter(seq__in=kept).values_list("seq", "hash"))
+        for seq in sorted(kept):
+            if stored.get(seq) != kept[seq]:
+                return Verdict(
+                    verdict.rows, seq, f"row #{seq} no longer hashes as a checkpoint saw it"
+                )
+    return verdict
 
 
 def archive_dir() -> Path:

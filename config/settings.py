@@ -225,6 +225,11 @@ CW_AUDIT_RETENTION_DAYS = env_int("CW_AUDIT_RETENTION_DAYS", 180)
 CW_AUDIT_ARCHIVE_DIR = Path(
     os.environ.get("CW_AUDIT_ARCHIVE_DIR", str(BASE_DIR / ".var" / "audit"))
 )
+# The audit's witness: checkpoints (newest seq and hash) kept outside the database, so the
+# newest rows cut off or a tail rewritten are found by audit_verify. Ship it to a log server.
+CW_AUDIT_WITNESS = Path(
+    os.environ.get("CW_AUDIT_WITNESS", str(CW_AUDIT_ARCHIVE_DIR / "witness.jsonl"))
+)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous API call is answered 401 with `WWW-Authenticate: Token`.

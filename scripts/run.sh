@@ -88,6 +88,8 @@ CONF
   program positions "$PY manage.py index_positions --every 3600"
   # The audit: rows older than CW_AUDIT_RETENTION_DAYS archived, then deleted, daily.
   program audit "$PY manage.py audit_retain --every 86400"
+  # Its witness: the newest row's seq and hash, outside the database, every 5 minutes.
+  program audit-witness "$PY manage.py audit_retain --checkpoint --every 300"
   if [[ -n "${CW_SMTP_HOST:-}" ]]; then
     program reminders "$PY manage.py notify_overdue --every 86400"
   fi

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.choices import Role
 from accounts.models import Profile
 from audit.models import AuditArchive, AuditEvent
-from audit.services import record, retain, verify
+from audit.services import checkpoint, record, retain, verify
 from tests.support import DEMO_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -120,6 +120,48 @@ def test_the_chain_finds_an_edited_or_removed_row_and_the_database_refuses_both(
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [third.pk])
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_append_only")
     assert verify().broken_at == third.seq  # missing: the next row no longer links
+
+
+def test_the_witness_finds_the_newest_rows_cut_off_or_a_tail_rewritten(settings, tmp_path):
+    """What a chain alone cannot show: the newest rows deleted, or rows edited with every
+    later hash computed again. A checkpoint outside the database shows both."""
+    settings.CW_AUDIT_WITNESS = tmp_path / "witness.jsonl"
+    for i in range(4):
+        record("read", f"/api/witness/{i}")
+    seen = checkpoint()
+    assert seen is not None and checkpoint() is None  # nothing new: no second line
+    assert verify().ok
+    table = AuditEvent._meta.db_table
+    last = AuditEvent.objects.order_by("-seq").first()
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER audit_append_only")
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [last.pk])
+    verdict = verify()
+    assert verdict.broken_at == last.seq and "missing" in verdict.reason
+    # Put back with a changed target and a recomputed hash: the chain holds, the witness not.
+    from audit.chain import first_break, row_hash
+    from audit.services import _canonical
+
+    forged = {f: getattr(last, f) for f in ("seq", "at", "actor", "role", "action", "ip")}
+    forged.update(target="/elsewhere", detail=last.detail)
+    digest = row_hash(last.prev_hash, _canonical(forged))
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                **forged,
+                actor_id=last.actor_id,
+                prev_hash=last.prev_hash,
+                hash=digest,
+            )
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER audit_append_only")
+    from audit.services import _rows
+
+    assert first_break(_rows()) is None  # the chain alone is fooled
+    verdict = verify()
+    assert verdict.broken_at == last.seq and "checkpoint" in verdict.reason
 
 
 def test_retention_archives_then_deletes_and_the_chain_goes_on(settings, tmp_path):

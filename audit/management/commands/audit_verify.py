@@ -1,5 +1,6 @@
-"""manage.py audit_verify: walk the audit's hash chain; exit 1 where it breaks (a row
-removed, edited or slipped in)."""
+"""manage.py audit_verify: walk the audit's hash chain and compare it with the witness's
+checkpoints; exit 1 where it breaks (a row removed, edited or slipped in, the newest rows
+cut off, a tail rewritten)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
         verdict = verify()
         if not verdict.ok:
             raise CommandError(
-                f"audit_verify: the chain breaks at row #{verdict.broken_at} "
-                f"({verdict.rows} rows read)"
+                f"audit_verify: the chain breaks at row #{verdict.broken_at}: "
+                f"{verdict.reason} ({verdict.rows} rows read)"
             )
         self.stdout.write(f"audit_verify: {verdict.rows} rows, the chain holds")
