@@ -116,6 +116,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
             "exports",
             "positions",
             "audit",
+            "audit-witness",
         }
         before = wait_for(
             lambda: (
