@@ -222,9 +222,7 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 CW_PUBLIC_LAYERS = env_bool("CW_PUBLIC_LAYERS", False)
 # The audit log: how long its rows stay in the database before audit_retain archives them.
 CW_AUDIT_RETENTION_DAYS = env_int("CW_AUDIT_RETENTION_DAYS", 180)
-CW_AUDIT_ARCHIVE_DIR = Path(
-    os.environ.get("CW_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit"))
-)
+CW_AUDIT_ARCHIVE_DIR = Path(os.environ.get("CW_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit")))
 # The audit's witness: checkpoints (newest seq and hash) kept outside the database, so the
 # newest rows cut off or a tail rewritten are found by audit_verify. Ship it to a log server.
 CW_AUDIT_WITNESS = Path(
