@@ -22,7 +22,7 @@ serve:            ## web app + demo AIS feed (CW_DEMO_FEED=0: web app only)
 
 test:             ## set-up, then the whole suite (browser tests included)
 	scripts/setup.sh --with-browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast:        ## the suite without the browser and the own-cluster tests
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not slow"

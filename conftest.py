@@ -43,6 +43,21 @@ def ensure_test_partitions() -> None:
             cursor.execute("SELECT ports_ensure_position_partition(%s)", [month])
 
 
+def pytest_collection_modifyitems(config, items):
+    """The longest files first, so two workers end together (xdist hands out files in
+    this order with --no-loadscope-reorder, `make test`): the browser file, then the files
+    that start their own clusters or processes, then the rest as collected."""
+
+    def weight(item) -> int:
+        if item.get_closest_marker("browser"):
+            return 0
+        if item.get_closest_marker("slow"):
+            return 1
+        return 2
+
+    items.sort(key=weight)  # stable: a file's tests stay together, in their order
+
+
 @pytest.fixture(autouse=True, scope="session")
 def own_audit_witness(tmp_path_factory):
     """The audit's witness file of the tests, not the one `make run` writes in .var: its

@@ -7,9 +7,13 @@ class AisConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from core import profiles
         from core.metrics import register_gauge
 
+        from .ingest.decoded import BUILTIN, check_mapping
         from .services.stats import recomputes_by_state
+
+        profiles.register("ais", check_mapping, BUILTIN)
 
         def recomputes() -> dict[tuple[str, ...], float]:
             return {(s,): n for s, n in recomputes_by_state().items() if s != "done"}

@@ -9,7 +9,10 @@ blocks, multi-part static messages, noise), then on that file:
    scratch database `<name>_bench` on the same server (decode, COPY into the monthly
    partitions, latest positions, vessels), positions tables emptied before each run.
 Prints both rates, their ratio and the ingester's peak memory (all its processes), with the
-median of --runs runs. Figures, not assertions: nothing here fails on a slow machine.
+median of --runs runs. Then a decoded archive: the same positions written as a NOAA
+MarineCadastre CSV of --csv-rows rows (cached too), ingested end to end the same way: rows
+per second and the ratio to the NMEA file's messages per second.
+Figures, not assertions: nothing here fails on a slow machine.
 """
 
 from __future__ import annotations
@@ -223,6 +226,40 @@ def ingest_once(path: Path, env: dict, workers: int | None) -> tuple[float, int,
     return elapsed, peak, out.strip().splitlines()[-1]
 
 
+def generate_csv(path: Path, positions: list, statics: list, rows: int) -> None:
+    """A NOAA MarineCadastre CSV of `rows` rows from decoded positions (each pass over
+    them two days later than the last, so every row is a new report)."""
+    from datetime import timedelta
+
+    from ais.ingest.decoded import NOAA
+
+    names = {s.mmsi: s for s in statics}
+    tmp = path.with_suffix(".tmp")
+    written = 0
+    with tmp.open("w") as fh:
+        fh.write(",".join(NOAA.columns.values()) + "\n")
+        shift = 0
+        while written < rows:
+            for p in positions:
+                s = names.get(p.mmsi)
+                ts = (p.ts + timedelta(days=2 * shift)).strftime("%Y-%m-%dT%H:%M:%S")
+                fh.write(
+                    f"{p.mmsi},{ts},{p.lat:.5f},{p.lon:.5f},"
+                    f"{'' if p.sog_kn is None else p.sog_kn},"
+                    f"{360.0 if p.cog_deg is None else p.cog_deg},"
+                    f"{511 if p.heading_deg is None else p.heading_deg},"
+                    f"{(s and s.name) or ''},{f'IMO{s.imo}' if s and s.imo else ''},"
+                    f"{(s and s.callsign) or ''},{(s and s.ship_type) or ''},"
+                    f"{'' if p.nav_status is None else p.nav_status},,,,"
+                    f"{'B' if p.msg_type in (18, 19) else 'A'}\n"
+                )
+                written += 1
+                if written >= rows:
+                    break
+            shift += 1
+    tmp.rename(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
@@ -230,6 +267,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--file", type=Path, help="an NMEA file to use instead")
+    parser.add_argument("--csv-rows", type=int, default=1_000_000)
     args = parser.parse_args()
 
     path = args.file or ROOT / f".var/bench/ais-{args.messages}-s{args.seed}.nmea"
@@ -287,6 +325,27 @@ def main() -> None:
         f"(aim >= 0.8; {wall_rate / stage:.2f} counting the start)"
     )
     print(f"ingester peak memory (PSS of all its processes): {max(peaks) / 1024:.0f} MiB")
+
+    # A decoded archive (CSV, NOAA layout) beside the NMEA file.
+    csv_path = path.with_name(f"{path.stem}-noaa-{args.csv_rows}.csv")
+    if not csv_path.exists():
+        print(f"writing {args.csv_rows:,} NOAA rows into {csv_path} ...", flush=True)
+        generate_csv(csv_path, positions, statics, args.csv_rows)
+    csv_runs = []
+    for run in range(args.runs):
+        elapsed, peak_kb, csv_summary = ingest_once(csv_path, env, None)
+        rate = re.search(r"; [\d,.]+ s, ([\d,]+) messages/s", csv_summary)[1]
+        csv_runs.append(args.csv_rows / int(rate.replace(",", "")))
+        print(
+            f"csv run {run + 1}: {args.csv_rows / csv_runs[-1]:,.0f} rows/s "
+            f"({elapsed:.1f} s with the start), peak {peak_kb / 1024:.0f} MiB"
+        )
+    print(f"last csv ingest: {csv_summary}")
+    csv_rate = args.csv_rows / statistics.median(csv_runs)
+    print(
+        f"decoded CSV (NOAA layout, one process): {csv_rate:,.0f} rows/s (median of "
+        f"{args.runs}); ratio CSV rows/s / NMEA messages/s: {csv_rate / ingest_rate:.2f}"
+    )
 
 
 if __name__ == "__main__":

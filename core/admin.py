@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Origin
+from .models import ColumnProfile, Origin
 
 
 class UserEditAdmin(admin.ModelAdmin):
@@ -16,4 +16,19 @@ class UserEditAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.origin = Origin.USER
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ColumnProfile)
+class ColumnProfileAdmin(admin.ModelAdmin):
+    """Saved column mappings (CSV profiles); a mapping is checked (model clean) on save."""
+
+    list_display = ["kind", "name", "label", "created_by", "updated_at"]
+    list_filter = ["kind"]
+    search_fields = ["name", "label"]
+    readonly_fields = ["created_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.created_by:
+            obj.created_by = request.user.get_username()
         super().save_model(request, obj, form, change)

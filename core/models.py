@@ -55,3 +55,35 @@ class ProcessBeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ColumnProfile(models.Model):
+    """A column mapping a user saved once, so a CSV export of another system loads as it
+    comes: which column is which field, how times are written (format, time zone) and the
+    units. `kind` says what it reads (AIS positions today; rail and container events
+    next); `mapping` is checked by the reader of that kind before it is saved."""
+
+    class Kind(models.TextChoices):
+        AIS = "ais", _("AIS positions and static data")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    name = models.SlugField(max_length=64)
+    label = models.CharField(max_length=200, blank=True)
+    mapping = models.JSONField()
+    created_by = models.CharField(max_length=150, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "name"], name="core_profile_name")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .profiles import problems
+
+        found = problems(self.kind, self.name, self.mapping)
+        if found:
+            raise ValidationError({"mapping": found})

@@ -14,18 +14,21 @@ import multiprocessing
 import os
 import threading
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
+from .decoded import CsvDecoder, Layout, looks_like_nmea
 from .store import MMSI, TS, Batch, BufferedWriter, PositionStore, StoreSql
 from .transports import (
     Block,
     InputTooLarge,
     chunk_blocks,
     file_blocks,
+    first_line,
     parse_source,
     split_file,
     tcp_blocks,
@@ -54,6 +57,9 @@ ERROR_KINDS = (
     "udp_refused",
     "too_large",
     "internal_error",
+    "unknown_layout",
+    "mixed_layout",
+    "short_row",
 )
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 # Report times believed by default: on a stream, from a day before to 5 minutes after
@@ -76,8 +82,14 @@ class Ingest:
         flush_interval_s: float = 1.0,
         stream_window: TimeWindow = STREAM_WINDOW,
         file_window: TimeWindow = FILE_WINDOW,
+        csv_layout: Layout | None = None,
+        csv_layouts: Iterable[Layout] = (),
     ):
         self.writer = writer
+        # Decoded archives (CSV): the layout named (--layout), else the one the header is
+        # written in, among the built-ins and these saved profiles.
+        self.csv_layout = csv_layout
+        self.csv_layouts = list(csv_layouts)
         self.batch_rows = batch_rows
         self.flush_interval_s = flush_interval_s
         self.stream_window = stream_window
@@ -88,6 +100,7 @@ class Ingest:
         self.stop = threading.Event()
         self.started = time.monotonic()
         self.failed: list[str] = []
+        self.layouts: dict[str, str] = {}  # decoded archive -> the layout it was read in
         self.newest_ts: float | None = None  # the newest report time handed to the writer
         self._lock = threading.Lock()
 
@@ -98,9 +111,11 @@ class Ingest:
         tail: Iterable[bytes] = (),
         chunk_head: bool = False,
         window: TimeWindow | None = None,
+        decoder: AisDecoder | CsvDecoder | None = None,
     ) -> None:
-        """Decode blocks of lines and submit batches until they end or `stop` is set."""
-        decoder = AisDecoder(default_source=source_name, window=window)
+        """Decode blocks of lines and submit batches until they end or `stop` is set (NMEA,
+        or the rows of a decoded archive when `decoder` is a CsvDecoder)."""
+        decoder = decoder or AisDecoder(default_source=source_name, window=window)
 
         def decode(
             lines: list[bytes],
@@ -207,10 +222,20 @@ class Ingest:
             if self.stop.is_set():
                 break
             name = "stdin" if path == "-" else Path(path).name
+            if path != "-":
+                try:
+                    head = first_line(path)
+                except (InputTooLarge, OSError, zipfile.BadZipFile, EOFError) as exc:
+                    self.failed.append(f"{name}: {exc}")  # the other files go on
+                    log.error("%s: %s", name, exc)
+                    continue
+                if not looks_like_nmea(head):
+                    self._csv_file(path, name, on_progress)
+                    continue
             if (
                 workers > 1
                 and path != "-"
-                and not path.endswith(".gz")
+                and not path.endswith((".gz", ".zip"))
                 and os.path.getsize(path) >= PARALLEL_MIN_BYTES
             ):
                 self._parallel_file(path, name, workers, on_progress)
@@ -225,6 +250,24 @@ class Ingest:
         for t in threads:
             while t.is_alive():
                 t.join(0.5)
+
+    def _csv_file(
+        self, path: str, name: str, on_progress: Callable[[str, int], None] | None
+    ) -> None:
+        """A decoded archive: its rows through a CsvDecoder (one process: the header
+        says how to read every row)."""
+        decoder = CsvDecoder(name, self.file_window, self.csv_layout, self.csv_layouts)
+        progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
+        try:
+            self.consume(file_blocks(path, progress), name, decoder=decoder)
+        except InputTooLarge as exc:
+            self.transport_counts["too_large"] += 1
+            self.failed.append(str(exc))
+            log.error("%s", exc)
+        for problem in decoder.problems:
+            self.failed.append(f"{name}: {problem}")
+        if decoder.layout is not None:
+            self.layouts[name] = decoder.layout.label or decoder.layout.name
 
     def _stream(self, blocks: Iterable[Block], name: str) -> None:
         """A stream's thread: it ends only when the run stops (or its transport cannot
@@ -325,6 +368,10 @@ class Ingest:
             )
         if self.writer.backlog_rows:
             parts.append(f"{self.writer.backlog_rows:,} rows still buffered")
+        if self.layouts:
+            parts.append(
+                "read as " + "; ".join(f"{n}: {label}" for n, label in self.layouts.items())
+            )
         if self.failed:
             parts.append("failed: " + "; ".join(self.failed))
         elapsed = max(time.monotonic() - self.started, 1e-9)

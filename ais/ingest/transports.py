@@ -22,6 +22,7 @@ import socket
 import sys
 import threading
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,16 +87,37 @@ class LineBuffer:
 
 
 def open_file(path: str) -> BinaryIO:
+    """A file's bytes: plain, gzipped, or the one data file of a zip archive (a zip
+    holding several files is refused: which one is meant?)."""
     if path == "-":
         return sys.stdin.buffer
     if path.endswith(".gz"):
         return gzip.open(path, "rb")  # type: ignore[return-value]
+    if path.endswith(".zip"):
+        archive = zipfile.ZipFile(path)
+        members = [
+            m
+            for m in archive.infolist()
+            if not m.is_dir() and not m.filename.startswith(("__MACOSX/", "."))
+        ]
+        if len(members) != 1:
+            archive.close()
+            raise InputTooLarge(
+                f"{path}: a zip archive of {len(members)} files; give one file per archive"
+            )
+        return archive.open(members[0])  # type: ignore[return-value]
     return open(path, "rb")
+
+
+def first_line(path: str, limit: int = 65536) -> bytes:
+    """A file's first line (at most `limit` bytes), read through its compression."""
+    with open_file(path) as fh:
+        return fh.readline(limit)
 
 
 def expand_cap(path: str) -> int | None:
     """How many bytes a file may expand to (None: a plain file, read as it is)."""
-    if path.endswith(".gz"):
+    if path.endswith((".gz", ".zip")):
         return max(GZ_MIN_CAP, GZ_MAX_RATIO * os.path.getsize(path))
     return None
 

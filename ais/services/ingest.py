@@ -12,9 +12,11 @@ from django.utils import timezone
 
 from core.database import db_conninfo
 from core.imports import file_sha256
+from core.models import ColumnProfile
 
 from ..db import position_store
 from ..ingest.ais import TimeWindow
+from ..ingest.decoded import BUILTIN, Layout, layout_from_profile
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter
 from ..ingest.transports import parse_source
@@ -23,6 +25,24 @@ from ..models import AisIngestRun
 
 def already_loaded(sha256: str) -> AisIngestRun | None:
     return AisIngestRun.objects.filter(file_sha256=sha256, finished_at__isnull=False).first()
+
+
+def csv_layouts(name: str | None = None) -> tuple[Layout | None, list[Layout]]:
+    """The layout named (a built-in's or a saved profile's; ValueError when neither) and
+    every saved AIS profile (detected from a file's header like the built-ins)."""
+    saved = [
+        layout_from_profile(p.name, {**p.mapping, "label": p.label or p.name})
+        for p in ColumnProfile.objects.filter(kind=ColumnProfile.Kind.AIS).order_by("name")
+    ]
+    if name is None:
+        return None, saved
+    by_name = {**BUILTIN, **{layout.name: layout for layout in saved}}
+    if name not in by_name:
+        raise ValueError(
+            f"--layout {name!r}: not a built-in layout ({', '.join(BUILTIN)}) nor a saved "
+            f"profile ({', '.join(layout.name for layout in saved) or 'none saved'})"
+        )
+    return by_name[name], saved
 
 
 def ingest_ais(
@@ -40,6 +60,7 @@ def ingest_ais(
     on_progress: Callable[[str, int], None] | None = None,
     on_start: Callable[[Ingest], None] | None = None,
     on_skip: Callable[[str, AisIngestRun], None] | None = None,
+    layout: str | None = None,
 ) -> Ingest:
     """Ingest AIS from files and streams until the files end (and the streams are stopped
     through `ingest.stop`, set by `on_start(ingest)`'s caller, e.g. on SIGTERM).
@@ -62,12 +83,15 @@ def ingest_ais(
         max_memory_rows=max_memory_rows,
         max_spill_bytes=max_spill_bytes,
     ).start()
+    forced, saved = csv_layouts(layout)
     ingest = Ingest(
         writer,
         batch_rows=batch_rows,
         flush_interval_s=flush_interval_s,
         stream_window=stream_window,
         file_window=file_window,
+        csv_layout=forced,
+        csv_layouts=saved,
     )
     run = AisIngestRun(started_at=timezone.now(), sources=" ".join(sources))
     if on_start:

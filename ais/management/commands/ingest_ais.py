@@ -1,4 +1,7 @@
-"""manage.py ingest_ais SOURCE...: AIS NMEA from files, stdin, TCP or UDP into PostGIS."""
+"""manage.py ingest_ais SOURCE...: AIS NMEA from files, stdin, TCP or UDP into PostGIS; and
+decoded AIS archives (CSV, also .gz or .zip: NOAA MarineCadastre, the Danish Maritime
+Authority's, the satellite providers' decoded layout, or a saved column profile), the layout
+read from the header or named with --layout."""
 
 import argparse
 import sys
@@ -29,7 +32,8 @@ def _when(value: str) -> datetime:
 
 class Command(BaseCommand):
     help = (
-        "Ingest AIS NMEA. SOURCE: a file (.nmea .txt .log .gz), - for stdin, "
+        "Ingest AIS NMEA or decoded AIS archives (CSV). SOURCE: a file (.nmea .txt .log "
+        ".csv, also .gz or .zip), - for stdin (NMEA), "
         "tcp://host:port (client) or udp://:port (listener on the loopback; "
         "udp://0.0.0.0:port?allow=10.0.0.0/8 listens wider, for the senders allowed)."
     )
@@ -88,6 +92,12 @@ class Command(BaseCommand):
             type=float,
             default=300.0,
             help="streams: believe report times at most this many seconds ahead of arrival",
+        )
+        parser.add_argument(
+            "--layout",
+            default=None,
+            help="decoded archives: the layout of the CSV files (noaa, dma, satellite or a "
+            "saved column profile; default: recognised from each file's header)",
         )
         parser.add_argument("--no-progress", action="store_true")
         parser.add_argument(
@@ -182,6 +192,7 @@ class Command(BaseCommand):
                     on_progress=progress,
                     on_start=on_start,
                     on_skip=skipped,
+                    layout=options["layout"],
                 )
         except (ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
