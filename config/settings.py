@@ -220,6 +220,14 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # reads; the basemap, /healthz and the schema are always public; everything else
 # (vessels, port calls, throughput, AIS statistics) always needs a login or a token.
 CW_PUBLIC_LAYERS = env_bool("CW_PUBLIC_LAYERS", False)
+# A provider's HTTP feed of AIS positions (the AISHub kind): `manage.py ingest_ais provider:`
+# (and a `make run` process when the URL is set) polls it every CW_AIS_HTTP_INTERVAL seconds
+# (AISHub allows one request a minute) for the box lon_min,lat_min,lon_max,lat_max.
+CW_AIS_HTTP_URL = os.environ.get("CW_AIS_HTTP_URL", "")
+CW_AIS_HTTP_KEY = os.environ.get("CW_AIS_HTTP_KEY", "")
+CW_AIS_HTTP_INTERVAL = float(os.environ.get("CW_AIS_HTTP_INTERVAL", "60"))
+CW_AIS_HTTP_BBOX = os.environ.get("CW_AIS_HTTP_BBOX", "100,-2,125,32")
+CW_AIS_HTTP_TIMEOUT = float(os.environ.get("CW_AIS_HTTP_TIMEOUT", "30"))
 # The audit log: how long its rows stay in the database before audit_retain archives them.
 CW_AUDIT_RETENTION_DAYS = env_int("CW_AUDIT_RETENTION_DAYS", 180)
 CW_AUDIT_ARCHIVE_DIR = Path(os.environ.get("CW_AUDIT_ARCHIVE_DIR", str(VAR_DIR / "audit")))

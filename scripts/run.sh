@@ -86,6 +86,10 @@ CONF
   program exports "$PY manage.py export_worker"
   # Closed months of AIS positions get their spatial index (the open month has none).
   program positions "$PY manage.py index_positions --every 3600"
+  # A provider's HTTP feed of positions, where one is configured (CW_AIS_HTTP_URL).
+  if [[ -n "${CW_AIS_HTTP_URL:-}" ]]; then
+    program ais-provider "$PY manage.py ingest_ais provider: --spill-dir $VAR/ais-spill-provider"
+  fi
   # The audit: rows older than CW_AUDIT_RETENTION_DAYS archived, then deleted, daily.
   program audit "$PY manage.py audit_retain --every 86400"
   # Its witness: the newest row's seq and hash, outside the database, every 5 minutes.

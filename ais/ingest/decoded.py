@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from core.ingest.text import has_control
+
 from .reports import Count, Position, StaticReport, TimeWindow, clean_text, valid_mmsi
 
 # What the CSV decoder counts beyond the NMEA decoder's kinds.
@@ -436,6 +438,9 @@ class CsvDecoder:
         counts = self.counts
         if not cells or not any(c.strip() for c in cells):
             counts[Count.BLANK] += 1
+            return
+        if has_control("".join(cells)):  # core.ingest.text: never stored, counted
+            counts[Count.CONTROL_CHARACTERS] += 1
             return
         if self.layout is None:
             counts[UNKNOWN_LAYOUT] += 1

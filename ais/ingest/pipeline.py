@@ -22,6 +22,7 @@ from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
 from .decoded import CsvDecoder, Layout, looks_like_nmea
+from .http_feed import AISHUB, http_blocks
 from .store import MMSI, TS, Batch, BufferedWriter, PositionStore, StoreSql
 from .transports import (
     Block,
@@ -60,6 +61,9 @@ ERROR_KINDS = (
     "unknown_layout",
     "mixed_layout",
     "short_row",
+    "http_errors",
+    "http_rate_limited",
+    "http_bad_answers",
 )
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 # Report times believed by default: on a stream, from a day before to 5 minutes after
@@ -84,8 +88,12 @@ class Ingest:
         file_window: TimeWindow = FILE_WINDOW,
         csv_layout: Layout | None = None,
         csv_layouts: Iterable[Layout] = (),
+        http_interval_s: float = 60.0,
+        http_timeout_s: float = 30.0,
     ):
         self.writer = writer
+        self.http_interval_s = http_interval_s  # a provider's feed: one request per this
+        self.http_timeout_s = http_timeout_s
         # Decoded archives (CSV): the layout named (--layout), else the one the header is
         # written in, among the built-ins and these saved profiles.
         self.csv_layout = csv_layout
@@ -196,24 +204,38 @@ class Ingest:
         workers: int | None = None,
     ) -> None:
         """Ingest every source; returns when files are done and streams stopped."""
-        streams: list[tuple[str, Iterator[Block]]] = []
+        streams: list[tuple[str, Iterator[Block], CsvDecoder | None]] = []
         files: list[str] = []
         for source in sources:
             kind, host_or_path, port = parse_source(source)
-            if kind == "file" or port is None:
+            if kind == "http":
+                shown = source.split("?")[0]  # never the key in names or logs
+                blocks = http_blocks(
+                    source,
+                    self.stop,
+                    self.transport_counts,
+                    interval_s=self.http_interval_s,
+                    timeout_s=self.http_timeout_s,
+                )
+                decoder = CsvDecoder(shown, self.stream_window, AISHUB)
+                streams.append((shown, blocks, decoder))
+            elif kind == "file" or port is None:
                 files.append(host_or_path)
             elif kind == "tcp":
-                streams.append((source, tcp_blocks(host_or_path, port, self.stop)))
+                streams.append((source, tcp_blocks(host_or_path, port, self.stop), None))
             else:
                 blocks = udp_blocks(
                     host_or_path, port, self.stop, udp_options(source), self.transport_counts
                 )
-                streams.append((source, blocks))
+                streams.append((source, blocks, None))
         threads = [
             threading.Thread(
-                target=self._stream, args=(blocks, name), daemon=True, name=f"ais-{name}"
+                target=self._stream,
+                args=(blocks, name, decoder),
+                daemon=True,
+                name=f"ais-{name}",
             )
-            for name, blocks in streams
+            for name, blocks, decoder in streams
         ]
         for t in threads:
             t.start()
@@ -269,11 +291,13 @@ class Ingest:
         if decoder.layout is not None:
             self.layouts[name] = decoder.layout.label or decoder.layout.name
 
-    def _stream(self, blocks: Iterable[Block], name: str) -> None:
+    def _stream(
+        self, blocks: Iterable[Block], name: str, decoder: CsvDecoder | None = None
+    ) -> None:
         """A stream's thread: it ends only when the run stops (or its transport cannot
         work at all, e.g. an address already in use: logged, and the run is told)."""
         try:
-            self.consume(blocks, name, window=self.stream_window)
+            self.consume(blocks, name, window=self.stream_window, decoder=decoder)
         except Exception as exc:
             self.failed.append(f"{name}: {exc}")
             log.exception("AIS stream %s stopped", name)

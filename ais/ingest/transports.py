@@ -315,11 +315,17 @@ def udp_blocks(
 
 
 def parse_source(source: str) -> tuple[str, str, int | None]:
-    """('file', path, None) | ('tcp', host, port) | ('udp', host, port).
+    """('file', path, None) | ('tcp', host, port) | ('udp', host, port) |
+    ('http', url, None) (a provider's HTTP feed, polled: ais.ingest.http_feed).
 
     A UDP listener binds the loopback (`udp://:10110`) unless an address is given
     (`udp://0.0.0.0:10110` listens on every interface); `?allow=10.0.0.0/8,192.0.2.7`
     accepts datagrams from those senders only (see `udp_options`)."""
+    if source.startswith(("http://", "https://")):
+        url = urlparse(source)
+        if not url.hostname:
+            raise ValueError(f"{source}: a host is required")
+        return "http", source, None
     if source.startswith(("tcp://", "udp://")):
         url = urlparse(source)
         try:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from core.models import ColumnProfile
 from ..db import position_store
 from ..ingest.ais import TimeWindow
 from ..ingest.decoded import BUILTIN, Layout, layout_from_profile
+from ..ingest.http_feed import feed_url
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter
 from ..ingest.transports import parse_source
@@ -25,6 +27,26 @@ from ..models import AisIngestRun
 
 def already_loaded(sha256: str) -> AisIngestRun | None:
     return AisIngestRun.objects.filter(file_sha256=sha256, finished_at__isnull=False).first()
+
+
+PROVIDER = "provider:"  # the HTTP feed the settings describe (CW_AIS_HTTP_*)
+
+
+def provider_url() -> str:
+    """The poll URL of the configured provider: CW_AIS_HTTP_URL with the key
+    (CW_AIS_HTTP_KEY) and the box (CW_AIS_HTTP_BBOX, lon_min,lat_min,lon_max,lat_max)."""
+    base = str(getattr(settings, "CW_AIS_HTTP_URL", "") or "")
+    if not base:
+        raise ValueError("provider: set CW_AIS_HTTP_URL (and CW_AIS_HTTP_KEY) first")
+    box = str(getattr(settings, "CW_AIS_HTTP_BBOX", "") or "")
+    bbox = None
+    if box:
+        try:
+            lon_min, lat_min, lon_max, lat_max = (float(v) for v in box.split(","))
+        except ValueError as exc:
+            raise ValueError(f"CW_AIS_HTTP_BBOX={box!r}: lon_min,lat_min,lon_max,lat_max") from exc
+        bbox = (lon_min, lat_min, lon_max, lat_max)
+    return feed_url(base, str(getattr(settings, "CW_AIS_HTTP_KEY", "") or ""), bbox)
 
 
 def csv_layouts(name: str | None = None) -> tuple[Layout | None, list[Layout]]:
@@ -67,6 +89,7 @@ def ingest_ais(
 
     A file whose content was loaded before is skipped (unless `force`); each file loaded
     is recorded with its hash once every one of its positions is stored."""
+    sources = [provider_url() if s == PROVIDER else s for s in sources]
     kinds = {s: parse_source(s)[0] for s in sources}  # ValueError names a bad source
     files = {s: file_sha256(s) for s, kind in kinds.items() if kind == "file" and s != "-"}
     todo = []
@@ -92,8 +115,11 @@ def ingest_ais(
         file_window=file_window,
         csv_layout=forced,
         csv_layouts=saved,
+        http_interval_s=float(getattr(settings, "CW_AIS_HTTP_INTERVAL", 60.0)),
+        http_timeout_s=float(getattr(settings, "CW_AIS_HTTP_TIMEOUT", 30.0)),
     )
-    run = AisIngestRun(started_at=timezone.now(), sources=" ".join(sources))
+    shown = [s.split("?")[0] if kinds[s] == "http" else s for s in sources]  # no keys stored
+    run = AisIngestRun(started_at=timezone.now(), sources=" ".join(shown))
     if on_start:
         on_start(ingest)
     try:

@@ -34,8 +34,9 @@ class Command(BaseCommand):
     help = (
         "Ingest AIS NMEA or decoded AIS archives (CSV). SOURCE: a file (.nmea .txt .log "
         ".csv, also .gz or .zip), - for stdin (NMEA), "
-        "tcp://host:port (client) or udp://:port (listener on the loopback; "
-        "udp://0.0.0.0:port?allow=10.0.0.0/8 listens wider, for the senders allowed)."
+        "tcp://host:port (client), udp://:port (listener on the loopback; "
+        "udp://0.0.0.0:port?allow=10.0.0.0/8 listens wider, for the senders allowed), "
+        "an HTTP provider's URL (polled; AISHub JSON) or provider: (the one of the settings)."
     )
 
     def add_arguments(self, parser):
@@ -109,7 +110,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         sources = options["sources"]
-        streams = [s for s in sources if s.startswith(("tcp://", "udp://"))]
+        streams = [
+            s
+            for s in sources
+            if s.startswith(("tcp://", "udp://", "http://", "https://", "provider:"))
+        ]
         holder = {}
         done = threading.Event()
 
@@ -129,7 +134,7 @@ class Command(BaseCommand):
 
             holder["stop"] = stop
             if streams:  # a feed runs for good: it says it is alive (core.heartbeat)
-                name = ("ais-ingest " + " ".join(sorted(streams)))[:64]
+                name = ("ais-ingest " + " ".join(sorted(s.split("?")[0] for s in streams)))[:64]
                 holder["heartbeat"] = Heartbeat(name, HEARTBEAT_S, ingest.metrics).start()
             every = options["summary_every"]
             if streams and every > 0:
