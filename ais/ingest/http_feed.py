@@ -132,7 +132,7 @@ def http_blocks(
     max_backoff_s: float = 600.0,
     timeout_s: float = 30.0,
     session: requests.Session | None = None,
-) -> Iterator[tuple[list[bytes], float, None]]:
+) -> Iterator[tuple[list[bytes], float, int | None]]:
     """Blocks of CSV lines (the header first) from polling `url`, for the pipeline."""
     http = session or requests.Session()
     yield [",".join(HEADER).encode() + b"\n"], time.time(), None
