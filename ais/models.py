@@ -157,3 +157,29 @@ class PortCallRecompute(models.Model):
 
     def __str__(self) -> str:
         return f"recompute {self.start_at:%Y-%m-%d %H:%M}..{self.end_at:%H:%M} ({self.state})"
+
+
+class AisUpload(models.Model):
+    """A decoded AIS archive (or an NMEA file) an administrator uploaded: kept in
+    CW_VAR_DIR/ais-uploads, loaded by the upload worker (`manage.py ais_uploads`, a
+    `make run` process) through `ingest_ais`, with the run's summary."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Loading")
+        DONE = "done", _("Loaded")
+        FAILED = "failed", _("Refused or failed")
+
+    name = models.CharField(max_length=255)
+    path = models.CharField(max_length=500)
+    size = models.BigIntegerField(default=0)
+    layout = models.CharField(max_length=64, blank=True, help_text=_("empty: from the header"))
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    summary = models.TextField(blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"

@@ -86,6 +86,8 @@ CONF
   program exports "$PY manage.py export_worker"
   # Closed months of AIS positions get their spatial index (the open month has none).
   program positions "$PY manage.py index_positions --every 3600"
+  # AIS archives administrators uploaded (the admin), loaded one at a time.
+  program ais-uploads "$PY manage.py ais_uploads --every 10"
   # A provider's HTTP feed of positions, where one is configured (CW_AIS_HTTP_URL).
   if [[ -n "${CW_AIS_HTTP_URL:-}" ]]; then
     program ais-provider "$PY manage.py ingest_ais provider: --spill-dir $VAR/ais-spill-provider"

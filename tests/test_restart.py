@@ -117,6 +117,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
             "positions",
             "audit",
             "audit-witness",
+            "ais-uploads",
         }
         before = wait_for(
             lambda: (

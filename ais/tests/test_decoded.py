@@ -282,3 +282,47 @@ def test_a_zip_of_several_files_is_refused(tmp_path):
         z.writestr("b.csv", NOAA_HEADER + "\n")
     out = ingest(str(path), "--spill-dir", str(tmp_path / "spill"))
     assert "a zip archive of 2 files" in out
+
+
+def test_an_administrator_uploads_an_archive_and_the_worker_loads_it(tmp_path, settings, login_as):
+    """The same reader through an upload in the admin (administrators only): the file is
+    queued, the worker loads it and keeps the run's summary; a file of another kind or an
+    unknown layout is refused on the form, naming the field."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from ais.models import AisUpload
+    from ais.services.uploads import process_queue
+    from audit.models import AuditEvent
+
+    settings.VAR_DIR = tmp_path
+    body = (
+        NOAA_HEADER + "\n413500001,2026-11-20T08:00:00,21.6,108.6,5,90,91,UPLOADED,,,70,0,,,,,A\n"
+    )
+    analyst = login_as(Client(), "analyst")
+    assert analyst.get("/admin/ais/aisupload/add/").status_code in (302, 403)
+    admin = login_as(Client(), "admin")
+    refused = admin.post(
+        "/admin/ais/aisupload/add/",
+        {"file": SimpleUploadedFile("notes.docx", b"x"), "layout": ""},
+    )
+    assert refused.status_code == 200 and "Not one of" in refused.content.decode()
+    refused = admin.post(
+        "/admin/ais/aisupload/add/",
+        {"file": SimpleUploadedFile("a.csv", body.encode()), "layout": "nonesuch"},
+    )
+    assert refused.status_code == 200 and "not a built-in layout" in refused.content.decode()
+    assert not AisUpload.objects.exists()
+    sent = admin.post(
+        "/admin/ais/aisupload/add/",
+        {"file": SimpleUploadedFile("noaa.csv", body.encode()), "layout": ""},
+    )
+    assert sent.status_code == 302
+    row = AisUpload.objects.get()
+    assert row.state == AisUpload.State.QUEUED and row.created_by == "admin"
+    assert AuditEvent.objects.filter(action="upload", target=f"ais-upload:{row.pk}").exists()
+    assert "noaa.csv: done" in process_queue()
+    row.refresh_from_db()
+    assert row.state == AisUpload.State.DONE and "1 positions (1 new stored)" in row.summary
+    assert at(413500001).sog_kn == 5
+    assert process_queue() == "nothing queued"
