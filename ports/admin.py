@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import UserEditAdmin
 
-from .models import ThroughputReport
+from .models import PortAlias, ThroughputReport
 
 
 @admin.register(ThroughputReport)
@@ -24,3 +24,13 @@ class ThroughputReportAdmin(UserEditAdmin):
     autocomplete_fields = ["node", "supersedes"]
     readonly_fields = ["created_at", "submitted_by"]
     date_hierarchy = "period_end"
+
+
+@admin.register(PortAlias)
+class PortAliasAdmin(admin.ModelAdmin):
+    """Port names as statistics tables write them (`import_mot` lists the names it could
+    not map: add them here)."""
+
+    list_display = ["name", "node", "note"]
+    search_fields = ["name", "node__code", "node__name_zh"]
+    autocomplete_fields = ["node"]

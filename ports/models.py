@@ -167,3 +167,16 @@ class ThroughputReport(Seeded):
 
     def __str__(self) -> str:
         return f"{self.node.code} {self.metric} {self.period_start}..{self.period_end}"
+
+
+class PortAlias(models.Model):
+    """A port's name as a statistics table writes it (交通运输部: 北部湾港, 重庆...) and the
+    node it stands for. Seeded with the corridor's ports (`ports.services.mot`); more are
+    added in the admin when an import lists a name it could not map."""
+
+    name = models.CharField(max_length=64, unique=True)
+    node = models.ForeignKey(Node, on_delete=models.CASCADE, related_name="aliases")
+    note = models.CharField(max_length=200, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} -> {self.node_id}"
