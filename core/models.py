@@ -60,11 +60,12 @@ class ProcessBeat(models.Model):
 class ColumnProfile(models.Model):
     """A column mapping a user saved once, so a CSV export of another system loads as it
     comes: which column is which field, how times are written (format, time zone) and the
-    units. `kind` says what it reads (AIS positions today; rail and container events
-    next); `mapping` is checked by the reader of that kind before it is saved."""
+    units. `kind` says what it reads (AIS positions; rail and container events);
+    `mapping` is checked by the reader of that kind before it is saved."""
 
     class Kind(models.TextChoices):
         AIS = "ais", _("AIS positions and static data")
+        RAIL = "rail", _("Rail and container events")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     name = models.SlugField(max_length=64)
