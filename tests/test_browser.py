@@ -1080,7 +1080,7 @@ def test_the_port_page_calls_table_timeline_and_baseline(
 
 
 def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
-    rail_traffic, page, live_app, in_own_connection
+    rail_traffic, page, live_app, in_own_connection, request
 ):
     """Issue 21 (4): alerts grouped by kind and place, filtered by kind, linked to their
     train (its panel opens in view), said in Chinese in the Chinese interface, acknowledged
@@ -1090,6 +1090,11 @@ def test_alerts_grouped_filtered_linked_and_closed_by_an_official(
 
     ARTIFACTS.mkdir(exist_ok=True)
     in_own_connection(lambda: evaluate(checks=[train_delays]))
+    request.addfinalizer(  # committed for the served app: never left for the next test
+        lambda: in_own_connection(
+            lambda: Alert.objects.filter(subject__startswith="train:X9TEST").delete()
+        )
+    )
     alert = in_own_connection(lambda: Alert.objects.get(subject__startswith="train:X9TEST1"))
     login(page, live_app)
     page.set_viewport_size({"width": 1366, "height": 768})
