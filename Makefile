@@ -3,8 +3,9 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# Test processes (pytest-xdist; a file's tests stay together): two for two cores.
-TEST_WORKERS ?= 2
+# Test processes (pytest-xdist; a file's tests stay together): one more than the cores, as
+# the longest files mostly wait (a system restarting, a bundle installing, a browser).
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 2) + 1 )))
 
 .PHONY: setup run serve test test-fast lint format schema db db-stop sea-lanes pov-basemap bundle test-bundle messages bench clean
 
@@ -22,7 +23,7 @@ serve:            ## web app + demo AIS feed (CW_DEMO_FEED=0: web app only)
 
 test:             ## set-up, then the whole suite (browser tests included)
 	scripts/setup.sh --with-browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 test-fast:        ## the suite without the browser and the own-cluster tests
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not browser and not slow"
