@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from core.ingest.text import has_control
+from core.profiles import common_problems
 
 from .reports import Count, Position, StaticReport, TimeWindow, clean_text, valid_mmsi
 
@@ -273,27 +274,12 @@ TIME_FORMATS = ("iso", "epoch", "epoch_ms")
 def check_mapping(mapping: Any) -> list[str]:
     """What is wrong with a saved column mapping (empty: it can be used). Each problem
     names its key."""
-    if not isinstance(mapping, Mapping):
-        return ["mapping: an object with `columns` and the time format"]
-    problems = []
-    columns = mapping.get("columns")
-    if not isinstance(columns, Mapping) or not columns:
-        return ["columns: an object of field -> column header"]
-    unknown = sorted(set(columns) - set(FIELDS))
-    if unknown:
-        problems.append(
-            f"columns: unknown fields {', '.join(unknown)} (known: {', '.join(FIELDS)})"
-        )
+    problems, columns = common_problems(mapping, FIELDS, ("time_format",), TIME_FORMATS)
+    if not columns:
+        return problems
     missing = [f for f in REQUIRED if not columns.get(f)]
     if missing:
         problems.append(f"columns: {', '.join(missing)} must be mapped")
-    if any(not isinstance(v, str) or not v.strip() for v in columns.values()):
-        problems.append("columns: each column header is a non-empty text")
-    fmt = mapping.get("time_format", "iso")
-    if not isinstance(fmt, str) or (fmt not in TIME_FORMATS and "%" not in fmt):
-        problems.append(
-            f"time_format: {', '.join(TIME_FORMATS)} or a strptime format (%Y-%m-%d %H:%M:%S)"
-        )
     offset = mapping.get("utc_offset_h", 0)
     if not isinstance(offset, (int, float)) or not -12 <= offset <= 14:
         problems.append(
@@ -301,8 +287,6 @@ def check_mapping(mapping: Any) -> list[str]:
         )
     if mapping.get("sog_unit", "kn") not in ("kn", "kmh"):
         problems.append("sog_unit: kn or kmh")
-    if mapping.get("delimiter", ",") not in (",", ";", "\t", "|"):
-        problems.append("delimiter: one of , ; tab |")
     return problems
 
 

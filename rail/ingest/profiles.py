@@ -18,6 +18,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.profiles import common_problems
+
 from .events import DEFAULT_TZ, SCHEMES, EventError
 
 FIELDS = (
@@ -32,15 +34,9 @@ LOCATIONS = ("location", "origin", "destination")
 
 def check_mapping(mapping: Any) -> list[str]:
     """What is wrong with a rail profile (each problem names its key)."""
-    if not isinstance(mapping, Mapping):
-        return ["mapping: an object with `columns`"]
-    problems = []
-    columns = mapping.get("columns")
-    if not isinstance(columns, Mapping) or not columns:
-        return ["columns: an object of field -> column header"]
-    unknown = sorted(set(columns) - set(FIELDS))
-    if unknown:
-        problems.append(f"columns: unknown fields {', '.join(unknown)}")
+    problems, columns = common_problems(mapping, FIELDS, ("time_format", "date_format"), ("iso",))
+    if not columns:
+        return problems
     defaults = mapping.get("defaults") or {}
     if not isinstance(defaults, Mapping) or set(defaults) - set(FIELDS):
         problems.append("defaults: an object of field -> value, of known fields")
@@ -49,18 +45,12 @@ def check_mapping(mapping: Any) -> list[str]:
     values = mapping.get("values") or {}
     if not isinstance(values, Mapping) or not all(isinstance(v, Mapping) for v in values.values()):
         problems.append("values: an object of field -> {word: value}")
-    for key in ("time_format", "date_format"):
-        fmt = mapping.get(key, "iso")
-        if not isinstance(fmt, str) or (fmt != "iso" and "%" not in fmt):
-            problems.append(f"{key}: iso or a strptime format (%Y-%m-%d %H:%M)")
     try:
         ZoneInfo(str(mapping.get("tz") or DEFAULT_TZ))
     except (ZoneInfoNotFoundError, ValueError):
         problems.append("tz: a time zone name (Asia/Shanghai)")
     if mapping.get("location_scheme", "node") not in SCHEMES:
         problems.append(f"location_scheme: one of {', '.join(SCHEMES)}")
-    if mapping.get("delimiter", ",") not in (",", ";", "\t", "|"):
-        problems.append("delimiter: one of , ; tab |")
     return problems
 
 
