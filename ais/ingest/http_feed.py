@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from xml.etree import ElementTree
 
 import requests
 
@@ -70,7 +71,7 @@ def feed_url(
     url = urlparse(base)
     query = dict(parse_qsl(url.query))
     query.setdefault("format", "1")
-    query.setdefault("output", "json")
+    query.setdefault("output", "json")  # xml is read too
     query.setdefault("compress", "0")
     if key:
         query["username"] = key
@@ -113,6 +114,27 @@ def records_of(body: Any) -> list[dict[str, Any]]:
     if not isinstance(body, list) or not all(isinstance(r, dict) for r in body):
         raise ValueError("not a list of vessel records")
     return body
+
+
+def decode_body(body: bytes) -> Any:
+    """An answer's content: JSON, or XML (AISHub's `output=xml`: a root whose ERROR and
+    ERROR_MESSAGE attributes say a refusal, one element per vessel with its fields as
+    attributes). The XML parser (expat, as bundled with Python 3.11) resolves no external
+    entity and stops entity expansion bombs; a document type declaration is refused."""
+    text = body.lstrip()
+    if not text.startswith(b"<"):
+        return json.loads(body)
+    if b"<!DOCTYPE" in text[:2048].upper() or b"<!ENTITY" in text.upper():
+        raise ValueError("an XML answer with a document type declaration")
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from exc
+    meta = {"ERROR": root.get("ERROR", "false").lower() == "true"}
+    if meta["ERROR"]:
+        meta["ERROR_MESSAGE"] = root.get("ERROR_MESSAGE") or root.text or "error"
+        return [meta]
+    return [meta, [dict(e.attrib) for e in root.iter() if "MMSI" in e.attrib]]
 
 
 def to_lines(records: list[dict[str, Any]]) -> list[bytes]:
@@ -159,7 +181,7 @@ def http_blocks(
                     body = answer.raw.read(MAX_BODY + 1, decode_content=True)
                     if len(body) > MAX_BODY:
                         raise ValueError(f"an answer over {MAX_BODY >> 20} MiB")
-                    records = records_of(json.loads(body))
+                    records = records_of(decode_body(body))
                     counts["http_polls"] += 1
                     delay = interval_s
                     yield to_lines(records), time.time(), None

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ais.ingest.http_feed import feed_url, records_of, retry_after
+from ais.ingest.http_feed import decode_body, feed_url, records_of, retry_after
 from ais.models import AisIngestRun, Vessel, VesselPosition
 
 
@@ -165,3 +165,21 @@ def test_the_answers_shapes_and_retry_after():
     url = feed_url("https://data.aishub.net/ws.php?compress=0", "k", (100, -2, 125, 32))
     assert url.startswith("https://data.aishub.net/ws.php?") and "username=k" in url
     assert "latmin=-2" in url and "format=1" in url
+
+
+def test_an_xml_answer_is_read_and_a_hostile_one_refused():
+    body = (
+        b'<?xml version="1.0"?><VESSELS ERROR="false">'
+        b'<vessel MMSI="413400009" TIME="2026-11-20 08:00:00 GMT" LONGITUDE="108.6" '
+        b'LATITUDE="21.6" SOG="3.5" COG="10" HEADING="11" NAME="XML SHIP"/></VESSELS>'
+    )
+    (record,) = records_of(decode_body(body))
+    assert record["MMSI"] == "413400009" and record["NAME"] == "XML SHIP"
+    refused = b'<VESSELS ERROR="true" ERROR_MESSAGE="Too frequent requests!"/>'
+    with pytest.raises(ValueError, match="Too frequent"):
+        records_of(decode_body(refused))
+    bomb = b'<!DOCTYPE v [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;">]><VESSELS>&b;</VESSELS>'
+    with pytest.raises(ValueError, match="document type"):
+        decode_body(bomb)
+    with pytest.raises(ValueError, match="not XML"):
+        decode_body(b"<VESSELS><vessel")
