@@ -130,7 +130,7 @@ def decode_body(body: bytes) -> Any:
         root = ElementTree.fromstring(body)
     except ElementTree.ParseError as exc:
         raise ValueError(f"not XML: {exc}") from exc
-    meta = {"ERROR": root.get("ERROR", "false").lower() == "true"}
+    meta: dict[str, Any] = {"ERROR": root.get("ERROR", "false").lower() == "true"}
     if meta["ERROR"]:
         meta["ERROR_MESSAGE"] = root.get("ERROR_MESSAGE") or root.text or "error"
         return [meta]
