@@ -137,17 +137,23 @@ def witness_path() -> Path:
     return Path(getattr(settings, "CW_AUDIT_WITNESS", archive_dir() / "witness.jsonl"))
 
 
-def _witnesses() -> list[dict[str, Any]]:
+def _witnesses(tail: bool = False) -> list[dict[str, Any]]:
+    """The checkpoints in the witness file, oldest first; `tail`: only the last few (its
+    last 4 KiB: a checkpoint compares itself with the newest, not the whole history)."""
     path = witness_path()
     if not path.exists():
         return []
+    with path.open("rb") as fh:
+        if tail:
+            fh.seek(max(fh.seek(0, os.SEEK_END) - 4096, 0))
+        text = fh.read().decode("utf-8", errors="replace")
     out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         try:
             item = json.loads(line)
             out.append({"seq": int(item["seq"]), "hash": str(item["hash"])})
         except (ValueError, KeyError, TypeError):
-            continue  # a torn last line: the next checkpoint writes a whole one
+            continue  # a torn line (the last one, or the first of a tail read): skipped
     return out
 
 
@@ -157,7 +163,7 @@ def checkpoint() -> dict[str, Any] | None:
     seq, digest = _last()
     if seq == 0:
         return None
-    seen = _witnesses()
+    seen = _witnesses(tail=True)
     if seen and seen[-1]["seq"] == seq and seen[-1]["hash"] == digest:
         return None
     item = {"at": timezone.now().isoformat(), "seq": seq, "hash": digest}

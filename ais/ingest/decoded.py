@@ -4,7 +4,7 @@ available" values to None, the time window, counts by reason). Pure (no Django).
 
 Built-in layouts: NOAA MarineCadastre, the Danish Maritime Authority's, and the satellite
 providers' decoded layout (Spire / exactEarth style). Any other CSV reads through a
-`Layout` built from a column mapping the user saved once (`ais.models.CsvProfile`).
+`Layout` built from a column mapping the user saved once (`core.models.ColumnProfile`).
 
 The decoder has the NMEA decoder's interface (`decode_into`, `counts`, `complete_open`,
 `close`), so the pipeline, the writer and the summary are the same.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -157,8 +157,8 @@ class Layout:
     """How a CSV's columns map onto report fields. `columns`: field -> header (as written,
     compared without case or spaces at either end). `time_format`: see time_parser.
     `sog_unit`: `kn` or `kmh`. `words`: a layout writes statuses, types and classes in
-    words (DMA). `raw_na`: "not available" written as AIS's raw values (511 heading, 360
-    course, 102.3 speed, 91/181 position), as in the satellite layout and NOAA's."""
+    words (DMA). "Not available" may be blank or AIS's raw value (511 heading, 360 course,
+    102.3 speed, 91/181 position): both read as None."""
 
     name: str
     columns: Mapping[str, str]
@@ -168,8 +168,6 @@ class Layout:
     words: bool = False
     delimiter: str = ","
     label: str = ""
-    builtin: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def missing(self) -> list[str]:
         return [f for f in REQUIRED if f not in self.columns]
@@ -206,7 +204,6 @@ NOAA = Layout(
     },
     time_format="iso",
     label="NOAA MarineCadastre",
-    builtin=True,
 )
 DMA = Layout(
     "dma",
@@ -236,7 +233,6 @@ DMA = Layout(
     time_format="%d/%m/%Y %H:%M:%S",
     words=True,
     label="Danish Maritime Authority",
-    builtin=True,
 )
 SATELLITE = Layout(
     "satellite",
@@ -263,7 +259,6 @@ SATELLITE = Layout(
     },
     time_format="%Y%m%d_%H%M%S",
     label="satellite providers' decoded layout (Spire / exactEarth)",
-    builtin=True,
 )
 BUILTIN = {layout.name: layout for layout in (NOAA, DMA, SATELLITE)}
 
@@ -292,7 +287,7 @@ def check_mapping(mapping: Any) -> list[str]:
 
 def layout_from_profile(name: str, mapping: Mapping[str, Any]) -> Layout:
     """A Layout from a saved profile's mapping: field -> column, plus `time_format`,
-    `utc_offset_h`, `sog_unit`, `delimiter` (checked by ais.models.CsvProfile)."""
+    `utc_offset_h`, `sog_unit`, `delimiter` (checked by `check_mapping` before it is saved)."""
     columns = {k: str(v) for k, v in mapping.get("columns", {}).items() if k in FIELDS and v}
     return Layout(
         name,

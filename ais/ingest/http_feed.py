@@ -55,7 +55,6 @@ AISHUB = Layout(
     },
     time_format="%Y-%m-%d %H:%M:%S GMT",
     label="HTTP provider (AISHub JSON)",
-    builtin=True,
 )
 HEADER = list(AISHUB.columns.values())
 MAX_BODY = 64 * 2**20  # an answer larger than this is refused (counted), not read
@@ -84,6 +83,11 @@ def feed_url(
             lonmax=f"{lon_max:g}",
         )
     return urlunparse(url._replace(query=urlencode(query)))
+
+
+def without_query(url: str) -> str:
+    """A feed's URL as names, logs and stored runs show it: without its query (the key)."""
+    return urlparse(url)._replace(query="").geturl()
 
 
 def retry_after(value: str | None, now: float) -> float | None:
@@ -159,7 +163,13 @@ def http_blocks(
     http = session or requests.Session()
     yield [",".join(HEADER).encode() + b"\n"], time.time(), None
     delay = interval_s
-    shown = urlparse(url)._replace(query="").geturl()  # never log the key
+    shown = without_query(url)  # never log the key
+
+    def backoff() -> float:  # the next wait after a failure: doubled, within the bounds
+        nonlocal delay
+        delay = min(max(delay * 2, interval_s), max_backoff_s)
+        return delay
+
     while not stop.is_set():
         started = time.time()
         wait = interval_s
@@ -169,13 +179,12 @@ def http_blocks(
                 if answer.status_code == 429:
                     counts["http_rate_limited"] += 1
                     asked = retry_after(answer.headers.get("Retry-After"), time.time())
-                    delay = min(max(delay * 2, interval_s), max_backoff_s)
-                    wait = max(asked if asked is not None else delay, interval_s)
+                    grown = backoff()
+                    wait = max(asked if asked is not None else grown, interval_s)
                     log.warning("%s: 429, waiting %.0f s", shown, wait)
                 elif answer.status_code >= 400:
                     counts["http_errors"] += 1
-                    delay = min(max(delay * 2, interval_s), max_backoff_s)
-                    wait = delay
+                    wait = backoff()
                     log.warning("%s: HTTP %s, retrying in %.0f s", shown, answer.status_code, wait)
                 else:
                     body = answer.raw.read(MAX_BODY + 1, decode_content=True)
@@ -187,13 +196,11 @@ def http_blocks(
                     yield to_lines(records), time.time(), None
         except requests.RequestException as exc:
             counts["http_errors"] += 1
-            delay = min(max(delay * 2, interval_s), max_backoff_s)
-            wait = delay
+            wait = backoff()
             log.warning("%s: %s; retrying in %.0f s", shown, type(exc).__name__, wait)
         except ValueError as exc:  # JSON, shape, size or the provider's own error
             counts["http_bad_answers"] += 1
-            delay = min(max(delay * 2, interval_s), max_backoff_s)
-            wait = delay
+            wait = backoff()
             log.warning("%s: %s; retrying in %.0f s", shown, exc, wait)
         # The next request no sooner than `wait` after this one started; say we are alive.
         while not stop.is_set() and time.time() - started < wait:

@@ -22,9 +22,10 @@ from typing import Any
 
 from .ais import AisDecoder, Position, StaticReport, TimeWindow
 from .decoded import CsvDecoder, Layout, looks_like_nmea
-from .http_feed import AISHUB, http_blocks
+from .http_feed import AISHUB, http_blocks, without_query
 from .store import MMSI, TS, Batch, BufferedWriter, PositionStore, StoreSql
 from .transports import (
+    BadArchive,
     Block,
     InputTooLarge,
     chunk_blocks,
@@ -209,7 +210,7 @@ class Ingest:
         for source in sources:
             kind, host_or_path, port = parse_source(source)
             if kind == "http":
-                shown = source.split("?")[0]  # never the key in names or logs
+                shown = without_query(source)  # never the key in names or logs
                 blocks = http_blocks(
                     source,
                     self.stop,
@@ -247,7 +248,7 @@ class Ingest:
             if path != "-":
                 try:
                     head = first_line(path)
-                except (InputTooLarge, OSError, zipfile.BadZipFile, EOFError) as exc:
+                except (BadArchive, OSError, zipfile.BadZipFile, EOFError) as exc:
                     self.failed.append(f"{name}: {exc}")  # the other files go on
                     log.error("%s: %s", name, exc)
                     continue
@@ -262,16 +263,29 @@ class Ingest:
             ):
                 self._parallel_file(path, name, workers, on_progress)
             else:
-                progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
-                try:
-                    self.consume(file_blocks(path, progress), name, window=self.file_window)
-                except InputTooLarge as exc:
-                    self.transport_counts["too_large"] += 1
-                    self.failed.append(str(exc))
-                    log.error("%s", exc)
+                self._file(path, name, on_progress)
         for t in threads:
             while t.is_alive():
                 t.join(0.5)
+
+    def _file(
+        self,
+        path: str,
+        name: str,
+        on_progress: Callable[[str, int], None] | None,
+        decoder: CsvDecoder | None = None,
+    ) -> None:
+        """A whole file in this process (NMEA, or a decoded archive's `decoder`); one that
+        expands beyond its cap is stopped there, counted and named."""
+        progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
+        try:
+            self.consume(
+                file_blocks(path, progress), name, window=self.file_window, decoder=decoder
+            )
+        except InputTooLarge as exc:
+            self.transport_counts["too_large"] += 1
+            self.failed.append(str(exc))
+            log.error("%s", exc)
 
     def _csv_file(
         self, path: str, name: str, on_progress: Callable[[str, int], None] | None
@@ -279,13 +293,7 @@ class Ingest:
         """A decoded archive: its rows through a CsvDecoder (one process: the header
         says how to read every row)."""
         decoder = CsvDecoder(name, self.file_window, self.csv_layout, self.csv_layouts)
-        progress = (lambda done, p=path: on_progress(p, done)) if on_progress else None
-        try:
-            self.consume(file_blocks(path, progress), name, decoder=decoder)
-        except InputTooLarge as exc:
-            self.transport_counts["too_large"] += 1
-            self.failed.append(str(exc))
-            log.error("%s", exc)
+        self._file(path, name, on_progress, decoder)
         for problem in decoder.problems:
             self.failed.append(f"{name}: {problem}")
         if decoder.layout is not None:

@@ -86,6 +86,10 @@ class LineBuffer:
         return [rest], len(rest)
 
 
+class BadArchive(ValueError):
+    """An archive that cannot be read as one file (a zip of several)."""
+
+
 def open_file(path: str) -> BinaryIO:
     """A file's bytes: plain, gzipped, or the one data file of a zip archive (a zip
     holding several files is refused: which one is meant?)."""
@@ -102,7 +106,7 @@ def open_file(path: str) -> BinaryIO:
         ]
         if len(members) != 1:
             archive.close()
-            raise InputTooLarge(
+            raise BadArchive(
                 f"{path}: a zip archive of {len(members)} files; give one file per archive"
             )
         return archive.open(members[0])  # type: ignore[return-value]

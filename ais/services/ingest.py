@@ -18,7 +18,7 @@ from core.models import ColumnProfile
 from ..db import position_store
 from ..ingest.ais import TimeWindow
 from ..ingest.decoded import BUILTIN, Layout, layout_from_profile
-from ..ingest.http_feed import feed_url
+from ..ingest.http_feed import feed_url, without_query
 from ..ingest.pipeline import FILE_WINDOW, STREAM_WINDOW, Ingest
 from ..ingest.store import BufferedWriter
 from ..ingest.transports import parse_source
@@ -118,7 +118,7 @@ def ingest_ais(
         http_interval_s=float(getattr(settings, "CW_AIS_HTTP_INTERVAL", 60.0)),
         http_timeout_s=float(getattr(settings, "CW_AIS_HTTP_TIMEOUT", 30.0)),
     )
-    shown = [s.split("?")[0] if kinds[s] == "http" else s for s in sources]  # no keys stored
+    shown = [without_query(s) if kinds[s] == "http" else s for s in sources]  # no keys stored
     run = AisIngestRun(started_at=timezone.now(), sources=" ".join(shown))
     if on_start:
         on_start(ingest)

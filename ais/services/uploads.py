@@ -19,7 +19,7 @@ from ..models import AisUpload
 from .ingest import csv_layouts, ingest_ais
 
 log = logging.getLogger(__name__)
-SUFFIXES = (".csv", ".csv.gz", ".zip", ".nmea", ".txt", ".log", ".gz")
+SUFFIXES = (".csv", ".gz", ".zip", ".nmea", ".txt", ".log")
 
 
 def upload_dir() -> Path:

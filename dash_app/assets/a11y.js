@@ -56,7 +56,10 @@
     root.querySelectorAll(".leaflet-overlay-pane path:not([tabindex='-1'])").forEach(function (p) {
       p.setAttribute("tabindex", "-1");
     });
-    root.querySelectorAll(".js-plotly-plot").forEach(describeChart);
+    // A chart is described when first seen; its plotly_afterplot hook follows its updates.
+    root.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+      if (!gd._cwDescribed) { describeChart(gd); }
+    });
   }
 
   // A text alternative for every chart: its title and, per series, how many points, the

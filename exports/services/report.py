@@ -323,9 +323,10 @@ def html_report(data: ReportData) -> str:
     m.get_root().header.add_child(  # type: ignore[attr-defined]
         Element(
             "<style>.cw-basemap-label span{display:inline-block;transform:translate(-50%,-50%);"
-            "white-space:nowrap;color:#5f5a66;font-size:12px;text-shadow:0 0 3px #fff}"
+            f"white-space:nowrap;color:{basemap.LABEL_COLOURS['country']};font-size:12px;"
+            "text-shadow:0 0 3px #fff}"
             ".cw-basemap-island span,.cw-basemap-islands span,.cw-basemap-region span{"
-            "font-size:11px;font-style:italic;color:#4a6378}</style>"
+            f"font-size:11px;font-style:italic;color:{basemap.LABEL_COLOURS['island']}}}</style>"
         )
     )
     styles = basemap.STYLES
@@ -627,7 +628,7 @@ def _draw_basemap(
                     basemap.label_text(props, language),
                     fontsize=(4.5 if small else 5.5) if island else 6.5,
                     style="italic" if island else "normal",
-                    color="#4a6378" if island else style["color"],
+                    color=basemap.LABEL_COLOURS["island" if island else "country"],
                     ha="center",
                     va="center",
                     family=family,

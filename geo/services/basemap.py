@@ -56,6 +56,9 @@ STYLES: dict[str, dict[str, Any]] = {
     "maritime_line": {"color": "#7d6b87", "weight": 2.2},
     "labels": {"color": "#5f5a66"},  # text only: country names, islands in italics
 }
+# Place names' colours: countries, and islands (in italics); the dashboard's copy is in
+# dash_app/assets/corridor.css (.cw-basemap-label).
+LABEL_COLOURS = {"country": STYLES["labels"]["color"], "island": "#4a6378"}
 SEA_COLOUR = "#d6e6f2"
 # The political layers; `countries` (polygons) is data for exports and checks, not drawn.
 POLITICAL = ("country_borders", "maritime_line", "labels", "countries")

@@ -52,12 +52,14 @@ def ensure_aliases() -> int:
     nodes = dict(
         Node.objects.filter(code__in=set(DEFAULT_ALIASES.values())).values_list("code", "pk")
     )
-    added = 0
-    for name, code in DEFAULT_ALIASES.items():
-        if code in nodes and not PortAlias.objects.filter(name=name).exists():
-            PortAlias.objects.create(name=name, node_id=nodes[code], note="default")
-            added += 1
-    return added
+    have = set(PortAlias.objects.values_list("name", flat=True))
+    missing = [
+        PortAlias(name=name, node_id=nodes[code], note="default")
+        for name, code in DEFAULT_ALIASES.items()
+        if code in nodes and name not in have
+    ]
+    PortAlias.objects.bulk_create(missing)
+    return len(missing)
 
 
 @dataclass

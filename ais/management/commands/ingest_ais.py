@@ -16,6 +16,7 @@ from core.heartbeat import Heartbeat
 from core.process import on_stop_signals
 
 from ...ingest.ais import TimeWindow
+from ...ingest.http_feed import without_query
 from ...ingest.pipeline import FILE_WINDOW
 from ...services.ingest import ingest_ais
 
@@ -134,7 +135,7 @@ class Command(BaseCommand):
 
             holder["stop"] = stop
             if streams:  # a feed runs for good: it says it is alive (core.heartbeat)
-                name = ("ais-ingest " + " ".join(sorted(s.split("?")[0] for s in streams)))[:64]
+                name = ("ais-ingest " + " ".join(sorted(without_query(s) for s in streams)))[:64]
                 holder["heartbeat"] = Heartbeat(name, HEARTBEAT_S, ingest.metrics).start()
             every = options["summary_every"]
             if streams and every > 0:
