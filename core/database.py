@@ -4,7 +4,11 @@ pg_dump and pg_restore (libpq parameters and environment)."""
 from __future__ import annotations
 
 import os
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 def connection_params(alias: str = "default") -> dict[str, Any]:
@@ -38,3 +42,23 @@ def libpq_env(alias: str = "default") -> dict[str, str]:
     }
     params = connection_params(alias)
     return {**os.environ, **{names[k]: str(v) for k, v in params.items()}}
+
+
+def with_reconnect(action: Callable[[], T], attempts: int = 8) -> T:
+    """Run an ORM action in a transaction, reconnecting and trying again if the database
+    went away meanwhile (a restart cut the connection): a long-running process survives it
+    and loses nothing it holds."""
+    from django.db import InterfaceError, OperationalError, connection, transaction
+
+    delay = 0.5
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return action()
+        except (OperationalError, InterfaceError):
+            if attempt == attempts - 1:
+                raise
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
+    raise AssertionError("unreachable")

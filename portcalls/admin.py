@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DetectionRule, PortCall
+from .models import CallEvent, DetectionRule, PortCall
 from .services.calls import RULE_FIELDS, update_rule
 
 
@@ -49,6 +49,22 @@ class PortCallAdmin(admin.ModelAdmin):
     ]
     list_filter = ["node"]
     date_hierarchy = "arrival_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CallEvent)
+class CallEventAdmin(admin.ModelAdmin):
+    """Arrivals and departures as carriers report them (DCSA): read only, as received."""
+
+    list_display = ["vessel_imo", "vessel_name", "node", "event", "classifier", "at", "source"]
+    list_filter = ["node", "event", "classifier", "retracted", "source"]
+    search_fields = ["vessel_name", "voyage", "event_id"]
+    date_hierarchy = "at"
 
     def has_add_permission(self, request):
         return False

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from ais.models import Vessel
 from core.models import Seeded
@@ -113,3 +114,48 @@ class PortCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.vessel_id} @ {self.node.code} {self.arrival_at:%Y-%m-%d %H:%M}"
+
+
+class CallEvent(models.Model):
+    """A vessel's arrival at or departure from a port as its carrier or a terminal reports
+    it (DCSA Track & Trace transport events ARRI and DEPA): planned, estimated or actual,
+    beside the calls AIS detects. The vessel is known by its IMO number; `vessel_mmsi` is
+    filled when AIS knows that number. One row per source and event id (`event_id`), kept
+    at its latest version (`updated`); a retracted event stays, `retracted`."""
+
+    class Kind(models.TextChoices):
+        ARRIVAL = "arrival", _("Arrival")
+        DEPARTURE = "departure", _("Departure")
+
+    class Classifier(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        ESTIMATED = "estimated", _("Estimated")
+        ACTUAL = "actual", _("Actual")
+
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="call_events")
+    event = models.CharField(max_length=10, choices=Kind.choices)
+    classifier = models.CharField(max_length=10, choices=Classifier.choices)
+    at = models.DateTimeField()
+    vessel_imo = models.IntegerField(null=True, blank=True)
+    vessel_mmsi = models.IntegerField(null=True, blank=True)
+    vessel_name = models.CharField(max_length=50, blank=True)
+    voyage = models.CharField(max_length=50, blank=True)
+    mode = models.CharField(max_length=12, blank=True)
+    facility = models.CharField(max_length=24, blank=True)
+    transport_call = models.CharField(max_length=100, blank=True)
+    delay_reasons = models.CharField(max_length=64, blank=True)
+    source = models.CharField(max_length=64)
+    event_id = models.CharField(max_length=500)
+    updated = models.DateTimeField()
+    retracted = models.BooleanField(default=False)
+    received_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["node__code", "-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "event_id"], name="call_event_unique")
+        ]
+        indexes = [models.Index(fields=["node", "at"]), models.Index(fields=["vessel_imo", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.vessel_imo} {self.event} {self.node.code} {self.at:%Y-%m-%d %H:%M}"

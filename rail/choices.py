@@ -43,3 +43,20 @@ class ContainerEventType(models.TextChoices):
     DISCHARGE = "discharge", _("Discharged")
     GATE_IN = "gate_in", _("Gate in")
     GATE_OUT = "gate_out", _("Gate out")
+
+
+class DcsaVersion(models.TextChoices):
+    V2_2 = "2.2", "DCSA Track & Trace 2.2"
+    V3_0 = "3.0", "DCSA Track & Trace 3.0"
+
+
+class CarrierOutcome(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    KEPT_ASIDE = "kept_aside", _("Kept aside")
+    RETRACTED = "retracted", _("Retracted")
+
+
+class CarrierVia(models.TextChoices):
+    FILE = "file", _("File")
+    POLL = "poll", _("Polling")
+    PUSH = "push", _("Push")

@@ -11,6 +11,7 @@ Times are UTC; `tz` keeps the zone the source reported in.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.contrib.gis.db import models
@@ -21,13 +22,17 @@ from corridors.models import Route
 from geo.models import Node
 
 from .choices import (
+    CarrierOutcome,
+    CarrierVia,
     Classifier,
     ContainerEventType,
+    DcsaVersion,
     EventState,
     EventType,
     ServiceType,
     TrainStatus,
 )
+from .ingest.dcsa import new_secret
 
 
 class LocationAlias(models.Model):
@@ -169,8 +174,10 @@ class ContainerEvent(models.Model):
         Train, null=True, blank=True, on_delete=models.CASCADE, related_name="container_events"
     )
     vessel_mmsi = models.IntegerField(null=True, blank=True)
+    vessel_imo = models.IntegerField(null=True, blank=True)
+    voyage = models.CharField(max_length=50, blank=True)
     source = models.CharField(max_length=64, blank=True)
-    message_id = models.CharField(max_length=64, blank=True)
+    message_id = models.CharField(max_length=500, blank=True)
     retracted = models.BooleanField(default=False)
     received_at = models.DateTimeField(auto_now_add=True)
 
@@ -181,7 +188,73 @@ class ContainerEvent(models.Model):
                 fields=["container", "event", "node", "at"], name="container_event_unique"
             )
         ]
-        indexes = [models.Index(fields=["node", "event", "at"])]
+        indexes = [
+            models.Index(fields=["node", "event", "at"]),
+            models.Index(fields=["source", "message_id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.container} {self.event} {self.node.code} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CarrierFeed(models.Model):
+    """A carrier's or terminal's DCSA Track & Trace feed: polled at `base_url` (its API
+    root; the poller asks `/v2/events` or `/events`), or pushing to our callback
+    `/api/dcsa/callbacks/<subscription_id>/`, each notification signed with `secret`
+    (Base64; `Notification-Signature: sha256=<HMAC of the body>`). `watermark` is the
+    latest version time polling has read. The name is the source of what it sends."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    version = models.CharField(max_length=3, choices=DcsaVersion.choices, default="3.0")
+    base_url = models.URLField(blank=True, help_text=_("The carrier's API root, to poll"))
+    auth_header = models.CharField(max_length=64, blank=True, default="Authorization")
+    auth_value = models.CharField(
+        max_length=500, blank=True, help_text=_("Sent in the header above when polling")
+    )
+    subscription_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    secret = models.CharField(max_length=200, default=new_secret)
+    interval_s = models.PositiveIntegerField(default=300)
+    page_limit = models.PositiveSmallIntegerField(default=100)
+    watermark = models.DateTimeField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} (DCSA {self.version})"
+
+
+class CarrierEvent(models.Model):
+    """Every DCSA Track & Trace event received, once per source and event id: its latest
+    version (`updated`: 3.0's update time, 2.2's creation time), its body, what became of
+    it (`outcome`; `derived` names the row it made) and how it came (`via`). A version not
+    newer than the one held changes nothing."""
+
+    source = models.CharField(max_length=64)
+    party = models.CharField(max_length=360, blank=True)
+    event_id = models.CharField(max_length=500)
+    version = models.CharField(max_length=3, choices=DcsaVersion.choices)
+    kind = models.CharField(max_length=12, blank=True)
+    code = models.CharField(max_length=4, blank=True)
+    updated = models.DateTimeField()
+    outcome = models.CharField(max_length=12, choices=CarrierOutcome.choices)
+    why = models.CharField(max_length=200, blank=True)
+    derived = models.JSONField(default=dict, blank=True)
+    body = models.JSONField(default=dict)
+    versions = models.PositiveIntegerField(default=1)
+    via = models.CharField(max_length=4, choices=CarrierVia.choices)
+    first_received_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "party", "event_id"], name="carrier_event_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["kind", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.event_id} {self.kind} {self.code}"

@@ -29,3 +29,10 @@ def update_rows(
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)
         return int(cursor.rowcount)
+
+
+def lock_source(name: str) -> None:
+    """Hold, until the transaction ends, the lock of one source of events (a carrier's
+    feed): its polls and pushes are applied one batch at a time."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [name])

@@ -92,6 +92,9 @@ CONF
   if [[ -n "${CW_AIS_HTTP_URL:-}" ]]; then
     program ais-provider "$PY manage.py ingest_ais provider: --spill-dir $VAR/ais-spill-provider"
   fi
+  # Carriers' DCSA Track & Trace feeds with an API root (rail.CarrierFeed), each polled
+  # at its own interval; pushes arrive at the web app's callback.
+  program dcsa "$PY manage.py ingest_dcsa --poll-all --every 30"
   # The audit: rows older than CW_AUDIT_RETENTION_DAYS archived, then deleted, daily.
   program audit "$PY manage.py audit_retain --every 86400"
   # Its witness: the newest row's seq and hash, outside the database, every 5 minutes.

@@ -118,6 +118,7 @@ def test_database_restart_under_the_running_system(own_cluster, tmp_path):
             "audit",
             "audit-witness",
             "ais-uploads",
+            "dcsa",
         }
         before = wait_for(
             lambda: (

@@ -20,12 +20,13 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 from xml.etree import ElementTree
 
 import requests
+
+from core.ingest.http import Backoff, retry_after
 
 from .decoded import Layout
 
@@ -90,20 +91,6 @@ def without_query(url: str) -> str:
     return urlparse(url)._replace(query="").geturl()
 
 
-def retry_after(value: str | None, now: float) -> float | None:
-    """Seconds a Retry-After header asks for (a number or an HTTP date), None if absent
-    or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(parsedate_to_datetime(value).timestamp() - now, 0.0)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
 def records_of(body: Any) -> list[dict[str, Any]]:
     """The vessel records of an answer: AISHub's `[{"ERROR": false, ...}, [records]]`, or
     a plain list of records, or `{"data": [...]}`. ValueError (with the provider's words)
@@ -162,13 +149,8 @@ def http_blocks(
     """Blocks of CSV lines (the header first) from polling `url`, for the pipeline."""
     http = session or requests.Session()
     yield [",".join(HEADER).encode() + b"\n"], time.time(), None
-    delay = interval_s
+    pace = Backoff(interval_s, max_backoff_s)
     shown = without_query(url)  # never log the key
-
-    def backoff() -> float:  # the next wait after a failure: doubled, within the bounds
-        nonlocal delay
-        delay = min(max(delay * 2, interval_s), max_backoff_s)
-        return delay
 
     while not stop.is_set():
         started = time.time()
@@ -179,12 +161,11 @@ def http_blocks(
                 if answer.status_code == 429:
                     counts["http_rate_limited"] += 1
                     asked = retry_after(answer.headers.get("Retry-After"), time.time())
-                    grown = backoff()
-                    wait = max(asked if asked is not None else grown, interval_s)
+                    wait = pace.rate_limited(asked)
                     log.warning("%s: 429, waiting %.0f s", shown, wait)
                 elif answer.status_code >= 400:
                     counts["http_errors"] += 1
-                    wait = backoff()
+                    wait = pace.failed()
                     log.warning("%s: HTTP %s, retrying in %.0f s", shown, answer.status_code, wait)
                 else:
                     body = answer.raw.read(MAX_BODY + 1, decode_content=True)
@@ -192,15 +173,15 @@ def http_blocks(
                         raise ValueError(f"an answer over {MAX_BODY >> 20} MiB")
                     records = records_of(decode_body(body))
                     counts["http_polls"] += 1
-                    delay = interval_s
+                    pace.succeeded()
                     yield to_lines(records), time.time(), None
         except requests.RequestException as exc:
             counts["http_errors"] += 1
-            wait = backoff()
+            wait = pace.failed()
             log.warning("%s: %s; retrying in %.0f s", shown, type(exc).__name__, wait)
         except ValueError as exc:  # JSON, shape, size or the provider's own error
             counts["http_bad_answers"] += 1
-            wait = backoff()
+            wait = pace.failed()
             log.warning("%s: %s; retrying in %.0f s", shown, exc, wait)
         # The next request no sooner than `wait` after this one started; say we are alive.
         while not stop.is_set() and time.time() - started < wait:

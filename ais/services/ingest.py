@@ -3,15 +3,13 @@ vessel tracks. Decoding, transports and the COPY writer are `ports.ingest` (Djan
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
-from core.database import db_conninfo
+from core.database import db_conninfo, with_reconnect
 from core.imports import file_sha256
 from core.models import ColumnProfile
 
@@ -148,22 +146,5 @@ def ingest_ais(
                     counts={"part_of_run": run.pk},
                 )
 
-    _with_reconnect(record)
+    with_reconnect(record)
     return ingest
-
-
-def _with_reconnect(action: Callable[[], None], attempts: int = 8) -> None:
-    """Run an ORM action, reconnecting if the database went away during a long ingest
-    (its connection may have been cut by a restart)."""
-    delay = 0.5
-    for attempt in range(attempts):
-        try:
-            with transaction.atomic():
-                action()
-            return
-        except (OperationalError, InterfaceError):
-            if attempt == attempts - 1:
-                raise
-            connection.close()
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)

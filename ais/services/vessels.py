@@ -39,3 +39,17 @@ def search_vessels(text: object, limit: int = 10) -> list[Vessel]:
         found = found.filter(name__icontains=text)
     ordered = found.order_by(F("latest__ts").desc(nulls_last=True), "mmsi")
     return list(ordered[: max(1, min(limit, SEARCH_MAX))])
+
+
+def mmsi_of_imo(imo: int | None) -> int | None:
+    """The MMSI AIS last saw report IMO number `imo` (a vessel keeps its IMO number for
+    life; its MMSI changes with its flag), None when AIS never saw it."""
+    if imo is None:
+        return None
+    vessel = (
+        Vessel.objects.filter(imo=imo)
+        .order_by(F("latest__ts").desc(nulls_last=True), "-mmsi")
+        .values_list("mmsi", flat=True)
+        .first()
+    )
+    return vessel

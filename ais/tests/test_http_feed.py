@@ -14,8 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from ais.ingest.http_feed import decode_body, feed_url, records_of, retry_after
+from ais.ingest.http_feed import decode_body, feed_url, records_of
 from ais.models import AisIngestRun, Vessel, VesselPosition
+from core.ingest.http import retry_after
 
 
 def record(mmsi: int, minutes_ago: float, name: str = "NANNING EXPRESS") -> dict:

@@ -324,3 +324,13 @@ def basemap_properties() -> Fields:
         "name_zh": s.CharField(required=False, help_text="standard Chinese name"),
         "kind": s.CharField(required=False, help_text="of a place name: country, island, region"),
     }
+
+
+class DetailErrorSerializer(s.Serializer):  # type: ignore[type-arg]
+    """A refusal said in one sentence (DRF's 401, 404 and parse errors)."""
+
+    detail = s.CharField()
+
+
+def detail_error() -> type[DetailErrorSerializer]:
+    return DetailErrorSerializer

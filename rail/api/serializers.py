@@ -162,3 +162,18 @@ RailIngestResultSerializer = type(
         "refusals": RailRefusalSerializer(many=True),
     },
 )
+
+
+class DcsaFeedbackElementSerializer(serializers.Serializer):
+    """DCSA 3.0's FeedbackElement: ERROR for a refused event (its JSON path), INFO for the
+    counts."""
+
+    severity = serializers.CharField()
+    message = serializers.CharField()
+    propertyPath = serializers.CharField(required=False)
+
+
+class DcsaFeedbackSerializer(serializers.Serializer):
+    """DCSA 3.0's PostEventsResponse."""
+
+    feedbackElements = DcsaFeedbackElementSerializer(many=True)

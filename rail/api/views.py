@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import django_filters
@@ -11,7 +12,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.exceptions import AuthenticationFailed, ParseError, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -26,8 +28,10 @@ from corridors.services.routes import find_route
 from geo.services.nodes import find_node
 
 from ..choices import EventState, TrainStatus
+from ..ingest.dcsa import EventError, events_of, signature_ok
 from ..ingest.events import parse_objects
-from ..models import RailEvent, Train
+from ..models import CarrierFeed, RailEvent, Train
+from ..services.dcsa import ingest_objects
 from ..services.ingest import store_events
 from ..services.kpis import node_rail_teu, route_kpis, statistical_day
 from ..services.live import live_trains
@@ -35,6 +39,7 @@ from ..services.runs import position, positions
 from ..services.trains import find_train, train_events, trains
 from ..services.transfer import PORT_STATIONS, guarded_port_transfer
 from .serializers import (
+    DcsaFeedbackSerializer,
     EventBatchSerializer,
     RailEventSerializer,
     RailIngestResultSerializer,
@@ -242,3 +247,83 @@ class PortTransferView(APIView):
         start = datetime_param(request, "start", end - timedelta(days=28)) or end
         with refusals_as_answers():
             return Response(guarded_port_transfer(port, start, end, user_id=request.user.pk))
+
+
+class DcsaCallbackView(APIView):
+    """The push model of DCSA Track & Trace: a carrier's subscription callback. Public by
+    design (carriers hold no account here) and authenticated by the signature: each body
+    must carry `Notification-Signature: sha256=<hex>`, the HMAC-SHA256 of the whole body
+    with the subscription's secret (`manage.py carrier_feed`); a missing or wrong one is a
+    401 and nothing is read. A 2.2 body is an array of events, a 3.0 body `{"events": [...]}`
+    (PostEventsRequest); each event is checked against its schema. The answer: 204 when all
+    were taken (2.2), else 200 with a `feedbackElements` list (3.0's PostEventsResponse),
+    an ERROR per refused event with its JSON path. HEAD answers 204 for a known
+    subscription (a publisher checking the address)."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+
+    def get_authenticate_header(self, request) -> str:  # a 401 (not 403) says how to sign
+        return 'HMAC-SHA256 header="Notification-Signature"'
+
+    def _feed(self, subscription_id) -> CarrierFeed:
+        feed = CarrierFeed.objects.filter(subscription_id=subscription_id, active=True).first()
+        if feed is None:
+            raise Http404
+        return feed
+
+    @extend_schema(request=None, responses={204: None, 404: schemas.detail_error()})
+    def head(self, request, subscription_id):
+        self._feed(subscription_id)
+        return Response(status=204)
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        parameters=[
+            OpenApiParameter("Notification-Signature", str, OpenApiParameter.HEADER, required=True),
+            OpenApiParameter("Subscription-ID", str, OpenApiParameter.HEADER),
+        ],
+        responses={
+            200: DcsaFeedbackSerializer,
+            204: None,
+            400: schemas.detail_error(),
+            401: schemas.detail_error(),
+            404: schemas.detail_error(),
+        },
+    )
+    def post(self, request, subscription_id):
+        feed = self._feed(subscription_id)
+        body = request.body
+        if not signature_ok(body, request.headers.get("Notification-Signature"), feed.secret):
+            raise AuthenticationFailed(
+                "Notification-Signature: missing, or not the HMAC-SHA256 of the body with "
+                "this subscription's secret"
+            )
+        said = request.headers.get("Subscription-ID")
+        if said and said.strip().lower() != str(feed.subscription_id):
+            raise ParseError("Subscription-ID: not this callback's subscription")
+        try:
+            events = events_of(json.loads(body))
+        except ValueError as exc:
+            raise ParseError(f"body: not JSON ({str(exc)[:80]})") from exc
+        except EventError as exc:
+            raise ParseError(f"body: {exc.reason}: {exc.detail}") from exc
+        result = ingest_objects(events, feed.name, "push", feed.version)
+        if not result.refused and feed.version == "2.2":
+            return Response(status=204)
+        return Response({"feedbackElements": feedback(result)}, status=200)
+
+
+def feedback(result) -> list[dict[str, str]]:
+    """A batch's outcome as DCSA 3.0 FeedbackElements: an ERROR per refused event (its
+    JSON path in the request), then an INFO with the counts."""
+    elements = [
+        {
+            "severity": "ERROR",
+            "message": f"{r.reason}: {r.detail}"[:5000],
+            "propertyPath": f"$.events[{r.line - 1}]" + (r.field or "$")[1:],
+        }
+        for r in result.refused[:1000]
+    ]
+    elements.append({"severity": "INFO", "message": result.summary()})
+    return elements
