@@ -38,6 +38,7 @@ from django.db import transaction
 from ais.services.vessels import mmsi_of_imo
 from core.database import with_reconnect
 from core.ingest.http import Backoff, retry_after
+from core.tally import Tally
 from geo.models import Node
 from portcalls.services.reported import record_call_event, retract_call_event
 
@@ -78,7 +79,8 @@ def specs() -> dict[str, Spec]:
 
 
 @dataclass
-class DcsaResult:
+class DcsaResult(Tally):
+    COUNTERS = COUNTERS
     container_events: int = 0
     rail_events: int = 0
     call_events: int = 0
@@ -90,19 +92,11 @@ class DcsaResult:
     refused: list[Refusal] = field(default_factory=list)
     latest: datetime | None = None  # the newest version time read (a poll's watermark)
 
-    def add(self, other: DcsaResult) -> None:
-        for name in COUNTERS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.refused.extend(other.refused)
-        if other.latest and (self.latest is None or other.latest > self.latest):
-            self.latest = other.latest
-
-    def as_dict(self, max_refusals: int = 1000) -> dict[str, Any]:
-        return {
-            **{name: getattr(self, name) for name in COUNTERS},
-            "refused": len(self.refused),
-            "refusals": [r.as_dict() for r in self.refused[:max_refusals]],
-        }
+    def add(self, other: Tally) -> None:
+        super().add(other)
+        latest = getattr(other, "latest", None)
+        if latest and (self.latest is None or latest > self.latest):
+            self.latest = latest
 
     def summary(self) -> str:
         return (

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from core.tally import Tally
 from corridors.models import Route
 from geo.models import Node
 
@@ -64,7 +65,8 @@ COUNTERS = (
 
 
 @dataclass
-class IngestResult:
+class IngestResult(Tally):
+    COUNTERS = COUNTERS
     stored: int = 0
     updated: int = 0
     corrected: int = 0
@@ -74,18 +76,6 @@ class IngestResult:
     containers: int = 0
     trains_created: int = 0
     refused: list[Refusal] = field(default_factory=list)
-
-    def add(self, other: IngestResult) -> None:
-        for name in COUNTERS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.refused.extend(other.refused)
-
-    def as_dict(self, max_refusals: int = 1000) -> dict[str, Any]:
-        return {
-            **{name: getattr(self, name) for name in COUNTERS},
-            "refused": len(self.refused),
-            "refusals": [r.as_dict() for r in self.refused[:max_refusals]],
-        }
 
     def summary(self) -> str:
         return (
