@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "exports",
     "dash_app",
     "audit",
+    "ogc",
 ]
 
 MIDDLEWARE = [

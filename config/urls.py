@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api/", include("config.api_urls")),
+    path("ogc/", include("ogc.urls")),
     path("", include("ports.urls")),
 ]
 

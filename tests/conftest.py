@@ -9,6 +9,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ import pytest
 from tests.support import ROOT, free_port
 
 
-@pytest.fixture
-def own_cluster():
+@contextmanager
+def a_cluster() -> Iterator[dict]:
     """A PostGIS cluster of its own, migrated (stopping it must not touch the test
     database): scripts/pg.sh with its own folder and port."""
     from django.conf import settings
@@ -33,16 +34,32 @@ def own_cluster():
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=app_env, check=True
     )
-    yield {
-        "pg": pg,
-        "env": env,
-        "app_env": app_env,
-        "var": var,
-        "dsn": url.replace("postgis://", "postgresql://"),
-    }
-    subprocess.run([*pg, "stop"], env=env, capture_output=True)
-    shutil.rmtree(Path(os.path.realpath(var / "postgres")), ignore_errors=True)
-    shutil.rmtree(var, ignore_errors=True)
+    try:
+        yield {
+            "pg": pg,
+            "env": env,
+            "app_env": app_env,
+            "var": var,
+            "dsn": url.replace("postgis://", "postgresql://"),
+        }
+    finally:
+        subprocess.run([*pg, "stop"], env=env, capture_output=True)
+        shutil.rmtree(Path(os.path.realpath(var / "postgres")), ignore_errors=True)
+        shutil.rmtree(var, ignore_errors=True)
+
+
+@pytest.fixture
+def own_cluster():
+    """A cluster for one test (see a_cluster)."""
+    with a_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def module_cluster():
+    """A cluster the tests of one module share (see a_cluster)."""
+    with a_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ APPS = (
     "rail",
     "alerts",
     "exports",
+    "ogc",
     "accounts",
     "dash_app",
     "config",
@@ -107,6 +108,7 @@ def violations(root: Path) -> list[str]:
             "rail": 4,
             "alerts": 5,
             "exports": 6,
+            "ogc": 7,
         }
         higher = sorted(a for a in apps if floors.get(a, -1) > floors.get(app, 99))
         if higher:

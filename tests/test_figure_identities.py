@@ -201,9 +201,15 @@ def exported_teu(spec, params, fmt, codes, tmp=None):
     write_layer(spec, spec.rows(params, 4326, "en"), fmt, 4326, out)
     target = f"/vsizip/{out}/nodes.shp" if fmt == "shp" else str(out)
     options = {"HEADERS": "FORCE"} if fmt == "xlsx" else {}
-    meta, _fids, _geometry, fields = pyogrio.raw.read(target, **options)
+    if fmt == "parquet":  # read as its users read it: pyarrow (this GDAL has no Parquet)
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(out)
+        values = {n: table.column(n).to_pylist() for n in table.column_names}
+    else:
+        meta, _fids, _geometry, fields = pyogrio.raw.read(target, **options)
+        values = dict(zip(meta["fields"], fields, strict=True))
     names = shapefile_names(n for n, _ in spec.fields) if fmt == "shp" else {}
-    values = dict(zip(meta["fields"], fields, strict=True))
     code_values = list(values[names.get("code", "code")])
     teu_values = list(values[names.get("teu", "teu")])
     out_values = {}

@@ -34,9 +34,11 @@ def manage(env: dict, *args: str) -> str:
     ).stdout
 
 
-@pytest.fixture
-def served(own_cluster, tmp_path):
-    env = {**own_cluster["app_env"], "CW_ANON_RATE": "1000000/min", "CW_VAR_DIR": str(tmp_path)}
+@pytest.fixture(scope="module")
+def served(module_cluster, tmp_path_factory):
+    """The system served once for both runs (the administrator's first)."""
+    tmp_path = tmp_path_factory.mktemp("served")
+    env = {**module_cluster["app_env"], "CW_ANON_RATE": "1000000/min", "CW_VAR_DIR": str(tmp_path)}
     manage(env, "load_corridor")
     manage(env, "ingest_ais", str(FIXTURE), "--spill-dir", str(tmp_path / "spill"), "--no-progress")
     script = (

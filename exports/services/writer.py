@@ -12,6 +12,10 @@ What GIS users trip over, handled here:
 - CSV: UTF-8 with a BOM (Excel shows Chinese), geometry as WKT; XLSX: native date-times
   without a zone, the header saying UTC; text that a spreadsheet would run as a formula is
   prefixed with ' in both;
+- FlatGeobuf: with its spatial index (QGIS and GDAL read a box without the whole file);
+- GeoParquet 1.1: WKB geometry, the "geo" metadata (its CRS as PROJJSON unless lon/lat
+  WGS84, its bbox and geometry types) and the title, source and licence in the file's
+  metadata; date-times as UTC timestamps;
 - every file says where its figures come from: source columns, and a README in the zip
   (Shapefile) or the layer description (GeoPackage).
 """
@@ -46,7 +50,14 @@ FORMATS = {
     "kml": ("LIBKML", ".kml", "application/vnd.google-earth.kml+xml"),
     "csv": ("CSV", ".csv", "text/csv; charset=utf-8"),
     "xlsx": ("XLSX", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "fgb": ("FlatGeobuf", ".fgb", "application/vnd.flatgeobuf"),
+    "parquet": ("GeoParquet", ".parquet", "application/vnd.apache.parquet"),
 }
+# Written through a GeoPackage (chunk by chunk, as above), then streamed out of it in
+# Arrow batches: FlatGeobuf by GDAL (which cannot append to one), GeoParquet 1.1 by pyarrow
+# (this GDAL has no Parquet driver). Memory stays one batch.
+VIA_GPKG = ("fgb", "parquet")
+ARROW_BATCH = 65_536
 ICON = "http://maps.google.com/mapfiles/kml/shapes/placemark_circle.png"
 SHP_TEXT_MAX = 254
 
@@ -256,11 +267,14 @@ def write_layer(
     cancelled: Callable[[], bool] | None = None,
 ) -> int:
     """Write `chunks` of `spec` as `fmt` to `out` (a .zip for Shapefile); the rows written."""
+    final = fmt
+    if fmt in VIA_GPKG:
+        fmt = "gpkg"
     driver, _ext, _mime = FORMATS[fmt]
     columns = _Columns(spec, fmt)
     work = Path(tempfile.mkdtemp(prefix="cw-export-"))
     try:
-        target = work / (f"{spec.name}.shp" if fmt == "shp" else out.name)
+        target = work / (f"{spec.name}.shp" if fmt == "shp" else f"{spec.name}{FORMATS[fmt][1]}")
         rows = 0
         crs = f"EPSG:{srid}"
         has_geometry = bool(spec.geometry) and fmt != "xlsx"  # XLSX: WKT and lon/lat columns
@@ -317,11 +331,76 @@ def write_layer(
             _mend_kml(target)
         if fmt == "shp":
             _zip_shapefile(work, spec, columns, srid, rows, out)
+        elif final == "fgb":
+            _gpkg_to_flatgeobuf(target, work / out.name, spec, srid)
+            shutil.move(str(work / out.name), out)
+        elif final == "parquet":
+            _gpkg_to_geoparquet(target, work / out.name, spec, srid)
+            shutil.move(str(work / out.name), out)
         else:
             shutil.move(str(target), out)
         return rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _gpkg_to_flatgeobuf(gpkg: Path, target: Path, spec: LayerSpec, srid: int) -> None:
+    with pyogrio.raw.open_arrow(str(gpkg), batch_size=ARROW_BATCH) as (meta, reader):
+        pyogrio.raw.write_arrow(
+            reader,
+            str(target),
+            layer=spec.name,
+            driver="FlatGeobuf",
+            geometry_name=meta["geometry_name"] or None,
+            geometry_type=spec.geometry if spec.geometry else None,
+            crs=f"EPSG:{srid}" if spec.geometry else None,
+            layer_options={"SPATIAL_INDEX": "YES", "TITLE": str(spec.title)},
+        )
+
+
+def _geo_column(srid: int, geometry: str | None, bbox: list[float] | None) -> dict[str, Any]:
+    column: dict[str, Any] = {"encoding": "WKB", "geometry_types": [geometry] if geometry else []}
+    if srid != 4326:  # absent means OGC:CRS84, lon/lat WGS84 (as 4326 is written here)
+        import pyproj
+
+        column["crs"] = pyproj.CRS.from_epsg(srid).to_json_dict()
+    if bbox is not None:
+        column["bbox"] = bbox
+    return column
+
+
+def _gpkg_to_geoparquet(gpkg: Path, target: Path, spec: LayerSpec, srid: int) -> None:
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    metadata = {"title": str(spec.title), "source": str(spec.source), "licence": LICENCE_NOTE}
+    if spec.geometry:  # the extent from the GeoPackage's own index, before the rows
+        info = pyogrio.read_info(str(gpkg), force_total_bounds=True)
+        bounds = info.get("total_bounds")
+        known = bounds is not None and info["features"] > 0 and np.isfinite(bounds).all()
+        box = [float(b) for b in bounds] if known else None
+        geo = {"geometry": _geo_column(srid, spec.geometry, box)}
+        metadata["geo"] = json.dumps(
+            {"version": "1.1.0", "primary_column": "geometry", "columns": geo}
+        )
+    with pyogrio.raw.open_arrow(str(gpkg), batch_size=ARROW_BATCH, use_pyarrow=True) as (
+        meta,
+        reader,
+    ):
+        geometry_name = meta["geometry_name"] or "geom"
+
+        def named(table: pa.Table) -> pa.Table:
+            if geometry_name not in table.column_names:
+                return table
+            index = table.column_names.index(geometry_name)
+            return table.set_column(index, "geometry", table.column(index).cast(pa.binary()))
+
+        schema = named(reader.schema.empty_table()).schema.with_metadata(metadata)
+        with pq.ParquetWriter(str(target), schema, compression="zstd") as writer:
+            for batch in reader:
+                writer.write_table(named(pa.Table.from_batches([batch])).cast(schema))
 
 
 def _join_csv(part: Path, target: Path, first: bool) -> None:

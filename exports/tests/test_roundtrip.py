@@ -1,11 +1,16 @@
 """Every layer in every format, read back with GDAL (pyogrio): feature count, CRS, field
 types, geometries within 1e-7 degrees, Chinese names intact."""
 
+import json
 from datetime import timedelta
 
+import geopandas
 import numpy as np
+import pandas
+import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.raw
+import pyproj
 import pytest
 import shapely
 from django.utils import timezone
@@ -71,6 +76,8 @@ def source_rows(spec, params, srid=4326, language="zh-hans"):
 
 
 def read_back(path, fmt, layer):
+    if fmt == "parquet":
+        return read_geoparquet(path)
     target = f"/vsizip/{path}/{layer}.shp" if fmt == "shp" else str(path)
     options = {"HEADERS": "FORCE"} if fmt == "xlsx" else {}  # all-text rows: say there is one
     info = pyogrio.read_info(target, **options)
@@ -83,6 +90,23 @@ def single(geom):
     if geom is not None and geom.geom_type.startswith("Multi") and len(geom.geoms) == 1:
         return geom.geoms[0]
     return geom
+
+
+def read_geoparquet(path):
+    """info, meta, geometry, fields of a GeoParquet file as pyarrow reads it (no GDAL)."""
+    table = pq.read_table(path)
+    geo = json.loads((table.schema.metadata or {}).get(b"geo", b"null"))
+    names = [n for n in table.column_names if n != "geometry"]
+    geometry = (
+        np.array(table.column("geometry").to_pylist(), dtype=object)
+        if "geometry" in table.column_names
+        else None
+    )
+    fields = {n: table.column(n).to_numpy(zero_copy_only=False) for n in names}
+    column = (geo or {}).get("columns", {}).get("geometry", {})
+    crs = None if geo is None else ("EPSG:4326" if "crs" not in column else "other")
+    info = {"features": table.num_rows, "dtypes": [str(fields[n].dtype) for n in names], "crs": crs}
+    return info, {"fields": names, "crs": crs}, geometry, fields
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -98,13 +122,16 @@ def test_every_layer_round_trips(traffic, tmp_path, layer, fmt):
     info, meta, geometry, fields = read_back(out, fmt, layer)
     assert info["features"] == len(wkb)
     names = shapefile_names(n for n, _ in spec.fields) if fmt == "shp" else {}
-    if fmt in ("gpkg", "shp", "geojson", "kml") and spec.geometry:
+    if fmt in ("gpkg", "shp", "geojson", "kml", "fgb", "parquet") and spec.geometry:
         assert "4326" in (meta["crs"] or "") or "WGS 84" in (info.get("crs") or "")
         source = shapely.from_wkb(np.array(wkb, dtype=object))
         back = shapely.from_wkb(geometry)
         if fmt in ("shp", "kml"):  # neither tells a one-part multi-polygon from a polygon
             source = np.array([single(g) for g in source], dtype=object)
             back = np.array([single(g) for g in back], dtype=object)
+        if fmt == "fgb":  # its spatial index orders the features along a Hilbert curve
+            source = np.array(sorted(source, key=shapely.to_wkb), dtype=object)
+            back = np.array(sorted(back, key=shapely.to_wkb), dtype=object)
         # Normalised: a Shapefile stores rings clockwise, the database anticlockwise.
         assert all(
             shapely.equals_exact(
@@ -141,13 +168,13 @@ def test_every_layer_round_trips(traffic, tmp_path, layer, fmt):
             key = "Name"
         if key not in types or all(v is None for v in values.get(name, [None])):
             continue  # GeoJSON infers a type from the values: none to infer from
-        if kind == "datetime" and fmt in ("gpkg", "geojson", "xlsx"):
+        if kind == "datetime" and fmt in ("gpkg", "geojson", "xlsx", "fgb", "parquet"):
             assert types[key].startswith("datetime64"), (layer, fmt, key, types[key])
         if kind == "datetime" and fmt == "shp":
             assert types[key] == "object"
-        if kind == "int" and fmt in ("gpkg", "shp", "geojson"):
+        if kind == "int" and fmt in ("gpkg", "shp", "geojson", "fgb"):
             assert types[key].startswith("int"), (layer, fmt, key, types[key])
-        if kind == "float" and fmt in ("gpkg", "shp", "geojson"):
+        if kind == "float" and fmt in ("gpkg", "shp", "geojson", "fgb", "parquet"):
             assert types[key].startswith("float"), (layer, fmt, key, types[key])
 
 
@@ -247,3 +274,51 @@ def test_kml_text_cannot_break_out_of_its_cdata(traffic, tmp_path, name):
     names = [e.text for e in root.iterfind(".//k:Placemark/k:name", ns)]
     assert names == [name.replace("\x01", "\ufffd")]
     assert len(root.findall(".//k:Placemark", ns)) == 1
+
+
+@pytest.mark.parametrize("layer", ["nodes", "positions", "port_calls", "segments", "trains"])
+def test_geoparquet_and_flatgeobuf_equal_the_geopackage_feature_by_feature(
+    traffic, tmp_path, layer
+):
+    """Issue 24 (3): GeoParquet read by geopandas (pyarrow) and FlatGeobuf read by GDAL hold
+    what the GeoPackage holds, row by row, value by value."""
+    spec = LAYERS[layer]
+    params = params_for(layer)
+    files = {}
+    for fmt in ("gpkg", "fgb", "parquet"):
+        files[fmt] = tmp_path / f"{layer}{FORMATS[fmt][1]}"
+        write_layer(spec, spec.rows(params, 4326, "en"), fmt, 4326, files[fmt])
+    reference = pyogrio.read_dataframe(files["gpkg"])
+    flat = pyogrio.read_dataframe(files["fgb"])
+    parquet = geopandas.read_parquet(files["parquet"])
+    assert len(reference) > 0
+    assert parquet.crs == pyproj.CRS("OGC:CRS84") and flat.crs.to_epsg() == 4326  # lon/lat
+    # FlatGeobuf's spatial index orders features along a Hilbert curve: compared by key.
+    order = [c for c in reference.columns if c != "geometry"]
+    reference, flat, parquet = (
+        frame.assign(_wkb=frame.geometry.to_wkb())
+        .sort_values([*order, "_wkb"], na_position="first", kind="stable")
+        .drop(columns="_wkb")
+        .reset_index(drop=True)
+        for frame in (reference, flat, parquet)
+    )
+    meta = json.loads(pq.read_schema(files["parquet"]).metadata[b"geo"])
+    assert meta["version"] == "1.1.0" and meta["columns"]["geometry"]["encoding"] == "WKB"
+    assert meta["columns"]["geometry"]["geometry_types"] == [spec.geometry]
+    for other in (flat, parquet):
+        assert list(other.columns) == list(reference.columns)
+        assert len(other) == len(reference)
+        for name in reference.columns:
+            if name == "geometry":
+                assert all(
+                    shapely.equals_exact(a, b, tolerance=1e-9)
+                    for a, b in zip(reference.geometry, other.geometry, strict=True)
+                )
+                continue
+            mine, theirs = reference[name], other[name]
+            if str(mine.dtype).startswith("datetime64"):  # GDAL: an all-empty column is naive
+                mine, theirs = (pandas.to_datetime(c, utc=True) for c in (mine, theirs))
+            assert mine.tolist() == theirs.tolist() or (
+                mine.isna().tolist() == theirs.isna().tolist()
+                and mine.dropna().tolist() == theirs.dropna().tolist()
+            ), (layer, name, mine.tolist()[:3], theirs.tolist()[:3])
