@@ -112,6 +112,7 @@ def main() -> None:
         f"({old_t / new_t:.1f}x faster; aim < 20 ms)"
     )
     corridor_layers(args.runs)
+    ogc_layers(args.runs)
 
 
 def corridor_layers(runs: int) -> None:
@@ -169,6 +170,95 @@ def corridor_layers(runs: int) -> None:
             f"{name}, {features} features: serializer {old_ms:.1f} ms, PostGIS {new_ms:.1f} ms "
             f"({old_ms / new_ms:.1f}x; answered from the layer cache until a table changes)"
         )
+
+
+def ogc_layers(runs: int) -> None:
+    """Issue 24: a busy hour at Qinzhou (100 vessels, 10,000 positions) through the OGC API
+    (items, limit 10,000; a z12 vector tile) beside the REST API's GeoJSON download of the
+    same rows, in-process through the views (a test client, a logged-in analyst)."""
+    import math
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.utils import timezone
+
+    hour_end = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+    hour = hour_end - timedelta(hours=1)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ports_vesselposition WHERE source = 'BENCH-OGC'")
+        cursor.execute("SELECT ports_ensure_position_partition(%s::date)", [hour.date()])
+        cursor.execute(
+            """
+            INSERT INTO ports_vesselposition (mmsi, ts, geom, sog_kn, cog_deg, msg_type, source)
+            SELECT 414100000 + v, %s + make_interval(secs => i * 36),
+                   ST_SetSRID(ST_MakePoint(108.56 + v * 0.0008 + i * 0.0002,
+                                           21.62 + (v %% 10) * 0.01), 4326),
+                   8.0, 90.0, 1, 'BENCH-OGC'
+            FROM generate_series(0, 99) AS v, generate_series(0, 99) AS i
+            """,
+            [hour],
+        )
+    from accounts.services import create_demo_users
+
+    if not get_user_model().objects.filter(username="analyst").exists():
+        create_demo_users("bench-analyst-not-a-real-password")
+    client = Client(SERVER_NAME="localhost")
+    client.force_login(get_user_model().objects.get(username="analyst"))
+    window = f"{hour.isoformat()}/{hour_end.isoformat()}".replace("+00:00", "Z")
+    box = "108.5,21.55,108.75,21.75"
+
+    def ogc_items() -> bytes:
+        answer = client.get(
+            "/ogc/collections/positions/items",
+            {"datetime": window, "bbox": box, "limit": 10000},
+        )
+        assert answer.status_code == 200, answer.content[:200]
+        return answer.content
+
+    def rest_download() -> bytes:
+        answer = client.get(
+            "/api/exports/positions/",
+            {
+                "format": "geojson",
+                "bbox": box,
+                "start": hour.isoformat(),
+                "end": hour_end.isoformat(),
+            },
+        )
+        assert answer.status_code == 200, answer.content[:200]
+        return b"".join(answer.streaming_content) if answer.streaming else answer.content
+
+    z = 12
+    n = 2**z
+    x = int((108.6 + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(21.66))) / math.pi) / 2 * n)
+
+    def tile() -> bytes:
+        from django.core.cache import cache
+
+        cache.clear()  # the tile itself, not the minute's cache
+        answer = client.get(
+            f"/ogc/collections/positions/tiles/WebMercatorQuad/{z}/{y}/{x}", {"datetime": window}
+        )
+        assert answer.status_code == 200
+        return answer.content
+
+    items_ms, body = timed(ogc_items, runs)
+    rest_ms, rest_body = timed(rest_download, runs)
+    tile_ms, tile_body = timed(tile, runs)
+    returned = json.loads(body)["numberReturned"]
+    print(
+        f"OGC items, {returned:,} positions of a busy hour at Qinzhou: {items_ms:.0f} ms "
+        f"({len(body) / 1e6:.1f} MB); the REST API's GeoJSON download of the same rows "
+        f"{rest_ms:.0f} ms ({len(rest_body) / 1e6:.1f} MB): {items_ms / rest_ms:.2f}x"
+    )
+    print(
+        f"  its z12 vector tile {z}/{y}/{x}: {tile_ms:.1f} ms, {len(tile_body) / 1e3:.0f} kB "
+        f"({items_ms / tile_ms:.0f}x faster than the items)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM ports_vesselposition WHERE source = 'BENCH-OGC'")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.gis.db.models import LineStringField
+from django.contrib.gis.db.models import GeometryField, LineStringField
 from django.contrib.postgres.aggregates.mixins import OrderableAggMixin
 from django.db.models import (
     Aggregate,
@@ -255,8 +255,53 @@ class MakeLine(OrderableAggMixin, Aggregate):
     output_field = LineStringField(srid=4326)
 
 
+class TileEnvelope(Func):
+    """The square of tile z/x/y of the Web Mercator quad tree, in EPSG:3857."""
+
+    function = "ST_TileEnvelope"
+    output_field = GeometryField(srid=3857)
+
+    def __init__(self, z: int, x: int, y: int):
+        super().__init__(Value(z), Value(x), Value(y))
+
+
+class AsMVTGeom(Func):
+    """A geometry (any SRID) in the integer coordinates of tile z/x/y (4096 a side),
+    clipped to the tile and a `buffer` around it."""
+
+    function = "ST_AsMVTGeom"
+    output_field = GeometryField(srid=0)
+
+    def __init__(self, geometry: Any, z: int, x: int, y: int, buffer: int = 64):
+        mercator = Func(_expression(geometry), Value(3857), function="ST_Transform")
+        super().__init__(mercator, TileEnvelope(z, x, y), Value(4096), Value(buffer), Value(True))
+
+
+class SnapToGrid(Func):
+    """A geometry's Web Mercator coordinates snapped to a grid of `size` metres."""
+
+    function = "ST_SnapToGrid"
+    output_field = GeometryField(srid=3857)
+
+    def __init__(self, geometry: Any, size: float):
+        mercator = Func(_expression(geometry), Value(3857), function="ST_Transform")
+        super().__init__(mercator, Value(size))
+
+
+class Cell(Func):
+    """The square of `size` metres centred on a snapped point (a density cell)."""
+
+    function = "ST_Expand"
+    output_field = GeometryField(srid=3857)
+
+    def __init__(self, point: Any, size: float):
+        super().__init__(_expression(point), Value(size / 2))
+
+
 __all__ = [
     "PRECISION",
+    "AsMVTGeom",
+    "Cell",
     "EpochSeconds",
     "Feature",
     "GeoJsonText",
@@ -270,8 +315,10 @@ __all__ = [
     "JsonValue",
     "MakeLine",
     "RoundFloat",
+    "SnapToGrid",
     "StX",
     "StY",
     "Tenths",
+    "TileEnvelope",
     "Value",
 ]

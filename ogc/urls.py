@@ -21,4 +21,17 @@ urlpatterns = [
         views.ItemView.as_view(),
         name="ogc-item",
     ),
+    path(
+        "collections/<str:collection_id>/tiles", views.TilesetsView.as_view(), name="ogc-tilesets"
+    ),
+    path(
+        "collections/<str:collection_id>/tiles/WebMercatorQuad",
+        views.TilesetView.as_view(),
+        name="ogc-tileset",
+    ),
+    path(
+        "collections/<str:collection_id>/tiles/WebMercatorQuad/<int:z>/<int:y>/<int:x>",
+        views.TileView.as_view(),
+        name="ogc-tile",
+    ),
 ]

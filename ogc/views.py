@@ -7,9 +7,11 @@ read is absent (404). A bad parameter is a 400 naming it."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -19,11 +21,14 @@ from rest_framework.views import APIView
 
 from core.api.limits import refusals_as_answers
 from core.dates import utc_datetime
+from core.layercache import cached_layer
+from core.limits import QUERY_TIMEOUT_S, statement_timeout
 from exports.services.layers import LICENCE_NOTE, ExportParams
 from geo.services.nodes import nodes_extent
 
-from . import services
+from . import services, tiles
 from .collections import COLLECTIONS, CRS84, CRSS, Collection
+from .db import mvt
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -37,7 +42,13 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ]
+VECTOR_TILESETS = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
 ITEM_PARAMS = {"f", "limit", "offset", "bbox", "bbox-crs", "datetime", "crs"}
 FIELD_TYPES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}
 
@@ -162,6 +173,11 @@ class CollectionsView(OgcView):
                     "type": "application/schema+json",
                 },
                 {"href": LICENCE_URL, "rel": "license", "type": HTML, "title": LICENCE_NOTE},
+                *(
+                    [link(self.url(request, f"{path}/tiles"), VECTOR_TILESETS, JSON)]
+                    if c.id in tiles.TILED
+                    else []
+                ),
             ],
         }
 
@@ -436,3 +452,111 @@ def to_html(doc: dict[str, Any]) -> str:
         parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
     parts.append("</body></html>")
     return "".join(parts)
+
+
+# -- OGC API - Tiles: vector tiles of the large layers (ogc.tiles) ---------------------------
+WEB_MERCATOR_QUAD = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+MVT = "application/vnd.mapbox-vector-tile"
+TILING_SCHEME = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+TILE_WINDOW_DAYS = 7
+
+
+def _tiled(view: OgcView, request: Request, collection_id: str) -> Collection:
+    c = view.collection(request, collection_id)
+    if c.id not in tiles.TILED:
+        raise Http404
+    return c
+
+
+class TilesetsView(OgcView):
+    def get(self, request: Request, collection_id: str) -> HttpResponse:
+        c = _tiled(self, request, collection_id)
+        path = f"collections/{c.id}/tiles"
+        doc = {
+            "links": self.self_links(request, path, "tilesets"),
+            "tilesets": [
+                {
+                    "title": f"{c.layer.title} (Web Mercator)",
+                    "tileMatrixSetURI": WEB_MERCATOR_QUAD,
+                    "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+                    "dataType": "vector",
+                    "links": [
+                        link(self.url(request, f"{path}/WebMercatorQuad"), "self", JSON),
+                        link(
+                            WEB_MERCATOR_QUAD,
+                            "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
+                            JSON,
+                        ),
+                    ],
+                }
+            ],
+        }
+        return self.answer(request, doc)
+
+
+class TilesetView(OgcView):
+    """The tileset's description, as TileJSON 3.0 (MapLibre, Leaflet.VectorGrid and QGIS
+    read it) with OGC API - Tiles' links."""
+
+    def get(self, request: Request, collection_id: str) -> HttpResponse:
+        c = _tiled(self, request, collection_id)
+        path = f"collections/{c.id}/tiles/WebMercatorQuad"
+        keep = {k: v for k, v in request.query_params.items() if k == "datetime"}
+        template = (
+            self.url(request, path) + "/{z}/{y}/{x}" + ("?" + urlencode(keep) if keep else "")
+        )
+        fields = {name: FIELD_TYPES.get(kind, "string") for name, kind in c.layer.fields}
+        doc = {
+            "tilejson": "3.0.0",
+            "name": c.id,
+            "description": str(c.layer.title),
+            "tiles": [template],
+            "minzoom": 0,
+            "maxzoom": tiles.MAX_ZOOM,
+            "bounds": list(nodes_extent() or (-180.0, -85.0, 180.0, 85.0)),
+            "vector_layers": [{"id": c.id, "fields": fields}],
+            "attribution": LICENCE_NOTE,
+            "tileMatrixSetURI": WEB_MERCATOR_QUAD,
+            "links": [
+                *self.self_links(request, path, "tileset"),
+                link(template, "item", MVT),
+            ],
+        }
+        return self.answer(request, doc)
+
+
+class TileView(OgcView):
+    """One tile: `?datetime=` (a day by default, at most a week) for positions and tracks.
+    Nodes' and segments' tiles are cached per table version (an ETag, a 304); the traffic
+    tiles for a minute."""
+
+    def get(self, request: Request, collection_id: str, z: int, y: int, x: int) -> HttpResponse:
+        c = _tiled(self, request, collection_id)
+        unknown = sorted(set(request.query_params) - {"datetime", "f"})
+        if unknown:
+            raise BadParameter(unknown[0], "unknown parameter")
+        if not (0 <= z <= tiles.MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
+            raise Http404  # no such tile in WebMercatorQuad
+        tile = tiles.Tile(z, x, y)
+        if c.id in tiles.TABLES:
+            return cached_layer(
+                f"tile:{c.id}",
+                tiles.TABLES[c.id],
+                request,
+                lambda: (mvt(tiles.rows(c.id, tile), c.id), MVT),
+            )
+        params = ExportParams()
+        _datetime(request, params)
+        end = params.end or timezone.now()
+        start = params.start or end - timedelta(days=1)
+        if end - start > timedelta(days=TILE_WINDOW_DAYS) or start == end:
+            raise BadParameter("datetime", f"an interval of at most {TILE_WINDOW_DAYS} days")
+        key = f"tile:{request.get_full_path()}"
+        body = cache.get(key)
+        if body is None:
+            with refusals_as_answers(), statement_timeout(QUERY_TIMEOUT_S):
+                body = mvt(tiles.rows(c.id, tile, start, end), c.id)
+            cache.set(key, body, 60)
+        response = HttpResponse(body, content_type=MVT)
+        response["Cache-Control"] = "private, max-age=60"
+        return response

@@ -515,6 +515,7 @@ SQL_HOMES = {
     "ais/geoparquet.py",
     "rail/querysets.py",
     "audit/db.py",
+    "ogc/db.py",
     "core/layercache.py",
     "core/limits.py",
     "core/backup.py",

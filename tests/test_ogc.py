@@ -212,3 +212,77 @@ def test_owslib_pages_through_a_layer(live_app, token):
     assert len(seen) == len(set(seen)) == first["numberMatched"]
     shapes = [shapely.geometry.shape(f["geometry"]) for f in first["features"]]
     assert all(s.geom_type == "Point" for s in shapes)
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    import math
+
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+def decode(body: bytes, layer: str, z: int, x: int, y: int, tmp_path):
+    """A tile read by GDAL's MVT driver (a vector-tile reader), placed by its z/x/y."""
+    path = tmp_path / f"{layer}-{z}-{x}-{y}.pbf"
+    path.write_bytes(body)
+    return pyogrio.read_dataframe(path, layer=layer, X=x, Y=y, Z=z).to_crs(4326)
+
+
+def test_vector_tiles_hold_the_features_of_their_tile(live_app, token, ships, tmp_path):
+    since, until = ships - timedelta(minutes=1), ships + timedelta(hours=1)
+    window = f"{since.isoformat()}/{until.isoformat()}"
+    tileset = get(
+        live_app, "collections/positions/tiles/WebMercatorQuad", token, datetime=window
+    ).json()
+    assert tileset["tilejson"] == "3.0.0" and tileset["vector_layers"][0]["id"] == "positions"
+    assert "{z}/{y}/{x}" in tileset["tiles"][0] and "datetime=" in tileset["tiles"][0]
+    z, x, y = tile_of(108.63, 21.705, 13)
+    answer = get(
+        live_app, f"collections/positions/tiles/WebMercatorQuad/{z}/{y}/{x}", token, datetime=window
+    )
+    assert answer.headers["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    points = decode(answer.content, "positions", z, x, y, tmp_path)
+    from ogc.tiles import Tile
+
+    west, south, east, north = Tile(z, x, y).bounds()  # with the tile's buffer
+    inside = [
+        (413700001 + n, round(108.60 + i * 0.002, 6))
+        for n in range(2)
+        for i in range(30)
+        if west <= 108.60 + i * 0.002 <= east and south <= 21.70 + n * 0.01 <= north
+    ]
+    assert 0 < len(inside) < 60  # the tile cuts the lines: a real test of its edges
+    got = sorted((m, round(p.x, 6)) for m, p in zip(points["mmsi"], points.geometry, strict=True))
+    inside.sort()
+    assert [m for m, _ in got] == [m for m, _ in inside]
+    assert [lon for _, lon in got] == pytest.approx([lon for _, lon in inside], abs=2e-5)
+    # a low zoom: the density grid of the same positions, every one counted once
+    z, x, y = tile_of(108.63, 21.705, 7)
+    dense = get(
+        live_app, f"collections/positions/tiles/WebMercatorQuad/{z}/{y}/{x}", token, datetime=window
+    )
+    cells = decode(dense.content, "positions", z, x, y, tmp_path)
+    assert cells["positions"].sum() == 60 and cells["vessels"].max() == 2
+    assert set(cells.geometry.geom_type) == {"Polygon"}
+    track_tile = f"collections/tracks/tiles/WebMercatorQuad/{z}/{y}/{x}"
+    body = get(live_app, track_tile, token, datetime=window).content
+    lines = decode(body, "tracks", z, x, y, tmp_path)
+    assert sorted(lines["mmsi"]) == [413700001, 413700002] and set(lines["positions"]) == {30}
+    # the corridor's nodes, cached per table version (an ETag, then a 304)
+    z, x, y = tile_of(108.6, 21.7, 8)
+    first = get(live_app, f"collections/nodes/tiles/WebMercatorQuad/{z}/{y}/{x}", token)
+    assert "QZ_PORT" in set(decode(first.content, "nodes", z, x, y, tmp_path)["code"])
+    again = requests.get(
+        first.url,
+        headers={"Authorization": f"Token {token}", "If-None-Match": first.headers["ETag"]},
+        timeout=30,
+    )
+    assert again.status_code == 304
+    # refusals: a week at most, a tile of the quad tree, a tiled layer
+    assert get(live_app, "collections/positions/tiles/WebMercatorQuad/7/1/1", token,
+               datetime="2026-01-01T00:00:00Z/2026-02-01T00:00:00Z").status_code == 400  # fmt: skip
+    assert get(live_app, "collections/nodes/tiles/WebMercatorQuad/3/9/1", token).status_code == 404
+    assert get(live_app, "collections/throughput/tiles", token).status_code == 404
+    assert get(live_app, "collections/positions/tiles/WebMercatorQuad/7/1/1").status_code == 404
