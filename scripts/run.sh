@@ -109,7 +109,7 @@ CONF
     program ingester "$PY manage.py ingest_ais tcp://127.0.0.1:$FEED_PORT --summary-every 300"
     # Simulated corridor trains in real time (two weeks of history first); their boxes go
     # onto the container ships the AIS side detects at the Beibu Gulf ports.
-    program rail "$PY manage.py simulate_rail --follow --seed 1 --interval 60 --history-days 56"
+    program rail "$PY manage.py simulate_rail --follow --seed 1 --interval 60 --history-days ${CW_DEMO_RAIL_DAYS:-56}"
     if [[ "${CW_DEMO_HISTORY:-1}" != "0" ]]; then
       # Eight weeks of past traffic, once per database, while the site is already up.
       oneshot history "$PY manage.py backfill_demo --weeks 8"

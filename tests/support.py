@@ -135,3 +135,17 @@ ACCESS_AND_AUDIT = (
 def data_queries(captured) -> list[str]:
     """The SQL of a captured request that reads its data (see ACCESS_AND_AUDIT)."""
     return [q["sql"] for q in captured if not any(k in q["sql"] for k in ACCESS_AND_AUDIT)]
+
+
+def send_json(handler, status: int, body, headers: dict | None = None) -> None:
+    """Answer a request of a fake server (BaseHTTPRequestHandler) with `body` as JSON."""
+    import json
+
+    data = json.dumps(body).encode()
+    handler.send_response(status)
+    for name, value in (headers or {}).items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)

@@ -5,7 +5,6 @@ once, the provider's pace and back-off obeyed, the feed goes on; the key never s
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -17,6 +16,7 @@ import pytest
 from ais.ingest.http_feed import decode_body, feed_url, records_of
 from ais.models import AisIngestRun, Vessel, VesselPosition
 from core.ingest.http import retry_after
+from tests.support import send_json
 
 
 def record(mmsi: int, minutes_ago: float, name: str = "NANNING EXPRESS") -> dict:
@@ -45,14 +45,7 @@ class FakeProvider:
                     time.sleep(1.5)
                     return
                 status, body, headers = step
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, body, headers)
 
             def log_message(self, *args):
                 pass

@@ -28,6 +28,7 @@ from rail.ingest.dcsa_feed import next_url, poll_pages
 from rail.ingest.events import EventError, container_number
 from rail.models import CarrierEvent, CarrierFeed, ContainerEvent, RailEvent, Train
 from rail.services.dcsa import FeedPoller, ingest_objects, specs
+from tests.support import send_json
 
 pytestmark = pytest.mark.django_db
 BOX = "APZU4812090"  # the specifications' own example, a valid ISO 6346 number
@@ -338,7 +339,7 @@ class FakeCarrier:
                 carrier.seen.append((self.path, self.headers.get("Authorization")))
                 if carrier.failures:
                     status, headers = carrier.failures.pop(0)
-                    return self._send(status, {"errors": []}, headers)
+                    return send_json(self, status, {"errors": []}, headers)
                 query = dict(p.split("=", 1) for p in self.path.split("?", 1)[1].split("&"))
                 n = int(query.get("cursor", "0"))
                 body: Any = carrier.pages[n]
@@ -350,17 +351,7 @@ class FakeCarrier:
                         headers["Next-Page-Cursor"] = str(n + 1)
                 if carrier.version == "3.0":
                     body = {"events": body}
-                self._send(200, body, headers)
-
-            def _send(self, status, body, headers):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, 200, body, headers)
 
             def log_message(self, *args):
                 pass
