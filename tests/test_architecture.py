@@ -396,6 +396,7 @@ FORMATTERS = {
     "segments_url",
     "fences_url",
     "live_vessels_url",
+    "density_layer",
     "parse_id",
     "month_range",
     "total_view",

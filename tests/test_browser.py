@@ -879,7 +879,7 @@ def test_layers_search_hover_and_the_period_on_every_page(page, live_app):
     page.wait_for_selector("path.cw-gap", timeout=30_000)
     boxes = page.locator(".leaflet-control-layers input[type=checkbox]")
     checked = [boxes.nth(i).is_checked() for i in range(boxes.count())]
-    assert checked == [True, True, True, True]
+    assert checked == [True, True, True, True, False]  # the traffic density stays off
 
     # The hover: name and headline figure. (The mouse event goes to the marker itself:
     # Chongqing's markers are fanned out and a gap ring may lie over the point.)
@@ -1426,3 +1426,49 @@ def test_keyboard_chart_text_alternatives_and_print(page, live_app):
     assert sizes == {(210, 297)}  # A4, in millimetres
     assert "Qinzhou" in printed or "钦州" in printed
     assert "Zoom in" not in printed and "+" not in printed.split("\n")[0]
+
+
+def test_the_traffic_density_layer_draws_the_positions_vector_tiles(
+    page, live_app, in_own_connection, empty_ais_tables
+):
+    """Issue 24 (2): the overview's density overlay draws the OGC API's vector tiles of the
+    period's last week (Leaflet.VectorGrid, served by this site): its tiles are asked for,
+    answered as Mapbox Vector Tiles, and drawn as shapes over Qinzhou's waters."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.factories import make_positions, make_vessel
+
+    start = datetime.now(UTC) - timedelta(hours=6)
+
+    def traffic():
+        for n in range(12):
+            ship = make_vessel(mmsi=413800001 + n, name=f"DENSITY {n}")
+            lane = [(108.45 + i * 0.004, 21.55 + n * 0.004 + i * 0.002, 9.0) for i in range(40)]
+            make_positions(ship.mmsi, lane, start, step_s=300)
+
+    in_own_connection(traffic)
+    try:
+        ARTIFACTS.mkdir(exist_ok=True)
+        tiles = []
+        page.on(
+            "response",
+            lambda r: (
+                "/ogc/collections/positions/tiles/WebMercatorQuad/" in r.url
+                and tiles.append((r.status, r.headers.get("content-type"), r.url))
+            ),
+        )
+        login(page, live_app)
+        month = f"{start:%Y-%m}"  # the period of this month: its last week holds the traffic
+        page.goto(f"{live_app}/dash/?from={month}&to={month}&layers=density&node=QZ_PORT")
+        page.wait_for_selector(".cw-node", timeout=30_000)
+        shapes = page.locator("svg.leaflet-tile path")
+        shapes.first.wait_for(state="attached", timeout=30_000)
+        assert tiles and all(s == 200 for s, _, _ in tiles)
+        assert {t for _, t, _ in tiles} == {"application/vnd.mapbox-vector-tile"}
+        assert shapes.count() > 0
+        assert (
+            page.locator("script[data-cw-vectorgrid]").get_attribute("src").startswith("/static/")
+        )
+        page.screenshot(path=str(ARTIFACTS / "traffic-density.png"))
+    finally:
+        empty_ais_tables()

@@ -125,6 +125,45 @@ window.corridorMap = (function () {
       layer.bindTooltip('<strong>' + esc(p.label) + '</strong><br>' + esc(p.heading) +
         '<br>' + lacks.map(esc).join("<br>"), { sticky: true, className: "cw-gap-tip" });
     },
+    // The traffic-density overlay: the OGC API's vector tiles of positions (a density grid
+    // below zoom 11, the positions from it) drawn by Leaflet.VectorGrid, loaded from this
+    // site the first time the overlay is shown. The one feature of the overlay's data
+    // carries the tile address of the period (a new period is a new feature, a new layer).
+    densityLayer: function (feature, latlng, context) {
+      var p = feature.properties || {}, group = L.layerGroup();
+      function add() {
+        if (!L.vectorGrid) { return; }
+        var max = Math.max(num(p.busiest, 1), 1);
+        var layer = L.vectorGrid.protobuf(String(p.tiles), {
+          maxNativeZoom: 18, interactive: false, pane: "overlayPane",
+          vectorTileLayerStyles: {
+            positions: function (props, zoom) {
+              if (props.positions !== undefined) {  // a density cell
+                var share = Math.log(1 + num(props.positions, 0)) / Math.log(1 + max);
+                return { fill: true, fillColor: share > 0.66 ? "#b2182b" : share > 0.33 ? "#ef8a62" : "#fddbc7",
+                  fillOpacity: 0.35 + 0.45 * share, stroke: false };
+              }
+              return { radius: 2, fill: true, fillColor: "#b2182b", fillOpacity: 0.7, stroke: false };
+            }
+          }
+        });
+        layer.getContainer && group.addLayer(layer);
+        group.cwDensity = layer;
+      }
+      if (window.L && L.vectorGrid) {
+        add();
+      } else {
+        var script = document.querySelector("script[data-cw-vectorgrid]");
+        if (!script) {
+          script = document.createElement("script");
+          script.src = String(p.script);
+          script.setAttribute("data-cw-vectorgrid", "1");
+          document.head.appendChild(script);
+        }
+        script.addEventListener("load", add);
+      }
+      return group;
+    },
     vesselMarker: function (feature, latlng, context) {
       var p = feature.properties, colours = (context.hideout || {}).typeColours || {};
       var fill = colour(colours[p.g], "#555");

@@ -4,9 +4,11 @@ period slider's months, a throughput total as pages show it. No data is read her
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 
@@ -111,6 +113,32 @@ def fences_url(node: str | None = None) -> str:
     port's."""
     url = reverse("geofence-list")
     return f"{url}?node={node}" if node else url
+
+
+DENSITY_DAYS = 7  # the window of the density tiles (the OGC API's longest for positions)
+
+
+def density_layer(dates: tuple[date, date]) -> dict[str, Any]:
+    """The traffic-density overlay's data: one feature carrying the address of the
+    positions' vector tiles over the period's last week (to today at the latest) and the
+    drawing library's, for `corridorMap.densityLayer`."""
+    end = min(datetime.combine(dates[1] + timedelta(days=1), time(), UTC), timezone.now()).replace(
+        microsecond=0
+    )
+    start = end - timedelta(days=DENSITY_DAYS)
+    window = f"{start:%Y-%m-%dT%H:%M:%SZ}/{end:%Y-%m-%dT%H:%M:%SZ}"
+    path = reverse("ogc-tileset", args=["positions"]) + "/{z}/{y}/{x}"
+    tiles_url = f"{path}?{urlencode({'datetime': window})}"
+    properties = {
+        "tiles": tiles_url,
+        "script": static("vendor/vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+        "from": start.date().isoformat(),
+        "to": end.date().isoformat(),
+        "busiest": 2000,
+    }
+    point = {"type": "Point", "coordinates": [108.6, 21.7]}
+    feature = {"type": "Feature", "geometry": point, "properties": properties}
+    return {"type": "FeatureCollection", "features": [feature]}
 
 
 def live_vessels_url(tick: int = 0) -> str:

@@ -59,6 +59,7 @@ LAYER_NAMES = {
     "trains": gettext_noop("Trains"),
     "fences": gettext_noop("Port fences"),
     "gaps": gettext_noop("Coverage gaps"),
+    "density": gettext_noop("Traffic density (the period's last 7 days)"),
 }
 DEFAULT_LAYERS = ("vessels", "trains")
 
@@ -151,6 +152,16 @@ def layout(**query) -> html.Div:
                     data=gateway.coverage_gap_layer(lang, route, dates[1]),
                     pointToLayer={"variable": "corridorMap.gapMarker"},
                     onEachFeature={"variable": "corridorMap.gapTooltip"},
+                ),
+            ),
+            _overlay(
+                "density",
+                shown,
+                # AIS positions as vector tiles (the OGC API): lanes and anchorages.
+                dl.GeoJSON(
+                    id="overview-density",
+                    data=gateway.density_layer(dates),
+                    pointToLayer={"variable": "corridorMap.densityLayer"},
                 ),
             ),
         ],
@@ -304,6 +315,7 @@ def period_of(value: object) -> tuple[int, int]:
     Output("overview-nodes", "data"),
     Output("overview-routes", "url"),
     Output("overview-gaps", "data"),
+    Output("overview-density", "data"),
     Input("overview-route", "value"),
     Input("overview-lang", "data"),
     Input("overview-period", "value"),
@@ -317,6 +329,7 @@ def filter_route(route: str | None, lang: str, period: object = None):
         gateway.map_nodes(lang, route, dates),
         gateway.segments_url(route),
         gateway.coverage_gap_layer(lang, route, dates[1]),
+        gateway.density_layer(dates),
     )
 
 

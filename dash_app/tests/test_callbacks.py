@@ -68,7 +68,12 @@ def test_vessel_click(pages):
 
 def test_route_filter_and_fly_to(pages):
     overview, _ = pages
-    nodes, url, gaps = overview.filter_route("E", "en")
+    from datetime import date
+
+    from core.periods import month_index
+
+    months = [month_index(date(2025, 1, 1)), month_index(date(2025, 3, 1))]
+    nodes, url, gaps, density = overview.filter_route("E", "en", months)
     assert url.endswith("?route=E") and {f["id"] for f in nodes["features"]} >= {
         "CQ_TJC",
         "QZ_PORT",
@@ -77,7 +82,13 @@ def test_route_filter_and_fly_to(pages):
     assert gaps["features"] and {f["id"] for f in gaps["features"]} <= {
         f["id"] for f in nodes["features"]
     }
-    everything, plain, all_gaps = overview.filter_route(["E"], 7)  # tampered: no filter
+    # the density tiles of the period's last week, to its end (March 2025)
+    tiles = density["features"][0]["properties"]
+    assert tiles["from"] == "2025-03-25" and tiles["to"] == "2025-04-01"
+    assert (
+        "/ogc/collections/positions/tiles/WebMercatorQuad/{z}/{y}/{x}?datetime=" in tiles["tiles"]
+    )
+    everything, plain, all_gaps, _ = overview.filter_route(["E"], 7)  # tampered: no filter
     assert "?" not in plain and len(everything["features"]) > len(nodes["features"])
     assert len(all_gaps["features"]) > len(gaps["features"])
     assert overview.fly_to_node("QZ_PORT")["zoom"] == 10
