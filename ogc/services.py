@@ -63,6 +63,7 @@ def feature_id(collection: Collection, values: dict[str, Any], ordinal: int) -> 
 class Page:
     features: list[dict[str, Any]]
     more: bool  # a feature follows the page
+    total: int | None = None  # every feature matched, when counted
 
 
 def _swap(geom: Any) -> Any:
@@ -91,10 +92,13 @@ def page(
     limit: int,
     equal: dict[str, str],
     language: str,
+    count: bool = False,
 ) -> Page:
-    """The features `offset` to `offset + limit` (after the property filters `equal`)."""
+    """The features `offset` to `offset + limit` (after the property filters `equal`);
+    with `count`, the rows after the page are read too, to count every match."""
     out: list[dict[str, Any]] = []
     seen = 0
+    more = False
     for ordinal, (shape, values) in enumerate(rows(collection, params, srid, language), 1):
         if equal and any(str(_text(values.get(k))) != v for k, v in equal.items()):
             continue
@@ -102,9 +106,12 @@ def page(
         if seen <= offset:
             continue
         if len(out) == limit:
-            return Page(out, True)
+            more = True
+            if not count:
+                break
+            continue
         out.append(to_feature(collection, shape, values, ordinal, lat_first))
-    return Page(out, False)
+    return Page(out, more, seen if count else None)
 
 
 def to_feature(
@@ -141,4 +148,11 @@ def find(
 
 
 def matched(collection: Collection, params: ExportParams) -> int:
+    """Every feature of `collection` under `params` (no property filter), counted by the
+    database: the positions'. (The other layers' counts estimate an export's size; their
+    pages count while reading, `page(count=True)`, and tracks are not counted.)"""
     return collection.layer.count(params)
+
+
+COUNTED_BY_DATABASE = ("positions",)
+NOT_COUNTED = ("tracks",)

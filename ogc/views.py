@@ -306,8 +306,12 @@ class ItemsView(OgcView):
             _datetime(request, params)
         language = _language(request)
         with refusals_as_answers(), translation.override(language):
-            found = services.page(c, params, srid, lat_first, offset, limit, equal, language)
-            total = None if equal else services.matched(c, params)
+            by_database = c.id in services.COUNTED_BY_DATABASE and not equal
+            scan = c.id not in services.COUNTED_BY_DATABASE + services.NOT_COUNTED
+            found = services.page(
+                c, params, srid, lat_first, offset, limit, equal, language, count=scan
+            )
+            total = services.matched(c, params) if by_database else found.total
         path = f"collections/{c.id}/items"
         keep = {k: v for k, v in query.items() if k not in ("offset", "f")}
         here = self.url(request, path)
