@@ -82,25 +82,32 @@ def served(module_cluster, tmp_path_factory):
     log.close()
 
 
-@pytest.mark.parametrize("who", ["administrator", "anonymous"])
-def test_the_whole_api_answers_no_5xx_to_fuzzing(served, who, tmp_path):
-    headers = ["-H", f"Authorization: Token {served['token']}"] if who == "administrator" else []
-    result = subprocess.run(
+def schemathesis(
+    definition: str,
+    url: str,
+    checks: str,
+    seed: str,
+    env: dict,
+    config: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+) -> subprocess.CompletedProcess:
+    """schemathesis run over `definition` against `url`, the same way for every run
+    (`config`: its options before `run`; `extra`: more options of the run)."""
+    return subprocess.run(
         [
             str(Path(sys.executable).parent / "schemathesis"),
-            "--config-file",
-            str(ROOT / "tests" / "fuzz" / "schemathesis.toml"),
+            *config,
             "run",
-            str(ROOT / "openapi.yaml"),
+            definition,
             "--url",
-            served["base"],
-            *headers,
+            url,
+            *extra,
             "--checks",
-            "not_a_server_error,response_schema_conformance",
+            checks,
             "--max-examples",
             str(EXAMPLES),
             "--seed",
-            "20261127",
+            seed,
             "--generation-database",
             "none",
             "--request-timeout",
@@ -111,22 +118,33 @@ def test_the_whole_api_answers_no_5xx_to_fuzzing(served, who, tmp_path):
             "--workers",
             "1",
             "--no-color",
-            "--report",
-            "junit",
-            "--report-dir",
-            str(tmp_path),
         ],
         cwd=ROOT,
-        env={
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+
+
+@pytest.mark.parametrize("who", ["administrator", "anonymous"])
+def test_the_whole_api_answers_no_5xx_to_fuzzing(served, who, tmp_path):
+    headers = ["-H", f"Authorization: Token {served['token']}"] if who == "administrator" else []
+    config = ("--config-file", str(ROOT / "tests" / "fuzz" / "schemathesis.toml"))
+    result = schemathesis(
+        str(ROOT / "openapi.yaml"),
+        served["base"],
+        "not_a_server_error,response_schema_conformance",
+        "20261127",
+        {
             **served["env"],
             "FUZZ_MMSI": "413000001",
             "FUZZ_FENCE_ID": served["fence_id"],
             # NUL, control characters and year-1/9999 dates in any one value (issue 19)
             "SCHEMATHESIS_HOOKS": "tests.fuzz.hooks",
         },
-        capture_output=True,
-        text=True,
-        timeout=1200,
+        config,
+        (*headers, "--report", "junit", "--report-dir", str(tmp_path)),
     )
     summary = result.stdout[-4000:]
     assert result.returncode == 0, summary + result.stderr[-2000:]
@@ -139,34 +157,13 @@ def test_the_ogc_api_answers_no_5xx_to_fuzzing(served, tmp_path):
     bboxes, CRSs, datetimes, limits and ids are 4xx, never a 5xx."""
     definition = tmp_path / "ogc.json"
     definition.write_bytes(requests.get(f"{served['base']}/ogc/api", timeout=30).content)
-    result = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "schemathesis"),
-            "run",
-            str(definition),
-            "--url",
-            f"{served['base']}/ogc",
-            "-H",
-            f"Authorization: Token {served['token']}",
-            "--checks",
-            "not_a_server_error",
-            "--max-examples",
-            str(EXAMPLES),
-            "--seed",
-            "20261206",
-            "--generation-database",
-            "none",
-            "--request-timeout",
-            "60",
-            "--workers",
-            "1",
-            "--no-color",
-        ],
-        cwd=ROOT,
-        env=served["env"],
-        capture_output=True,
-        text=True,
-        timeout=600,
+    result = schemathesis(
+        str(definition),
+        f"{served['base']}/ogc",
+        "not_a_server_error",
+        "20261206",
+        served["env"],
+        extra=("-H", f"Authorization: Token {served['token']}"),
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "items" in result.stdout  # the operations were run
