@@ -90,6 +90,7 @@ def schemathesis(
     env: dict,
     config: tuple[str, ...] = (),
     extra: tuple[str, ...] = (),
+    examples: int = EXAMPLES,
 ) -> subprocess.CompletedProcess:
     """schemathesis run over `definition` against `url`, the same way for every run
     (`config`: its options before `run`; `extra`: more options of the run)."""
@@ -105,7 +106,7 @@ def schemathesis(
             "--checks",
             checks,
             "--max-examples",
-            str(EXAMPLES),
+            str(examples),
             "--seed",
             seed,
             "--generation-database",
@@ -145,6 +146,9 @@ def test_the_whole_api_answers_no_5xx_to_fuzzing(served, who, tmp_path):
         },
         config,
         (*headers, "--report", "junit", "--report-dir", str(tmp_path)),
+        # Anonymous callers meet the same refusal on nearly every operation (401, or the
+        # public layers): fewer examples find what there is to find.
+        EXAMPLES if who == "administrator" else max(EXAMPLES * 2 // 5, 5),
     )
     summary = result.stdout[-4000:]
     assert result.returncode == 0, summary + result.stderr[-2000:]
