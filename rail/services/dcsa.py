@@ -53,7 +53,7 @@ from ..ingest.dcsa import (
 )
 from ..ingest.dcsa_feed import RateLimited, poll_pages
 from ..ingest.events import EventError, Location, Refusal, TrainEvent
-from ..models import CarrierEvent, CarrierFeed, ContainerEvent, LocationAlias, RailEvent, Train
+from ..models import CarrierEvent, CarrierFeed, ContainerEvent, RailEvent, Train
 from ..querysets import lock_source
 from .ingest import Resolver, store_events
 from .kpis import BEIJING
@@ -115,18 +115,13 @@ class Refused(Exception):
 
 
 class Places:
-    """UN/LOCODEs and facility codes to nodes: a facility alias (`LocationAlias` scheme
-    `smdg` with code `<UN/LOCODE>:<terminal>`, or `bic` with the BIC facility code) first,
-    else the node of the UN/LOCODE (its own or an `unlocode` alias)."""
+    """UN/LOCODEs and facility codes to nodes, through the rail feeds' resolver (the nodes'
+    UN/LOCODEs and every `LocationAlias`): a facility alias (scheme `smdg` with code
+    `<UN/LOCODE>:<terminal>`, or `bic` with the BIC facility code) first, else the node of
+    the UN/LOCODE."""
 
-    def __init__(self) -> None:
-        self.by_unlocode = {n.unlocode.upper(): n for n in Node.objects.exclude(unlocode="")}
-        self.aliases = {
-            (a.scheme, a.code.upper()): a.node
-            for a in LocationAlias.objects.select_related("node").filter(
-                scheme__in=("smdg", "bic", "unlocode")
-            )
-        }
+    def __init__(self, resolver: Resolver) -> None:
+        self.known = resolver.by_scheme
 
     def node(self, ev: TntEvent) -> Node:
         if ev.facility is not None:
@@ -136,11 +131,11 @@ class Places:
                 else ev.facility.code
             )
             scheme = "bic" if ev.facility.provider == "BIC" else "smdg"
-            if (node := self.aliases.get((scheme, code))) is not None:
+            if (node := self.known.get((scheme, code))) is not None:
                 return node
         if not ev.unlocode:
             raise Refused("missing field", "a UN/LOCODE (eventLocation)", _field(ev, "location"))
-        node = self.by_unlocode.get(ev.unlocode) or self.aliases.get(("unlocode", ev.unlocode))
+        node = self.known.get(("unlocode", ev.unlocode))
         if node is None:
             where = f"{ev.unlocode}" + (f" / {ev.facility.code}" if ev.facility else "")
             raise Refused(
@@ -178,8 +173,8 @@ class Applier:
     def __init__(self, source: str, via: str):
         self.source = source
         self.via = via
-        self.places = Places()
         self.resolver = Resolver()
+        self.places = Places(self.resolver)
         self.result = DcsaResult()
 
     # -- what an event makes -------------------------------------------------------------
