@@ -83,7 +83,7 @@ def rows(
             .values("seq", "mode", route_code=F("route__code"))
             .annotate(mvt_geom=AsMVTGeom("geom", z, x, y))
         )
-    positions = VesselPosition.objects.filter(ts__gte=start, ts__lt=end, geom__bboverlaps=box)
+    positions = VesselPosition.objects.between(start, end).filter(geom__bboverlaps=box)
     if collection == "tracks":
         return (
             positions.values("mmsi")

@@ -289,9 +289,34 @@ def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
     return int(raw)
 
 
+def _validated(view: OgcView, request: Request, c: Collection, render) -> HttpResponse:
+    """The answer of a collection's items or item: for the layers the REST API caches by
+    table version, the same ETag, Last-Modified and 304 (the body kept per version, host and
+    encoding); else rendered each time."""
+    if c.tables is None:
+        return render()
+    response: HttpResponse | None = None
+
+    def body() -> tuple[bytes, str]:
+        nonlocal response
+        response = render()
+        return response.content, response["Content-Type"]
+
+    name = f"ogc:{c.id}:{request.get_host()}:{view.encoding(request)}"
+    answer = cached_layer(name, c.tables(), request, body)
+    answer["Content-Crs"] = f"<{_crs(request, 'crs')[0]}>"
+    return answer
+
+
 class ItemsView(OgcView):
+    """A collection's features, a page at a time (`limit`, `offset`; `next` and `prev`
+    links), filtered by bbox, datetime and property equality."""
+
     def get(self, request: Request, collection_id: str) -> HttpResponse:
         c = self.collection(request, collection_id)
+        return _validated(self, request, c, lambda: self.render(request, c))
+
+    def render(self, request: Request, c: Collection) -> HttpResponse:
         fields = {name for name, _ in c.layer.fields}
         query = request.query_params
         unknown = sorted(set(query) - ITEM_PARAMS - fields)
@@ -343,6 +368,9 @@ class ItemsView(OgcView):
 class ItemView(OgcView):
     def get(self, request: Request, collection_id: str, feature_id: str) -> HttpResponse:
         c = self.collection(request, collection_id)
+        return _validated(self, request, c, lambda: self.render(request, c, feature_id))
+
+    def render(self, request: Request, c: Collection, feature_id: str) -> HttpResponse:
         unknown = sorted(set(request.query_params) - {"f", "crs"})
         if unknown:
             raise BadParameter(unknown[0], "unknown parameter")

@@ -6,8 +6,10 @@ Pure: no Django."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,21 +22,58 @@ def port_calls(
     rule: Rule,
     until: float | None = None,
     scheduler: str | None = None,
+    client: Any = None,
 ) -> list[Call]:
     """Port calls over archived months with Dask: the files read as a dask-geopandas frame,
     shuffled so that each vessel's positions are in one partition, and each partition fed
     to `detect_calls_arrays` (trackers are per vessel, so the split changes nothing).
-    `scheduler` as Dask takes it ("threads", "processes", "synchronous", or None: the
-    distributed client in use, if any)."""
-    import dask
+
+    Where it runs: `client`, a `dask.distributed.Client` or a scheduler's address
+    ("tcp://host:8786", connected for this run and closed after), spreads the partitions
+    (at least two per worker thread) over its workers, which import this code from the same
+    checkout or image; else `scheduler` as Dask takes it ("threads", "processes",
+    "synchronous", or None: the default)."""
     import dask_geopandas
-    import pandas as pd
 
     frame = dask_geopandas.read_parquet(
         [str(p) for p in paths], columns=["mmsi", "ts", "sog_kn", "geometry"]
     )
     frame = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y)
-    frame = frame[["mmsi", "ts", "lon", "lat", "sog_kn"]].shuffle("mmsi")
+    with _connected(client) as cluster:
+        parts = frame.npartitions
+        if cluster is not None:
+            threads = sum(cluster.nthreads().values()) or 1
+            parts = max(parts, 2 * threads)
+        frame = frame[["mmsi", "ts", "lon", "lat", "sog_kn"]].shuffle("mmsi", npartitions=parts)
+        return _compute(frame, fences, rule, until, scheduler, cluster)
+
+
+@contextmanager
+def _connected(client: Any) -> Iterator[Any]:
+    """The distributed client to use: the one given, or one connected to the address given
+    (closed afterwards), or None."""
+    if not isinstance(client, str):
+        yield client
+        return
+    from distributed import Client
+
+    connected = Client(client, timeout="30s")  # type: ignore[no-untyped-call]
+    try:
+        yield connected
+    finally:
+        connected.close()  # type: ignore[no-untyped-call]
+
+
+def _compute(
+    frame: Any,
+    fences: PortFences,
+    rule: Rule,
+    until: float | None,
+    scheduler: str | None,
+    client: Any,
+) -> list[Call]:
+    import dask
+    import pandas as pd
 
     def calls_of(part: pd.DataFrame) -> pd.DataFrame:
         # Whole microseconds since the epoch, then seconds: the same float as the
@@ -55,14 +94,9 @@ def port_calls(
 
     meta = pd.DataFrame({"call": pd.Series([], dtype=object)})
     result = frame.map_partitions(calls_of, meta=meta)
-    with dask.config.set(scheduler=scheduler) if scheduler else _nothing():
-        calls = list(result.compute()["call"])
+    if client is not None:
+        calls = list(client.compute(result).result()["call"])
+    else:
+        with dask.config.set(scheduler=scheduler) if scheduler else nullcontext():
+            calls = list(result.compute()["call"])
     return sorted(calls, key=lambda c: (c.mmsi, c.arrival_s))
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

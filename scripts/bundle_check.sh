@@ -37,10 +37,15 @@ if python3 -c 'import socket; socket.create_connection(("pypi.org", 443), 3)' 2>
   echo "the namespace reaches the network: not an offline check" >&2; exit 1
 fi
 cd "$TREE"
-# (No .pyc compiled at install: the check's time, not what it checks.)
-PIP_NO_COMPILE=1 scripts/setup.sh --with-browser > "$TREE/setup.log" 2>&1 || { tail -30 "$TREE/setup.log"; exit 1; }
+# The runtime installed (no .pyc compiled: the check's time, not what it checks); the test
+# tools resolved from the bundle's wheels alone, every pin, without unpacking them.
+CW_EXTRAS=none PIP_NO_COMPILE=1 scripts/setup.sh --with-browser > "$TREE/setup.log" 2>&1 || { tail -30 "$TREE/setup.log"; exit 1; }
 grep -q "from the bundle" "$TREE/setup.log"
 PY=.venv/bin/python
+PIP_CONFIG_FILE=/dev/null PIP_NO_INDEX=1 PIP_FIND_LINKS="$TREE/bundle/wheels" \
+  $PY -m pip install -q --dry-run --ignore-installed -c requirements.lock -e ".[dev]" \
+  > "$TREE/dev-resolve.log" 2>&1 || { tail -20 "$TREE/dev-resolve.log"; exit 1; }
+echo "test tools (.[dev]): every one resolved from the bundle"
 $PY manage.py migrate --noinput -v0
 $PY manage.py load_corridor > /dev/null
 $PY manage.py collectstatic --noinput -v0

@@ -18,7 +18,12 @@ fi
 if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)"
+# The extras installed with the runtime: `dev` (the tests' tools and the analysis extra) by
+# default; CW_EXTRAS=none installs what `make run` needs only (a server, the offline check).
+EXTRAS=${CW_EXTRAS:-dev}
+SPEC="."
+[[ $EXTRAS != none ]] && SPEC=".[$EXTRAS]"
+stamp=".venv/.installed-$(cat pyproject.toml requirements.lock <(echo "$EXTRAS") | sha1sum | cut -c1-12)"
 if [[ ! -f "$stamp" ]]; then
   BUNDLE=${CW_BUNDLE_DIR:-$ROOT/bundle}
   if [[ -d "$BUNDLE/wheels" ]]; then
@@ -29,7 +34,7 @@ if [[ ! -f "$stamp" ]]; then
     echo "Installing Python dependencies into .venv"
   fi
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -c requirements.lock -e ".[dev]"
+  .venv/bin/python -m pip install -q -c requirements.lock -e "$SPEC"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

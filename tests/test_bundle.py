@@ -72,5 +72,6 @@ def test_the_bundle_installs_and_starts_with_no_network(workdir):
     out = checked.stdout
     assert checked.returncode == 0, (out + checked.stderr)[-4000:]
     assert re.search(r"bare Debian: \d+ packages to install, all from the bundle", out)
+    assert "test tools (.[dev]): every one resolved from the bundle" in out
     assert "healthz: 200" in out and "/api/basemap/maritime_line/: 200" in out
     assert "offline install and start: OK" in out

@@ -1,10 +1,11 @@
 """OGC API - Features (issue 24, item 1) over real HTTP with real clients: GDAL's OAPIF
-driver (pyogrio), OWSLib's Features client, and the standard's required fields checked one
-by one (no JSON schema of the standard ships in a package here)."""
+driver (pyogrio), OWSLib's Features client, and every JSON document against the standard's
+schemas (no package ships them: transcribed in tests/ogc_schemas.py)."""
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from datetime import UTC, datetime, timedelta
 
@@ -97,6 +98,35 @@ def test_landing_conformance_and_collections_carry_what_the_standard_requires(li
     assert html.headers["Content-Type"].startswith("text/html") and "nodes" in html.text
 
 
+def test_every_document_validates_against_the_standards_schemas(live_app, token, ships):
+    """The landing page, conformance, collections, each collection, a page of each one's
+    items, one item of each, and a refusal: each against its schema in the standard."""
+    from tests.ogc_schemas import check
+
+    def valid(path: str, kind: str, **params) -> dict:
+        answer = get(live_app, path, token, **params)
+        doc = answer.json()
+        assert check(doc, kind) == [], (path, check(doc, kind))
+        return doc
+
+    valid("", "landingPage")
+    valid("conformance", "confClasses")
+    collections = valid("collections", "collections")["collections"]
+    assert collections
+    for c in collections:
+        valid(f"collections/{c['id']}", "collection")
+        page = valid(f"collections/{c['id']}/items", "featureCollectionGeoJSON", limit=3)
+        for crs in (EPSG4490, "http://www.opengis.net/def/crs/EPSG/0/3857"):
+            valid(f"collections/{c['id']}/items", "featureCollectionGeoJSON", limit=2, crs=crs)
+        if page["features"]:
+            valid(f"collections/{c['id']}/items/{page['features'][0]['id']}", "featureGeoJSON")
+    refusal = get(live_app, "collections/nodes/items", token, limit="x")
+    assert refusal.status_code == 400 and check(refusal.json(), "exception") == []
+    # and the check itself catches a broken document (a test that can fail)
+    assert check({"type": "FeatureCollection", "features": [{"type": "Feature"}]},
+                 "featureCollectionGeoJSON")  # fmt: skip
+
+
 def test_items_page_with_links_counts_bbox_and_property_equality(live_app, token):
     first = get(live_app, "collections/nodes/items", token, limit=20)
     assert first.headers["Content-Type"] == "application/geo+json"
@@ -114,6 +144,15 @@ def test_items_page_with_links_counts_bbox_and_property_equality(live_app, token
     assert ports["features"] and {f["properties"]["kind"] for f in ports["features"]} == {
         "sea_port"
     }
+    # the layers the REST API caches by table version: the same ETag and 304 here
+    again = requests.get(
+        first.url,
+        headers={"Authorization": f"Token {token}", "If-None-Match": first.headers["ETag"]},
+        timeout=30,
+    )
+    assert again.status_code == 304  # (the 200 was compressed: a weak W/ ETag, same tag)
+    assert again.headers["ETag"] == first.headers["ETag"].removeprefix("W/")
+    assert "ETag" not in get(live_app, "collections/port_calls/items", token).headers
     one = get(live_app, "collections/nodes/items/QZ_PORT", token).json()
     assert one["id"] == "QZ_PORT" and one["properties"]["unlocode"] == "CNQZH"
     assert get(live_app, "collections/nodes/items/NOPE", token).status_code == 404
@@ -142,13 +181,29 @@ def test_epsg_4490_is_answered_latitude_first_with_its_content_crs(live_app, tok
     assert "QZ_PORT" in {f["id"] for f in near["features"]}
 
 
-def gdal(*args: str, token: str) -> str:
+def gdal(*args: str, token: str, requests_seen: list[str] | None = None) -> str:
     """Debian's GDAL command-line tools (their libcurl reaches the server; the GDAL inside
-    the pyogrio wheel is built without network access)."""
+    the pyogrio wheel is built without network access). `requests_seen` collects the URLs
+    GDAL fetched (from its HTTP debug log)."""
     env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: Token {token}"}
+    if requests_seen is not None:
+        env["CPL_DEBUG"] = "ON"
     done = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    if requests_seen is not None:
+        requests_seen += re.findall(r"HTTP: Fetch\((\S+?)\)", done.stderr)
     return done.stdout
+
+
+def rest_track_points(live_app: str, token: str, mmsi: int, since, until) -> int:
+    """How many positions of `mmsi` the REST API's track holds in [since, until]."""
+    answer = requests.get(
+        f"{live_app}/api/vessels/{mmsi}/track/",
+        headers={"Authorization": f"Token {token}"},
+        params={"start": since.isoformat(), "end": until.isoformat()},
+        timeout=30,
+    ).json()
+    return sum(f["geometry"]["type"] == "Point" for f in answer["features"])
 
 
 def test_gdal_reads_every_collection_with_bbox_and_datetime(live_app, token, ships, tmp_path):
@@ -191,6 +246,20 @@ def test_gdal_reads_every_collection_with_bbox_and_datetime(live_app, token, shi
         get(live_app, "collections/positions/items", token, datetime=later).json()["numberMatched"]
         == 30
     )
+    # GDAL turns a filter on the time field into the API's `datetime` (its debug log shows
+    # the request): the features the server chose, as many as the REST API's tracks hold
+    mid, until = ships + timedelta(minutes=10), ships + timedelta(minutes=20)
+    fetched: list[str] = []
+    out = tmp_path / "positions-timed.geojson"
+    where = f"ts >= '{mid:%Y/%m/%d %H:%M:%S}' AND ts <= '{until:%Y/%m/%d %H:%M:%S}'"
+    gdal("ogr2ogr", "-f", "GeoJSON", str(out), source, "positions", "-where", where,
+         "-spat", "108.5", "21.6", "108.8", "21.8", token=token, requests_seen=fetched)  # fmt: skip
+    # (its first request, a page without filters, learns the layer's fields)
+    reads = [url for url in fetched if "/collections/positions/items" in url and "bbox=" in url]
+    assert reads and all("datetime=" in url for url in reads), fetched
+    timed = pyogrio.read_dataframe(out)
+    rest = sum(rest_track_points(live_app, token, 413700001 + n, mid, until) for n in range(2))
+    assert len(timed) == rest == 22  # minutes 10 to 20 of both vessels, ends included
 
 
 def test_owslib_pages_through_a_layer(live_app, token):

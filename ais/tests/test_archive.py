@@ -4,6 +4,7 @@ gives the calls of the batch detector."""
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -120,6 +121,47 @@ def test_dask_over_the_archive_gives_the_calls_of_the_batch_detector(traffic, tm
     assert sorted(got, key=lambda c: (c.mmsi, c.arrival_s)) == sorted(
         expected, key=lambda c: (c.mmsi, c.arrival_s)
     )
+
+
+def test_a_dask_cluster_of_two_worker_processes_finds_the_batch_detectors_calls(traffic, tmp_path):
+    """The recompute on a real `dask.distributed` cluster (a scheduler and two worker
+    processes on this machine, as on many): the batch detector's calls, field by field, and
+    the scheduler's task log shows both workers computed partitions of them."""
+    from dataclasses import asdict
+
+    from distributed import Client, LocalCluster, get_task_stream
+
+    fences, rule = load_fences()["QZ_PORT"], Rule()
+    rows = [(m, ts.timestamp(), x, y, s) for m, ts, x, y, s, *_ in stored()]
+    until = START + 4 * 86400
+    expected = sorted(detect_calls(rows, fences, rule, until=until), key=lambda c: c.mmsi)
+    assert len(expected) > 3
+    paths = [archive_month(date(2025, m, 1), directory=tmp_path).path for m in (11, 12)]
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        with get_task_stream(client) as log:
+            got = port_calls(paths, fences, rule, until=until, client=client)
+        by_address = port_calls(paths, fences, rule, until=until, client=cluster.scheduler_address)
+        workers = set(cluster.workers.values())
+        out = tmp_path / "calls.csv"
+        call_command("archive_port_calls", "2025-11", "2025-12", "--port", "QZ_PORT",
+                     "--dir", str(tmp_path), "--scheduler", cluster.scheduler_address,
+                     "--out", str(out))  # fmt: skip
+    expected.sort(key=lambda c: (c.mmsi, c.arrival_s))
+    assert [asdict(c) for c in got] == [asdict(c) for c in expected]
+    assert [asdict(c) for c in by_address] == [asdict(c) for c in expected]
+    detectors = [t for t in log.data if "calls_of" in str(t["key"])]
+    assert len({t["worker"] for t in detectors}) == 2, {t["worker"] for t in log.data}
+    assert len(workers) == 2
+    # the command, with the port's stored rule and fences, on the same cluster
+    with out.open(encoding="utf-8") as f:
+        listed = list(csv.DictReader(f))
+    assert [(int(r["mmsi"]), datetime.fromisoformat(r["arrival_at"]).timestamp()) for r in listed] \
+        == [(c.mmsi, c.arrival_s) for c in expected]  # fmt: skip
 
 
 def test_open_and_empty_months_are_refused(traffic, tmp_path):

@@ -449,7 +449,7 @@ def _positions(p: ExportParams, max_days: int = MAX_POSITION_DAYS) -> QuerySet[V
     """The positions of the window (refused past `max_days`), of a vessel, inside a box or
     a port's current limits, when asked."""
     start, end = p.window(max_days)
-    qs = VesselPosition.objects.filter(ts__gte=start, ts__lt=end)
+    qs = VesselPosition.objects.between(start, end)
     if p.mmsi:
         qs = qs.filter(mmsi=p.mmsi)
     if p.bbox:
