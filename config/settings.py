@@ -76,6 +76,16 @@ if not DATABASES["default"]["ENGINE"].endswith("postgis"):
     raise ImproperlyConfigured("Corridor Watch needs PostGIS: DATABASE_URL must be postgis://...")
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming read replica for the long reads (core.replica): exports, reports, history,
+# scorecards. Passed over for the primary past CW_REPLICA_MAX_LAG_S, or when it is away.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=60, conn_health_checks=True
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+CW_REPLICA_MAX_LAG_S = float(os.environ.get("CW_REPLICA_MAX_LAG_S", "30"))
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -118,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A user's write keeps their long reads on the primary until the replica has it.
+    "core.replica.PinOwnWrites",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who read or changed what, when, from where (audit.middleware).

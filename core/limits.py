@@ -10,12 +10,12 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils.translation import gettext as _
 
 T = TypeVar("T")
@@ -87,10 +87,16 @@ def one_at_a_time(name: str, user_id: int | None, wait_s: float = 0) -> Iterator
 
 @contextmanager
 def statement_timeout(seconds: float) -> Iterator[None]:
-    """Every query inside gives up after `seconds` (a transaction of its own)."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{seconds}s"])
+    """Every query inside gives up after `seconds` (a transaction of its own), on the
+    primary and on the read replica when the reads go there (core.replica)."""
+    from .replica import PRIMARY, read_alias
+
+    aliases = list(dict.fromkeys([PRIMARY, read_alias()]))
+    with ExitStack() as stack:
+        for alias in aliases:
+            stack.enter_context(transaction.atomic(using=alias))
+            with connections[alias].cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{seconds}s"])
         yield
 
 

@@ -113,14 +113,14 @@ def exposition() -> tuple[bytes, str]:
     """The metrics text and its content type."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)  # every gunicorn process's requests, summed
-        registry.register(DatabaseCollector())  # type: ignore[arg-type]
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # all gunicorn processes' requests, summed
+        registry.register(DatabaseCollector())
     else:
         registry = LOCAL  # one process: tests, waitress, runserver
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
 
-LOCAL.register(DatabaseCollector())  # type: ignore[arg-type]
+LOCAL.register(DatabaseCollector())
 
 
 class RequestMetrics:

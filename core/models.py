@@ -88,3 +88,15 @@ class ColumnProfile(models.Model):
         found = problems(self.kind, self.name, self.mapping)
         if found:
             raise ValidationError({"mapping": found})
+
+
+class ReadPin(models.Model):
+    """The primary's WAL position after a user's last write: their long reads stay on the
+    primary until the read replica has replayed past it (core.replica)."""
+
+    user_id = models.BigIntegerField(primary_key=True)
+    lsn = models.CharField(max_length=32)
+    at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} at {self.lsn}"

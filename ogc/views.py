@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -23,6 +24,7 @@ from core.api.limits import refusals_as_answers
 from core.dates import utc_datetime
 from core.layercache import cached_layer
 from core.limits import QUERY_TIMEOUT_S, statement_timeout
+from core.replica import long_read
 from exports.services.layers import LICENCE_NOTE, ExportParams
 from geo.services.nodes import nodes_extent
 
@@ -99,6 +101,12 @@ class OgcView(APIView):
         return response
 
     def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, ValidationError):  # the layers' own refusals (a window too long)
+            fields = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+            exc = BadParameter(
+                "datetime" if set(fields) & {"start", "end"} else ",".join(fields),
+                "; ".join(" ".join(m) for m in fields.values()),
+            )
         if isinstance(exc, BadParameter):
             body = {"code": "InvalidParameterValue", "description": str(exc)}
             return HttpResponse(json.dumps(body), status=400, content_type=JSON)
@@ -312,6 +320,7 @@ class ItemsView(OgcView):
     """A collection's features, a page at a time (`limit`, `offset`; `next` and `prev`
     links), filtered by bbox, datetime and property equality."""
 
+    @long_read
     def get(self, request: Request, collection_id: str) -> HttpResponse:
         c = self.collection(request, collection_id)
         return _validated(self, request, c, lambda: self.render(request, c))
@@ -366,6 +375,7 @@ class ItemsView(OgcView):
 
 
 class ItemView(OgcView):
+    @long_read
     def get(self, request: Request, collection_id: str, feature_id: str) -> HttpResponse:
         c = self.collection(request, collection_id)
         return _validated(self, request, c, lambda: self.render(request, c, feature_id))

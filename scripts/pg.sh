@@ -13,6 +13,12 @@
 #                         a new cluster (CW_VAR_DIR, not existing yet; its db_password
 #                         copied from the saved system) from a base backup, replaying the
 #                         archived WAL up to that moment, then opened for writing
+#   scripts/pg.sh replica-start
+#                         a streaming read replica of the running cluster on port
+#                         $CW_PGPORT+1 (CW_REPLICA_PGPORT), made by pg_basebackup the first
+#                         time; writes .var/replica_url (CW_REPLICA_LOG_STATEMENTS=1: it
+#                         logs every statement to its server.log)
+#   scripts/pg.sh replica-stop | replica-url | replica-dir
 # When DATABASE_URL is set, nothing here is needed: the project uses that server instead.
 set -euo pipefail
 
@@ -164,7 +170,49 @@ CONF
   (umask 077; url > "$VAR/database_url")
 }
 
+RDATA="$PGDATA-replica"
+RPORT=${CW_REPLICA_PGPORT:-$((PGPORT + 1))}
+
+replica_url() {
+  echo "postgis://$PGUSER_NAME:$(cat "$PWFILE")@127.0.0.1:$RPORT/$DBNAME"
+}
+
+replica_start() {
+  if [[ ! -f "$RDATA/PG_VERSION" ]]; then
+    echo "Creating a streaming replica of the embedded cluster in $RDATA (port $RPORT)"
+    mkdir -p "$RDATA"
+    if [[ $(id -u) -eq 0 ]]; then chown postgres:postgres "$RDATA"; fi
+    chmod 700 "$RDATA"
+    as_owner env PGPASSWORD="$(cat "$PWFILE")" "$PGBIN/pg_basebackup" -h 127.0.0.1 \
+      -p "$PGPORT" -U "$PGUSER_NAME" -D "$RDATA" -Fp -X stream -c fast 2>&1 \
+      | { grep -v "skipping special file" || true; } >&2
+    rm -f "$RDATA/server.log" "$RDATA/postmaster.pid"
+    # (ALTER SYSTEM's file is read last: these win over the primary's settings it copied.)
+    as_owner tee -a "$RDATA/postgresql.auto.conf" > /dev/null <<CONF
+port = $RPORT
+unix_socket_directories = '$RDATA'
+archive_mode = off
+hot_standby = on
+hot_standby_feedback = on
+primary_conninfo = 'host=127.0.0.1 port=$PGPORT user=$PGUSER_NAME password=$(cat "$PWFILE") application_name=corridor_replica'
+CONF
+    if [[ "${CW_REPLICA_LOG_STATEMENTS:-0}" == "1" ]]; then
+      echo "log_statement = 'all'" | as_owner tee -a "$RDATA/postgresql.auto.conf" > /dev/null
+    fi
+    as_owner touch "$RDATA/standby.signal"
+  fi
+  if ! as_owner "$PGBIN/pg_ctl" -D "$RDATA" status >/dev/null 2>&1; then
+    as_owner "$PGBIN/pg_ctl" -D "$RDATA" -l "$RDATA/server.log" -w -t 60 start >/dev/null \
+      || { tail -n 20 "$RDATA/server.log" >&2; exit 1; }
+  fi
+  (umask 077; replica_url > "$VAR/replica_url")
+}
+
 case "${1:-start}" in
+  replica-start) replica_start ;;
+  replica-stop) as_owner "$PGBIN/pg_ctl" -D "$RDATA" -m fast stop ;;
+  replica-url) replica_url ;;
+  replica-dir) echo "$RDATA" ;;
   start) start ;;
   basebackup) basebackup "${2:-}" ;;
   recover) recover "${2:-}" "${3:-}" "${4:-}" ;;

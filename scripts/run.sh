@@ -47,6 +47,18 @@ stdout_logfile_maxbytes=0
 CONF
 }
 
+# CW_REPLICA=1: a streaming read replica of the embedded cluster for the long reads
+# (exports, reports, history: core.replica), started here and handed to every process.
+if [[ "${CW_REPLICA:-0}" == "1" && -z "${DATABASE_REPLICA_URL:-}" ]]; then
+  if [[ -n "${DATABASE_URL:-}" ]]; then
+    echo "CW_REPLICA=1 makes a replica of the embedded cluster: with DATABASE_URL, set DATABASE_REPLICA_URL" >&2
+    exit 1
+  fi
+  scripts/pg.sh replica-start
+  DATABASE_REPLICA_URL=$(cat "$VAR/replica_url")
+  export DATABASE_REPLICA_URL
+fi
+
 {
   cat <<CONF
 ; Written by scripts/run.sh on every start: edit that script, not this file.

@@ -519,6 +519,7 @@ SQL_HOMES = {
     "ogc/db.py",
     "core/layercache.py",
     "core/limits.py",
+    "core/replica.py",
     "core/backup.py",
     "config/views.py",
 }

@@ -161,6 +161,10 @@ def test_items_page_with_links_counts_bbox_and_property_equality(live_app, token
         answer = get(live_app, "collections/port_calls/items", token, **bad)
         assert answer.status_code == 400, bad
         assert answer.json()["code"] == "InvalidParameterValue"
+    # the layer's own limit (positions: a window of at most 31 days), named as the parameter
+    long = get(live_app, "collections/positions/items", token,
+               datetime="2025-01-01T00:00:00Z/2026-01-01T00:00:00Z")  # fmt: skip
+    assert long.status_code == 400 and long.json()["description"].startswith("datetime: ")
 
 
 def test_epsg_4490_is_answered_latitude_first_with_its_content_crs(live_app, token):
@@ -359,8 +363,10 @@ def test_vector_tiles_hold_the_features_of_their_tile(live_app, token, ships, tm
 def test_gdal_reads_every_collection_as_many_features_as_the_api_says(
     live_app, token, ships, tmp_path
 ):
-    """Every collection the analyst may read, copied whole by GDAL (paging as it goes): as
-    many features as `numberMatched`; the map's layers as many as the REST API lists."""
+    """Every collection the analyst may read, copied by GDAL (paging as it goes) with a bbox,
+    and a time window where it has time, both sent to the server: as many features as the
+    API's `numberMatched` for the same filters; the map's layers as many as the REST API
+    lists."""
     source = f"OAPIF:{live_app}/ogc/"
     collections = [c["id"] for c in get(live_app, "collections", token).json()["collections"]]
     rest = {
@@ -369,16 +375,34 @@ def test_gdal_reads_every_collection_as_many_features_as_the_api_says(
         "segments": "/api/route-segments/",
         "geofences": "/api/geofences/",
     }
+    from ogc.collections import COLLECTIONS
+
+    box = (90.0, -2.0, 125.0, 42.0)  # the corridor's box: bbox sent for every collection
+    since, until = ships - timedelta(days=20), ships + timedelta(hours=6)  # (positions: 31 d)
     for cid in collections:
         out = tmp_path / f"{cid}.geojson"
-        gdal("ogr2ogr", "-f", "GeoJSON", str(out), source, cid, token=token)
+        fetched: list[str] = []
+        options = ["-spat", *map(str, box)]
+        params = {"bbox": ",".join(map(str, box))}
+        time_field = COLLECTIONS[cid].time
+        first = get(live_app, f"collections/{cid}/items", token, limit=1).json()["features"]
+        # and a time window on the collections with time (GDAL learns a layer's fields from
+        # its first page: an empty one has none to filter on)
+        if time_field and first:
+            options += ["-where", f"{time_field} >= '{since:%Y/%m/%d %H:%M:%S}' AND "
+                        f"{time_field} <= '{until:%Y/%m/%d %H:%M:%S}'"]  # fmt: skip
+            params["datetime"] = f"{since:%Y-%m-%dT%H:%M:%SZ}/{until:%Y-%m-%dT%H:%M:%SZ}"
+        gdal("ogr2ogr", "-f", "GeoJSON", str(out), source, cid, *options, token=token,
+             requests_seen=fetched)  # fmt: skip
+        assert any("bbox=" in url for url in fetched), (cid, fetched)
         got = pyogrio.read_info(out)["features"] if out.exists() else 0
-        page = get(live_app, f"collections/{cid}/items", token, limit=10000).json()
+        page = get(live_app, f"collections/{cid}/items", token, limit=10000, **params).json()
         # numberMatched where the API counts (every collection but tracks), else the features
         assert got == page.get("numberMatched", page["numberReturned"]), cid
-        if cid in rest:
+        if cid in rest:  # and the whole layer, as many as the REST API lists
             answer = requests.get(
                 live_app + rest[cid], headers={"Authorization": f"Token {token}"}, timeout=30
             ).json()
             listed = answer.get("count", len(answer.get("features", answer.get("results", []))))
-            assert got == listed, cid
+            whole = get(live_app, f"collections/{cid}/items", token, limit=1).json()
+            assert whole["numberMatched"] == listed, cid

@@ -19,6 +19,7 @@ from core.api.limits import refusals_as_answers
 from core.api.pagination import GeoJsonPagination, page_of
 from core.api.params import datetime_param, int_param
 from core.limits import cached
+from core.replica import long_read
 
 from ..models import AisIngestRun, AisSource, VesselLatest
 from ..services import layers, stats
@@ -93,6 +94,7 @@ class VesselViewSet(viewsets.ReadOnlyModelViewSet):
         },
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    @long_read
     def track(self, request, mmsi=None):
         """The track as a GeoJSON FeatureCollection: one LineString feature (the path in
         time order) followed by a Point feature per position (time, speed, course)."""

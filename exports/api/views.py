@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from core.api import schemas
 from core.api.limits import refusals_as_answers
 from core.api.params import check_window, date_param
+from core.replica import long_read
 
 from ..models import ExportJob, JobState
 from ..services import figures, jobs
@@ -182,6 +183,7 @@ class LayerDownloadView(APIView):
         ],
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
+    @long_read
     def get(self, request, layer: str):
         if layer not in LAYERS:  # the report is always a job: POST /api/exports/
             raise NotFound()

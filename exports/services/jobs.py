@@ -24,6 +24,7 @@ from django.utils.translation import gettext
 
 from audit import services as audit
 from audit.choices import Action
+from core.replica import long_reads
 from corridors.models import Route
 
 from ..models import ExportJob, JobState
@@ -180,7 +181,7 @@ def run_job(job_id: int) -> ExportJob:
         return ExportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
     try:
-        with translation.override(job.language):
+        with long_reads(job.user_id), translation.override(job.language):
             params = ExportParams.parse(job.params)
             rows = write_layer(
                 spec,
@@ -228,7 +229,7 @@ def _run_report(job: ExportJob) -> ExportJob:
     ExportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now)
     out = export_dir() / f"{job.pk}-corridor-watch-report-{now:%Y%m%dT%H%M%SZ}.{job.fmt}"
     try:
-        with translation.override(job.language):
+        with long_reads(job.user_id), translation.override(job.language):
             params = ExportParams.parse(job.params)
             start, end = report_window(params)
             data = build(params.route, start, end, job.language)

@@ -17,6 +17,7 @@ from core.api.errors import django_errors_as_400
 from core.api.limits import refusals_as_answers
 from core.api.pagination import BoundedLimitOffsetPagination
 from core.api.params import date_param, datetime_param, float_values, int_param
+from core.replica import long_read
 
 from ..models import RULE_LIMITS
 from ..services.calls import calls_arriving, port_calls, update_rule, watched_ports
@@ -72,6 +73,7 @@ class PortViewSet(viewsets.GenericViewSet):
         responses={(200, "application/json"): schemas.port_metrics()},
     )
     @action(detail=True, methods=["get"])
+    @long_read
     def metrics(self, request, code=None):
         """Daily arrivals, departures, calls by ship type, median time in port and
         anchorage wait, the anchorage queue, against a rolling baseline."""
@@ -93,6 +95,7 @@ class PortViewSet(viewsets.GenericViewSet):
         responses=PortCallTableSerializer(many=True),
     )
     @action(detail=True, methods=["get"], pagination_class=BoundedLimitOffsetPagination)
+    @long_read
     def calls(self, request, code=None):
         """The port page's table of calls: those arriving on the days [from, to] (default
         the last 7), newest first, with the anchorage wait and time in port in hours."""
@@ -114,6 +117,7 @@ class PortViewSet(viewsets.GenericViewSet):
         responses={(200, "application/json"): schemas.port_sensitivity()},
     )
     @action(detail=True, methods=["get"])
+    @long_read
     def sensitivity(self, request, code=None):
         """Call counts for alternative speed thresholds and minimum stays, beside the
         official rule's (nothing is stored)."""

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from core.api import schemas
 from core.api.errors import django_errors_as_400
 from core.api.params import check_window, date_param
+from core.replica import long_read
 from geo.models import Node
 from geo.services.nodes import find_node
 
@@ -48,6 +49,11 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
         else:
             shown = shown.effective()
         return shown.order_by("node__code", "metric", "-period_end", "id")
+
+    @long_read
+    def list(self, request, *args, **kwargs):
+        # (a history endpoint: the read replica's when one is set; see core.replica)
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request=FigureSubmissionSerializer,
@@ -83,6 +89,7 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
         responses={(200, "application/json"): schemas.throughput_totals()},
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @long_read
     def totals(self, request):
         """The total of a metric over a period, counted by the rules every page and export
         uses (README, "How figures are counted"): what it covers (months, nodes, a group
@@ -135,6 +142,7 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
         ),
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    @long_read
     def monthly(self, request):
         """A node's container throughput (TEU) month by month, as its chart shows it: its
         own official total, its figure pending review, and for a watched port the AIS
@@ -160,6 +168,7 @@ class ThroughputViewSet(viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(responses=ThroughputSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    @long_read
     def history(self, request, pk=None):
         """Every revision of this figure's key, oldest first: who reported what, when and
         why, and who reviewed it."""

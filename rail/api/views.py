@@ -23,6 +23,7 @@ from core.api.filters import BBoxFilter
 from core.api.limits import refusals_as_answers
 from core.api.params import date_param, datetime_param
 from core.limits import QUERY_TIMEOUT_S, statement_timeout
+from core.replica import long_read
 from corridors.models import Route
 from corridors.services.routes import find_route
 from geo.services.nodes import find_node
@@ -178,6 +179,7 @@ class RouteKpiView(APIView):
         ],
         responses=schemas.route_kpis(),
     )
+    @long_read
     def get(self, request, code: str):
         route = _route(code)
         today = statistical_day(timezone.now())
@@ -210,6 +212,7 @@ class NodeRailTeuView(APIView):
         ],
         responses=schemas.node_rail_teu(),
     )
+    @long_read
     def get(self, request, code: str):
         node = find_node(code)
         if node is None:
@@ -237,6 +240,7 @@ class PortTransferView(APIView):
         ],
         responses=schemas.port_transfer(),
     )
+    @long_read
     def get(self, request, code: str):
         if code not in PORT_STATIONS:
             raise ValidationError({"code": f"one of {sorted(PORT_STATIONS)}"})
