@@ -263,7 +263,7 @@ def register_metrics() -> None:
     from .metrics import register_gauge
 
     def read(what: Callable[[State], float]) -> Callable[[], dict[tuple[str, ...], float]]:
-        return lambda: {(): what(health.state())} if configured() else {}
+        return lambda: {(): what(health.state(fresh=True))} if configured() else {}
 
     register_gauge(
         "cw_replica_lag_seconds",

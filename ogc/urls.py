@@ -15,6 +15,7 @@ urlpatterns = [
         views.QueryablesView.as_view(),
         name="ogc-queryables",
     ),
+    path("collections/<str:collection_id>/schema", views.SchemaView.as_view(), name="ogc-schema"),
     path("collections/<str:collection_id>/items", views.ItemsView.as_view(), name="ogc-items"),
     path(
         "collections/<str:collection_id>/items/<str:feature_id>",

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone, translation
 from django.utils.html import escape
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.views import APIView
@@ -68,12 +69,23 @@ class BadParameter(Exception):
         self.name, self.why = name, why
 
 
+class EveryAccept(DefaultContentNegotiation):
+    """The OGC views answer in their own media types (GeoJSON, JSON Schema, OpenAPI, MVT,
+    HTML) whatever DRF's renderers are: an Accept header naming one of them (GDAL asks for
+    `application/schema+json`, tile clients for `application/vnd.mapbox-vector-tile`) is no
+    406; DRF's own answers (401, 404) are JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class OgcView(APIView):
     """What every OGC endpoint shares: JSON or HTML (`f`, else the Accept header), links
     made absolute, refusals as OGC exceptions ({code, description})."""
 
     permission_classes = [AllowAny]  # each view decides what the caller may see
     schema = None  # described by /ogc/api, not by the REST API's schema
+    content_negotiation_class = EveryAccept
 
     def encoding(self, request: Request) -> str:
         f = request.query_params.get("f")
@@ -180,6 +192,17 @@ class CollectionsView(OgcView):
                     "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                     "type": "application/schema+json",
                 },
+                *(
+                    {
+                        "href": self.url(request, f"{path}/schema"),
+                        "rel": rel,
+                        "type": "application/schema+json",
+                        "title": "the features' schema",
+                    }
+                    # the registered relation, and the spelling GDAL's OAPIF driver (3.6,
+                    # Debian's) looks for: each finds the fields of an empty layer
+                    for rel in ("describedby", "describedBy")
+                ),
                 {"href": LICENCE_URL, "rel": "license", "type": HTML, "title": LICENCE_NOTE},
                 *(
                     [link(self.url(request, f"{path}/tiles"), VECTOR_TILESETS, JSON)]
@@ -209,23 +232,50 @@ class CollectionView(CollectionsView):
             return self.answer(request, self.describe(request, found))
 
 
+def _properties(c: Collection) -> dict[str, Any]:
+    """The JSON Schema of each field of a collection's features (the export layer's fields)."""
+    return {
+        name: {"type": FIELD_TYPES.get(kind, "string"), "title": name}
+        | ({"format": "date-time"} if kind == "datetime" else {})
+        | ({"format": "date"} if kind == "date" else {})
+        | ({"x-ogc-role": "primary-instant"} if name == c.time else {})
+        for name, kind in c.layer.fields
+    }
+
+
 class QueryablesView(OgcView):
     def get(self, request: Request, collection_id: str) -> HttpResponse:
         c = self.collection(request, collection_id)
-        props = {
-            name: {"type": FIELD_TYPES.get(kind, "string"), "title": name}
-            | ({"format": "date-time"} if kind == "datetime" else {})
-            | ({"format": "date"} if kind == "date" else {})
-            | ({"x-ogc-role": "primary-instant"} if name == c.time else {})
-            for name, kind in c.layer.fields
-        }
         doc = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": self.url(request, f"collections/{c.id}/queryables"),
             "type": "object",
             "title": str(c.layer.title),
-            "properties": props,
+            "properties": _properties(c),
             "additionalProperties": False,
+        }
+        return self.answer(request, doc, "application/schema+json")
+
+
+class SchemaView(OgcView):
+    """The JSON Schema of a collection's features (GeoJSON Feature, its properties typed):
+    the `describedby` link, from which clients such as GDAL and QGIS learn a layer's fields
+    even when it has no feature yet."""
+
+    def get(self, request: Request, collection_id: str) -> HttpResponse:
+        c = self.collection(request, collection_id)
+        doc = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": self.url(request, f"collections/{c.id}/schema"),
+            "title": str(c.layer.title),
+            "type": "object",
+            "required": ["type", "geometry", "properties"],
+            "properties": {
+                "type": {"type": "string", "enum": ["Feature"]},
+                "id": {"type": "string"},
+                "geometry": {"type": ["object", "null"], "title": c.layer.geometry or "none"},
+                "properties": {"type": "object", "properties": _properties(c)},
+            },
         }
         return self.answer(request, doc, "application/schema+json")
 
@@ -432,6 +482,9 @@ def api_definition(request: Request) -> dict[str, Any]:
             "/collections": {"get": {"operationId": "collections", "responses": ok}},
             "/collections/{collectionId}": {
                 "get": {"operationId": "collection", "parameters": [collection_id], "responses": ok}
+            },
+            "/collections/{collectionId}/schema": {
+                "get": {"operationId": "schema", "parameters": [collection_id], "responses": ok}
             },
             "/collections/{collectionId}/queryables": {
                 "get": {"operationId": "queryables", "parameters": [collection_id], "responses": ok}
