@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib.gis.db.models import QuerySet
 from django.contrib.gis.geos import Polygon
-from django.db import connection
+from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -108,7 +108,7 @@ class VesselPositionQuerySet(QuerySet[Any]):
             "mmsis": list(mmsis or []),
         }
         only = "AND mmsi = ANY(%(mmsis)s)" if mmsis is not None else ""
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:  # (a replica's in long reads)
             cursor.execute(
                 NEAR_ROWS_SQL.format(vessels=only, table=self.model._meta.db_table), params
             )
@@ -121,7 +121,7 @@ class VesselPositionQuerySet(QuerySet[Any]):
         """The UTC days of [first, last] on which AIS positions were received within
         `near_deg` degrees of the box of `area_ewkb`: the days AIS covers that area (one
         scan of the period's partitions: a per-day probe re-read them for every day)."""
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:  # (a replica's in long reads)
             cursor.execute(
                 DAYS_SQL.format(table=self.model._meta.db_table),
                 _near_params(area_ewkb, near_deg, first, last),
@@ -131,7 +131,7 @@ class VesselPositionQuerySet(QuerySet[Any]):
     def any_near(self, area_ewkb: bytes, near_deg: float, first: date, last: date) -> bool:
         """Whether any AIS position of the days [first, last] lies within `near_deg`
         degrees of the box of `area_ewkb` (stops at the first)."""
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:  # (a replica's in long reads)
             cursor.execute(
                 SEEN_SQL.format(table=self.model._meta.db_table),
                 _near_params(area_ewkb, near_deg, first, last),

@@ -26,13 +26,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from prometheus_client import Counter
 
 from .metrics import LOCAL
@@ -83,14 +83,36 @@ def long_reads(user_id: int | None = None) -> Iterator[None]:
         _scope.reset(token)
 
 
+T = TypeVar("T")
+
+
+def read_long(action: Callable[[], T], user_id: int | None = None) -> T:
+    """`action()` inside `long_reads(user_id)`; when the replica fails under it (stopped,
+    restarted, a conflict with its recovery), the replica is marked down and `action()` runs
+    again on the primary: a read never fails for the replica's sake. `action` must be safe
+    to run twice (reads, or a file written afresh)."""
+    with long_reads(user_id):
+        try:
+            return action()
+        except (OperationalError, InterfaceError) as exc:
+            scope = _scope.get()
+            if scope is None or scope.alias != REPLICA:
+                raise
+            health.failed(exc)
+            scope.alias = PRIMARY
+            READS.labels(PRIMARY, "failed").inc()
+            return action()
+
+
 def long_read(method: F) -> F:
-    """A view method whose reads may go to the replica (as the request's user)."""
+    """A view method whose reads may go to the replica (as the request's user), run again
+    on the primary if the replica fails under it."""
 
     @functools.wraps(method)
     def wrapped(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
         user = getattr(request, "user", None)
-        with long_reads(user.pk if user is not None and user.is_authenticated else None):
-            return method(self, request, *args, **kwargs)
+        user_id = user.pk if user is not None and user.is_authenticated else None
+        return read_long(lambda: method(self, request, *args, **kwargs), user_id)
 
     return wrapped  # type: ignore[return-value]
 
@@ -148,6 +170,15 @@ class _Health:
                 known = self._state = self._read()
                 self._say(known)
             return known
+
+    def failed(self, exc: BaseException) -> None:
+        """A read on the replica failed: down until the next check (DOWN_RETRY_S)."""
+        with suppress(DatabaseError):
+            connections[REPLICA].close()
+        why = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
+        with self._lock:
+            self._state = State(False, why=f"failed under a read ({why})")
+            self._say(self._state)
 
     def _read(self) -> State:
         try:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext
 
 from audit import services as audit
 from audit.choices import Action
-from core.replica import long_reads
+from core.replica import read_long
 from corridors.models import Route
 
 from ..models import ExportJob, JobState
@@ -181,16 +181,19 @@ def run_job(job_id: int) -> ExportJob:
         return ExportJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
 
     try:
-        with long_reads(job.user_id), translation.override(job.language):
+        with translation.override(job.language):
             params = ExportParams.parse(job.params)
-            rows = write_layer(
-                spec,
-                spec.rows(params, job.crs, job.language),
-                job.fmt,
-                job.crs,
-                out,
-                progress,
-                cancelled,
+            rows = read_long(
+                lambda: write_layer(
+                    spec,
+                    spec.rows(params, job.crs, job.language),
+                    job.fmt,
+                    job.crs,
+                    out,
+                    progress,
+                    cancelled,
+                ),
+                job.user_id,
             )
     except Cancelled:
         out.unlink(missing_ok=True)
@@ -229,10 +232,10 @@ def _run_report(job: ExportJob) -> ExportJob:
     ExportJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, started_at=now)
     out = export_dir() / f"{job.pk}-corridor-watch-report-{now:%Y%m%dT%H%M%SZ}.{job.fmt}"
     try:
-        with long_reads(job.user_id), translation.override(job.language):
+        with translation.override(job.language):
             params = ExportParams.parse(job.params)
             start, end = report_window(params)
-            data = build(params.route, start, end, job.language)
+            data = read_long(lambda: build(params.route, start, end, job.language), job.user_id)
             ExportJob.objects.filter(pk=job.pk).update(progress=0.3)
             if job.fmt == "html":
                 out.write_text(html_report(data), encoding="utf-8")
