@@ -96,8 +96,8 @@ def read_long(action: Callable[[], T], user_id: int | None = None) -> T:
             return action()
         except (OperationalError, InterfaceError) as exc:
             scope = _scope.get()
-            if scope is None or scope.alias != REPLICA:
-                raise
+            if scope is None or scope.alias != REPLICA or "statement timeout" in str(exc):
+                raise  # (a query over its time limit would be as long on the primary)
             health.failed(exc)
             scope.alias = PRIMARY
             READS.labels(PRIMARY, "failed").inc()
