@@ -17,6 +17,7 @@ import numpy as np
 import shapely
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Max, Min
 
 from core.api.permissions import READ_DATA
 from exports.services.layers import ExportParams
@@ -156,3 +157,52 @@ def matched(collection: Collection, params: ExportParams) -> int:
 
 COUNTED_BY_DATABASE = ("positions",)
 NOT_COUNTED = ("tracks",)
+
+
+def _span(qs: Any, first: str, last: str | None = None) -> tuple[Any, Any]:
+    found = qs.aggregate(lo=Min(first), hi=Max(last or first))
+    return found["lo"], found["hi"]
+
+
+def _positions_span() -> tuple[Any, Any]:
+    """The first month holding positions (partition names: no scan of millions of rows)
+    to the newest report (the latest-positions table)."""
+    from ais.db import stored_months
+    from ais.models import VesselLatest
+
+    months = stored_months()
+    first = datetime.combine(months[0], datetime.min.time(), UTC) if months else None
+    return first, _span(VesselLatest.objects.all(), "ts")[1]
+
+
+def time_extent(collection: Collection) -> list[str | None]:
+    """A collection's temporal extent [first, last] (RFC 3339; None: open), from its data."""
+    from ais.models import VesselLatest
+    from portcalls.models import PortCall
+    from ports.models import ThroughputReport
+    from rail.models import Train
+
+    spans = {
+        "port_calls": lambda: _span(PortCall.objects.all(), "arrival_at"),
+        "latest_positions": lambda: _span(VesselLatest.objects.all(), "ts"),
+        "positions": _positions_span,
+        "tracks": _positions_span,
+        "throughput": lambda: _span(
+            ThroughputReport.objects.effective(), "period_start", "period_end"
+        ),
+        "trains": lambda: _span(Train.objects.all(), "service_date"),
+    }
+    span = spans.get(collection.id)
+    if span is None:
+        return [None, None]
+    first, last = span()
+    return [_instant(first), _instant(last, end=True)]
+
+
+def _instant(value: Any, end: bool = False) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    # a date: its first moment (UTC), or its last as the end of the extent
+    return f"{value.isoformat()}T{'23:59:59' if end else '00:00:00'}Z"

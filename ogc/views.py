@@ -165,7 +165,7 @@ def _extent(collection: Collection) -> dict[str, Any]:
     extent: dict[str, Any] = {"spatial": {"bbox": [list(box)], "crs": CRS84}}
     if collection.temporal:
         extent["temporal"] = {
-            "interval": [[None, None]],
+            "interval": [services.time_extent(collection)],
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian",
         }
     return extent

@@ -43,10 +43,23 @@ def ships(in_own_connection, empty_ais_tables):
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
 
     def make():
+        from django.contrib.gis.geos import Point
+
+        from ais.models import VesselLatest
+
         for n in range(2):
             ship = make_vessel(mmsi=413700001 + n, name=f"QINZHOU {n}")
             make_positions(
                 ship.mmsi, [(108.60 + i * 0.002, 21.70 + n * 0.01, 6.0) for i in range(30)], start
+            )
+            # and its newest report, as the ingester keeps it
+            VesselLatest.objects.create(
+                vessel=ship,
+                ts=start + timedelta(minutes=29),
+                geom=Point(108.60 + 29 * 0.002, 21.70 + n * 0.01, srid=4326),
+                sog_kn=6.0,
+                msg_type=1,
+                source="TEST",
             )
 
     in_own_connection(make)
@@ -116,7 +129,11 @@ def test_every_document_validates_against_the_standards_schemas(live_app, token,
     from jsonschema import Draft202012Validator
 
     for c in collections:
-        valid(f"collections/{c['id']}", "collection")
+        described_c = valid(f"collections/{c['id']}", "collection")
+        if c["id"] == "positions":  # its time extent, from the data: the ships' half hour
+            first, last = described_c["extent"]["temporal"]["interval"][0]
+            assert datetime.fromisoformat(first) <= ships
+            assert datetime.fromisoformat(last) == ships + timedelta(minutes=29)
         # the features' schema (`describedby`), asked for as GDAL asks: a JSON Schema whose
         # properties are the queryables
         described = next(lk["href"] for lk in c["links"] if lk["rel"] == "describedby")

@@ -379,7 +379,7 @@ def fence_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chu
 # -- port calls ----------------------------------------------------------------------------
 def call_rows(p: ExportParams, srid: int, language: str = "en") -> Iterator[Chunk]:
     start, end = p.window(366)
-    qs = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lt=end)
+    qs = PortCall.objects.filter(arrival_at__gte=start, arrival_at__lte=end)  # [start, end]
     if p.node:
         qs = qs.filter(node__code=p.node)
     if p.mmsi:
