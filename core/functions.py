@@ -265,6 +265,10 @@ class TileEnvelope(Func):
         super().__init__(Value(z), Value(x), Value(y))
 
 
+def _mercator(geometry: Any) -> Func:
+    return Func(_expression(geometry), Value(3857), function="ST_Transform")
+
+
 class AsMVTGeom(Func):
     """A geometry (any SRID) in the integer coordinates of tile z/x/y (4096 a side),
     clipped to the tile and a `buffer` around it."""
@@ -273,8 +277,9 @@ class AsMVTGeom(Func):
     output_field = GeometryField(srid=0)
 
     def __init__(self, geometry: Any, z: int, x: int, y: int, buffer: int = 64):
-        mercator = Func(_expression(geometry), Value(3857), function="ST_Transform")
-        super().__init__(mercator, TileEnvelope(z, x, y), Value(4096), Value(buffer), Value(True))
+        super().__init__(
+            _mercator(geometry), TileEnvelope(z, x, y), Value(4096), Value(buffer), Value(True)
+        )
 
 
 class SnapToGrid(Func):
@@ -284,8 +289,7 @@ class SnapToGrid(Func):
     output_field = GeometryField(srid=3857)
 
     def __init__(self, geometry: Any, size: float):
-        mercator = Func(_expression(geometry), Value(3857), function="ST_Transform")
-        super().__init__(mercator, Value(size))
+        super().__init__(_mercator(geometry), Value(size))
 
 
 class Cell(Func):

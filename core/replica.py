@@ -162,11 +162,14 @@ class _Health:
         self._state: State | None = None
         self._said = ""
 
-    def state(self, fresh: bool = False) -> State:
+    def state(self, max_age_s: float | None = None) -> State:
+        """The replica's state, read again when older than `max_age_s` (default: a second
+        when up, DOWN_RETRY_S when down)."""
         with self._lock:
             known = self._state
-            wait = CHECK_S if known is None or known.up else DOWN_RETRY_S
-            if fresh or known is None or time.monotonic() - known.at > wait:
+            if max_age_s is None:
+                max_age_s = CHECK_S if known is None or known.up else DOWN_RETRY_S
+            if known is None or time.monotonic() - known.at > max_age_s:
                 known = self._state = self._read()
                 self._say(known)
             return known
@@ -175,9 +178,8 @@ class _Health:
         """A read on the replica failed: down until the next check (DOWN_RETRY_S)."""
         with suppress(DatabaseError):
             connections[REPLICA].close()
-        why = str(exc).strip().splitlines()[0][:120] if str(exc).strip() else type(exc).__name__
         with self._lock:
-            self._state = State(False, why=f"failed under a read ({why})")
+            self._state = State(False, why=f"failed under a read ({_first_line(exc)})")
             self._say(self._state)
 
     def _read(self) -> State:
@@ -190,12 +192,10 @@ class _Health:
                 recovering, replayed, since = cursor.fetchone()
         except DatabaseError as exc:
             connections[REPLICA].close()
-            return State(False, why=f"unreachable ({str(exc).strip().splitlines()[0][:120]})")
+            return State(False, why=f"unreachable ({_first_line(exc)})")
         if not recovering:
             return State(False, why="not a standby (promoted?): not used as a replica")
-        with connections[PRIMARY].cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn()::text")
-            written = lsn(cursor.fetchone()[0])
+        written = lsn(_primary_lsn())
         done = lsn(replayed)
         if done >= written:
             return State(True, 0.0, done)
@@ -203,23 +203,35 @@ class _Health:
         return State(True, lag, done, why="behind" if lag > max_lag_s() else "")
 
     def _say(self, state: State) -> None:
-        usable = state.usable
-        said = "ok" if usable else (state.why or f"lag {state.lag_s:.1f} s")
-        kind = said if not usable else "ok"
-        if kind.split(" ")[0] != self._said.split(" ")[0]:
-            if usable:
-                log.info("read replica in use (lag %.1f s)", state.lag_s or 0.0)
-            else:
-                log.warning(
-                    "read replica passed over, reads go to the primary: %s (lag %s, max %s s)",
-                    state.why or "lagging",
-                    "unknown" if state.lag_s is None else f"{state.lag_s:.1f} s",
-                    max_lag_s(),
-                )
-            self._said = said
+        """A log line when the replica's use changes (in use; or why not: its first word)."""
+        said = "ok" if state.usable else state.why.split(" ")[0]
+        if said == self._said:
+            return
+        self._said = said
+        if state.usable:
+            log.info("read replica in use (lag %.1f s)", state.lag_s or 0.0)
+        else:
+            log.warning(
+                "read replica passed over, reads go to the primary: %s (lag %s, max %s s)",
+                state.why,
+                "unknown" if state.lag_s is None else f"{state.lag_s:.1f} s",
+                max_lag_s(),
+            )
 
 
 health = _Health()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:120] if text else type(exc).__name__
+
+
+def _primary_lsn() -> str:
+    """The primary's current WAL position ('16/B374D848')."""
+    with connections[PRIMARY].cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return str(cursor.fetchone()[0])
 
 
 def _choose(user_id: int | None) -> tuple[str, str]:
@@ -242,10 +254,9 @@ def pin_own_write(user_id: int) -> None:
     has replayed what the primary has written so far."""
     from .models import ReadPin
 
-    with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        position = cursor.fetchone()[0]
-    ReadPin.objects.using(PRIMARY).update_or_create(user_id=user_id, defaults={"lsn": position})
+    ReadPin.objects.using(PRIMARY).update_or_create(
+        user_id=user_id, defaults={"lsn": _primary_lsn()}
+    )
 
 
 class PinOwnWrites:
@@ -294,7 +305,8 @@ def register_metrics() -> None:
     from .metrics import register_gauge
 
     def read(what: Callable[[State], float]) -> Callable[[], dict[tuple[str, ...], float]]:
-        return lambda: {(): what(health.state(fresh=True))} if configured() else {}
+        # (read afresh for a scrape, once for its three gauges)
+        return lambda: {(): what(health.state(max_age_s=0.5))} if configured() else {}
 
     register_gauge(
         "cw_replica_lag_seconds",

@@ -31,7 +31,6 @@ MAX_POINTS = 50_000
 GRID = 64  # density cells a tile side
 WORLD_M = 40_075_016.685578488  # the Web Mercator world's width, metres
 TILED = ("nodes", "segments", "positions", "tracks")
-TIMED = ("positions", "tracks")
 TABLES = {  # what the cached tiles depend on (core.layercache)
     "nodes": (Node._meta.db_table,),
     "segments": (RouteSegment._meta.db_table, Route._meta.db_table),

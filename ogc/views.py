@@ -353,10 +353,8 @@ def _validated(view: OgcView, request: Request, c: Collection, render) -> HttpRe
     encoding); else rendered each time."""
     if c.tables is None:
         return render()
-    response: HttpResponse | None = None
 
     def body() -> tuple[bytes, str]:
-        nonlocal response
         response = render()
         return response.content, response["Content-Type"]
 
@@ -577,11 +575,7 @@ class TilesetsView(OgcView):
                     "dataType": "vector",
                     "links": [
                         link(self.url(request, f"{path}/WebMercatorQuad"), "self", JSON),
-                        link(
-                            WEB_MERCATOR_QUAD,
-                            "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme",
-                            JSON,
-                        ),
+                        link(WEB_MERCATOR_QUAD, TILING_SCHEME, JSON),
                     ],
                 }
             ],

@@ -6,7 +6,7 @@ Pure: no Django."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -24,28 +24,67 @@ def port_calls(
     scheduler: str | None = None,
     client: Any = None,
 ) -> list[Call]:
-    """Port calls over archived months with Dask: the files read as a dask-geopandas frame,
-    shuffled so that each vessel's positions are in one partition, and each partition fed
-    to `detect_calls_arrays` (trackers are per vessel, so the split changes nothing).
+    """Port calls of one port over archived months (see `ports_calls`)."""
+    return ports_calls(paths, [(fences, rule)], until, scheduler, client)
+
+
+def ports_calls(
+    paths: Iterable[Path | str],
+    ports: Sequence[tuple[PortFences, Rule]],
+    until: float | None = None,
+    scheduler: str | None = None,
+    client: Any = None,
+) -> list[Call]:
+    """Port calls of `ports` (each its fences and rule) over archived months with Dask: the
+    files read once as a dask-geopandas frame, shuffled so that each vessel's positions are
+    in one partition, and each partition fed to `detect_calls_arrays` for every port
+    (trackers are per vessel, so the split changes nothing). Sorted by port, vessel, arrival.
 
     Where it runs: `client`, a `dask.distributed.Client` or a scheduler's address
     ("tcp://host:8786", connected for this run and closed after), spreads the partitions
     (at least two per worker thread) over its workers, which import this code from the same
     checkout or image; else `scheduler` as Dask takes it ("threads", "processes",
     "synchronous", or None: the default)."""
+    import dask
     import dask_geopandas
+    import pandas as pd
 
     frame = dask_geopandas.read_parquet(
         [str(p) for p in paths], columns=["mmsi", "ts", "sog_kn", "geometry"]
     )
     frame = frame.assign(lon=frame.geometry.x, lat=frame.geometry.y)
+
+    def calls_of(part: pd.DataFrame) -> pd.DataFrame:
+        # Whole microseconds since the epoch, then seconds: the same float as the
+        # database path's `datetime.timestamp()` (nanoseconds would round first).
+        micros = part["ts"].dt.tz_convert("UTC").dt.as_unit("us").astype("int64")
+        columns = (
+            part["mmsi"].to_numpy(dtype=np.int64),
+            micros.to_numpy() / 1e6,
+            part["lon"].to_numpy(dtype=float),
+            part["lat"].to_numpy(dtype=float),
+            part["sog_kn"].to_numpy(dtype=float),
+        )
+        found = [
+            call
+            for fences, rule in ports
+            for call in detect_calls_arrays(*columns, fences, rule, until=until)
+        ]
+        return pd.DataFrame({"call": pd.Series(found, dtype=object)})
+
+    meta = pd.DataFrame({"call": pd.Series([], dtype=object)})
     with _connected(client) as cluster:
         parts = frame.npartitions
         if cluster is not None:
-            threads = sum(cluster.nthreads().values()) or 1
-            parts = max(parts, 2 * threads)
-        frame = frame[["mmsi", "ts", "lon", "lat", "sog_kn"]].shuffle("mmsi", npartitions=parts)
-        return _compute(frame, fences, rule, until, scheduler, cluster)
+            parts = max(parts, 2 * (sum(cluster.nthreads().values()) or 1))
+        shuffled = frame[["mmsi", "ts", "lon", "lat", "sog_kn"]].shuffle("mmsi", npartitions=parts)
+        result = shuffled.map_partitions(calls_of, meta=meta)
+        if cluster is not None:
+            calls = list(cluster.compute(result).result()["call"])
+        else:
+            with dask.config.set(scheduler=scheduler) if scheduler else nullcontext():
+                calls = list(result.compute()["call"])
+    return sorted(calls, key=lambda c: (c.port, c.mmsi, c.arrival_s))
 
 
 @contextmanager
@@ -62,41 +101,3 @@ def _connected(client: Any) -> Iterator[Any]:
         yield connected
     finally:
         connected.close()  # type: ignore[no-untyped-call]
-
-
-def _compute(
-    frame: Any,
-    fences: PortFences,
-    rule: Rule,
-    until: float | None,
-    scheduler: str | None,
-    client: Any,
-) -> list[Call]:
-    import dask
-    import pandas as pd
-
-    def calls_of(part: pd.DataFrame) -> pd.DataFrame:
-        # Whole microseconds since the epoch, then seconds: the same float as the
-        # database path's `datetime.timestamp()` (nanoseconds would round first).
-        micros = part["ts"].dt.tz_convert("UTC").dt.as_unit("us").astype("int64")
-        seconds = micros.to_numpy() / 1e6
-        found = detect_calls_arrays(
-            part["mmsi"].to_numpy(dtype=np.int64),
-            seconds,
-            part["lon"].to_numpy(dtype=float),
-            part["lat"].to_numpy(dtype=float),
-            part["sog_kn"].to_numpy(dtype=float),
-            fences,
-            rule,
-            until=until,
-        )
-        return pd.DataFrame({"call": pd.Series(found, dtype=object)})
-
-    meta = pd.DataFrame({"call": pd.Series([], dtype=object)})
-    result = frame.map_partitions(calls_of, meta=meta)
-    if client is not None:
-        calls = list(client.compute(result).result()["call"])
-    else:
-        with dask.config.set(scheduler=scheduler) if scheduler else nullcontext():
-            calls = list(result.compute()["call"])
-    return sorted(calls, key=lambda c: (c.mmsi, c.arrival_s))

@@ -57,8 +57,8 @@ data_dir() {
 PGDATA=$(data_dir)
 PWFILE="$VAR/db_password"
 
-url() {
-  echo "postgis://$PGUSER_NAME:$(cat "$PWFILE")@127.0.0.1:$PGPORT/$DBNAME"
+url() {  # [port]: the embedded cluster's (default) or its replica's
+  echo "postgis://$PGUSER_NAME:$(cat "$PWFILE")@127.0.0.1:${1:-$PGPORT}/$DBNAME"
 }
 
 psql_() {
@@ -173,10 +173,6 @@ CONF
 RDATA="$PGDATA-replica"
 RPORT=${CW_REPLICA_PGPORT:-$((PGPORT + 1))}
 
-replica_url() {
-  echo "postgis://$PGUSER_NAME:$(cat "$PWFILE")@127.0.0.1:$RPORT/$DBNAME"
-}
-
 replica_start() {
   if [[ ! -f "$RDATA/PG_VERSION" ]]; then
     echo "Creating a streaming replica of the embedded cluster in $RDATA (port $RPORT)"
@@ -205,13 +201,13 @@ CONF
     as_owner "$PGBIN/pg_ctl" -D "$RDATA" -l "$RDATA/server.log" -w -t 60 start >/dev/null \
       || { tail -n 20 "$RDATA/server.log" >&2; exit 1; }
   fi
-  (umask 077; replica_url > "$VAR/replica_url")
+  (umask 077; url "$RPORT" > "$VAR/replica_url")
 }
 
 case "${1:-start}" in
   replica-start) replica_start ;;
   replica-stop) as_owner "$PGBIN/pg_ctl" -D "$RDATA" -m fast stop ;;
-  replica-url) replica_url ;;
+  replica-url) url "$RPORT" ;;
   replica-dir) echo "$RDATA" ;;
   start) start ;;
   basebackup) basebackup "${2:-}" ;;

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,7 +28,7 @@ from ais.management.commands.archive_positions import month_arg
 from ais.services.archive import archive_dir
 from geo.models import Node
 
-from ...archive import port_calls
+from ...archive import ports_calls
 from ...services.calls import as_rule, current_rule, port_fences
 
 COLUMNS = (
@@ -66,16 +69,15 @@ class Command(BaseCommand):
                 raise CommandError(f"no port with limits: {', '.join(sorted(missing))}")
         if opts["workers"] is not None and not 1 <= opts["workers"] <= 256:
             raise CommandError("--workers: from 1 to 256")
+        fenced = [(port_fences(node), as_rule(current_rule(node))) for node in ports]
         with self._cluster(opts) as client:
-            rows = []
-            for node in ports:
-                rule = as_rule(current_rule(node))
-                for call in port_calls(paths, port_fences(node), rule, client=client):
-                    rows.append(
-                        (node.code, call.mmsi, call.rule_version, _utc(call.arrival_s),
-                         _utc(call.departure_s), _utc(call.berth_start_s), _utc(call.berth_end_s),
-                         _utc(call.anchorage_start_s), _utc(call.anchorage_end_s))
-                    )  # fmt: skip
+            calls = ports_calls(paths, fenced, client=client)  # the files read once
+        rows = [
+            (c.port, c.mmsi, c.rule_version, _utc(c.arrival_s), _utc(c.departure_s),
+             _utc(c.berth_start_s), _utc(c.berth_end_s), _utc(c.anchorage_start_s),
+             _utc(c.anchorage_end_s))
+            for c in calls
+        ]  # fmt: skip
         out = opts["out"].open("w", newline="", encoding="utf-8") if opts["out"] else sys.stdout
         try:
             writer = csv.writer(out)
@@ -87,8 +89,6 @@ class Command(BaseCommand):
         self.stderr.write(f"archive_port_calls: {len(rows)} calls, {len(paths)} file(s)")
 
     def _cluster(self, opts):
-        from contextlib import nullcontext
-
         if opts["scheduler"]:
             return nullcontext(opts["scheduler"])
         if opts["workers"]:
@@ -96,21 +96,15 @@ class Command(BaseCommand):
         return nullcontext(None)
 
 
-class _local_cluster:
-    """A scheduler and `n` worker processes on this machine for one run."""
+@contextmanager
+def _local_cluster(n: int) -> Iterator[Any]:
+    """A scheduler and `n` worker processes on this machine for one run: its client."""
+    from distributed import Client, LocalCluster
 
-    def __init__(self, n: int):
-        self.n = n
-
-    def __enter__(self):
-        from distributed import Client, LocalCluster
-
-        self.cluster = LocalCluster(
-            n_workers=self.n, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        self.client = Client(self.cluster)
-        return self.client
-
-    def __exit__(self, *exc):
-        self.client.close()
-        self.cluster.close()
+    with (
+        LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
